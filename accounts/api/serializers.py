@@ -1,0 +1,117 @@
+from rest_framework import serializers
+
+from accounts.models import Role, User, UserSession
+from core.phones import InvalidPhoneNumber, normalize_e164
+
+
+class PhoneNumberField(serializers.CharField):
+    """Accepts any common spelling, stores E.164; blank means "no number"."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_length", 20)
+        kwargs.setdefault("allow_blank", True)
+        kwargs.setdefault("allow_null", True)
+        kwargs.setdefault("required", False)
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        try:
+            return normalize_e164(super().to_internal_value(data))
+        except InvalidPhoneNumber as exc:
+            raise serializers.ValidationError(str(exc)) from exc
+
+
+class UserOutSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = User
+        fields = [
+            "id", "username", "email", "full_name", "bio", "phone_number",
+            "is_active", "is_superuser", "created_at", "updated_at",
+        ]  # fmt: skip
+
+
+class UserCreateSerializer(serializers.Serializer):
+    username = serializers.CharField(max_length=100, trim_whitespace=True)
+    email = serializers.EmailField(max_length=255)
+    password = serializers.CharField(min_length=6, max_length=128, trim_whitespace=False, write_only=True)
+    full_name = serializers.CharField(max_length=255, required=False, allow_null=True, allow_blank=True)
+    phone_number = PhoneNumberField()
+
+
+class LoginSerializer(serializers.Serializer):
+    username = serializers.CharField(max_length=150)
+    password = serializers.CharField(max_length=128, trim_whitespace=False)
+
+
+class RefreshSerializer(serializers.Serializer):
+    refresh_token = serializers.CharField()
+
+
+class LogoutSerializer(serializers.Serializer):
+    refresh_token = serializers.CharField(required=False, allow_null=True, allow_blank=True)
+
+
+class TokenOutSerializer(serializers.Serializer):
+    access_token = serializers.CharField()
+    refresh_token = serializers.CharField()
+    token_type = serializers.CharField(default="bearer")
+
+
+class AuthOutSerializer(TokenOutSerializer):
+    user = UserOutSerializer()
+
+
+class RegisterOutSerializer(UserOutSerializer):
+    """UserOut keys plus the AuthOut keys (CONTRACT A1 DECISION)."""
+
+    access_token = serializers.CharField()
+    refresh_token = serializers.CharField()
+    token_type = serializers.CharField()
+    user = UserOutSerializer()
+
+    class Meta(UserOutSerializer.Meta):
+        fields = [*UserOutSerializer.Meta.fields, "access_token", "refresh_token", "token_type", "user"]
+
+
+class ProfileUpdateSerializer(serializers.Serializer):
+    full_name = serializers.CharField(max_length=255, required=False, allow_null=True, allow_blank=True)
+    bio = serializers.CharField(required=False, allow_null=True, allow_blank=True, max_length=10_000)
+    phone_number = PhoneNumberField()
+
+
+class PhoneSetSerializer(serializers.Serializer):
+    phone_number = PhoneNumberField(required=True, allow_null=False, allow_blank=False)
+
+
+class PasswordChangeSerializer(serializers.Serializer):
+    current_password = serializers.CharField(max_length=128, trim_whitespace=False)
+    new_password = serializers.CharField(min_length=6, max_length=128, trim_whitespace=False)
+
+
+class SuperuserFlagSerializer(serializers.Serializer):
+    is_superuser = serializers.BooleanField()
+
+
+class SessionOutSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = UserSession
+        fields = ["id", "user_id", "device_info", "ip_address", "created_at", "expires_at", "is_active"]
+
+
+class RoleOutSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Role
+        fields = ["id", "name", "description", "created_at", "updated_at"]
+
+
+class RoleCreateSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=100)
+    description = serializers.CharField(max_length=255, required=False, allow_null=True, allow_blank=True)
+
+
+class RoleIdsSerializer(serializers.Serializer):
+    role_ids = serializers.ListField(child=serializers.IntegerField(), allow_empty=True)
+
+
+class MessageOutSerializer(serializers.Serializer):
+    message = serializers.CharField()

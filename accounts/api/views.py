@@ -1,0 +1,225 @@
+"""Seed-1 `/auth` endpoints A1–A23 (CONTRACT §2.1): parse, check, call one service, serialise."""
+
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import status
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts import selectors, services
+from accounts.api import serializers as s
+from accounts.permissions import IsSuperuser
+from core.lists import list_window
+from core.net import client_ip
+
+
+def ack(text: str, code: int = status.HTTP_200_OK) -> Response:
+    return Response({"message": text}, status=code)
+
+
+def validated(serializer_class, data) -> dict:
+    serializer = serializer_class(data=data)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
+
+
+def _auth_out(result: services.LoginResult) -> dict:
+    return {
+        "access_token": result.tokens.access,
+        "refresh_token": result.tokens.refresh,
+        "token_type": "bearer",
+        "user": s.UserOutSerializer(result.user).data,
+    }
+
+
+class PublicView(APIView):
+    # No session authentication here: these endpoints take credentials in the body, never cookies.
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+
+
+class RegisterView(PublicView):
+    @extend_schema(request=s.UserCreateSerializer, responses={201: s.RegisterOutSerializer}, tags=["auth"])
+    def post(self, request: Request) -> Response:
+        data = validated(s.UserCreateSerializer, request.data)
+        result = services.user_register(
+            device_info=request.headers.get("User-Agent"), ip_address=client_ip(request), **data
+        )
+        body = dict(s.UserOutSerializer(result.user).data) | _auth_out(result)
+        return Response(body, status=status.HTTP_201_CREATED)
+
+
+class LoginView(PublicView):
+    @extend_schema(request=s.LoginSerializer, responses={200: s.AuthOutSerializer}, tags=["auth"])
+    def post(self, request: Request) -> Response:
+        data = validated(s.LoginSerializer, request.data)
+        result = services.user_login(
+            username=data["username"],
+            password=data["password"],
+            device_info=request.headers.get("User-Agent"),
+            ip_address=client_ip(request),
+        )
+        return Response(_auth_out(result))
+
+
+class RefreshView(PublicView):
+    @extend_schema(request=s.RefreshSerializer, responses={200: s.TokenOutSerializer}, tags=["auth"])
+    def post(self, request: Request) -> Response:
+        data = validated(s.RefreshSerializer, request.data)
+        tokens = services.token_refresh(raw_token=data["refresh_token"])
+        return Response({"access_token": tokens.access, "refresh_token": tokens.refresh, "token_type": "bearer"})
+
+
+class LogoutView(APIView):
+    @extend_schema(request=s.LogoutSerializer, responses={200: s.MessageOutSerializer}, tags=["auth"])
+    def post(self, request: Request) -> Response:
+        data = validated(s.LogoutSerializer, request.data or {})
+        services.user_logout(
+            user=request.user,
+            current_session=getattr(request, "user_session", None),
+            refresh_token=data.get("refresh_token"),
+        )
+        return ack("Successfully logged out")
+
+
+class LogoutAllView(APIView):
+    @extend_schema(request=None, responses={200: s.MessageOutSerializer}, tags=["auth"])
+    def post(self, request: Request) -> Response:
+        services.user_logout_all(user=request.user)
+        return ack("Successfully logged out from all devices")
+
+
+class MeView(APIView):
+    @extend_schema(responses={200: s.UserOutSerializer}, tags=["auth"])
+    def get(self, request: Request) -> Response:
+        return Response(s.UserOutSerializer(request.user).data)
+
+    @extend_schema(request=s.ProfileUpdateSerializer, responses={200: s.UserOutSerializer}, tags=["auth"])
+    def put(self, request: Request) -> Response:
+        data = validated(s.ProfileUpdateSerializer, request.data)
+        if "phone_number" in data and data["phone_number"] is None and request.data.get("phone_number") == "":
+            data["phone_number"] = ""  # an explicit blank clears the number (stored as NULL)
+        user = services.user_profile_update(user=request.user, **data)
+        return Response(s.UserOutSerializer(user).data)
+
+
+class MePhoneView(APIView):
+    @extend_schema(request=s.PhoneSetSerializer, responses={200: s.UserOutSerializer}, tags=["auth"])
+    def put(self, request: Request) -> Response:
+        data = validated(s.PhoneSetSerializer, request.data)
+        user = services.user_profile_update(user=request.user, phone_number=data["phone_number"])
+        return Response(s.UserOutSerializer(user).data)
+
+
+class MePasswordView(APIView):
+    @extend_schema(request=s.PasswordChangeSerializer, responses={200: s.MessageOutSerializer}, tags=["auth"])
+    def put(self, request: Request) -> Response:
+        data = validated(s.PasswordChangeSerializer, request.data)
+        services.user_password_change(user=request.user, current_session=getattr(request, "user_session", None), **data)
+        return ack("Password changed successfully")
+
+
+class SuperuserView(APIView):
+    permission_classes = [IsSuperuser]
+
+
+class UsersView(SuperuserView):
+    @extend_schema(
+        parameters=[OpenApiParameter("skip", int), OpenApiParameter("limit", int)],
+        responses={200: s.UserOutSerializer(many=True)},
+        tags=["users"],
+    )
+    def get(self, request: Request) -> Response:
+        window = list_window(request.query_params)
+        return Response(s.UserOutSerializer(window.apply(selectors.user_list()), many=True).data)
+
+    @extend_schema(request=s.UserCreateSerializer, responses={201: s.UserOutSerializer}, tags=["users"])
+    def post(self, request: Request) -> Response:
+        data = validated(s.UserCreateSerializer, request.data)
+        user = services.user_create(**data)
+        return Response(s.UserOutSerializer(user).data, status=status.HTTP_201_CREATED)
+
+
+class UserDetailView(SuperuserView):
+    @extend_schema(responses={200: s.UserOutSerializer}, tags=["users"])
+    def get(self, request: Request, user_id: int) -> Response:
+        return Response(s.UserOutSerializer(services.user_get_for_admin(user_id=user_id)).data)
+
+    @extend_schema(responses={200: s.MessageOutSerializer}, tags=["users"])
+    def delete(self, request: Request, user_id: int) -> Response:
+        services.user_delete(actor=request.user, user_id=user_id)
+        return ack("User deleted successfully")
+
+
+class UserDisableView(SuperuserView):
+    @extend_schema(request=None, responses={200: s.MessageOutSerializer}, tags=["users"])
+    def put(self, request: Request, user_id: int) -> Response:
+        services.user_active_set(actor=request.user, user_id=user_id, active=False)
+        return ack("User disabled successfully")
+
+
+class UserEnableView(SuperuserView):
+    @extend_schema(request=None, responses={200: s.MessageOutSerializer}, tags=["users"])
+    def put(self, request: Request, user_id: int) -> Response:
+        services.user_active_set(actor=request.user, user_id=user_id, active=True)
+        return ack("User enabled successfully")
+
+
+class UserSuperuserView(SuperuserView):
+    @extend_schema(
+        parameters=[OpenApiParameter("is_superuser", bool, required=False)],
+        request=s.SuperuserFlagSerializer,
+        responses={200: s.MessageOutSerializer},
+        tags=["users"],
+    )
+    def put(self, request: Request, user_id: int) -> Response:
+        # Seed 1 reads the query string, the Vue client sends a JSON body: the query wins (A16).
+        source = request.query_params if "is_superuser" in request.query_params else request.data
+        value = validated(s.SuperuserFlagSerializer, source)["is_superuser"]
+        services.user_superuser_set(actor=request.user, user_id=user_id, value=value)
+        return ack(f"User superuser status set to {value}")
+
+
+class SessionsView(APIView):
+    @extend_schema(responses={200: s.SessionOutSerializer(many=True)}, tags=["auth"])
+    def get(self, request: Request) -> Response:
+        return Response(s.SessionOutSerializer(selectors.session_list_live(user=request.user), many=True).data)
+
+
+class SessionDetailView(APIView):
+    @extend_schema(responses={200: s.MessageOutSerializer}, tags=["auth"])
+    def delete(self, request: Request, session_id: int) -> Response:
+        services.session_delete(user=request.user, session_id=session_id)
+        return ack("Session deleted successfully")
+
+
+class RolesView(SuperuserView):
+    @extend_schema(responses={200: s.RoleOutSerializer(many=True)}, tags=["roles"])
+    def get(self, request: Request) -> Response:
+        return Response(s.RoleOutSerializer(selectors.role_list(), many=True).data)
+
+    @extend_schema(request=s.RoleCreateSerializer, responses={201: s.RoleOutSerializer}, tags=["roles"])
+    def post(self, request: Request) -> Response:
+        role = services.role_create(**validated(s.RoleCreateSerializer, request.data))
+        return Response(s.RoleOutSerializer(role).data, status=status.HTTP_201_CREATED)
+
+
+class RoleDetailView(SuperuserView):
+    @extend_schema(responses={200: s.MessageOutSerializer}, tags=["roles"])
+    def delete(self, request: Request, role_id: int) -> Response:
+        services.role_delete(role_id=role_id)
+        return ack("Role deleted successfully")
+
+
+class UserRolesView(SuperuserView):
+    @extend_schema(responses={200: s.RoleOutSerializer(many=True)}, tags=["roles"])
+    def get(self, request: Request, user_id: int) -> Response:
+        user = services.user_get_for_admin(user_id=user_id)
+        return Response(s.RoleOutSerializer(selectors.role_list_for_user(user=user), many=True).data)
+
+    @extend_schema(request=s.RoleIdsSerializer, responses={200: s.MessageOutSerializer}, tags=["roles"])
+    def put(self, request: Request, user_id: int) -> Response:
+        data = validated(s.RoleIdsSerializer, request.data)
+        services.user_roles_replace(user_id=user_id, role_ids=data["role_ids"])
+        return ack("Roles assigned successfully")

@@ -1,0 +1,30 @@
+"""Seed-1 list parameters: `skip`/`limit` offsets, with `limit` clamped (CONTRACT §2.0)."""
+
+from dataclasses import dataclass
+
+from django.conf import settings
+from rest_framework import serializers
+
+
+class SkipLimitSerializer(serializers.Serializer):
+    skip = serializers.IntegerField(required=False, default=0, min_value=0)
+    limit = serializers.IntegerField(required=False, default=None)
+
+
+@dataclass(frozen=True)
+class Window:
+    skip: int
+    limit: int
+
+    def apply(self, queryset):
+        return queryset[self.skip : self.skip + self.limit]
+
+
+def list_window(query_params) -> Window:
+    """Read `skip` and `limit`; a non-integer is a 400 naming the field, `limit` is clamped 1..500."""
+    serializer = SkipLimitSerializer(data=query_params)
+    serializer.is_valid(raise_exception=True)
+    limit = serializer.validated_data["limit"]
+    if limit is None:
+        limit = settings.LIST_LIMIT_DEFAULT
+    return Window(skip=serializer.validated_data["skip"], limit=max(1, min(limit, settings.LIST_LIMIT_MAX)))
