@@ -25,6 +25,8 @@ INSTALLED_APPS = [
     "core",
     "accounts",
     "reports",
+    "messaging",
+    "orchestrator",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,88 @@
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from messaging.enums import Channel, ConversationKind, ConversationMode, Direction, ReplyState
+
+CONTENT_MAX_LENGTH = 50_000
+
+
+class Conversation(models.Model):
+    """A thread: user↔user (`conv_{a}_{b}`), user↔AI (`conv_-1_{uid}`), phone, or a custom id (§1.5)."""
+
+    key = models.CharField(max_length=100, unique=True)
+    kind = models.CharField(max_length=10, choices=ConversationKind.choices)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="ai_conversations"
+    )
+    user_a = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    user_b = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    participant_number = models.CharField(max_length=32, null=True, blank=True, db_index=True)
+    context_reset_at = models.DateTimeField(null=True, blank=True)
+    last_message_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    # Human handoff (§8.5): in `human` mode the AI stays silent.
+    mode = models.CharField(max_length=10, choices=ConversationMode.choices, default=ConversationMode.AI)
+    # AI routing stickiness: the agent of the last assistant turn and when it answered (§4.1 point 2).
+    last_agent = models.CharField(max_length=64, blank=True, default="")
+    last_agent_at = models.DateTimeField(null=True, blank=True)
+    # One AI turn at a time: a lease taken by compare-and-set UPDATE (§9.4 point 2).
+    ai_lease_until = models.DateTimeField(null=True, blank=True)
+    ai_lease_token = models.CharField(max_length=64, blank=True, default="")
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-last_message_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.key
+
+
+class Message(models.Model):
+    """One table for web/API and Twilio traffic (§1.6). `sender_id`/`recipient_id` are plain integers
+    so the AI bot (-1) and external parties (NULL) fit without fake user rows."""
+
+    conversation = models.ForeignKey(
+        Conversation, null=True, blank=True, on_delete=models.CASCADE, related_name="messages"
+    )
+    sender_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    recipient_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    content = models.TextField(blank=True, default="")
+    is_read = models.BooleanField(default=False)
+    parent_id = models.BigIntegerField(null=True, blank=True)
+    channel = models.CharField(max_length=10, choices=Channel.choices, default=Channel.WEB)
+    direction = models.CharField(max_length=10, choices=Direction.choices, default=Direction.INTERNAL)
+    from_number = models.CharField(max_length=64, null=True, blank=True)
+    to_number = models.CharField(max_length=64, null=True, blank=True)
+    participant_number = models.CharField(max_length=32, null=True, blank=True)
+    twilio_sid = models.CharField(max_length=64, null=True, blank=True, unique=True)
+    status = models.CharField(max_length=32, null=True, blank=True)
+    error = models.TextField(null=True, blank=True)
+    num_media = models.IntegerField(default=0)
+    media = models.JSONField(default=list, blank=True)
+    reply_state = models.CharField(max_length=12, choices=ReplyState.choices, default=ReplyState.NONE)
+    in_reply_to = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="replies")
+    # AI replies record what produced them (§8.5).
+    agent = models.CharField(max_length=64, blank=True, default="")
+    model = models.CharField(max_length=100, blank=True, default="")
+    prompt_tokens = models.IntegerField(null=True, blank=True)
+    completion_tokens = models.IntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [
+            models.Index(fields=["conversation", "created_at"]),
+            models.Index(fields=["direction", "created_at"]),
+            models.Index(fields=["participant_number", "created_at"]),
+            models.Index(fields=["recipient_id", "is_read"]),
+            models.Index(fields=["reply_state", "updated_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"Message {self.pk} in {self.conversation_id}"
