@@ -190,6 +190,7 @@ CELERY_BEAT_SCHEDULE: dict = {}
 # --- Project switches -----------------------------------------------------------------------
 AI_BOT_USER_ID = int_alias("AI_BOT_USER_ID", default=-1)
 AI_BOT_DISPLAY_NAME = str_alias("AI_BOT_DISPLAY_NAME", default="AI Assistant")
+CHAT_HISTORY_MAX = int_alias("CHAT_HISTORY_MAX", default=50)
 LIST_LIMIT_DEFAULT = 100
 LIST_LIMIT_MAX = 500
 
