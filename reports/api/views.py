@@ -1,0 +1,93 @@
+"""Seed-1 `/reports` endpoints R1–R7 (CONTRACT §2.3): parse, check, call one service, serialise."""
+
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import status
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.permissions import IsSuperuser
+from core.lists import list_window
+from reports import selectors, services
+from reports.access import report_get_visible
+from reports.api import serializers as s
+from reports.enums import ReportStatus
+
+
+def validated(serializer_class, data) -> dict:
+    serializer = serializer_class(data=data)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
+
+
+def status_param(request: Request) -> str | None:
+    """`status_filter` (seed 1) or its alias `status` (the seed tests); empty means "all"."""
+    params = request.query_params
+    return params.get("status_filter") or params.get("status") or None
+
+
+LIST_PARAMETERS = [
+    OpenApiParameter("status_filter", str, enum=ReportStatus.values),
+    OpenApiParameter("status", str, enum=ReportStatus.values, description="Alias of status_filter."),
+    OpenApiParameter("skip", int),
+    OpenApiParameter("limit", int),
+]
+
+
+class ReportsView(APIView):
+    @extend_schema(parameters=LIST_PARAMETERS, responses={200: s.ReportListOutSerializer(many=True)}, tags=["reports"])
+    def get(self, request: Request) -> Response:
+        window = list_window(request.query_params)
+        reports = selectors.report_list_for_user(user=request.user, status=status_param(request))
+        return Response(s.ReportListOutSerializer(window.apply(reports), many=True).data)
+
+    @extend_schema(request=s.ReportCreateSerializer, responses={201: s.ReportOutSerializer}, tags=["reports"])
+    def post(self, request: Request) -> Response:
+        data = validated(s.ReportCreateSerializer, request.data)
+        report = services.report_create(reporter=request.user, **data)
+        return Response(s.ReportOutSerializer(report).data, status=status.HTTP_201_CREATED)
+
+
+class ReportsAllView(APIView):
+    permission_classes = [IsSuperuser]
+
+    @extend_schema(parameters=LIST_PARAMETERS, responses={200: s.ReportListOutSerializer(many=True)}, tags=["reports"])
+    def get(self, request: Request) -> Response:
+        window = list_window(request.query_params)
+        reports = selectors.report_list_all(status=status_param(request))
+        return Response(s.ReportListOutSerializer(window.apply(reports), many=True).data)
+
+
+class ReportDetailView(APIView):
+    @extend_schema(responses={200: s.ReportListOutSerializer}, tags=["reports"])
+    def get(self, request: Request, report_id: int) -> Response:
+        report = report_get_visible(user=request.user, report_id=report_id)
+        return Response(s.ReportListOutSerializer(report).data)
+
+    @extend_schema(request=s.ReportUpdateSerializer, responses={200: s.ReportOutSerializer}, tags=["reports"])
+    def put(self, request: Request, report_id: int) -> Response:
+        data = validated(s.ReportUpdateSerializer, request.data)
+        report = services.report_update(actor=request.user, report_id=report_id, **data)
+        return Response(s.ReportOutSerializer(report).data)
+
+
+class ReportCommentView(APIView):
+    permission_classes = [IsSuperuser]
+
+    @extend_schema(request=s.ReportCommentSerializer, responses={200: s.ReportOutSerializer}, tags=["reports"])
+    def post(self, request: Request, report_id: int) -> Response:
+        data = validated(s.ReportCommentSerializer, request.data)
+        report = services.report_comment(
+            actor=request.user, report_id=report_id, comment=data["comment"], status=data.get("status")
+        )
+        return Response(s.ReportOutSerializer(report).data)
+
+
+class ReportResolveView(APIView):
+    permission_classes = [IsSuperuser]
+
+    @extend_schema(request=s.ReportResolveSerializer, responses={200: s.ReportOutSerializer}, tags=["reports"])
+    def put(self, request: Request, report_id: int) -> Response:
+        data = validated(s.ReportResolveSerializer, request.data or {})
+        report = services.report_resolve(actor=request.user, report_id=report_id, comment=data.get("comment"))
+        return Response(s.ReportOutSerializer(report).data)
