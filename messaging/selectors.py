@@ -1,7 +1,15 @@
 """Reads for messaging. The AI context is derived from the Message table (CONTRACT §4.2)."""
 
-from django.conf import settings
+from dataclasses import dataclass
+from datetime import datetime
 
+from django.conf import settings
+from django.db.models import Count, OuterRef, QuerySet, Subquery
+from django.db.models.functions import Coalesce, Left
+
+from accounts.models import User
+from core.lists import Window
+from messaging import access
 from messaging.enums import Direction
 from messaging.models import Conversation, Message
 
@@ -29,3 +37,124 @@ def ai_history(
         from_assistant = row["sender_id"] == bot or row["direction"] == Direction.OUTBOUND
         history.append({"role": "assistant" if from_assistant else "user", "content": row["content"]})
     return history
+
+
+# --- seed-1 lists (CONTRACT §2.0, §2.1 A24–A25, §2.2 M1–M4) ---------------------------------
+
+
+def chronological(queryset: QuerySet[Message], window: Window) -> list[Message]:
+    """Seed 1's list order: the newest `limit` rows after `skip`, returned oldest first."""
+    rows = window.apply(queryset.select_related("conversation").order_by("-created_at", "-id"))
+    return list(reversed(list(rows)))
+
+
+def message_list(*, user_id: int, window: Window, unread_only: bool = False) -> list[Message]:
+    if unread_only:  # unread means unread *received*: your own sent messages are never "unread" to you
+        rows = Message.objects.filter(recipient_id=user_id, is_read=False)
+    else:
+        rows = access.messages_visible_to(user_id=user_id)
+    return chronological(rows, window)
+
+
+def message_list_sent(*, user_id: int, window: Window) -> list[Message]:
+    return chronological(Message.objects.filter(sender_id=user_id), window)
+
+
+def message_list_received(*, user_id: int, window: Window, unread_only: bool = False) -> list[Message]:
+    rows = Message.objects.filter(recipient_id=user_id)
+    if unread_only:
+        rows = rows.filter(is_read=False)
+    return chronological(rows, window)
+
+
+def message_unread_count(*, user_id: int) -> int:
+    return Message.objects.filter(recipient_id=user_id, is_read=False).count()
+
+
+def conversation_messages(*, user_id: int, conversation_key: str, window: Window) -> list[Message]:
+    """Only the caller's own messages in the thread; an unknown key is simply empty."""
+    rows = access.messages_visible_to(user_id=user_id).filter(conversation__key=conversation_key)
+    return chronological(rows, window)
+
+
+def ai_conversation_get(*, user_id: int) -> Conversation | None:
+    return Conversation.objects.filter(key=ai_conversation_key(user_id=user_id)).first()
+
+
+def ai_history_for_user(*, user_id: int) -> list[dict]:
+    conversation = ai_conversation_get(user_id=user_id)
+    return [] if conversation is None else ai_history(conversation=conversation)
+
+
+@dataclass(frozen=True)
+class ConversationSummary:
+    conversation_id: str
+    other_user_id: int | None
+    other_user_name: str
+    last_message: str
+    last_message_at: datetime
+    unread_count: int
+    mode: str
+
+
+def conversation_list(*, user_id: int, window: Window) -> list[ConversationSummary]:
+    """A24: one row per conversation the caller wrote or received a message in, newest first, in
+    three queries whatever the number of conversations (conversations, last messages, users)."""
+    mine = access.messages_visible_to(user_id=user_id)
+    last = mine.filter(conversation=OuterRef("pk")).order_by("-created_at", "-id")
+    unread = (
+        Message.objects.filter(conversation=OuterRef("pk"), recipient_id=user_id, is_read=False)
+        .order_by()
+        .values("conversation")
+        .annotate(n=Count("id"))
+        .values("n")
+    )
+    conversations = window.apply(
+        Conversation.objects.filter(pk__in=mine.filter(conversation__isnull=False).values("conversation_id"))
+        .annotate(
+            last_id=Subquery(last.values("id")[:1]),
+            last_at=Subquery(last.values("created_at")[:1]),
+            unread=Coalesce(Subquery(unread), 0),
+        )
+        .order_by("-last_at", "-id")
+        .only("id", "key", "mode", "participant_number")
+    )
+    conversations = list(conversations)
+    last_messages = {
+        row["id"]: row
+        for row in Message.objects.filter(pk__in=[c.last_id for c in conversations])
+        .annotate(preview=Left("content", 100))
+        .order_by()
+        .values("id", "sender_id", "recipient_id", "preview")
+    }
+
+    def counterpart(message: dict) -> int | None:
+        return message["recipient_id"] if message["sender_id"] == user_id else message["sender_id"]
+
+    other_ids = [other for m in last_messages.values() if (other := counterpart(m)) is not None]
+    names = dict(User.objects.filter(pk__in=other_ids).order_by().values_list("id", "username")) if other_ids else {}
+    bot = settings.AI_BOT_USER_ID
+    rows = []
+    for conversation in conversations:
+        message = last_messages.get(conversation.last_id)
+        if message is None:  # deleted between the two queries
+            continue
+        other = counterpart(message)
+        if other == bot:
+            name = settings.AI_BOT_DISPLAY_NAME
+        elif other is None:
+            name = conversation.participant_number or "Unknown"
+        else:
+            name = names.get(other, "Unknown")
+        rows.append(
+            ConversationSummary(
+                conversation_id=conversation.key,
+                other_user_id=other,
+                other_user_name=name,
+                last_message=message["preview"],
+                last_message_at=conversation.last_at,
+                unread_count=conversation.unread,
+                mode=conversation.mode,
+            )
+        )
+    return rows

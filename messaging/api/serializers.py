@@ -1,0 +1,76 @@
+from drf_spectacular.utils import extend_schema_serializer
+from rest_framework import serializers
+
+from messaging.models import CONTENT_MAX_LENGTH, Message
+
+CONVERSATION_ID_MAX_LENGTH = 100
+
+
+def _content(**kwargs) -> serializers.CharField:
+    # Stored verbatim: no trimming, blank allowed (seed 1 accepts ""), full Unicode.
+    return serializers.CharField(allow_blank=True, trim_whitespace=False, max_length=CONTENT_MAX_LENGTH, **kwargs)
+
+
+def _conversation_id() -> serializers.CharField:
+    return serializers.CharField(
+        max_length=CONVERSATION_ID_MAX_LENGTH, required=False, allow_null=True, allow_blank=True, default=None
+    )
+
+
+# `MessageOut` is taken by the accounts ack body ({"message": ...}) in the schema components.
+@extend_schema_serializer(component_name="Message")
+class MessageOutSerializer(serializers.ModelSerializer):
+    conversation_id = serializers.CharField(source="conversation.key", read_only=True, allow_null=True, default=None)
+
+    class Meta:
+        model = Message
+        fields = [
+            "id", "sender_id", "recipient_id", "content", "is_read", "conversation_id",
+            "created_at", "updated_at", "channel", "direction", "status",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+
+class MessageCreateSerializer(serializers.Serializer):
+    recipient_id = serializers.IntegerField()
+    content = _content()
+    conversation_id = _conversation_id()
+
+
+class AiMessageCreateSerializer(serializers.Serializer):
+    # Seed 1 reuses MessageCreate, so clients still send `recipient_id`; it is accepted and ignored.
+    recipient_id = serializers.IntegerField(required=False, allow_null=True)
+    content = _content()
+    conversation_id = _conversation_id()
+
+
+class MessageUpdateSerializer(serializers.Serializer):
+    content = _content(required=False, allow_null=True)
+
+
+class ListFilterSerializer(serializers.Serializer):
+    unread_only = serializers.BooleanField(required=False, default=False)
+
+
+class UnreadCountSerializer(serializers.Serializer):
+    unread_count = serializers.IntegerField()
+
+
+class HistoryTurnSerializer(serializers.Serializer):
+    role = serializers.ChoiceField(choices=["user", "assistant"])
+    content = serializers.CharField()
+
+
+class HistoryOutSerializer(serializers.Serializer):
+    history = HistoryTurnSerializer(many=True)
+    message_count = serializers.IntegerField()
+
+
+class ConversationOutSerializer(serializers.Serializer):
+    conversation_id = serializers.CharField()
+    other_user_id = serializers.IntegerField(allow_null=True)
+    other_user_name = serializers.CharField()
+    last_message = serializers.CharField()
+    last_message_at = serializers.DateTimeField()
+    unread_count = serializers.IntegerField()
+    mode = serializers.CharField()

@@ -1,0 +1,195 @@
+"""Seed-1 `/messages` (M1–M14) and `/auth/conversations` (A24–A27) endpoints (CONTRACT §2.1, §2.2):
+parse, check access (`messaging.access`, inside the services), call one service or selector, serialise."""
+
+from django.conf import settings
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import status
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.api.serializers import MessageOutSerializer as AckSerializer
+from accounts.api.views import ack, validated
+from core.lists import list_window
+from core.tasks import enqueue_on_commit
+from messaging import access, selectors, services
+from messaging.api import serializers as s
+from messaging.enums import Channel
+
+WINDOW = [OpenApiParameter("skip", int), OpenApiParameter("limit", int)]
+UNREAD_ONLY = [OpenApiParameter("unread_only", bool)]
+
+
+def request_channel(request: Request) -> str:
+    """`api` for clients that say so with `X-Client-Channel: api`, otherwise `web` (§4.3.1)."""
+    header = request.headers.get("X-Client-Channel", "").strip().lower()
+    return Channel.API if header == Channel.API else Channel.WEB
+
+
+def messages_out(messages) -> list:
+    return s.MessageOutSerializer(messages, many=True).data
+
+
+def message_out(message, code: int = status.HTTP_200_OK) -> Response:
+    return Response(s.MessageOutSerializer(message).data, status=code)
+
+
+def unread_only(request: Request) -> bool:
+    return validated(s.ListFilterSerializer, request.query_params)["unread_only"]
+
+
+# --- /messages ------------------------------------------------------------------------------
+
+
+class MessagesView(APIView):
+    @extend_schema(
+        parameters=WINDOW + UNREAD_ONLY, responses={200: s.MessageOutSerializer(many=True)}, tags=["messages"]
+    )
+    def get(self, request: Request) -> Response:
+        rows = selectors.message_list(
+            user_id=request.user.pk, window=list_window(request.query_params), unread_only=unread_only(request)
+        )
+        return Response(messages_out(rows))
+
+    @extend_schema(request=s.MessageCreateSerializer, responses={201: s.MessageOutSerializer}, tags=["messages"])
+    def post(self, request: Request) -> Response:
+        data = validated(s.MessageCreateSerializer, request.data)
+        message = services.message_send(
+            sender=request.user,
+            recipient_id=data["recipient_id"],
+            content=data["content"],
+            conversation_key=data["conversation_id"] or None,
+            channel=request_channel(request),
+        )
+        if message.recipient_id == settings.AI_BOT_USER_ID:
+            from orchestrator.tasks import process_ai_message  # orchestrator sits above messaging
+
+            enqueue_on_commit(process_ai_message, message.pk)
+        return message_out(message, status.HTTP_201_CREATED)
+
+
+class SentView(APIView):
+    @extend_schema(parameters=WINDOW, responses={200: s.MessageOutSerializer(many=True)}, tags=["messages"])
+    def get(self, request: Request) -> Response:
+        rows = selectors.message_list_sent(user_id=request.user.pk, window=list_window(request.query_params))
+        return Response(messages_out(rows))
+
+
+class ReceivedView(APIView):
+    @extend_schema(
+        parameters=WINDOW + UNREAD_ONLY, responses={200: s.MessageOutSerializer(many=True)}, tags=["messages"]
+    )
+    def get(self, request: Request) -> Response:
+        rows = selectors.message_list_received(
+            user_id=request.user.pk, window=list_window(request.query_params), unread_only=unread_only(request)
+        )
+        return Response(messages_out(rows))
+
+
+class UnreadCountView(APIView):
+    @extend_schema(responses={200: s.UnreadCountSerializer}, tags=["messages"])
+    def get(self, request: Request) -> Response:
+        return Response({"unread_count": selectors.message_unread_count(user_id=request.user.pk)})
+
+
+class ReadAllView(APIView):
+    @extend_schema(request=None, responses={200: AckSerializer}, tags=["messages"])
+    def put(self, request: Request) -> Response:
+        services.messages_mark_all_read(user=request.user)
+        return ack("All messages marked as read")
+
+
+class HistoryView(APIView):
+    @extend_schema(responses={200: s.HistoryOutSerializer}, tags=["messages"])
+    def get(self, request: Request) -> Response:
+        history = selectors.ai_history_for_user(user_id=request.user.pk)
+        return Response({"history": history, "message_count": len(history)})
+
+
+class HistoryClearView(APIView):
+    @extend_schema(responses={200: AckSerializer}, tags=["messages"])
+    def delete(self, request: Request) -> Response:
+        services.ai_history_clear(user=request.user)
+        return ack("Chat history cleared successfully")
+
+
+class AiMessageView(APIView):
+    """M11/M12: the blocking AI chat. The user message and the reply are both stored; the reply is
+    returned (200, as in seed 1). The orchestrator owns the timeout and the fallback text."""
+
+    @extend_schema(request=s.AiMessageCreateSerializer, responses={200: s.MessageOutSerializer}, tags=["messages"])
+    def post(self, request: Request) -> Response:
+        from orchestrator.services import ai_reply_sync  # orchestrator sits above messaging
+
+        data = validated(s.AiMessageCreateSerializer, request.data)
+        message = services.message_send(
+            sender=request.user,
+            recipient_id=settings.AI_BOT_USER_ID,
+            content=data["content"],
+            conversation_key=data["conversation_id"] or None,
+            channel=request_channel(request),
+        )
+        return message_out(ai_reply_sync(message_id=message.pk))
+
+
+class MessageDetailView(APIView):
+    @extend_schema(responses={200: s.MessageOutSerializer}, tags=["messages"])
+    def get(self, request: Request, message_id: int) -> Response:
+        return message_out(access.message_get_for_view(user_id=request.user.pk, message_id=message_id))
+
+    @extend_schema(request=s.MessageUpdateSerializer, responses={200: s.MessageOutSerializer}, tags=["messages"])
+    def put(self, request: Request, message_id: int) -> Response:
+        data = validated(s.MessageUpdateSerializer, request.data)
+        message = services.message_update(user=request.user, message_id=message_id, content=data.get("content"))
+        return message_out(message)
+
+    @extend_schema(responses={200: AckSerializer}, tags=["messages"])
+    def delete(self, request: Request, message_id: int) -> Response:
+        services.message_delete(user=request.user, message_id=message_id)
+        return ack("Message deleted successfully")
+
+
+class MessageReadView(APIView):
+    @extend_schema(request=None, responses={200: AckSerializer}, tags=["messages"])
+    def put(self, request: Request, message_id: int) -> Response:
+        services.message_mark_read(user=request.user, message_id=message_id)
+        return ack("Message marked as read")
+
+
+# --- /auth/conversations --------------------------------------------------------------------
+
+
+class ConversationsView(APIView):
+    @extend_schema(parameters=WINDOW, responses={200: s.ConversationOutSerializer(many=True)}, tags=["conversations"])
+    def get(self, request: Request) -> Response:
+        rows = selectors.conversation_list(user_id=request.user.pk, window=list_window(request.query_params))
+        return Response(s.ConversationOutSerializer(rows, many=True).data)
+
+
+class ConversationMessagesView(APIView):
+    @extend_schema(parameters=WINDOW, responses={200: s.MessageOutSerializer(many=True)}, tags=["conversations"])
+    def get(self, request: Request, conversation_id: str) -> Response:
+        rows = selectors.conversation_messages(
+            user_id=request.user.pk, conversation_key=conversation_id, window=list_window(request.query_params)
+        )
+        return Response(messages_out(rows))
+
+    @extend_schema(request=s.MessageCreateSerializer, responses={200: s.MessageOutSerializer}, tags=["conversations"])
+    def post(self, request: Request, conversation_id: str) -> Response:
+        data = validated(s.MessageCreateSerializer, request.data)
+        message = services.message_send(
+            sender=request.user,
+            recipient_id=data["recipient_id"],
+            content=data["content"],
+            conversation_key=conversation_id,  # the path wins over the body
+            channel=request_channel(request),
+            allow_bot=False,  # this path never talks to the AI (seed 1)
+        )
+        return message_out(message)
+
+
+class ConversationReadView(APIView):
+    @extend_schema(request=None, responses={200: AckSerializer}, tags=["conversations"])
+    def put(self, request: Request, conversation_id: str) -> Response:
+        services.conversation_mark_read(user=request.user, conversation_key=conversation_id)
+        return ack("Conversation marked as read")

@@ -1,0 +1,187 @@
+"""Writes for web/API messaging (CONTRACT §2.1 A26–A27, §2.2, §9.2 point 5). Access checks go
+through `messaging.access`; log lines carry ids only, never content."""
+
+import logging
+import re
+
+from django.conf import settings
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import transaction
+from django.db.models import Max, Q
+from django.utils import timezone
+
+from accounts.models import User
+from core.exceptions import ForbiddenError, NotFoundError
+from messaging import access
+from messaging.enums import Channel, ConversationKind, Direction, ReplyState
+from messaging.models import CONTENT_MAX_LENGTH, Conversation, Message
+from messaging.selectors import ai_conversation_key
+
+logger = logging.getLogger("messages")
+
+CONVERSATION_KEY_MAX_LENGTH = 100
+RECIPIENT_NOT_FOUND = "Recipient not found"
+_PAIR_KEY = re.compile(r"^conv_(-?\d+)_(-?\d+)$")
+
+
+def pair_key(a: int, b: int) -> str:
+    return f"conv_{min(a, b)}_{max(a, b)}"
+
+
+def _check_content(content: str) -> None:
+    if len(content) > CONTENT_MAX_LENGTH:
+        raise DjangoValidationError(
+            {"content": [f"Ensure this field has no more than {CONTENT_MAX_LENGTH} characters."]}
+        )
+
+
+def _conversation_defaults(*, key: str, sender: User, recipient_id: int) -> dict:
+    """Kind and owners of a new conversation. A `conv_{a}_{b}` key must name the sender, so nobody
+    can squat on another pair's default thread before its owners write to it."""
+    bot = settings.AI_BOT_USER_ID
+    match = _PAIR_KEY.match(key)
+    if match is None:
+        return {"kind": ConversationKind.CUSTOM, "user_a": sender}
+    ids = {int(match.group(1)), int(match.group(2))}
+    if sender.pk not in ids:
+        raise ForbiddenError(access.NOT_MEMBER)
+    if bot in ids:
+        return {"kind": ConversationKind.AI, "user": sender}
+    if ids == {sender.pk, recipient_id}:
+        recipient = sender if recipient_id == sender.pk else User.objects.get(pk=recipient_id)
+        low, high = sorted([sender, recipient], key=lambda u: u.pk)
+        return {"kind": ConversationKind.DIRECT, "user_a": low, "user_b": high}
+    return {"kind": ConversationKind.CUSTOM, "user_a": sender}
+
+
+def _conversation_for_send(*, sender: User, recipient_id: int, conversation_key: str | None) -> Conversation:
+    key = conversation_key or pair_key(sender.pk, recipient_id)
+    if len(key) > CONVERSATION_KEY_MAX_LENGTH:
+        raise DjangoValidationError(
+            {"conversation_id": [f"Ensure this field has no more than {CONVERSATION_KEY_MAX_LENGTH} characters."]}
+        )
+    conversation = Conversation.objects.filter(key=key).first()
+    if conversation is None:
+        defaults = _conversation_defaults(key=key, sender=sender, recipient_id=recipient_id)
+        conversation, created = Conversation.objects.get_or_create(key=key, defaults=defaults)
+        if created:
+            return conversation
+    if conversation_key:  # a derived key names the sender, so only a supplied one needs the check
+        access.conversation_require_member(user_id=sender.pk, conversation=conversation)
+    return conversation
+
+
+def _touch(conversation: Conversation, at) -> None:
+    Conversation.objects.filter(pk=conversation.pk).filter(
+        Q(last_message_at__isnull=True) | Q(last_message_at__lt=at)
+    ).update(last_message_at=at)
+    if conversation.last_message_at is None or conversation.last_message_at < at:
+        conversation.last_message_at = at
+
+
+@transaction.atomic
+def message_send(
+    *,
+    sender: User,
+    recipient_id: int,
+    content: str,
+    conversation_key: str | None = None,
+    channel: str = Channel.WEB,
+    allow_bot: bool = True,
+) -> Message:
+    """Store a user's message to another user, to themselves, or to the AI bot (-1). A message to
+    the bot is left `pending`; the caller decides whether the reply runs inline or on Celery."""
+    bot = settings.AI_BOT_USER_ID
+    to_bot = recipient_id == bot
+    if to_bot and not allow_bot:
+        raise NotFoundError(RECIPIENT_NOT_FOUND)
+    if not to_bot and not User.objects.filter(pk=recipient_id).exists():
+        raise NotFoundError(RECIPIENT_NOT_FOUND)
+    _check_content(content)
+
+    conversation = _conversation_for_send(sender=sender, recipient_id=recipient_id, conversation_key=conversation_key)
+    message = Message(
+        conversation=conversation,
+        sender_id=sender.pk,
+        recipient_id=recipient_id,
+        content=content,
+        channel=channel,
+        direction=Direction.INTERNAL,
+        reply_state=ReplyState.PENDING if to_bot else ReplyState.NONE,
+    )
+    message.full_clean()
+    message.save()
+    _touch(conversation, message.created_at)
+    logger.info(
+        "Message %s sent by user %s to %s in conversation %s (%s)",
+        message.pk,
+        sender.pk,
+        recipient_id,
+        conversation.pk,
+        channel,
+    )
+    return message
+
+
+@transaction.atomic
+def message_update(*, user: User, message_id: int, content: str | None = None) -> Message:
+    """Only the sender edits; a missing or null `content` is a no-op (seed 1's `{}` returns 200)."""
+    message = access.message_get_for_update(user_id=user.pk, message_id=message_id)
+    if content is None:
+        return message
+    _check_content(content)
+    message.content = content
+    message.save(update_fields=["content", "updated_at"])
+    logger.info("Message %s updated by user %s", message.pk, user.pk)
+    return message
+
+
+@transaction.atomic
+def message_mark_read(*, user: User, message_id: int) -> Message:
+    message = access.message_get_for_mark_read(user_id=user.pk, message_id=message_id)
+    if not message.is_read:
+        message.is_read = True
+        message.save(update_fields=["is_read", "updated_at"])
+    return message
+
+
+@transaction.atomic
+def message_delete(*, user: User, message_id: int) -> None:
+    """Hard delete for both sides (seed 1); the conversation's `last_message_at` follows."""
+    message = access.message_get_for_delete(user_id=user.pk, message_id=message_id)
+    conversation_id = message.conversation_id
+    message.delete()
+    if conversation_id is not None:
+        newest = Message.objects.filter(conversation_id=conversation_id).aggregate(at=Max("created_at"))["at"]
+        Conversation.objects.filter(pk=conversation_id).update(last_message_at=newest)
+    logger.info("Message %s deleted by user %s", message_id, user.pk)
+
+
+@transaction.atomic
+def messages_mark_all_read(*, user: User) -> int:
+    count = Message.objects.filter(recipient_id=user.pk, is_read=False).update(is_read=True, updated_at=timezone.now())
+    logger.info("User %s marked %s messages as read", user.pk, count)
+    return count
+
+
+@transaction.atomic
+def conversation_mark_read(*, user: User, conversation_key: str) -> int:
+    """Marks what was addressed to the caller only, so a stranger's call changes nothing."""
+    count = Message.objects.filter(conversation__key=conversation_key, recipient_id=user.pk, is_read=False).update(
+        is_read=True, updated_at=timezone.now()
+    )
+    logger.info("User %s marked %s messages as read in a conversation", user.pk, count)
+    return count
+
+
+@transaction.atomic
+def ai_history_clear(*, user: User) -> Conversation:
+    """History is derived from the Message table (§4.2): clearing moves the reset marker, so the
+    messages stay visible in lists but leave the AI context."""
+    conversation, _ = Conversation.objects.get_or_create(
+        key=ai_conversation_key(user_id=user.pk), defaults={"kind": ConversationKind.AI, "user": user}
+    )
+    conversation.context_reset_at = timezone.now()
+    conversation.save(update_fields=["context_reset_at", "updated_at"])
+    logger.info("AI history cleared for user %s (conversation %s)", user.pk, conversation.pk)
+    return conversation
