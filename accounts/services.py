@@ -81,7 +81,7 @@ def user_register(*, device_info: str | None, ip_address: str | None, **fields) 
     """Self-registration creates the user and a first session, exactly as login does (§9.2)."""
     with transaction.atomic():
         user = user_create(**fields)
-        session, tokens = _session_open(user=user, device_info=device_info, ip_address=ip_address)
+        session, tokens = session_open(user=user, device_info=device_info, ip_address=ip_address)
     return LoginResult(user=user, session=session, tokens=tokens)
 
 
@@ -94,7 +94,9 @@ def user_profile_update(*, user: User, **changes) -> User:
         setattr(user, key, value)
     try:
         with transaction.atomic():
-            user.save()
+            # Only the changed columns: `user` was loaded at authentication, and a full save would
+            # write back stale flags (undoing a disable or demotion made in the meantime).
+            user.save(update_fields=[*changes, "updated_at"])
     except IntegrityError as exc:
         raise ApplicationError("Phone number already registered") from exc
     if "phone_number" in changes:
@@ -130,20 +132,22 @@ def user_active_set(*, actor: User, user_id: int, active: bool) -> User:
 
 
 @transaction.atomic
-def user_superuser_set(*, actor: User, user_id: int, value: bool) -> User:
+def user_superuser_set(*, actor: User | None, user_id: int, value: bool) -> User:
+    """`actor=None` is the operator's shell (`manage.py set_user_phone --superuser`)."""
     user = user_get_for_admin(user_id=user_id)
-    if user.pk == actor.pk:
+    if actor is not None and user.pk == actor.pk:
         raise ApplicationError("Cannot change your own superuser status")
     user.is_superuser = value
     user.save(update_fields=["is_superuser", "is_staff", "updated_at"])
-    logger.info("User %s superuser=%s set by %s", user.pk, value, actor.pk)
+    logger.info("User %s superuser=%s set by %s", user.pk, value, actor.pk if actor else "cli")
     return user
 
 
 # --- sessions and tokens --------------------------------------------------------------------
 
 
-def _session_open(*, user: User, device_info: str | None, ip_address: str | None) -> tuple[UserSession, TokenPair]:
+def session_open(*, user: User, device_info: str | None, ip_address: str | None) -> tuple[UserSession, TokenPair]:
+    """Start a session (one device) with its first token pair; callers hold the transaction."""
     session = UserSession.objects.create(
         user=user,
         session_token=secrets.token_urlsafe(32),
@@ -175,7 +179,7 @@ def user_login(*, username: str, password: str, device_info: str | None, ip_addr
 
     login_success_record(username=username)
     with transaction.atomic():
-        session, tokens = _session_open(user=user, device_info=device_info, ip_address=ip_address)
+        session, tokens = session_open(user=user, device_info=device_info, ip_address=ip_address)
         user.last_login = timezone.now()
         user.save(update_fields=["last_login"])
     logger.info("Login ok: user %s from %s (session %s)", user.pk, ip_address, session.pk)
@@ -276,8 +280,25 @@ def session_delete(*, user: User, session_id: int) -> None:
     session = UserSession.objects.filter(pk=session_id, user=user).first()
     if session is None:
         raise NotFoundError("Session not found")
-    _blacklist_jtis([session.refresh_jti])
-    session.delete()
+    sessions_delete(sessions=[session])
+
+
+@transaction.atomic
+def sessions_end(*, sessions: Iterable[UserSession]) -> int:
+    """Deactivate sessions (kept for the record) and blacklist their refresh tokens; the admin's
+    "end session" action. Their access tokens stop working at once (authentication checks the row)."""
+    count = _sessions_end(sessions)
+    logger.info("%s session(s) ended by an operator", count)
+    return count
+
+
+@transaction.atomic
+def sessions_delete(*, sessions: Iterable[UserSession]) -> int:
+    # A deleted row would take its refresh_jti with it: blacklist first, or the token outlives it.
+    sessions = list(sessions)
+    _blacklist_jtis(session.refresh_jti for session in sessions)
+    deleted, _ = UserSession.objects.filter(pk__in=[s.pk for s in sessions]).delete()
+    return deleted
 
 
 # --- roles ----------------------------------------------------------------------------------

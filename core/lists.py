@@ -20,11 +20,12 @@ class Window:
         return queryset[self.skip : self.skip + self.limit]
 
 
-def list_window(query_params) -> Window:
-    """Read `skip` and `limit`; a non-integer is a 400 naming the field, `limit` is clamped 1..500."""
+def list_window(query_params, *, default_limit: int | None = None) -> Window:
+    """Read `skip` and `limit`; a non-integer is a 400 naming the field, `limit` is clamped 1..500.
+    `default_limit` replaces LIST_LIMIT_DEFAULT for lists the seed returned unpaginated."""
     serializer = SkipLimitSerializer(data=query_params)
     serializer.is_valid(raise_exception=True)
     limit = serializer.validated_data["limit"]
     if limit is None:
-        limit = settings.LIST_LIMIT_DEFAULT
+        limit = default_limit or settings.LIST_LIMIT_DEFAULT
     return Window(skip=serializer.validated_data["skip"], limit=max(1, min(limit, settings.LIST_LIMIT_MAX)))

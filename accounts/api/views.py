@@ -1,5 +1,6 @@
 """Seed-1 `/auth` endpoints A1–A23 (CONTRACT §2.1): parse, check, call one service, serialise."""
 
+from django.conf import settings
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.permissions import AllowAny
@@ -10,18 +11,17 @@ from rest_framework.views import APIView
 from accounts import selectors, services
 from accounts.api import serializers as s
 from accounts.permissions import IsSuperuser
-from core.lists import list_window
+from core.api import ack, validated
+from core.lists import Window, list_window
 from core.net import client_ip
 
 
-def ack(text: str, code: int = status.HTTP_200_OK) -> Response:
-    return Response({"message": text}, status=code)
+def full_list_window(request: Request) -> Window:
+    # Seed 1 returns sessions and roles unpaginated: default to the cap so clients still see all rows.
+    return list_window(request.query_params, default_limit=settings.LIST_LIMIT_MAX)
 
 
-def validated(serializer_class, data) -> dict:
-    serializer = serializer_class(data=data)
-    serializer.is_valid(raise_exception=True)
-    return serializer.validated_data
+WINDOW_PARAMS = [OpenApiParameter("skip", int), OpenApiParameter("limit", int)]
 
 
 def _auth_out(result: services.LoginResult) -> dict:
@@ -97,9 +97,8 @@ class MeView(APIView):
 
     @extend_schema(request=s.ProfileUpdateSerializer, responses={200: s.UserOutSerializer}, tags=["auth"])
     def put(self, request: Request) -> Response:
+        # null means "leave as is"; an explicit "" stays "" and clears the number (stored as NULL).
         data = validated(s.ProfileUpdateSerializer, request.data)
-        if "phone_number" in data and data["phone_number"] is None and request.data.get("phone_number") == "":
-            data["phone_number"] = ""  # an explicit blank clears the number (stored as NULL)
         user = services.user_profile_update(user=request.user, **data)
         return Response(s.UserOutSerializer(user).data)
 
@@ -125,11 +124,7 @@ class SuperuserView(APIView):
 
 
 class UsersView(SuperuserView):
-    @extend_schema(
-        parameters=[OpenApiParameter("skip", int), OpenApiParameter("limit", int)],
-        responses={200: s.UserOutSerializer(many=True)},
-        tags=["users"],
-    )
+    @extend_schema(parameters=WINDOW_PARAMS, responses={200: s.UserOutSerializer(many=True)}, tags=["users"])
     def get(self, request: Request) -> Response:
         window = list_window(request.query_params)
         return Response(s.UserOutSerializer(window.apply(selectors.user_list()), many=True).data)
@@ -182,9 +177,10 @@ class UserSuperuserView(SuperuserView):
 
 
 class SessionsView(APIView):
-    @extend_schema(responses={200: s.SessionOutSerializer(many=True)}, tags=["auth"])
+    @extend_schema(parameters=WINDOW_PARAMS, responses={200: s.SessionOutSerializer(many=True)}, tags=["auth"])
     def get(self, request: Request) -> Response:
-        return Response(s.SessionOutSerializer(selectors.session_list_live(user=request.user), many=True).data)
+        sessions = full_list_window(request).apply(selectors.session_list_live(user=request.user))
+        return Response(s.SessionOutSerializer(sessions, many=True).data)
 
 
 class SessionDetailView(APIView):
@@ -195,9 +191,10 @@ class SessionDetailView(APIView):
 
 
 class RolesView(SuperuserView):
-    @extend_schema(responses={200: s.RoleOutSerializer(many=True)}, tags=["roles"])
+    @extend_schema(parameters=WINDOW_PARAMS, responses={200: s.RoleOutSerializer(many=True)}, tags=["roles"])
     def get(self, request: Request) -> Response:
-        return Response(s.RoleOutSerializer(selectors.role_list(), many=True).data)
+        roles = full_list_window(request).apply(selectors.role_list())
+        return Response(s.RoleOutSerializer(roles, many=True).data)
 
     @extend_schema(request=s.RoleCreateSerializer, responses={201: s.RoleOutSerializer}, tags=["roles"])
     def post(self, request: Request) -> Response:

@@ -9,7 +9,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.api.serializers import MessageOutSerializer as AckSerializer
-from accounts.api.views import ack, validated
+from core.api import ack, validated
 from core.lists import list_window
 from core.tasks import enqueue_on_commit
 from messaging import access, selectors, services

@@ -7,17 +7,12 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.permissions import IsSuperuser
+from core.api import validated
 from core.lists import list_window
 from reports import selectors, services
 from reports.access import report_get_visible
 from reports.api import serializers as s
 from reports.enums import ReportStatus
-
-
-def validated(serializer_class, data) -> dict:
-    serializer = serializer_class(data=data)
-    serializer.is_valid(raise_exception=True)
-    return serializer.validated_data
 
 
 def status_param(request: Request) -> str | None:

@@ -1,0 +1,19 @@
+"""`python manage.py list_users`: seed 1's list_users.py (CONTRACT §6.2).
+
+An operator tool: it prints full phone numbers to the terminal, so it writes to stdout only and
+never to a logger (logs must not carry full numbers, §8.7)."""
+
+from django.core.management.base import BaseCommand
+
+from accounts import selectors
+
+
+class Command(BaseCommand):
+    help = "List every user: ID, Username, Full Name, Phone."
+
+    def handle(self, *args, **options) -> None:
+        self.stdout.write("Users in database:")
+        for user in selectors.user_list().only("id", "username", "full_name", "phone_number").iterator():
+            self.stdout.write(
+                f"  ID: {user.pk}, Username: {user.username}, Full Name: {user.full_name}, Phone: {user.phone_number}"
+            )

@@ -1,0 +1,86 @@
+"""Operator commands from seed 1's helper scripts (CONTRACT §6.2)."""
+
+import logging
+from io import StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from accounts.tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def run(*args) -> str:
+    out = StringIO()
+    call_command(*args, stdout=out)
+    return out.getvalue()
+
+
+def test_list_users_prints_every_user_unmasked():
+    alice = UserFactory(username="alice", full_name="Alice A", phone_number="+48123456789")
+    bob = UserFactory(username="bob", full_name=None, phone_number=None)
+    out = run("list_users")
+    lines = out.splitlines()
+    assert lines[0] == "Users in database:"
+    assert lines[1:] == [
+        f"  ID: {alice.pk}, Username: alice, Full Name: Alice A, Phone: +48123456789",
+        f"  ID: {bob.pk}, Username: bob, Full Name: None, Phone: None",
+    ]
+
+
+def test_list_users_logs_nothing(caplog):
+    UserFactory(phone_number="+48123456789")
+    with caplog.at_level(logging.DEBUG):
+        run("list_users")
+    assert "+48123456789" not in caplog.text
+
+
+def test_list_users_empty():
+    assert run("list_users").splitlines() == ["Users in database:"]
+
+
+def test_set_user_phone_normalises_and_saves():
+    user = UserFactory(username="alice")
+    out = run("set_user_phone", "--username", "alice", "--phone", "+48 123-456-789")
+    assert "+48123456789" in out
+    user.refresh_from_db()
+    assert user.phone_number == "+48123456789"
+    assert not user.is_superuser
+
+
+def test_set_user_phone_with_superuser():
+    user = UserFactory(username="alice")
+    run("set_user_phone", "--username", "alice", "--phone", "+48123456789", "--superuser")
+    user.refresh_from_db()
+    assert user.is_superuser and user.is_staff
+    assert user.phone_number == "+48123456789"
+
+
+@pytest.mark.parametrize("phone", ["12345", "+0123456789", "not a phone", "+1234", ""])
+def test_set_user_phone_rejects_invalid_numbers(phone):
+    user = UserFactory(username="alice")
+    with pytest.raises(CommandError) as exc_info:
+        call_command("set_user_phone", "--username", "alice", "--phone", phone)
+    assert "phone" in str(exc_info.value).lower()
+    user.refresh_from_db()
+    assert user.phone_number is None
+
+
+def test_set_user_phone_rejects_a_taken_number():
+    UserFactory(username="bob", phone_number="+48123456789")
+    user = UserFactory(username="alice")
+    with pytest.raises(CommandError, match="Phone number already registered"):
+        call_command("set_user_phone", "--username", "alice", "--phone", "+48123456789", "--superuser")
+    user.refresh_from_db()
+    assert user.phone_number is None and not user.is_superuser
+
+
+def test_set_user_phone_unknown_user():
+    with pytest.raises(CommandError, match="'ghost' not found"):
+        call_command("set_user_phone", "--username", "ghost", "--phone", "+48123456789")
+
+
+def test_set_user_phone_requires_both_options():
+    with pytest.raises(CommandError):
+        call_command("set_user_phone", "--username", "alice")
