@@ -89,3 +89,39 @@ def _require_services(request):
             redis.Redis.from_url(url, socket_connect_timeout=1).ping()
         except redis.RedisError:
             _service_missing(f"Redis at {url} is not reachable")
+
+
+# --- AI: the loopback LLM stand-in (orchestrator; CONTRACT §9.4) ------------------------------
+
+
+@pytest.fixture(autouse=True)
+def _no_real_llm(request):
+    """A developer's LITELLM_*/OPENAI_API_KEY must never send a test to a real LLM: tests run
+    unconfigured unless they ask for `fake_llm`."""
+    from django.conf import settings as django_settings
+
+    if django_settings.LITELLM_BASEURL or django_settings.LITELLM_API_KEY:
+        overrides = request.getfixturevalue("settings")
+        overrides.LITELLM_BASEURL = ""
+        overrides.LITELLM_API_KEY = ""
+
+
+@pytest.fixture(scope="session")
+def fake_llm_server():
+    from tests.fakes.llm_server import FakeLLMServer
+
+    server = FakeLLMServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def fake_llm(fake_llm_server, settings):
+    """The scripted OpenAI-compatible server, with the project pointed at it; empty script per test."""
+    fake_llm_server.reset()
+    settings.LITELLM_BASEURL = fake_llm_server.url
+    settings.LITELLM_API_KEY = "sk-fake-llm-placeholder"
+    settings.LITELLM_MODEL = "gpt-3.5-turbo-1106"
+    settings.AI_LLM_RETRY_BACKOFF_S = 0
+    yield fake_llm_server
+    fake_llm_server.reset()

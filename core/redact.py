@@ -1,5 +1,7 @@
 """Keep personal data out of log lines (CONTRACT §9.1 point 8)."""
 
+MASK = "*****"  # fixed width, so a masked line does not give the number's length away either
+
 
 def mask_phone(number: str | None) -> str:
     """`+48123456789` -> `+48*****789`; keeps a `whatsapp:` prefix so channels stay readable."""
@@ -8,5 +10,5 @@ def mask_phone(number: str | None) -> str:
     prefix, _, rest = number.rpartition(":")
     prefix = f"{prefix}:" if prefix else ""
     if len(rest) <= 6:
-        return prefix + "*" * len(rest)
-    return f"{prefix}{rest[:3]}{'*' * (len(rest) - 6)}{rest[-3:]}"
+        return prefix + MASK
+    return f"{prefix}{rest[:3]}{MASK}{rest[-3:]}"

@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.conf import settings
-from django.db.models import Count, OuterRef, QuerySet, Subquery
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce, Left
 
 from accounts.models import User
@@ -19,24 +19,35 @@ def ai_conversation_key(*, user_id: int) -> str:
     return f"conv_{min(bot, user_id)}_{max(bot, user_id)}"
 
 
-def ai_history(
-    *, conversation: Conversation, exclude_message_id: int | None = None, limit: int | None = None
-) -> list[dict]:
+def ai_history(*, conversation: Conversation, before: Message | None = None, limit: int | None = None) -> list[dict]:
     """The newest `limit` (CHAT_HISTORY_MAX) turns after the last clear, oldest first, as
-    `{"role", "content"}`; the message being answered is excluded so it is never sent twice."""
+    `{"role", "content"}`. With `before` (the message being answered): turns earlier than it, plus
+    the replies to earlier messages even when they were stored after it (a message that arrived
+    while the previous one was answered sees that exchange, §8.2); never the message itself, and
+    never the user's later messages.
+
+    `user` turns are the conversation owner's (or the external party's inbound messages); the bot's
+    replies and staff replies in human mode are `assistant` turns."""
     limit = limit or settings.CHAT_HISTORY_MAX
-    bot = settings.AI_BOT_USER_ID
     rows = Message.objects.filter(conversation=conversation).exclude(content="")
-    if exclude_message_id is not None:
-        rows = rows.exclude(pk=exclude_message_id)
+    if before is not None:
+        rows = rows.filter(
+            Q(created_at__lt=before.created_at)
+            | Q(created_at=before.created_at, id__lt=before.pk)
+            | Q(in_reply_to_id__lt=before.pk)
+        )
     if conversation.context_reset_at is not None:
         rows = rows.filter(created_at__gt=conversation.context_reset_at)
     rows = rows.order_by("-created_at", "-id").values("sender_id", "direction", "content")[:limit]
-    history = []
-    for row in reversed(list(rows)):
-        from_assistant = row["sender_id"] == bot or row["direction"] == Direction.OUTBOUND
-        history.append({"role": "assistant" if from_assistant else "user", "content": row["content"]})
-    return history
+    return [{"role": _history_role(conversation, row), "content": row["content"]} for row in reversed(list(rows))]
+
+
+def _history_role(conversation: Conversation, row: dict) -> str:
+    if row["direction"] == Direction.INBOUND:
+        return "user"
+    if row["direction"] == Direction.OUTBOUND:
+        return "assistant"
+    return "user" if row["sender_id"] == conversation.user_id else "assistant"
 
 
 # --- seed-1 lists (CONTRACT §2.0, §2.1 A24–A25, §2.2 M1–M4) ---------------------------------

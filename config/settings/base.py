@@ -92,6 +92,7 @@ else:
 
 # --- Auth -----------------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
+AUTHENTICATION_BACKENDS = ["accounts.backends.ThrottledModelBackend"]  # admin logins share the API throttle
 LOGIN_URL = "/accounts/login/"
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 6}},
@@ -100,7 +101,7 @@ PASSWORD_MIN_LENGTH = 6
 LOGIN_FAILURES_PER_USERNAME = 5
 LOGIN_FAILURES_PER_IP = 50
 LOGIN_FAILURE_WINDOW_S = 30 * 60
-TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+TRUSTED_PROXY_COUNT = int_alias("TRUSTED_PROXY_COUNT", default=0)
 
 JWT_SIGNING_KEY = env.str("JWT_SIGNING_KEY", default="")
 SIMPLE_JWT = {
@@ -145,6 +146,7 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "PREPROCESSING_HOOKS": ["core.openapi.drop_slash_aliases"],
 }
 
 # --- Internationalisation -------------------------------------------------------------------
@@ -155,6 +157,10 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
 
 # --- Celery (CONTRACT §9.1 point 4) ---------------------------------------------------------
 CELERY_BROKER_URL = str_alias("CELERY_BROKER_URL", default=REDIS_URL or "filesystem://")
@@ -166,6 +172,7 @@ CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_ROUTES = {
     "ai.*": {"queue": "ai"},
     "sends.*": {"queue": "sends"},
+    "orchestrator.process_ai_message": {"queue": "ai"},  # LLM turns: the threaded worker_ai pool
 }
 CELERY_TASK_ACKS_LATE = False
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
@@ -176,16 +183,21 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "data_folder_in": str(CELERY_BROKER_FOLDER / "queue"),
         "data_folder_out": str(CELERY_BROKER_FOLDER / "queue"),
         "processed_folder": str(CELERY_BROKER_FOLDER / "processed"),
+        "control_folder": str(CELERY_BROKER_FOLDER / "control"),
         "store_processed": False,
         "polling_interval": 0.1,
     }
     # kombu's filesystem transport needs its folders before the worker starts polling them.
-    for _folder in ("queue", "processed"):
+    for _folder in ("queue", "processed", "control"):
         (CELERY_BROKER_FOLDER / _folder).mkdir(parents=True, exist_ok=True)
 else:
     # Countdowns of retries stay below this, so a delayed task is never redelivered early.
     CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE: dict = {
+    # Re-enqueue AI turns stuck `pending`/`processing` (broker outage, dead worker; CONTRACT §8.2).
+    "orchestrator-sweep-stale-ai-messages": {"task": "orchestrator.sweep_stale_ai_messages", "schedule": 60.0},
+}
+CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")  # beat's state file, kept out of the tree
 
 # --- Project switches -----------------------------------------------------------------------
 AI_BOT_USER_ID = int_alias("AI_BOT_USER_ID", default=-1)
@@ -193,6 +205,21 @@ AI_BOT_DISPLAY_NAME = str_alias("AI_BOT_DISPLAY_NAME", default="AI Assistant")
 CHAT_HISTORY_MAX = int_alias("CHAT_HISTORY_MAX", default=50)
 LIST_LIMIT_DEFAULT = 100
 LIST_LIMIT_MAX = 500
+
+# --- AI orchestrator (CONTRACT §4.1 point 5, §4.6.1, §9.4) -----------------------------------
+# AI is configured when a key or a base URL is set; otherwise the chat engine answers (§9.4 point 1).
+# A later `orchestrator.AIConfig` row overrides key, model, temperature and system prompt.
+LITELLM_API_KEY = str_alias("LITELLM_API_KEY", "OPENAI_API_KEY", default="")
+LITELLM_MODEL = str_alias("LITELLM_MODEL", default="gpt-3.5-turbo-1106")
+LITELLM_BASEURL = str_alias("LITELLM_BASEURL", default="")
+AI_LLM_TEMPERATURE = float(str_alias("AI_LLM_TEMPERATURE", default="0.7"))
+AI_LLM_TIMEOUT_S = float(str_alias("AI_LLM_TIMEOUT_S", default="60"))  # one LLM request
+AI_LLM_RETRIES = int_alias("AI_LLM_RETRIES", default=2)  # bounded retries of a transient LLM error
+AI_LLM_RETRY_BACKOFF_S = float(str_alias("AI_LLM_RETRY_BACKOFF_S", default="0.5"))  # doubles per retry
+AI_SYNC_TIMEOUT_S = float(str_alias("AI_SYNC_TIMEOUT_S", default="60"))  # the whole blocking turn (M11)
+AI_AGENT_STICKY_MINUTES = int_alias("AI_AGENT_STICKY_MINUTES", default=10)
+AI_STALE_REPLY_AFTER_S = int_alias("AI_STALE_REPLY_AFTER_S", default=120)  # sweeper: pending/processing this long
+CHAT_MODE = str_alias("CHAT_MODE", default="echo").lower()  # echo | keywords | off; unknown values act as echo
 
 # --- Logging (CONTRACT §4.9, §9.1 point 8) --------------------------------------------------
 LOGS_FOLDER = str_alias("LOGS_FOLDER", "AI_MESSAGE_LOGS_FOLDER", default="logs")

@@ -1,0 +1,278 @@
+"""AI throughput benchmark (issue: messaging and the AI orchestrator, point 6).
+
+Drives N concurrent conversations through the real HTTP API (`POST /messages` to the AI bot, -1)
+against the project's OpenAI-compatible stand-in with a fixed latency, served by gunicorn and the
+`worker_ai` Celery process (thread pool), and reports:
+
+* replies/s over the measured window (first post to last reply), and
+* turn overhead = turn time (user message stored -> AI reply stored) minus the LLM latency,
+  p50 and p99.
+
+Each conversation is a closed loop: it sends its next message once the previous one is answered,
+as a person would. Replies are detected by polling the database (cheap, and it keeps polling
+traffic from stealing CPU from the server being measured).
+
+Run it against PostgreSQL and Redis (the production shape), e.g.:
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench_ai \\
+    CELERY_BROKER_URL=redis://127.0.0.1:6379/5 REDIS_URL=redis://127.0.0.1:6379/6 \\
+    .venv/bin/python bench/ai_throughput.py --conversations 100 --messages 5 --latency 1.0
+
+Without those variables it runs on the embedded defaults (SQLite, filesystem broker).
+The script starts and stops every process it needs; it only talks to 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for_http(port: int, path: str, deadline: float) -> None:
+    while time.time() < deadline:
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            conn.request("GET", path)
+            if conn.getresponse().status < 500:
+                return
+        except OSError:
+            pass
+        time.sleep(0.2)
+    raise SystemExit(f"server on port {port} did not come up")
+
+
+def percentile(values: list[float], pct: float) -> float:
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(pct / 100 * (len(ordered) - 1))))
+    return ordered[index]
+
+
+class Cluster:
+    """The fake LLM, gunicorn and the worker_ai processes, started in their own process groups."""
+
+    def __init__(self, options: argparse.Namespace, env: dict[str, str]):
+        self.options = options
+        self.env = env
+        self.procs: list[subprocess.Popen] = []
+
+    def _spawn(self, args: list[str]) -> subprocess.Popen:
+        proc = subprocess.Popen(
+            [sys.executable, *args], cwd=ROOT, env=self.env, start_new_session=True, stdout=subprocess.DEVNULL
+        )
+        self.procs.append(proc)
+        return proc
+
+    def start(self) -> tuple[int, str]:
+        llm_port, web_port = free_port(), free_port()
+        self._spawn(["-m", "tests.fakes.llm_server", "--port", str(llm_port), "--latency", str(self.options.latency)])
+        self.env["LITELLM_BASEURL"] = f"http://127.0.0.1:{llm_port}"
+        self._spawn(
+            ["-m", "gunicorn", "config.wsgi", "-b", f"127.0.0.1:{web_port}", "-k", "gthread",
+             "-w", str(self.options.web_workers), "--threads", "16", "--log-level", "warning"]
+        )  # fmt: skip
+        for index in range(self.options.ai_workers):
+            self._spawn(
+                ["-m", "celery", "-A", "config", "worker", "-Q", "ai", "-P", "threads",
+                 "-c", str(self.options.ai_threads), "-n", f"bench-ai{index}@%h", "-l", "warning",
+                 "--without-gossip", "--without-mingle", "--without-heartbeat"]
+            )  # fmt: skip
+        deadline = time.time() + 60
+        wait_for_http(web_port, "/health", deadline)
+        wait_for_http(llm_port, "/v1/models", deadline)
+        return web_port, self.env["LITELLM_BASEURL"]
+
+    def stop(self) -> None:
+        for proc in self.procs:
+            if proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGTERM)
+        for proc in self.procs:
+            try:
+                proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+
+
+def prepare_users(count: int) -> list[tuple[int, str]]:
+    """Fresh bench users with one session each (tokens minted directly: login hashing is not
+    what this benchmark measures)."""
+    from accounts.models import User
+    from accounts.services import session_open
+    from messaging.models import Conversation
+
+    old = list(User.objects.filter(username__startswith="bench-").values_list("id", flat=True))
+    Conversation.objects.filter(user_id__in=old).delete()
+    User.objects.filter(id__in=old).delete()
+    users = []
+    for index in range(count):
+        user = User.objects.create_user(f"bench-{index}", f"bench-{index}@example.com", None)
+        _session, tokens = session_open(user=user, device_info="bench", ip_address="127.0.0.1")
+        users.append((user.pk, tokens.access))
+    return users
+
+
+class ReplyWatcher(threading.Thread):
+    """Polls the database for replies to the prompts in flight and wakes their conversations."""
+
+    def __init__(self):
+        super().__init__(daemon=True)
+        self.waiting: dict[int, threading.Event] = {}
+        self.lock = threading.Lock()
+        self.stopped = threading.Event()
+
+    def expect(self, message_id: int) -> threading.Event:
+        event = threading.Event()
+        with self.lock:
+            self.waiting[message_id] = event
+        return event
+
+    def run(self) -> None:
+        from django.db import connection
+
+        from messaging.models import Message
+
+        while not self.stopped.is_set():
+            with self.lock:
+                ids = list(self.waiting)
+            if ids:
+                answered = Message.objects.filter(in_reply_to_id__in=ids).values_list("in_reply_to_id", flat=True)
+                with self.lock:
+                    for message_id in answered:
+                        event = self.waiting.pop(message_id, None)
+                        if event:
+                            event.set()
+            time.sleep(0.02)
+        connection.close()
+
+
+def converse(port: int, token: str, messages: int, watcher: ReplyWatcher, sent: list, errors: list) -> None:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+    for index in range(messages):
+        body = json.dumps({"recipient_id": -1, "content": f"Hello number {index}, how are you today?"})
+        try:
+            conn.request("POST", "/messages", body=body, headers=headers)
+            response = conn.getresponse()
+            payload = response.read()
+        except OSError as exc:
+            errors.append(repr(exc))
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+            continue
+        if response.status != 201:
+            errors.append(f"POST /messages -> {response.status} {payload[:200]!r}")
+            continue
+        message_id = json.loads(payload)["id"]
+        sent.append(message_id)
+        if not watcher.expect(message_id).wait(timeout=60):
+            errors.append(f"no reply to message {message_id} within 60 s")
+
+
+def run_round(port: int, users: list[tuple[int, str]], messages: int, watcher: ReplyWatcher) -> tuple[list, list]:
+    sent: list[int] = []
+    errors: list[str] = []
+    threads = [
+        threading.Thread(target=converse, args=(port, token, messages, watcher, sent, errors)) for _uid, token in users
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return sent, errors
+
+
+def summarise(sent: list[int], latency: float) -> dict:
+    from messaging.models import Message
+
+    prompts = {m.id: m for m in Message.objects.filter(id__in=sent)}
+    replies = list(Message.objects.filter(in_reply_to_id__in=sent).only("created_at", "in_reply_to_id", "model"))
+    turns = [(r.created_at - prompts[r.in_reply_to_id].created_at).total_seconds() for r in replies]
+    overheads_ms = [max(0.0, turn - latency) * 1000 for turn in turns]
+    start = min(p.created_at for p in prompts.values())
+    end = max(r.created_at for r in replies)
+    window = (end - start).total_seconds()
+    return {
+        "prompts": len(prompts),
+        "replies": len(replies),
+        "failed": sum(1 for p in Message.objects.filter(id__in=sent, reply_state="failed")),
+        "window_s": round(window, 2),
+        "replies_per_s": round(len(replies) / window, 1) if window else 0.0,
+        "turn_p50_ms": round(statistics.median(turns) * 1000, 1),
+        "overhead_p50_ms": round(percentile(overheads_ms, 50), 1),
+        "overhead_p99_ms": round(percentile(overheads_ms, 99), 1),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--conversations", type=int, default=100)
+    parser.add_argument("--messages", type=int, default=5, help="messages per conversation (closed loop)")
+    parser.add_argument("--latency", type=float, default=1.0, help="fake LLM latency per call, seconds")
+    parser.add_argument("--ai-workers", type=int, default=1, help="worker_ai processes")
+    parser.add_argument("--ai-threads", type=int, default=128, help="threads per worker_ai process")
+    parser.add_argument("--web-workers", type=int, default=2)
+    options = parser.parse_args()
+
+    env = dict(os.environ)
+    env.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
+    env.update({"DJANGO_DEBUG": "false", "LOG_TO_FILES": "false", "LOG_LEVEL": "WARNING",
+                "LITELLM_API_KEY": "bench-placeholder", "LITELLM_MODEL": "bench-model"})  # fmt: skip
+    os.environ.update(env)
+
+    import django
+    from django.core.management import call_command
+
+    django.setup()
+    call_command("migrate", verbosity=0)
+    users = prepare_users(options.conversations)
+
+    cluster = Cluster(options, env)
+    try:
+        port, _llm = cluster.start()
+        watcher = ReplyWatcher()
+        watcher.start()
+        _warm_sent, warm_errors = run_round(port, users[: max(1, len(users) // 10)], 1, watcher)
+        if warm_errors:
+            raise SystemExit(f"warm-up failed: {warm_errors[:3]}")
+        sent, errors = run_round(port, users, options.messages, watcher)
+        watcher.stopped.set()
+    finally:
+        cluster.stop()
+
+    from django.db import connection
+
+    result = summarise(sent, options.latency)
+    result.update(
+        conversations=options.conversations,
+        messages_per_conversation=options.messages,
+        llm_latency_s=options.latency,
+        ai_workers=options.ai_workers,
+        ai_threads=options.ai_threads,
+        database=connection.vendor,
+        broker=os.environ.get("CELERY_BROKER_URL", "").split("://")[0] or "filesystem",
+        errors=len(errors),
+    )
+    print(json.dumps(result, indent=2))
+    if errors:
+        print("first errors:", *errors[:5], sep="\n  ", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()

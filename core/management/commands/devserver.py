@@ -1,0 +1,171 @@
+"""`python manage.py devserver`: the Procfile's process set in one terminal (CONTRACT §9.1 point 5).
+
+Web (runserver, or gunicorn with TLS when AI_MESSAGE_SSL=true), the Celery worker for the
+`default` and `sends` queues, the thread-pool worker for the `ai` queue and beat run side by side
+under honcho's process manager: one Ctrl+C stops them all, and if one dies the others are stopped.
+"""
+
+import os
+import shlex
+import sys
+from pathlib import Path
+
+from django.conf import settings as django_settings
+from django.core.management.base import BaseCommand, CommandError
+
+MAIN_QUEUES = "default,sends"
+AI_QUEUE = "ai"
+AI_THREADS = 32
+# The worker for `default,sends` runs short tasks; a few processes are plenty on a laptop.
+WORKER_CONCURRENCY = 2
+WEB_THREADS = 8
+GUNICORN_TIMEOUT_MARGIN_S = 30
+SIGNAL_EXIT_CODES = {130, 143}  # SIGINT, SIGTERM: a requested stop, not a failure
+
+
+def _resolve(settings, value: str) -> Path:
+    path = Path(value)
+    return path if path.is_absolute() else Path(settings.BASE_DIR) / path
+
+
+def _bind(host: str, port: int) -> str:
+    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+
+
+def public_url(settings) -> str:
+    """The URL to open in a browser: a wildcard bind address is reached through localhost."""
+    host = settings.AI_MESSAGE_HOST
+    if host in {"", "0.0.0.0", "::"}:  # noqa: S104 - a bind address, compared, not bound
+        host = "localhost"
+    scheme = "https" if settings.AI_MESSAGE_SSL else "http"
+    return f"{scheme}://{_bind(host, settings.AI_MESSAGE_PORT)}/"
+
+
+def web_command(settings, *, python: str, reload: bool = True) -> list[str]:
+    bind = _bind(settings.AI_MESSAGE_HOST, settings.AI_MESSAGE_PORT)
+    if not settings.AI_MESSAGE_SSL:
+        command = [python, str(Path(settings.BASE_DIR) / "manage.py"), "runserver", bind]
+        return command if reload else [*command, "--noreload"]
+    cert = _resolve(settings, settings.AI_MESSAGE_SSL_CERT)
+    key = _resolve(settings, settings.AI_MESSAGE_SSL_KEY)
+    missing = [
+        f"{name}={path}"
+        for name, path in (("AI_MESSAGE_SSL_CERT", cert), ("AI_MESSAGE_SSL_KEY", key))
+        if not path.is_file()
+    ]
+    if missing:
+        raise CommandError(
+            "AI_MESSAGE_SSL=true but these files do not exist: "
+            + ", ".join(missing)
+            + ". Point AI_MESSAGE_SSL_CERT/AI_MESSAGE_SSL_KEY at a certificate and its key, or make a "
+            "self-signed pair: mkdir -p ssl && openssl req -x509 -newkey rsa:2048 -nodes -days 365 "
+            "-subj /CN=localhost -keyout ssl/key.pem -out ssl/cert.pem"
+        )
+    timeout = int(getattr(settings, "AI_SYNC_TIMEOUT_S", 60)) + GUNICORN_TIMEOUT_MARGIN_S
+    # runserver serves static files itself; under gunicorn, DEBUG gets the same handler.
+    app = "core.management.devserver_wsgi:application" if settings.DEBUG else "config.wsgi:application"
+    command = [
+        python, "-m", "gunicorn", app,
+        "--bind", bind,
+        "--certfile", str(cert),
+        "--keyfile", str(key),
+        "--worker-class", "gthread",
+        "--threads", str(WEB_THREADS),
+        "--timeout", str(timeout),
+        "--access-logfile", "-",
+    ]  # fmt: skip
+    return [*command, "--reload"] if reload else command
+
+
+def build_processes(
+    settings=django_settings,
+    *,
+    python: str | None = None,
+    web: bool = True,
+    worker: bool = True,
+    worker_ai: bool = True,
+    beat: bool = True,
+    reload: bool = True,
+    ai_threads: int = AI_THREADS,
+    concurrency: int = WORKER_CONCURRENCY,
+) -> dict[str, list[str]]:
+    """Process name -> argv, the same set as the Procfile (web, worker, worker_ai, beat)."""
+    python = python or sys.executable
+    celery = [python, "-m", "celery", "-A", "config"]
+    processes: dict[str, list[str]] = {}
+    if web:
+        processes["web"] = web_command(settings, python=python, reload=reload)
+    if worker:
+        processes["worker"] = [
+            *celery, "worker", "-Q", MAIN_QUEUES, "-n", "default@%h", "-c", str(concurrency), "-l", "INFO",
+        ]  # fmt: skip
+    if worker_ai:
+        # AI turns wait on the LLM far longer than they compute: threads keep many calls in flight.
+        processes["worker_ai"] = [
+            *celery, "worker", "-Q", AI_QUEUE, "-n", "ai@%h", "-P", "threads", "-c", str(ai_threads), "-l", "INFO",
+        ]  # fmt: skip
+    if beat:
+        processes["beat"] = [*celery, "beat", "-s", str(settings.CELERY_BEAT_SCHEDULE_FILENAME), "-l", "INFO"]
+    return processes
+
+
+def child_environment(settings=django_settings) -> dict[str, str]:
+    environ = os.environ.copy()
+    environ["DJANGO_SETTINGS_MODULE"] = environ.get("DJANGO_SETTINGS_MODULE") or settings.SETTINGS_MODULE
+    environ["PYTHONUNBUFFERED"] = "1"  # lines reach the console as they are written
+    return environ
+
+
+class Command(BaseCommand):
+    help = "Run the web server, both Celery workers and beat together (Ctrl+C stops all of them)."
+    requires_system_checks: list = []  # each child runs the checks it needs
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("--no-web", dest="web", action="store_false", help="Do not start the web server.")
+        parser.add_argument("--no-worker", dest="worker", action="store_false", help="Do not start the workers.")
+        parser.add_argument("--no-beat", dest="beat", action="store_false", help="Do not start Celery beat.")
+        parser.add_argument("--noreload", dest="reload", action="store_false", help="Web: no auto-reload.")
+        parser.add_argument("--ai-threads", type=int, default=AI_THREADS, help="Threads of the `ai` worker.")
+        parser.add_argument(
+            "--concurrency", type=int, default=WORKER_CONCURRENCY, help="Processes of the default,sends worker."
+        )
+
+    def handle(self, *args, **options) -> None:
+        from honcho.manager import Manager
+        from honcho.printer import Printer
+
+        processes = build_processes(
+            web=options["web"],
+            worker=options["worker"],
+            worker_ai=options["worker"],
+            beat=options["beat"],
+            reload=options["reload"],
+            ai_threads=options["ai_threads"],
+            concurrency=options["concurrency"],
+        )
+        if not processes:
+            raise CommandError("Nothing to run: every process was switched off.")
+        self._print_banner(processes)
+
+        manager = Manager(printer=Printer(sys.stdout))
+        environ = child_environment()
+        for name, argv in processes.items():
+            manager.add_process(name, shlex.join(argv), env=environ, cwd=str(django_settings.BASE_DIR))
+        manager.loop()
+        if manager.returncode not in {0, None, *SIGNAL_EXIT_CODES}:
+            raise CommandError(
+                "A process stopped unexpectedly; everything was shut down.", returncode=manager.returncode
+            )
+
+    def _print_banner(self, processes: dict[str, list[str]]) -> None:
+        url = public_url(django_settings)
+        lines = [f"Starting {', '.join(processes)} (Ctrl+C stops everything)."]
+        if "web" in processes:
+            lines += [
+                f"  App:       {url}",
+                f"  Admin:     {url}admin/",
+                f"  API docs:  {url}docs",
+            ]
+        lines.append("  First superuser: python manage.py createsuperuser")
+        self.stdout.write("\n".join(lines))
+        self.stdout.flush()

@@ -1,0 +1,66 @@
+"""OpenAPI schema and Swagger UI, served with local assets only (CONTRACT §8.1)."""
+
+import os
+import re
+import subprocess
+import sys
+
+import pytest
+from django.conf import settings
+from django.contrib.staticfiles import finders
+from drf_spectacular.validation import validate_schema
+
+from core.openapi import drop_slash_aliases
+
+ASSET = re.compile(r"""<(?:script|link|img)\b[^>]*?\b(?:src|href)\s*=\s*["']([^"']+)["']""", re.IGNORECASE)
+
+
+@pytest.mark.django_db
+def test_schema_is_valid_and_lists_the_auth_paths(client):
+    response = client.get("/api/schema/", {"format": "json"})
+    assert response.status_code == 200
+    schema = response.json()
+    validate_schema(schema)
+    assert schema["openapi"].startswith("3.")
+    assert {"/auth/login", "/auth/register", "/auth/me"} <= set(schema["paths"])
+    assert "/auth/login/" not in schema["paths"]  # the slash alias is routed, not documented twice
+
+
+@pytest.mark.parametrize("url", ["/api/docs/", "/docs"])
+@pytest.mark.django_db
+def test_swagger_ui_uses_only_local_assets(client, url):
+    response = client.get(url)
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/html")
+    html = response.content.decode()
+    assets = ASSET.findall(html)
+    assert assets, html
+    assert not re.search(r"""(?:src|href)\s*=\s*["'](?:https?:)?//""", html, re.IGNORECASE), html
+    for asset in assets:
+        assert asset.startswith(settings.STATIC_URL), asset
+        # Each one is a file of an installed app, so runserver (DEBUG) and collectstatic serve it.
+        assert finders.find(asset.removeprefix(settings.STATIC_URL).split("?")[0]), asset
+
+
+def test_swagger_css_is_found_by_the_static_finders():
+    assert finders.find("drf_spectacular_sidecar/swagger-ui-dist/swagger-ui.css")
+    assert "django.contrib.staticfiles" in settings.INSTALLED_APPS
+
+
+def test_slash_aliases_are_dropped_only_when_the_canonical_path_exists():
+    view = object()
+    endpoints = [
+        ("/auth/login", "", "POST", view),
+        ("/auth/login/", "", "POST", view),
+        ("/api/only-slash/", "", "GET", view),
+    ]
+    assert [path for path, *_ in drop_slash_aliases(endpoints)] == ["/auth/login", "/api/only-slash/"]
+
+
+def test_spectacular_validates_without_warnings(tmp_path):
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.test"}
+    result = subprocess.run(
+        [sys.executable, "manage.py", "spectacular", "--validate", "--fail-on-warn", "--file", str(tmp_path / "s.yml")],
+        cwd=settings.BASE_DIR, env=env, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr[-6000:]

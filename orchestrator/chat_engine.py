@@ -1,0 +1,41 @@
+"""The rule-based chat engine of seed 2 (CONTRACT §4.6.1): the answer when no LLM is configured,
+and the Twilio channel's reply when both AI and auto-reply are off. English texts, translatable."""
+
+from django.conf import settings
+from django.utils.translation import gettext as _
+
+ECHO, KEYWORDS, OFF = "echo", "keywords", "off"
+NOT_CONFIGURED_NOTE = "(AI is not configured on this server.)"
+
+
+def chat_mode() -> str:
+    mode = (settings.CHAT_MODE or ECHO).strip().lower()
+    return mode if mode in (ECHO, KEYWORDS, OFF) else ECHO  # unknown values act as echo
+
+
+def chat_engine_reply(body: str, *, mode: str | None = None) -> str | None:
+    """The engine's reply to `body`, or None when the engine is `off` (no reply at all)."""
+    mode = chat_mode() if mode is None else mode
+    if mode == OFF:
+        return None
+    text = (body or "").strip()
+    if mode == KEYWORDS:
+        keyword = text.lower()
+        if keyword == "help":
+            return _("Available commands: HELP, START, STOP.")
+        if keyword == "start":
+            return _("Welcome! The bot has been activated.")
+        if keyword == "stop":
+            return _("OK, I won't send any more messages (logic to be implemented).")
+        return _("I don't understand this command yet. Type HELP to see the available options.")
+    if not text:
+        return _("Received your message.")
+    return f"{_('Echo:')} {body}"
+
+
+def not_configured_reply(body: str) -> str:
+    """What the assistant says when no LLM is configured (§9.4 point 1): the engine's reply, then
+    the note on its own line. With the engine off, only the note, so a chat never hangs unanswered."""
+    reply = chat_engine_reply(body)
+    note = _(NOT_CONFIGURED_NOTE)
+    return f"{reply}\n{note}" if reply is not None else note

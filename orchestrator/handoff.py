@@ -1,0 +1,41 @@
+"""Human handoff (CONTRACT §8.5, §9.3 point 7): a conversation is in `ai` or `human` mode; in human
+mode the AI stays silent and staff answer. Switched by the `handoff_to_human` tool, by the user's
+`human`/`agent`/`bot` commands, and (Twilio issue) by staff from the panel."""
+
+import logging
+
+from django.utils import timezone
+
+from messaging.enums import ConversationMode
+from messaging.models import Conversation
+
+logger = logging.getLogger("orchestrator")
+
+TO_HUMAN_COMMANDS = frozenset({"human", "agent"})
+TO_AI_COMMANDS = frozenset({"bot"})
+
+HANDOFF_ACK = "OK, a human agent will take over this conversation. Type BOT to return to the AI assistant."
+BACK_TO_AI_ACK = "You're back with the AI assistant. How can I help?"
+
+
+def mode_command(text: str) -> str | None:
+    """The mode a whole-message command asks for (`human`/`agent` → human, `bot` → ai), else None.
+    Only the whole trimmed body counts: "I need a human" is an ordinary message."""
+    word = (text or "").strip().lower()
+    if word in TO_HUMAN_COMMANDS:
+        return ConversationMode.HUMAN
+    if word in TO_AI_COMMANDS:
+        return ConversationMode.AI
+    return None
+
+
+def conversation_mode_set(*, conversation: Conversation, mode: str, source: str) -> bool:
+    """Set the mode; True when it changed. A plain UPDATE, so it never races a concurrent turn's
+    other writes to the row."""
+    changed = (
+        Conversation.objects.filter(pk=conversation.pk).exclude(mode=mode).update(mode=mode, updated_at=timezone.now())
+    )
+    conversation.mode = mode
+    if changed:
+        logger.info("Conversation %s switched to %s mode (%s)", conversation.pk, mode, source)
+    return bool(changed)

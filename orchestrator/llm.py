@@ -1,0 +1,204 @@
+"""The one module that talks to an LLM (STYLE §2.2 point 5): litellm is imported here only, lazily.
+
+Effective settings come from `llm_settings()` alone, so the `AIConfig` row of the Twilio issue can
+supply key, model, temperature and system prompt later without touching the callers (§4.1 point 5).
+Retries are done here rather than with litellm's `num_retries`: litellm's retry wrapper needs the
+optional `tenacity` package and knows nothing of the turn's deadline, whereas this loop makes at most
+`1 + AI_LLM_RETRIES` requests and never sleeps or waits past the deadline it is given (§9.4 point 4).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf import settings
+
+logger = logging.getLogger("orchestrator")
+
+PLACEHOLDER_API_KEY = "sk-local-placeholder"  # local OpenAI-compatible servers want some key
+MIN_CALL_TIMEOUT_S = 0.05
+
+
+@dataclass(frozen=True)
+class LLMSettings:
+    api_key: str
+    model: str
+    base_url: str
+    temperature: float | None
+    timeout: float
+    retries: int
+    retry_backoff: float
+    system_prompt: str = ""  # replaces the general agent's prompt when non-empty (AIConfig)
+
+    @property
+    def configured(self) -> bool:
+        return bool(self.api_key or self.base_url)
+
+    @property
+    def litellm_model(self) -> str:
+        # A bare model name with a base URL means "an OpenAI-compatible server at that URL".
+        if self.base_url and "/" not in self.model:
+            return f"openai/{self.model}"
+        return self.model
+
+
+def llm_settings() -> LLMSettings:
+    """The effective LLM settings. Env (through Django settings) today; an AIConfig row, when one
+    exists, will override api_key, model, temperature and system_prompt here (base URL: env only)."""
+    return LLMSettings(
+        api_key=settings.LITELLM_API_KEY,
+        model=settings.LITELLM_MODEL,
+        base_url=settings.LITELLM_BASEURL,
+        temperature=settings.AI_LLM_TEMPERATURE,
+        timeout=float(settings.AI_LLM_TIMEOUT_S),
+        retries=max(0, int(settings.AI_LLM_RETRIES)),
+        retry_backoff=max(0.0, float(settings.AI_LLM_RETRY_BACKOFF_S)),
+    )
+
+
+def llm_configured() -> bool:
+    return llm_settings().configured
+
+
+@dataclass(frozen=True)
+class ToolCall:
+    id: str
+    name: str
+    arguments: str  # raw JSON text as the model sent it; the tool registry validates it
+
+
+@dataclass(frozen=True)
+class LLMReply:
+    text: str
+    tool_calls: list[ToolCall] = field(default_factory=list)
+    model: str = ""
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+
+
+class LLMError(Exception):
+    """Any failure to get a completion. `kind` is for logs and metrics only: callers show users a
+    fixed fallback text, never this exception's text."""
+
+    def __init__(self, kind: str, detail: str = "", *, status_code: int | None = None):
+        super().__init__(f"{kind}: {detail}" if detail else kind)
+        self.kind = kind
+        self.detail = detail
+        self.status_code = status_code
+
+
+class LLMTimeout(LLMError):
+    def __init__(self, detail: str = "timed out"):
+        super().__init__("timeout", detail)
+
+
+def _litellm():
+    # Keep litellm off the network at import: use the bundled model cost map.
+    os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+    import litellm
+
+    litellm.suppress_debug_info = True  # no "Give Feedback" banners on stdout; errors are logged here
+    return litellm
+
+
+def _is_transient(exc: Exception, litellm: Any) -> bool:
+    transient = (
+        litellm.exceptions.Timeout,
+        litellm.exceptions.APIConnectionError,
+        litellm.exceptions.RateLimitError,
+        litellm.exceptions.InternalServerError,
+        litellm.exceptions.ServiceUnavailableError,
+    )
+    if isinstance(exc, transient):
+        return True
+    status = getattr(exc, "status_code", None)
+    return isinstance(status, int) and (status >= 500 or status in (408, 409, 429))
+
+
+def _classify(exc: Exception, litellm: Any) -> LLMError:
+    if isinstance(exc, litellm.exceptions.Timeout):
+        return LLMTimeout(type(exc).__name__)
+    status = getattr(exc, "status_code", None)
+    return LLMError("api_error", type(exc).__name__, status_code=status if isinstance(status, int) else None)
+
+
+def _to_reply(response: Any, fallback_model: str) -> LLMReply:
+    try:
+        message = response.choices[0].message
+    except (AttributeError, IndexError, TypeError) as exc:
+        raise LLMError("bad_response", "no choices") from exc
+    calls = []
+    for call in getattr(message, "tool_calls", None) or []:
+        function = getattr(call, "function", None)
+        name = getattr(function, "name", None) or ""
+        arguments = getattr(function, "arguments", None)
+        if not isinstance(arguments, str):
+            arguments = "{}" if arguments is None else str(arguments)
+        calls.append(ToolCall(id=str(getattr(call, "id", "") or f"call_{len(calls)}"), name=name, arguments=arguments))
+    usage = getattr(response, "usage", None)
+    return LLMReply(
+        text=getattr(message, "content", None) or "",
+        tool_calls=calls,
+        model=str(getattr(response, "model", "") or fallback_model),
+        prompt_tokens=int(getattr(usage, "prompt_tokens", 0) or 0),
+        completion_tokens=int(getattr(usage, "completion_tokens", 0) or 0),
+    )
+
+
+def chat_completion(
+    *,
+    messages: list[dict],
+    tools: list[dict] | None = None,
+    timeout: float | None = None,
+    deadline: float | None = None,
+    config: LLMSettings | None = None,
+) -> LLMReply:
+    """One chat completion with bounded retries. `timeout` caps each request (default
+    AI_LLM_TIMEOUT_S); `deadline` (a `time.monotonic()` value) caps the whole call, retries and
+    backoff included. Raises `LLMError` (or `LLMTimeout`) on failure."""
+    config = config or llm_settings()
+    if not config.configured:
+        raise LLMError("not_configured")
+    litellm = _litellm()
+    per_call = config.timeout if timeout is None else timeout
+    kwargs: dict[str, Any] = {
+        "model": config.litellm_model,
+        "messages": messages,
+        "api_key": config.api_key or PLACEHOLDER_API_KEY,
+        "num_retries": 0,  # retries are ours (see the module docstring); 0 also stops the SDK's own
+    }
+    if config.base_url:
+        kwargs["api_base"] = config.base_url
+    if config.temperature is not None:
+        kwargs["temperature"] = config.temperature
+    if tools:
+        kwargs["tools"] = tools
+        kwargs["tool_choice"] = "auto"
+
+    attempt = 0
+    while True:
+        call_timeout = per_call
+        if deadline is not None:
+            remaining = deadline - time.monotonic()
+            if remaining < MIN_CALL_TIMEOUT_S:
+                raise LLMTimeout("turn deadline reached")
+            call_timeout = min(call_timeout, remaining)
+        try:
+            response = litellm.completion(timeout=call_timeout, **kwargs)
+        except Exception as exc:  # litellm maps provider errors onto many classes
+            error = _classify(exc, litellm)
+            if attempt >= config.retries or not _is_transient(exc, litellm):
+                raise error from exc
+            attempt += 1
+            pause = config.retry_backoff * (2 ** (attempt - 1))
+            if deadline is not None and time.monotonic() + pause + MIN_CALL_TIMEOUT_S >= deadline:
+                raise error from exc
+            logger.warning("LLM call failed (%s), retry %s of %s", error, attempt, config.retries)
+            if pause:
+                time.sleep(pause)
+            continue
+        return _to_reply(response, fallback_model=config.model)

@@ -1,0 +1,157 @@
+"""The agent loop of one AI turn (CONTRACT §4.1 [NEW] point 3, §8.5).
+
+Up to MAX_ROUNDS model calls, with the agent's tools offered on every round. Per turn at most
+MAX_TOOL_CALLS tool calls and MAX_IDENTICAL_CALLS calls with the same name and arguments; past any
+budget the turn stops and is reported as failed, so the caller answers with its fallback text.
+The loop holds no transaction and no lock of its own: tools call services that own theirs.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from orchestrator.agents import GENERAL_AGENT, Agent
+from orchestrator.llm import LLMError, LLMSettings, chat_completion
+from orchestrator.tools import Tool, ToolContext
+from orchestrator.tools.base import cap, parse_arguments
+
+logger = logging.getLogger("orchestrator")
+
+MAX_ROUNDS = 5
+MAX_TOOL_CALLS = 10
+MAX_IDENTICAL_CALLS = 3
+EMPTY_REPLY = "I didn't understand that. Can you try again?"
+
+
+@dataclass
+class AgentRun:
+    agent: str
+    text: str = ""
+    model: str = ""
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    rounds: int = 0
+    tool_calls: int = 0
+    failure: str | None = None  # None when the turn produced a reply; else the cause, for logs
+
+    @property
+    def ok(self) -> bool:
+        return self.failure is None
+
+
+def _redacted(arguments: dict) -> dict:
+    """Arguments for an INFO line: numbers and enums stay, free text becomes its length (§9.1 point 8)."""
+    shown = {}
+    for key, value in arguments.items():
+        short_word = isinstance(value, str) and len(value) <= 20 and value.replace("_", "").isalnum()
+        if isinstance(value, bool | int | float) or value is None or short_word:
+            shown[key] = value
+        else:
+            shown[key] = f"<{len(str(value))} chars>"
+    return shown
+
+
+def _call_key(name: str, raw_arguments: str) -> str:
+    try:
+        canonical = json.dumps(parse_arguments(raw_arguments), sort_keys=True, ensure_ascii=False)
+    except ValueError:
+        canonical = raw_arguments.strip()
+    return f"{name}:{canonical}"
+
+
+def run_agent(
+    *,
+    agent: Agent,
+    user,
+    conversation,
+    channel: str,
+    history: list[dict],
+    text: str,
+    deadline: float | None = None,
+    config: LLMSettings | None = None,
+    on_round: Callable[[int], None] | None = None,
+) -> AgentRun:
+    """Run `agent` on `text` after `history`; never raises for LLM or tool trouble."""
+    tools: list[Tool] = agent.tools_for(user=user)
+    by_name = {t.name: t for t in tools}
+    schemas = [t.schema() for t in tools] or None
+    override = config.system_prompt if config is not None and agent.name == GENERAL_AGENT else ""
+    messages: list[dict] = [
+        {"role": "system", "content": agent.prompt_for(tools=tools, override=override)},
+        *history,
+        {"role": "user", "content": text},
+    ]
+    context = ToolContext(user=user, conversation=conversation, channel=channel, agent=agent.name)
+    run = AgentRun(agent=agent.name)
+    seen: Counter[str] = Counter()
+    user_id = getattr(user, "pk", None)
+
+    for round_number in range(1, MAX_ROUNDS + 1):
+        if on_round is not None:
+            on_round(round_number)
+        try:
+            reply = chat_completion(messages=messages, tools=schemas, deadline=deadline, config=config)
+        except LLMError as exc:
+            run.failure = f"llm {exc.kind}" + (f" (HTTP {exc.status_code})" if exc.status_code else "")
+            return run
+        run.rounds = round_number
+        run.model = reply.model or run.model
+        run.prompt_tokens += reply.prompt_tokens
+        run.completion_tokens += reply.completion_tokens
+        if not reply.tool_calls:
+            run.text = reply.text.strip() or EMPTY_REPLY
+            return run
+        if round_number == MAX_ROUNDS:
+            break  # the last allowed round still wants tools: over budget
+
+        messages.append(
+            {
+                "role": "assistant",
+                "content": reply.text or None,
+                "tool_calls": [
+                    {"id": c.id, "type": "function", "function": {"name": c.name, "arguments": c.arguments}}
+                    for c in reply.tool_calls
+                ],
+            }
+        )
+        for call in reply.tool_calls:
+            run.tool_calls += 1
+            if run.tool_calls > MAX_TOOL_CALLS:
+                run.failure = f"budget: more than {MAX_TOOL_CALLS} tool calls"
+                return run
+            key = _call_key(call.name, call.arguments)
+            seen[key] += 1
+            if seen[key] > MAX_IDENTICAL_CALLS:
+                run.failure = f"budget: more than {MAX_IDENTICAL_CALLS} identical calls to {call.name}"
+                return run
+            result = _execute(agent=agent, tool=by_name.get(call.name), call=call, context=context, user_id=user_id)
+            messages.append({"role": "tool", "tool_call_id": call.id, "name": call.name, "content": result})
+
+    run.failure = f"budget: still calling tools after {MAX_ROUNDS} rounds"
+    return run
+
+
+def _execute(*, agent: Agent, tool: Tool | None, call, context: ToolContext, user_id) -> str:
+    try:
+        shown = _redacted(parse_arguments(call.arguments))
+    except ValueError:
+        shown = {"<unparsable>": f"<{len(call.arguments)} chars>"}
+    logger.info("%s calling function: %s with user_id=%s, args=%s", agent.name, call.name, user_id, shown)
+    logger.debug("%s calling function: %s with user_id=%s, args=%s", agent.name, call.name, user_id, call.arguments)
+    if tool is None:
+        result = f"Error: Function {call.name} not available"
+        logger.warning("%s function not found: %s", agent.name, call.name)
+    else:
+        try:
+            result = tool.run(context, call.arguments)
+        except Exception:  # a tool bug must not kill the turn; the model is told, the log has the trace
+            logger.exception("%s tool %s raised", agent.name, call.name)
+            result = f"Error: {call.name} failed unexpectedly."
+    result = cap(result)
+    logger.info("%s %s result: <%s chars>", agent.name, call.name, len(result))
+    logger.debug("%s %s result: %s", agent.name, call.name, result[:200])
+    return result

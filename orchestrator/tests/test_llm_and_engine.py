@@ -1,0 +1,158 @@
+"""LLM settings resolution, the litellm call itself, and the no-LLM chat engine (§4.6.1, §9.4 point 1)."""
+
+import time
+
+import pytest
+
+from orchestrator.chat_engine import chat_engine_reply, not_configured_reply
+from orchestrator.llm import PLACEHOLDER_API_KEY, LLMError, LLMTimeout, chat_completion, llm_settings
+from orchestrator.services import ai_reply_process
+from orchestrator.tests.helpers import send_to_bot
+
+NOTE = "(AI is not configured on this server.)"
+
+
+def test_llm_is_not_configured_without_key_and_base_url(settings):
+    settings.LITELLM_API_KEY = ""
+    settings.LITELLM_BASEURL = ""
+    assert llm_settings().configured is False
+
+
+def test_a_base_url_alone_configures_an_openai_compatible_model(settings):
+    settings.LITELLM_API_KEY = ""
+    settings.LITELLM_BASEURL = "http://127.0.0.1:5678"
+    settings.LITELLM_MODEL = "llama3"
+    config = llm_settings()
+    assert config.configured and config.litellm_model == "openai/llama3"
+
+
+def test_a_provider_prefix_and_a_key_without_base_url_are_kept(settings):
+    settings.LITELLM_API_KEY = "sk-test"
+    settings.LITELLM_BASEURL = ""
+    settings.LITELLM_MODEL = "gpt-4o-mini"
+    assert llm_settings().litellm_model == "gpt-4o-mini"
+    settings.LITELLM_BASEURL = "http://127.0.0.1:5678"
+    settings.LITELLM_MODEL = "anthropic/claude"
+    assert llm_settings().litellm_model == "anthropic/claude"
+
+
+def test_chat_completion_over_http(fake_llm):
+    fake_llm.reply("pong", prompt_tokens=3, completion_tokens=1)
+    reply = chat_completion(messages=[{"role": "user", "content": "ping"}])
+    assert (reply.text, reply.prompt_tokens, reply.completion_tokens) == ("pong", 3, 1)
+    assert reply.tool_calls == []
+    assert fake_llm.requests[-1]["temperature"] == 0.7
+
+
+def test_the_placeholder_key_is_sent_when_only_a_base_url_is_set(fake_llm, settings):
+    settings.LITELLM_API_KEY = ""
+    chat_completion(messages=[{"role": "user", "content": "ping"}])
+    assert fake_llm.headers[-1]["authorization"] == f"Bearer {PLACEHOLDER_API_KEY}"
+
+
+def test_tool_calls_are_parsed(fake_llm):
+    fake_llm.tool_calls([("get_report", {"report_id": 3}), ("get_my_reports", {})])
+    reply = chat_completion(messages=[{"role": "user", "content": "x"}], tools=[])
+    assert [(c.name, c.arguments) for c in reply.tool_calls] == [
+        ("get_report", '{"report_id": 3}'),
+        ("get_my_reports", "{}"),
+    ]
+
+
+def test_a_client_error_is_not_retried(fake_llm):
+    fake_llm.error(400).reply("never")
+    with pytest.raises(LLMError) as caught:
+        chat_completion(messages=[{"role": "user", "content": "x"}])
+    assert caught.value.status_code == 400
+    assert len(fake_llm.requests) == 1
+
+
+def test_retries_are_bounded(fake_llm, settings):
+    settings.AI_LLM_RETRIES = 2
+    for _ in range(5):
+        fake_llm.error(503)
+    with pytest.raises(LLMError):
+        chat_completion(messages=[{"role": "user", "content": "x"}])
+    assert len(fake_llm.requests) == 3
+
+
+def test_the_deadline_bounds_retries_and_each_call(fake_llm, settings):
+    settings.AI_LLM_TIMEOUT_S = 60
+    fake_llm.set_latency(0.3)
+    for _ in range(5):
+        fake_llm.error(500)
+    started = time.monotonic()
+    with pytest.raises(LLMError):
+        chat_completion(messages=[{"role": "user", "content": "x"}], deadline=time.monotonic() + 0.5)
+    assert time.monotonic() - started < 1.0
+    assert len(fake_llm.requests) <= 2
+
+
+def test_a_slow_call_times_out(fake_llm, settings):
+    settings.AI_LLM_RETRIES = 0
+    fake_llm.reply("late", delay=1.0)
+    started = time.monotonic()
+    with pytest.raises(LLMTimeout):
+        chat_completion(messages=[{"role": "user", "content": "x"}], timeout=0.2)
+    assert time.monotonic() - started < 0.8
+
+
+def test_a_timeout_is_retried_within_the_deadline(fake_llm):
+    fake_llm.reply("late", delay=1.0).reply("in time")
+    reply = chat_completion(messages=[{"role": "user", "content": "x"}], timeout=0.2, deadline=time.monotonic() + 2)
+    assert reply.text == "in time"
+
+
+# --- chat engine ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("mode", "body", "expected"),
+    [
+        ("echo", "hello", "Echo: hello"),
+        ("echo", "   ", "Received your message."),
+        ("echo", "", "Received your message."),
+        ("keywords", " HELP ", "Available commands: HELP, START, STOP."),
+        ("keywords", "start", "Welcome! The bot has been activated."),
+        ("keywords", "Stop", "OK, I won't send any more messages (logic to be implemented)."),
+        ("keywords", "help me", "I don't understand this command yet. Type HELP to see the available options."),
+        ("keywords", "", "I don't understand this command yet. Type HELP to see the available options."),
+        ("off", "hello", None),
+        ("unknown", "hello", "Echo: hello"),
+    ],
+)
+def test_chat_engine(settings, mode, body, expected):
+    settings.CHAT_MODE = mode
+    assert chat_engine_reply(body) == expected
+
+
+def test_not_configured_reply_appends_the_note(settings):
+    settings.CHAT_MODE = "echo"
+    assert not_configured_reply("hi") == f"Echo: hi\n{NOTE}"
+    settings.CHAT_MODE = "off"
+    assert not_configured_reply("hi") == NOTE
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("mode", "expected"),
+    [
+        ("echo", f"Echo: zażółć 😀\n{NOTE}"),
+        ("keywords", f"I don't understand this command yet. Type HELP to see the available options.\n{NOTE}"),
+        ("off", NOTE),
+    ],
+)
+def test_without_an_llm_the_assistant_answers_with_the_chat_engine(user, settings, fake_llm_server, mode, expected):
+    settings.LITELLM_API_KEY = ""
+    settings.LITELLM_BASEURL = ""
+    settings.CHAT_MODE = mode
+    fake_llm_server.reset()
+    message = send_to_bot(user, "zażółć 😀")
+
+    reply = ai_reply_process(message_id=message.pk)
+
+    assert reply.content == expected
+    assert (reply.agent, reply.model, reply.prompt_tokens) == ("chat_engine", "", None)
+    message.refresh_from_db()
+    assert message.reply_state == "done"
+    assert fake_llm_server.requests == []
