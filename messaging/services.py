@@ -185,3 +185,15 @@ def ai_history_clear(*, user: User) -> Conversation:
     conversation.save(update_fields=["context_reset_at", "updated_at"])
     logger.info("AI history cleared for user %s (conversation %s)", user.pk, conversation.pk)
     return conversation
+
+
+def conversation_mode_set(*, conversation: Conversation, mode: str, source: str) -> bool:
+    """Set the mode; True when it changed. A plain UPDATE, so it never races a concurrent turn's
+    other writes to the row."""
+    changed = (
+        Conversation.objects.filter(pk=conversation.pk).exclude(mode=mode).update(mode=mode, updated_at=timezone.now())
+    )
+    conversation.mode = mode
+    if changed:
+        logger.info("Conversation %s switched to %s mode (%s)", conversation.pk, mode, source)
+    return bool(changed)

@@ -2,14 +2,10 @@
 mode the AI stays silent and staff answer. Switched by the `handoff_to_human` tool, by the user's
 `human`/`agent`/`bot` commands, and (Twilio issue) by staff from the panel."""
 
-import logging
-
-from django.utils import timezone
-
 from messaging.enums import ConversationMode
-from messaging.models import Conversation
+from messaging.services import conversation_mode_set
 
-logger = logging.getLogger("orchestrator")
+__all__ = ["BACK_TO_AI_ACK", "HANDOFF_ACK", "conversation_mode_set", "mode_command"]
 
 TO_HUMAN_COMMANDS = frozenset({"human", "agent"})
 TO_AI_COMMANDS = frozenset({"bot"})
@@ -27,15 +23,3 @@ def mode_command(text: str) -> str | None:
     if word in TO_AI_COMMANDS:
         return ConversationMode.AI
     return None
-
-
-def conversation_mode_set(*, conversation: Conversation, mode: str, source: str) -> bool:
-    """Set the mode; True when it changed. A plain UPDATE, so it never races a concurrent turn's
-    other writes to the row."""
-    changed = (
-        Conversation.objects.filter(pk=conversation.pk).exclude(mode=mode).update(mode=mode, updated_at=timezone.now())
-    )
-    conversation.mode = mode
-    if changed:
-        logger.info("Conversation %s switched to %s mode (%s)", conversation.pk, mode, source)
-    return bool(changed)
