@@ -72,25 +72,46 @@ class Cluster:
     def __init__(self, options: argparse.Namespace, env: dict[str, str]):
         self.options = options
         self.env = env
-        self.procs: list[subprocess.Popen] = []
+        self.procs: list[tuple[str, subprocess.Popen]] = []
 
-    def _spawn(self, args: list[str]) -> subprocess.Popen:
+    def _spawn(self, role: str, args: list[str]) -> subprocess.Popen:
         proc = subprocess.Popen(
             [sys.executable, *args], cwd=ROOT, env=self.env, start_new_session=True, stdout=subprocess.DEVNULL
         )
-        self.procs.append(proc)
+        self.procs.append((role, proc))
         return proc
+
+    def cpu_seconds(self) -> dict[str, float]:
+        """CPU time used so far by each role, children included (gunicorn's workers)."""
+        ticks = os.sysconf("SC_CLK_TCK")
+        totals: dict[str, float] = {}
+        for role, proc in self.procs:
+            pids = [proc.pid, *_descendants(proc.pid)]
+            used = 0.0
+            for pid in pids:
+                try:
+                    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+                except OSError:
+                    continue
+                used += (int(fields[11]) + int(fields[12])) / ticks
+            totals[role] = round(totals.get(role, 0.0) + used, 2)
+        return totals
 
     def start(self) -> tuple[int, str]:
         llm_port, web_port = free_port(), free_port()
-        self._spawn(["-m", "tests.fakes.llm_server", "--port", str(llm_port), "--latency", str(self.options.latency)])
+        self._spawn(
+            "fake_llm",
+            ["-m", "tests.fakes.llm_server", "--port", str(llm_port), "--latency", str(self.options.latency)],
+        )
         self.env["LITELLM_BASEURL"] = f"http://127.0.0.1:{llm_port}"
         self._spawn(
+            "web",
             ["-m", "gunicorn", "config.wsgi", "-b", f"127.0.0.1:{web_port}", "-k", "gthread",
              "-w", str(self.options.web_workers), "--threads", "16", "--log-level", "warning"]
         )  # fmt: skip
         for index in range(self.options.ai_workers):
             self._spawn(
+                "worker_ai",
                 ["-m", "celery", "-A", "config", "worker", "-Q", "ai", "-P", "threads",
                  "-c", str(self.options.ai_threads), "-n", f"bench-ai{index}@%h", "-l", "warning",
                  "--without-gossip", "--without-mingle", "--without-heartbeat"]
@@ -101,14 +122,24 @@ class Cluster:
         return web_port, self.env["LITELLM_BASEURL"]
 
     def stop(self) -> None:
-        for proc in self.procs:
+        for _role, proc in self.procs:
             if proc.poll() is None:
                 os.killpg(proc.pid, signal.SIGTERM)
-        for proc in self.procs:
+        for _role, proc in self.procs:
             try:
                 proc.wait(timeout=15)
             except subprocess.TimeoutExpired:
                 os.killpg(proc.pid, signal.SIGKILL)
+
+
+def _descendants(pid: int) -> list[int]:
+    children = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        try:
+            children += [int(c) for c in (task / "children").read_text().split()]
+        except OSError:
+            continue
+    return children + [grandchild for child in children for grandchild in _descendants(child)]
 
 
 def prepare_users(count: int) -> list[tuple[int, str]]:
@@ -163,19 +194,27 @@ class ReplyWatcher(threading.Thread):
         connection.close()
 
 
+def _post(conn: http.client.HTTPConnection, body: str, headers: dict) -> tuple[http.client.HTTPResponse, bytes]:
+    conn.request("POST", "/messages", body=body, headers=headers)
+    response = conn.getresponse()
+    return response, response.read()
+
+
 def converse(port: int, token: str, messages: int, watcher: ReplyWatcher, sent: list, errors: list) -> None:
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
     for index in range(messages):
         body = json.dumps({"recipient_id": -1, "content": f"Hello number {index}, how are you today?"})
         try:
-            conn.request("POST", "/messages", body=body, headers=headers)
-            response = conn.getresponse()
-            payload = response.read()
-        except OSError as exc:
-            errors.append(repr(exc))
+            response, payload = _post(conn, body, headers)
+        except OSError:
+            # the server closed an idle keep-alive connection: reconnect and send once more
             conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-            continue
+            try:
+                response, payload = _post(conn, body, headers)
+            except OSError as exc:
+                errors.append(repr(exc))
+                continue
         if response.status != 201:
             errors.append(f"POST /messages -> {response.status} {payload[:200]!r}")
             continue
@@ -251,14 +290,20 @@ def main() -> None:
         _warm_sent, warm_errors = run_round(port, users[: max(1, len(users) // 10)], 1, watcher)
         if warm_errors:
             raise SystemExit(f"warm-up failed: {warm_errors[:3]}")
+        cpu_before = cluster.cpu_seconds()
         sent, errors = run_round(port, users, options.messages, watcher)
         watcher.stopped.set()
+        cpu_after = cluster.cpu_seconds()
     finally:
         cluster.stop()
 
     from django.db import connection
 
     result = summarise(sent, options.latency)
+    replies = max(1, result["replies"])
+    result["cpu_ms_per_reply"] = {
+        role: round((cpu_after[role] - cpu_before.get(role, 0.0)) * 1000 / replies, 1) for role in cpu_after
+    }
     result.update(
         conversations=options.conversations,
         messages_per_conversation=options.messages,

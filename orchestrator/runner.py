@@ -14,6 +14,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from core.db import release_db_connection
 from orchestrator.agents import GENERAL_AGENT, Agent
 from orchestrator.llm import LLMError, LLMSettings, chat_completion
 from orchestrator.tools import Tool, ToolContext
@@ -93,6 +94,7 @@ def run_agent(
     for round_number in range(1, MAX_ROUNDS + 1):
         if on_round is not None:
             on_round(round_number)
+        release_db_connection()
         try:
             reply = chat_completion(messages=messages, tools=schemas, deadline=deadline, config=config)
         except LLMError as exc:

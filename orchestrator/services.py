@@ -19,7 +19,8 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, Q, Value
+from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
 from accounts.models import User
@@ -127,8 +128,9 @@ def generate_reply(
     if not config.configured:
         return Answer(text=not_configured_reply(text), agent=CHAT_ENGINE)
 
-    def renew(_round: int) -> None:
-        if conversation is not None and lease_token:
+    def renew(round_number: int) -> None:
+        # The lease was just taken for round 1; later rounds extend it.
+        if round_number > 1 and conversation is not None and lease_token:
             lease_renew(conversation_id=conversation.pk, token=lease_token)
 
     agent_name = ""
@@ -188,16 +190,18 @@ def _store_reply(*, message: Message, conversation: Conversation | None, answer:
             prompt_tokens=answer.prompt_tokens,
             completion_tokens=answer.completion_tokens,
         )
-        reply.full_clean()
+        # Both foreign keys are rows this turn just read: skip their existence queries.
+        reply.full_clean(exclude=["conversation", "in_reply_to"])
         reply.save()
         if conversation is not None:
-            fields = {"updated_at": reply.created_at}
+            fields = {
+                "updated_at": reply.created_at,
+                # never moves back: a later message may already have been stored
+                "last_message_at": Greatest(Coalesce(F("last_message_at"), Value(reply.created_at)), reply.created_at),
+            }
             if answer.agent and answer.agent != CHAT_ENGINE:
                 fields.update(last_agent=answer.agent, last_agent_at=reply.created_at)
             Conversation.objects.filter(pk=conversation.pk).update(**fields)
-            Conversation.objects.filter(pk=conversation.pk).filter(
-                Q(last_message_at__isnull=True) | Q(last_message_at__lt=reply.created_at)
-            ).update(last_message_at=reply.created_at)
     message.reply_state = state
     logger.info(
         "AI reply %s to message %s stored (%s, agent=%s, model=%s, tokens=%s/%s)",

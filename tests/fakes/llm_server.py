@@ -151,6 +151,7 @@ class _Handler(BaseHTTPRequestHandler):
 
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
+    request_queue_size = 1024  # the default backlog (5) drops bursts of connects under load
     allow_reuse_address = True
     state: FakeLLMState
 
