@@ -132,6 +132,14 @@ class Cluster:
                 os.killpg(proc.pid, signal.SIGKILL)
 
 
+def machine_cpu() -> tuple[float, float]:
+    """(busy, total) CPU seconds of the whole machine so far, from /proc/stat."""
+    fields = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    ticks = os.sysconf("SC_CLK_TCK")
+    idle = fields[3] + fields[4]  # idle + iowait
+    return (sum(fields) - idle) / ticks, sum(fields) / ticks
+
+
 def _descendants(pid: int) -> list[int]:
     children = []
     for task in Path(f"/proc/{pid}/task").glob("*"):
@@ -290,10 +298,10 @@ def main() -> None:
         _warm_sent, warm_errors = run_round(port, users[: max(1, len(users) // 10)], 1, watcher)
         if warm_errors:
             raise SystemExit(f"warm-up failed: {warm_errors[:3]}")
-        cpu_before = cluster.cpu_seconds()
+        cpu_before, machine_before, own_before = cluster.cpu_seconds(), machine_cpu(), time.process_time()
         sent, errors = run_round(port, users, options.messages, watcher)
         watcher.stopped.set()
-        cpu_after = cluster.cpu_seconds()
+        cpu_after, machine_after, own_after = cluster.cpu_seconds(), machine_cpu(), time.process_time()
     finally:
         cluster.stop()
 
@@ -304,6 +312,10 @@ def main() -> None:
     result["cpu_ms_per_reply"] = {
         role: round((cpu_after[role] - cpu_before.get(role, 0.0)) * 1000 / replies, 1) for role in cpu_after
     }
+    result["cpu_ms_per_reply"]["load_generator"] = round((own_after - own_before) * 1000 / replies, 1)
+    busy, total = machine_after[0] - machine_before[0], machine_after[1] - machine_before[1]
+    result["cpu_ms_per_reply"]["whole_machine"] = round(busy * 1000 / replies, 1)
+    result["machine_cpu_busy_pct"] = round(100 * busy / total, 1) if total else 0.0
     result.update(
         conversations=options.conversations,
         messages_per_conversation=options.messages,

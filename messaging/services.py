@@ -109,7 +109,7 @@ def message_send(
         direction=Direction.INTERNAL,
         reply_state=ReplyState.PENDING if to_bot else ReplyState.NONE,
     )
-    message.full_clean()
+    message.full_clean(exclude=["conversation"])  # just read or created above: no existence query
     message.save()
     _touch(conversation, message.created_at)
     logger.info(

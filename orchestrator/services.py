@@ -19,7 +19,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F, Q, Value
+from django.db.models import Case, DateTimeField, F, Q, Value, When
 from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
@@ -165,9 +165,12 @@ def generate_reply(
     return Answer(text=run.text, agent=agent.name, model=run.model, **tokens)
 
 
-def _store_reply(*, message: Message, conversation: Conversation | None, answer: Answer) -> Message | None:
+def _store_reply(
+    *, message: Message, conversation: Conversation | None, answer: Answer, lease_token: str | None = None
+) -> Message | None:
     """Finish the claimed message and store the bot's reply in one transaction. The finishing
-    UPDATE is a compare-and-set too: if the claim was lost, nothing is stored."""
+    UPDATE is a compare-and-set too: if the claim was lost, nothing is stored. With `lease_token`
+    the conversation's lease is released by the same UPDATE that records the reply."""
     state = ReplyState.DONE if answer.ok else ReplyState.FAILED
     with transaction.atomic():
         finished = Message.objects.filter(pk=message.pk, reply_state=ReplyState.PROCESSING).update(
@@ -201,6 +204,12 @@ def _store_reply(*, message: Message, conversation: Conversation | None, answer:
             }
             if answer.agent and answer.agent != CHAT_ENGINE:
                 fields.update(last_agent=answer.agent, last_agent_at=reply.created_at)
+            if lease_token:
+                ours = Q(ai_lease_token=lease_token)
+                fields.update(
+                    ai_lease_until=Case(When(ours, then=Value(None, DateTimeField())), default=F("ai_lease_until")),
+                    ai_lease_token=Case(When(ours, then=Value("")), default=F("ai_lease_token")),
+                )
             Conversation.objects.filter(pk=conversation.pk).update(**fields)
     message.reply_state = state
     logger.info(
@@ -241,7 +250,7 @@ def _answer_claimed(
     if command is not None and conversation is not None:
         conversation_mode_set(conversation=conversation, mode=command, source="user command")
         ack = HANDOFF_ACK if command == ConversationMode.HUMAN else BACK_TO_AI_ACK
-        return _store_reply(message=message, conversation=conversation, answer=Answer(text=ack))
+        return _store_reply(message=message, conversation=conversation, answer=Answer(text=ack), lease_token=token)
     if conversation is not None and conversation.mode == ConversationMode.HUMAN:
         _skip(message)
         logger.info("Conversation %s is in human mode: no AI reply to message %s", conversation.pk, message.pk)
@@ -257,7 +266,7 @@ def _answer_claimed(
         fallback_text=fallback_text,
         lease_token=token,
     )
-    return _store_reply(message=message, conversation=conversation, answer=answer)
+    return _store_reply(message=message, conversation=conversation, answer=answer, lease_token=token)
 
 
 def _earlier_waiting(message: Message) -> bool:
@@ -301,12 +310,15 @@ def ai_reply_process(
             _unclaim(message_id)
             raise LeaseBusy(f"conversation {conversation.pk}: an earlier message goes first")
         conversation.refresh_from_db()  # mode, stickiness and reset marker as of now
+    released = False
     try:
-        return _answer_claimed(
+        reply = _answer_claimed(
             message=message, conversation=conversation, deadline=deadline, fallback_text=fallback_text, token=token
         )
+        released = reply is not None  # storing the reply released the lease in the same UPDATE
+        return reply
     finally:
-        if token is not None:
+        if token is not None and not released:
             lease_release(conversation_id=conversation.pk, token=token)
 
 

@@ -359,3 +359,30 @@ def test_a_crash_inside_the_turn_still_gives_the_fallback(user, fake_llm, monkey
     assert reply.content == FALLBACK_TEXT and "internal" not in reply.content
     message.refresh_from_db()
     assert message.reply_state == ReplyState.FAILED
+
+
+def test_storing_the_reply_gives_the_lease_back(user, fake_llm):
+    fake_llm.reply("hello")
+    message = send_to_bot(user, "hi")
+    assert ai_reply_process(message_id=message.pk).content == "hello"
+    conversation = Conversation.objects.get(pk=message.conversation_id)
+    assert conversation.ai_lease_until is None and conversation.ai_lease_token == ""
+    assert lease_acquire(conversation_id=conversation.pk) is not None
+
+
+def test_storing_the_reply_never_clears_a_lease_another_worker_took_over(user, fake_llm, monkeypatch):
+    import orchestrator.services as services
+
+    message = send_to_bot(user, "hi")
+    real_generate = services.generate_reply
+
+    def slow_turn(**kwargs):
+        # our lease expired mid-turn and another worker took the conversation over
+        Conversation.objects.filter(pk=message.conversation_id).update(
+            ai_lease_until=timezone.now() + timedelta(minutes=1), ai_lease_token="other-worker"
+        )
+        return real_generate(**kwargs)
+
+    monkeypatch.setattr(services, "generate_reply", slow_turn)
+    ai_reply_process(message_id=message.pk)
+    assert Conversation.objects.get(pk=message.conversation_id).ai_lease_token == "other-worker"
