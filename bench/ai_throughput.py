@@ -272,8 +272,8 @@ def main() -> None:
     parser.add_argument("--conversations", type=int, default=100)
     parser.add_argument("--messages", type=int, default=5, help="messages per conversation (closed loop)")
     parser.add_argument("--latency", type=float, default=1.0, help="fake LLM latency per call, seconds")
-    parser.add_argument("--ai-workers", type=int, default=1, help="worker_ai processes")
-    parser.add_argument("--ai-threads", type=int, default=128, help="threads per worker_ai process")
+    parser.add_argument("--ai-workers", type=int, default=2, help="worker_ai processes (one per core)")
+    parser.add_argument("--ai-threads", type=int, default=40, help="threads per worker_ai process")
     parser.add_argument("--web-workers", type=int, default=2)
     options = parser.parse_args()
 
