@@ -150,7 +150,9 @@ class Command(BaseCommand):
         manager = Manager(printer=Printer(sys.stdout))
         environ = child_environment()
         for name, argv in processes.items():
-            manager.add_process(name, shlex.join(argv), env=environ, cwd=str(django_settings.BASE_DIR))
+            # honcho runs each command through `sh -c`; `exec` makes the shell become the process, so
+            # honcho's signals reach it and no child outlives the shell.
+            manager.add_process(name, f"exec {shlex.join(argv)}", env=environ, cwd=str(django_settings.BASE_DIR))
         manager.loop()
         if manager.returncode not in {0, None, *SIGNAL_EXIT_CODES}:
             raise CommandError(
