@@ -4,6 +4,8 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from core import views as core_views
 
+handler404 = "core.views.page_not_found"
+
 urlpatterns = [
     path("", core_views.root, name="root"),
     path("health", core_views.health, name="health"),

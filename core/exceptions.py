@@ -43,6 +43,14 @@ def is_seed2_path(path: str) -> bool:
     return path.startswith(("/api/", "/twilio/"))
 
 
+SEED1_PREFIXES = ("/auth", "/messages", "/reports", "/twilio_webhook", "/api/v1/")
+
+
+def is_seed1_path(path: str) -> bool:
+    """Seed-1 URLs (and their `/api/v1/` aliases) speak `{"detail": ...}`."""
+    return path.startswith(SEED1_PREFIXES)
+
+
 def first_message(data: Any) -> str:
     """The first human-readable message in a DRF error structure."""
     if isinstance(data, dict):

@@ -4,7 +4,10 @@ import logging
 
 from django.db import DatabaseError, connection
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.views import defaults
 from django.views.decorators.http import require_GET
+
+from core.exceptions import is_seed1_path, is_seed2_path
 
 logger = logging.getLogger(__name__)
 
@@ -32,3 +35,13 @@ def db_test(request: HttpRequest) -> JsonResponse:
         logger.exception("Database check failed")
         return JsonResponse({"status": "database error"}, status=503)
     return JsonResponse({"status": "database connection working"})
+
+
+def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """handler404: an unrouted API path answers JSON in its family's dialect (§0.3.1), as FastAPI's
+    `{"detail": "Not Found"}` does; pages outside the API keep Django's HTML page."""
+    if is_seed1_path(request.path):
+        return JsonResponse({"detail": "Not Found"}, status=404)
+    if is_seed2_path(request.path):
+        return JsonResponse({"error": "Not Found"}, status=404)
+    return defaults.page_not_found(request, exception)

@@ -62,6 +62,24 @@ def test_register_duplicate_phone(api_client):
     assert response.json() == {"detail": "Phone number already registered"}
 
 
+@pytest.mark.parametrize("path", ["/auth/register", "/auth/users"])
+def test_register_race_lost_to_a_concurrent_insert(api_client, admin_client_api, monkeypatch, path):
+    # The pre-checks pass, then the insert hits the unique index because another request committed
+    # the same username in between: seed 1's integrity message, and nothing half-saved.
+    from accounts import services
+    from accounts.models import User
+
+    assert register(api_client).status_code == 201
+    users, sessions = User.objects.count(), UserSession.objects.count()
+    monkeypatch.setattr(services, "_check_unique", lambda **kwargs: None)
+    client = api_client if path == "/auth/register" else admin_client_api
+    body = {"username": "alice", "email": "alice2@example.com", "password": "secret123"}
+    response = client.post(path, body, format="json")
+    assert response.status_code == 400
+    assert response.json() == {"detail": "Username or email already exists"}
+    assert (User.objects.count(), UserSession.objects.count()) == (users, sessions)
+
+
 @pytest.mark.parametrize(
     ("overrides", "field"),
     [

@@ -36,3 +36,27 @@ def test_root_is_json_for_api_clients(client):
 def test_root_sends_browsers_to_the_console(client):
     response = client.get("/", HTTP_ACCEPT="text/html,application/xhtml+xml")
     assert response.status_code == 302
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/reports/abc", "/auth/users/abc", "/auth/nope", "/api/v1/reports/abc", "/api/v1/auth/nope"],
+)
+def test_unrouted_seed1_path_is_a_json_404_in_the_detail_dialect(client, path):
+    # FastAPI answers an unknown route with {"detail": "Not Found"}; API clients never get HTML (§0.3.1).
+    response = client.get(path)
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/json"
+    assert response.json() == {"detail": "Not Found"}
+
+
+def test_unrouted_seed2_path_is_a_json_404_in_the_error_dialect(client):
+    response = client.get("/api/no-such-endpoint")
+    assert response.status_code == 404
+    assert response.json() == {"error": "Not Found"}
+
+
+def test_unrouted_page_outside_the_api_stays_html(client):
+    response = client.get("/no-such-page")
+    assert response.status_code == 404
+    assert response["Content-Type"].startswith("text/html")
