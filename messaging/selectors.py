@@ -26,8 +26,9 @@ def ai_history(*, conversation: Conversation, before: Message | None = None, lim
     while the previous one was answered sees that exchange, §8.2); never the message itself, and
     never the user's later messages.
 
-    `user` turns are the conversation owner's (or the external party's inbound messages); the bot's
-    replies and staff replies in human mode are `assistant` turns."""
+    `user` turns are messages to the bot, the conversation owner's, and the external party's inbound
+    messages; the bot's replies and staff replies in human mode are `assistant` turns. A chat under a
+    custom id has no `user` owner, so the bot's address decides there."""
     limit = limit or settings.CHAT_HISTORY_MAX
     rows = Message.objects.filter(conversation=conversation).exclude(content="")
     if before is not None:
@@ -38,7 +39,7 @@ def ai_history(*, conversation: Conversation, before: Message | None = None, lim
         )
     if conversation.context_reset_at is not None:
         rows = rows.filter(created_at__gt=conversation.context_reset_at)
-    rows = rows.order_by("-created_at", "-id").values("sender_id", "direction", "content")[:limit]
+    rows = rows.order_by("-created_at", "-id").values("sender_id", "recipient_id", "direction", "content")[:limit]
     return [{"role": _history_role(conversation, row), "content": row["content"]} for row in reversed(list(rows))]
 
 
@@ -47,7 +48,13 @@ def _history_role(conversation: Conversation, row: dict) -> str:
         return "user"
     if row["direction"] == Direction.OUTBOUND:
         return "assistant"
-    return "user" if row["sender_id"] == conversation.user_id else "assistant"
+    bot = settings.AI_BOT_USER_ID
+    if row["sender_id"] == bot:
+        return "assistant"
+    if row["recipient_id"] == bot:
+        return "user"
+    owner = conversation.user_id or conversation.user_a_id
+    return "user" if row["sender_id"] == owner else "assistant"
 
 
 # --- seed-1 lists (CONTRACT §2.0, §2.1 A24–A25, §2.2 M1–M4) ---------------------------------

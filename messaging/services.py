@@ -11,7 +11,7 @@ from django.db.models import Max, Q
 from django.utils import timezone
 
 from accounts.models import User
-from core.exceptions import ForbiddenError, NotFoundError
+from core.exceptions import ApplicationError, ForbiddenError, NotFoundError
 from messaging import access
 from messaging.enums import Channel, ConversationKind, Direction, ReplyState
 from messaging.models import CONTENT_MAX_LENGTH, Conversation, Message
@@ -21,6 +21,7 @@ logger = logging.getLogger("messages")
 
 CONVERSATION_KEY_MAX_LENGTH = 100
 RECIPIENT_NOT_FOUND = "Recipient not found"
+RECIPIENT_NOT_IN_CONVERSATION = "Recipient is not part of this conversation"
 _PAIR_KEY = re.compile(r"^conv_(-?\d+)_(-?\d+)$")
 
 
@@ -65,10 +66,25 @@ def _conversation_for_send(*, sender: User, recipient_id: int, conversation_key:
         defaults = _conversation_defaults(key=key, sender=sender, recipient_id=recipient_id)
         conversation, created = Conversation.objects.get_or_create(key=key, defaults=defaults)
         if created:
+            _require_pair(conversation, sender_id=sender.pk, recipient_id=recipient_id)
             return conversation
     if conversation_key:  # a derived key names the sender, so only a supplied one needs the check
         access.conversation_require_member(user_id=sender.pk, conversation=conversation)
+        _require_pair(conversation, sender_id=sender.pk, recipient_id=recipient_id)
     return conversation
+
+
+def _require_pair(conversation: Conversation, *, sender_id: int, recipient_id: int) -> None:
+    """A user's AI thread holds only that user and the bot, a direct thread only its two users:
+    nobody can pull a third party into them (and so into the AI's context) with a supplied id."""
+    if conversation.kind == ConversationKind.AI:
+        allowed = sender_id == conversation.user_id and recipient_id == settings.AI_BOT_USER_ID
+    elif conversation.kind == ConversationKind.DIRECT:
+        allowed = {sender_id, recipient_id} == {conversation.user_a_id, conversation.user_b_id}
+    else:
+        return
+    if not allowed:
+        raise ApplicationError(RECIPIENT_NOT_IN_CONVERSATION)
 
 
 def _touch(conversation: Conversation, at) -> None:

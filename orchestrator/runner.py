@@ -13,6 +13,7 @@ import logging
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cache
 
 from core.db import release_db_connection
 from orchestrator.agents import GENERAL_AGENT, Agent
@@ -44,12 +45,28 @@ class AgentRun:
         return self.failure is None
 
 
-def _redacted(arguments: dict) -> dict:
-    """Arguments for an INFO line: numbers and enums stay, free text becomes its length (§9.1 point 8)."""
+@cache
+def _enum_values(args_model: type) -> dict[str, frozenset]:
+    """The fixed choices (Literal/Enum) of each argument that has them: such values are no user text."""
+    choices: dict[str, frozenset] = {}
+    for name, spec in args_model.model_json_schema().get("properties", {}).items():
+        values: set[str] = set()
+        for option in spec.get("anyOf", [spec]):  # an optional field nests its choices under anyOf
+            listed = [*option.get("enum", ()), *([option["const"]] if "const" in option else [])]
+            values.update(v for v in listed if isinstance(v, str))
+        if values:
+            choices[name] = frozenset(values)
+    return choices
+
+
+def _redacted(arguments: dict, tool: Tool | None) -> dict:
+    """Arguments for an INFO line: numbers and listed enum values stay; any other text, however short
+    (a report title such as "Leak"), becomes its length: it comes from a message body (§9.1 point 8)."""
+    choices = _enum_values(tool.args_model) if tool is not None else {}
     shown = {}
     for key, value in arguments.items():
-        short_word = isinstance(value, str) and len(value) <= 20 and value.replace("_", "").isalnum()
-        if isinstance(value, bool | int | float) or value is None or short_word:
+        listed = isinstance(value, str) and value in choices.get(key, ())
+        if isinstance(value, bool | int | float) or value is None or listed:
             shown[key] = value
         else:
             shown[key] = f"<{len(str(value))} chars>"
@@ -139,7 +156,7 @@ def run_agent(
 
 def _execute(*, agent: Agent, tool: Tool | None, call, context: ToolContext, user_id) -> str:
     try:
-        shown = _redacted(parse_arguments(call.arguments))
+        shown = _redacted(parse_arguments(call.arguments), tool)
     except ValueError:
         shown = {"<unparsable>": f"<{len(call.arguments)} chars>"}
     logger.info("%s calling function: %s with user_id=%s, args=%s", agent.name, call.name, user_id, shown)

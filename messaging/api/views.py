@@ -162,7 +162,9 @@ class MessageReadView(APIView):
 class ConversationsView(APIView):
     @extend_schema(parameters=WINDOW, responses={200: s.ConversationOutSerializer(many=True)}, tags=["conversations"])
     def get(self, request: Request) -> Response:
-        rows = selectors.conversation_list(user_id=request.user.pk, window=list_window(request.query_params))
+        # Seed 1 returns every conversation: without `limit` the window is the cap (as for sessions).
+        window = list_window(request.query_params, default_limit=settings.LIST_LIMIT_MAX)
+        rows = selectors.conversation_list(user_id=request.user.pk, window=window)
         return Response(s.ConversationOutSerializer(rows, many=True).data)
 
 

@@ -89,3 +89,43 @@ def test_deleted_messages_do_not_free_a_conversation_for_strangers(auth_client, 
     assert auth_client.delete(f"/messages/{message_id}").status_code == 200
     assert third_client.post("/messages", body, format="json").status_code == 403
     assert auth_client.post("/messages", body, format="json").status_code == 201
+
+
+# --- nobody is pulled into a user's AI thread or a direct thread ----------------------------
+
+
+def test_a_user_cannot_pull_someone_into_their_ai_thread(auth_client, user, other_user):
+    assert auth_client.post("/messages", {"recipient_id": -1, "content": "hi bot"}, format="json").status_code == 201
+    response = auth_client.post(
+        "/messages",
+        {"recipient_id": other_user.pk, "content": "join me", "conversation_id": f"conv_-1_{user.pk}"},
+        format="json",
+    )
+    assert response.status_code == 400
+    assert response.json() == {"detail": "Recipient is not part of this conversation"}
+    assert not Message.objects.filter(recipient_id=other_user.pk).exists()
+
+
+def test_a_third_user_cannot_be_addressed_inside_a_direct_thread(auth_client, user, other_user, third_user):
+    first = auth_client.post("/messages", {"recipient_id": other_user.pk, "content": "hi"}, format="json")
+    key = first.json()["conversation_id"]
+    for recipient in (third_user.pk, -1):
+        response = auth_client.post(
+            "/messages", {"recipient_id": recipient, "content": "psst", "conversation_id": key}, format="json"
+        )
+        assert response.status_code == 400
+        assert response.json() == {"detail": "Recipient is not part of this conversation"}
+    via_a26 = auth_client.post(
+        f"/auth/conversations/{key}/messages", {"recipient_id": third_user.pk, "content": "psst"}, format="json"
+    )
+    assert via_a26.status_code == 400
+
+
+def test_a_new_ai_key_with_a_human_recipient_is_refused(auth_client, user, other_user):
+    response = auth_client.post(
+        "/messages",
+        {"recipient_id": other_user.pk, "content": "x", "conversation_id": f"conv_-1_{user.pk}"},
+        format="json",
+    )
+    assert response.status_code == 400
+    assert not Conversation.objects.filter(key=f"conv_-1_{user.pk}").exists()  # nothing half-saved

@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from messaging.enums import ConversationMode
 from messaging.models import Conversation, Message
-from messaging.tests.factories import MessageFactory
+from messaging.tests.factories import ConversationFactory, MessageFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -99,6 +99,15 @@ def test_conversations_skip_limit(auth_client, user, other_user, third_user):
     assert [r["conversation_id"] for r in auth_client.get("/auth/conversations?skip=1").json()] == [
         pair(user, other_user)
     ]
+
+
+def test_conversations_list_every_thread_by_default(auth_client, user):
+    # Seed 1 returns A24 unpaginated: without `limit` the window is the cap, not the usual 100.
+    for n in range(150):
+        conversation = ConversationFactory(key=f"thread_{n}", user_a=user)
+        MessageFactory(sender=user, recipient=user, conversation=conversation)
+    assert len(auth_client.get("/auth/conversations").json()) == 150
+    assert len(auth_client.get("/auth/conversations?limit=100").json()) == 100
 
 
 def test_conversations_never_show_other_peoples_threads(auth_client, other_client, third_user):

@@ -74,6 +74,22 @@ def test_history_endpoints_see_the_ai_turns_and_clear_resets_the_model_context(a
 
 
 @pytest.mark.django_db
+def test_an_ai_chat_under_a_custom_conversation_id_keeps_the_user_and_assistant_roles(auth_client, fake_llm):
+    fake_llm.reply("first answer")
+    fake_llm.reply("second answer")
+    first = auth_client.post("/messages/ai", {"content": "first question", "conversation_id": "my_ai_chat"})
+    second = auth_client.post("/messages/ai", {"content": "second question", "conversation_id": "my_ai_chat"})
+
+    assert first.status_code == second.status_code == 200
+    assert second.json()["conversation_id"] == "my_ai_chat"
+    assert fake_llm.requests[-1]["messages"][1:] == [
+        {"role": "user", "content": "first question"},
+        {"role": "assistant", "content": "first answer"},
+        {"role": "user", "content": "second question"},
+    ]
+
+
+@pytest.mark.django_db
 def test_the_task_retries_2_to_5_seconds_later_while_the_conversation_is_busy(user, fake_llm):
     message = send_to_bot(user, "hi")
     lease_acquire(conversation_id=message.conversation_id)
@@ -176,6 +192,25 @@ def test_log_lines_keep_the_seed_shapes_and_bodies_only_at_debug(user, fake_llm,
     assert not any("roof" in line or "Gym" in line for line in info)  # no bodies at INFO
     assert f"User {user.pk}: make a report: the gym roof is leaking... (history_len=0)" in debug
     assert any(line.startswith("report_agent create_report result: Report created successfully!") for line in debug)
+
+
+@pytest.mark.django_db
+def test_short_free_text_tool_arguments_stay_out_of_info_lines(user, fake_llm, orchestrator_log):
+    fake_llm.tool_calls(
+        [
+            ("create_report", {"title": "Leak", "content": "Gym"}),
+            ("get_my_reports", {"status_filter": "open"}),
+        ]
+    )
+    fake_llm.reply("Done")
+    message = send_to_bot(user, "report: leak in the gym")
+
+    process_ai_message.delay(message.pk)
+
+    info = "\n".join(r.getMessage() for r in orchestrator_log.records if r.levelno >= logging.INFO)
+    assert "create_report with user_id=" in info
+    assert "Leak" not in info and "Gym" not in info  # report text is a body: DEBUG only
+    assert "'status_filter': 'open'" in info  # enum values say what happened and stay
 
 
 def test_registered_agents_are_logged(caplog):
