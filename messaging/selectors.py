@@ -10,7 +10,7 @@ from django.db.models.functions import Coalesce, Left
 from accounts.models import User
 from core.lists import Window
 from messaging import access
-from messaging.enums import Direction
+from messaging.enums import Direction, ReplyState
 from messaging.models import Conversation, Message
 
 
@@ -24,13 +24,19 @@ def ai_history(*, conversation: Conversation, before: Message | None = None, lim
     `{"role", "content"}`. With `before` (the message being answered): turns earlier than it, plus
     the replies to earlier messages even when they were stored after it (a message that arrived
     while the previous one was answered sees that exchange, §8.2); never the message itself, and
-    never the user's later messages.
+    never the user's later messages, nor the fallback replies of failed turns.
 
     `user` turns are messages to the bot, the conversation owner's, and the external party's inbound
     messages; the bot's replies and staff replies in human mode are `assistant` turns. A chat under a
     custom id has no `user` owner, so the bot's address decides there."""
     limit = limit or settings.CHAT_HISTORY_MAX
-    rows = Message.objects.filter(conversation=conversation).exclude(content="")
+    # A failed turn's fallback text ("I apologize, ...") is not context worth sending back (seed 1
+    # never added it to the history either).
+    rows = (
+        Message.objects.filter(conversation=conversation)
+        .exclude(content="")
+        .exclude(in_reply_to__reply_state=ReplyState.FAILED)
+    )
     if before is not None:
         rows = rows.filter(
             Q(created_at__lt=before.created_at)

@@ -386,3 +386,17 @@ def test_storing_the_reply_never_clears_a_lease_another_worker_took_over(user, f
     monkeypatch.setattr(services, "generate_reply", slow_turn)
     ai_reply_process(message_id=message.pk)
     assert Conversation.objects.get(pk=message.conversation_id).ai_lease_token == "other-worker"
+
+
+def test_a_failed_turns_fallback_is_not_sent_back_to_the_model(user, fake_llm):
+    fake_llm.error(400)
+    first = send_to_bot(user, "first question")
+    failed = ai_reply_process(message_id=first.pk)
+    assert failed.content == FALLBACK_TEXT
+
+    fake_llm.reply("a real answer")
+    second = send_to_bot(user, "second question")
+    ai_reply_process(message_id=second.pk)
+
+    sent = [m["content"] for m in fake_llm.requests[-1]["messages"] if m["role"] != "system"]
+    assert sent == ["first question", "second question"]
