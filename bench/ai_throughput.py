@@ -153,6 +153,8 @@ def _descendants(pid: int) -> list[int]:
 def prepare_users(count: int) -> list[tuple[int, str]]:
     """Fresh bench users with one session each (tokens minted directly: login hashing is not
     what this benchmark measures)."""
+    from django.db import connection
+
     from accounts.models import User
     from accounts.services import session_open
     from messaging.models import Conversation
@@ -160,6 +162,10 @@ def prepare_users(count: int) -> list[tuple[int, str]]:
     old = list(User.objects.filter(username__startswith="bench-").values_list("id", flat=True))
     Conversation.objects.filter(user_id__in=old).delete()
     User.objects.filter(id__in=old).delete()
+    if connection.vendor == "postgresql":
+        # The deletes above leave dead rows: vacuum now rather than let autovacuum run mid-measurement.
+        with connection.cursor() as cursor:
+            cursor.execute("VACUUM ANALYZE")
     users = []
     for index in range(count):
         user = User.objects.create_user(f"bench-{index}", f"bench-{index}@example.com", None)

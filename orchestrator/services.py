@@ -19,7 +19,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Case, DateTimeField, F, Q, Value, When
+from django.db.models import Case, DateTimeField, Exists, F, OuterRef, Q, Value, When
 from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
@@ -269,21 +269,36 @@ def _answer_claimed(
     return _store_reply(message=message, conversation=conversation, answer=answer, lease_token=token)
 
 
-def _earlier_waiting(message: Message) -> bool:
+def _earlier_waiting() -> Exists:
     """Messages of one conversation are answered in order: two tasks picked up together must not
     let the later message overtake. A stale earlier message (lost task) does not block: the sweeper
-    brings it back, and the conversation goes on meanwhile."""
+    brings it back, and the conversation goes on meanwhile. Evaluated inside the claim's UPDATE."""
     recent = timezone.now() - timedelta(seconds=settings.AI_STALE_REPLY_AFTER_S)
-    return (
+    return Exists(
         Message.objects.filter(
-            conversation_id=message.conversation_id,
+            conversation_id=OuterRef("conversation_id"),
             recipient_id=settings.AI_BOT_USER_ID,
             reply_state__in=[ReplyState.PENDING, ReplyState.PROCESSING],
             updated_at__gte=recent,
-        )
-        .filter(Q(created_at__lt=message.created_at) | Q(created_at=message.created_at, pk__lt=message.pk))
-        .exists()
+        ).filter(Q(created_at__lt=OuterRef("created_at")) | Q(created_at=OuterRef("created_at"), pk__lt=OuterRef("pk")))
     )
+
+
+def _claim_in_order(message_id: int) -> bool:
+    """`_claim`, but only when no earlier message of the conversation still waits for its reply.
+    Raises LeaseBusy (the message stays pending) when one does; False when there is nothing to do."""
+    now = timezone.now()
+    claimed = (
+        Message.objects.filter(pk=message_id, reply_state=ReplyState.PENDING)
+        .exclude(_earlier_waiting())
+        .update(reply_state=ReplyState.PROCESSING, updated_at=now)
+    )
+    if claimed:
+        return True
+    # Rare path: tell "an earlier message goes first" from "already handled or deleted".
+    if Message.objects.filter(pk=message_id, reply_state=ReplyState.PENDING).exists():
+        raise LeaseBusy(f"message {message_id}: an earlier message of its conversation goes first")
+    return False
 
 
 def ai_reply_process(
@@ -292,24 +307,22 @@ def ai_reply_process(
     """Answer one pending message to the bot; the stored reply, or None when there is nothing to
     do (already claimed or answered, deleted, or the conversation is in human mode). Raises
     LeaseBusy, with the message back to `pending`, when another turn of the conversation runs."""
-    if not _claim(message_id):
+    if not _claim_in_order(message_id):
         logger.info("Message %s is not pending: AI reply already handled, skipping", message_id)
         return None
-    message = Message.objects.select_related("conversation").filter(pk=message_id).first()
+    message = Message.objects.filter(pk=message_id).first()
     if message is None:
         return None
-    conversation = message.conversation
+    conversation = None
     token = None
-    if conversation is not None:
-        token = lease_acquire(conversation_id=conversation.pk)
+    if message.conversation_id is not None:
+        token = lease_acquire(conversation_id=message.conversation_id)
         if token is None:
             _unclaim(message_id)
-            raise LeaseBusy(f"conversation {conversation.pk} is busy")
-        if _earlier_waiting(message):
-            lease_release(conversation_id=conversation.pk, token=token)
-            _unclaim(message_id)
-            raise LeaseBusy(f"conversation {conversation.pk}: an earlier message goes first")
-        conversation.refresh_from_db()  # mode, stickiness and reset marker as of now
+            raise LeaseBusy(f"conversation {message.conversation_id} is busy")
+        # Read after taking the lease: mode, stickiness and reset marker as of now.
+        conversation = Conversation.objects.get(pk=message.conversation_id)
+        message.conversation = conversation
     released = False
     try:
         reply = _answer_claimed(

@@ -197,8 +197,13 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
     for _folder in ("queue", "processed", "control"):
         (CELERY_BROKER_FOLDER / _folder).mkdir(parents=True, exist_ok=True)
 else:
-    # Countdowns of retries stay below this, so a delayed task is never redelivered early.
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+    # Delivery guarantees live in the database, not the broker: every task claims its row by
+    # compare-and-set and a beat sweeper re-enqueues rows left pending/processing (CONTRACT §8.2).
+    # So kombu's Redis ack emulation (an "unacked" hash and index written and cleared for every
+    # message, restored only after a visibility timeout) is switched off: it bought nothing the
+    # sweeper does not do sooner, and cost about a tenth of the CPU of an AI turn
+    # (docs/PERFORMANCE.md).
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"ack_emulation": False}
 CELERY_BEAT_SCHEDULE: dict = {
     # Re-enqueue AI turns stuck `pending`/`processing` (broker outage, dead worker; CONTRACT §8.2).
     "orchestrator-sweep-stale-ai-messages": {"task": "orchestrator.sweep_stale_ai_messages", "schedule": 60.0},

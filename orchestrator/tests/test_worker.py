@@ -6,6 +6,7 @@ import os
 import time
 
 import pytest
+from django.conf import settings
 from django.db import OperationalError
 
 from conftest import client_for
@@ -23,7 +24,8 @@ def celery_worker_app():
     url = broker if broker.startswith(("redis://", "rediss://")) else "memory://"
     keys = ("broker_url", "task_always_eager", "broker_transport_options")
     saved = {key: app.conf[key] for key in keys}
-    options = {"polling_interval": 0.05} if url == "memory://" else {"visibility_timeout": 3600}
+    # Redis: the project's own transport options, as production runs them.
+    options = {"polling_interval": 0.05} if url == "memory://" else settings.CELERY_BROKER_TRANSPORT_OPTIONS
     app.conf.update(broker_url=url, task_always_eager=False, broker_transport_options=options)
     _drop_connection_pools(app)
     try:
