@@ -214,11 +214,12 @@ def _post(conn: http.client.HTTPConnection, body: str, headers: dict) -> tuple[h
     return response, response.read()
 
 
-def converse(port: int, token: str, messages: int, watcher: ReplyWatcher, sent: list, errors: list) -> None:
+def converse(port: int, uid: int, token: str, messages: int, watcher: ReplyWatcher, sent: list, errors: list) -> None:
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
     for index in range(messages):
-        body = json.dumps({"recipient_id": -1, "content": f"Hello number {index}, how are you today?"})
+        # unique text, so the stand-in's timings can be matched to this message
+        body = json.dumps({"recipient_id": -1, "content": f"Hello number {index} from {uid}, how are you today?"})
         try:
             response, payload = _post(conn, body, headers)
         except OSError:
@@ -242,13 +243,47 @@ def run_round(port: int, users: list[tuple[int, str]], messages: int, watcher: R
     sent: list[int] = []
     errors: list[str] = []
     threads = [
-        threading.Thread(target=converse, args=(port, token, messages, watcher, sent, errors)) for _uid, token in users
+        threading.Thread(target=converse, args=(port, uid, token, messages, watcher, sent, errors))
+        for uid, token in users
     ]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
     return sent, errors
+
+
+def llm_timings(llm_url: str) -> dict[str, tuple[float, float]]:
+    """The stand-in's (arrived, answered) wall-clock times per user message text."""
+    host, port = llm_url.rsplit("/", 1)[-1].split(":")
+    conn = http.client.HTTPConnection(host, int(port), timeout=10)
+    conn.request("GET", "/_timings")
+    return {text: (arrived, answered) for arrived, answered, text in json.loads(conn.getresponse().read())}
+
+
+def split_turns(sent: list[int], timings: dict[str, tuple[float, float]]) -> dict:
+    """Where the overhead goes: before the LLM call (HTTP commit -> Celery -> worker -> request
+    sent) and after it (answer received -> reply stored)."""
+    from messaging.models import Message
+
+    prompts = {m.id: m for m in Message.objects.filter(id__in=sent).only("id", "content", "created_at")}
+    replies = Message.objects.filter(in_reply_to_id__in=sent).only("created_at", "in_reply_to_id")
+    before, after = [], []
+    for reply in replies:
+        prompt = prompts[reply.in_reply_to_id]
+        if prompt.content not in timings:
+            continue
+        arrived, answered = timings[prompt.content]
+        before.append((arrived - prompt.created_at.timestamp()) * 1000)
+        after.append((reply.created_at.timestamp() - answered) * 1000)
+    if not before:
+        return {}
+    return {
+        "before_llm_p50_ms": round(percentile(before, 50), 1),
+        "before_llm_p99_ms": round(percentile(before, 99), 1),
+        "after_llm_p50_ms": round(percentile(after, 50), 1),
+        "after_llm_p99_ms": round(percentile(after, 99), 1),
+    }
 
 
 def summarise(sent: list[int], latency: float) -> dict:
@@ -298,7 +333,7 @@ def main() -> None:
 
     cluster = Cluster(options, env)
     try:
-        port, _llm = cluster.start()
+        port, llm_url = cluster.start()
         watcher = ReplyWatcher()
         watcher.start()
         _warm_sent, warm_errors = run_round(port, users[: max(1, len(users) // 10)], 1, watcher)
@@ -308,12 +343,14 @@ def main() -> None:
         sent, errors = run_round(port, users, options.messages, watcher)
         watcher.stopped.set()
         cpu_after, machine_after, own_after = cluster.cpu_seconds(), machine_cpu(), time.process_time()
+        timings = llm_timings(llm_url)
     finally:
         cluster.stop()
 
     from django.db import connection
 
     result = summarise(sent, options.latency)
+    result.update(split_turns(sent, timings))
     replies = max(1, result["replies"])
     result["cpu_ms_per_reply"] = {
         role: round((cpu_after[role] - cpu_before.get(role, 0.0)) * 1000 / replies, 1) for role in cpu_after

@@ -49,6 +49,9 @@ class FakeLLMState:
     script: deque[Step] = field(default_factory=deque)
     requests: list[dict] = field(default_factory=list)
     headers: list[dict] = field(default_factory=list)
+    # (arrived, answered, last user message) per completion, wall-clock seconds: lets the benchmark
+    # split a turn into before, inside and after the LLM call.
+    timings: list[tuple[float, float, str]] = field(default_factory=list)
     default_reply: str = "OK"
     latency: float = 0.0
     prompt_tokens: int = 11
@@ -102,12 +105,18 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.flush()
 
     def do_GET(self) -> None:
+        if self.path.rstrip("/") == "/_timings":
+            with self.server.state.lock:
+                timings = list(self.server.state.timings)
+            self._send(200, json.dumps(timings).encode())
+            return
         if self.path.rstrip("/") in ("/models", "/v1/models"):
             self._send(200, json.dumps({"object": "list", "data": [{"id": DEFAULT_MODEL, "object": "model"}]}).encode())
             return
         self._send(404, b'{"error": {"message": "not found"}}')
 
     def do_POST(self) -> None:
+        arrived = time.time()
         length = int(self.headers.get("Content-Length") or 0)
         raw = self.rfile.read(length) if length else b""
         path = self.path.split("?", 1)[0].rstrip("/")
@@ -146,6 +155,9 @@ class _Handler(BaseHTTPRequestHandler):
             prompt_tokens=body.get("prompt_tokens", tokens[0]),
             completion_tokens=body.get("completion_tokens", tokens[1]),
         )
+        users = [m.get("content") for m in request.get("messages") or [] if m.get("role") == "user"]
+        with state.lock:
+            state.timings.append((arrived, time.time(), str(users[-1] if users else "")))
         self._send(200, json.dumps(payload, ensure_ascii=False).encode("utf-8"))
 
 
@@ -197,6 +209,7 @@ class FakeLLMServer:
         with self.state.lock:
             self.state.script.clear()
             self.state.requests.clear()
+            self.state.timings.clear()
             self.state.headers.clear()
             self.state.default_reply = "OK"
             self.state.latency = 0.0
