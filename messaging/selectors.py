@@ -14,9 +14,13 @@ from messaging.enums import Direction, ReplyState
 from messaging.models import Conversation, Message
 
 
+def pair_key(a: int, b: int) -> str:
+    """Seed 1's default conversation id for two participants: `conv_{min}_{max}`."""
+    return f"conv_{min(a, b)}_{max(a, b)}"
+
+
 def ai_conversation_key(*, user_id: int) -> str:
-    bot = settings.AI_BOT_USER_ID
-    return f"conv_{min(bot, user_id)}_{max(bot, user_id)}"
+    return pair_key(settings.AI_BOT_USER_ID, user_id)
 
 
 def ai_history(*, conversation: Conversation, before: Message | None = None, limit: int | None = None) -> list[dict]:

@@ -15,7 +15,7 @@ from core.exceptions import ApplicationError, ForbiddenError, NotFoundError
 from messaging import access
 from messaging.enums import Channel, ConversationKind, Direction, ReplyState
 from messaging.models import CONTENT_MAX_LENGTH, Conversation, Message
-from messaging.selectors import ai_conversation_key
+from messaging.selectors import ai_conversation_key, pair_key
 
 logger = logging.getLogger("messages")
 
@@ -23,10 +23,6 @@ CONVERSATION_KEY_MAX_LENGTH = 100
 RECIPIENT_NOT_FOUND = "Recipient not found"
 RECIPIENT_NOT_IN_CONVERSATION = "Recipient is not part of this conversation"
 _PAIR_KEY = re.compile(r"^conv_(-?\d+)_(-?\d+)$")
-
-
-def pair_key(a: int, b: int) -> str:
-    return f"conv_{min(a, b)}_{max(a, b)}"
 
 
 def _check_content(content: str) -> None:
