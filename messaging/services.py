@@ -7,7 +7,8 @@ import re
 from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
-from django.db.models import Max, Q
+from django.db.models import F, Max, Value
+from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
 from accounts.models import User
@@ -83,10 +84,14 @@ def _require_pair(conversation: Conversation, *, sender_id: int, recipient_id: i
         raise ApplicationError(RECIPIENT_NOT_IN_CONVERSATION)
 
 
+def last_message_at_moved_to(at):
+    """An UPDATE value for `Conversation.last_message_at`: `at`, but never backwards (a later
+    message of the conversation may already be stored)."""
+    return Greatest(Coalesce(F("last_message_at"), Value(at)), Value(at))
+
+
 def _touch(conversation: Conversation, at) -> None:
-    Conversation.objects.filter(pk=conversation.pk).filter(
-        Q(last_message_at__isnull=True) | Q(last_message_at__lt=at)
-    ).update(last_message_at=at)
+    Conversation.objects.filter(pk=conversation.pk).update(last_message_at=last_message_at_moved_to(at))
     if conversation.last_message_at is None or conversation.last_message_at < at:
         conversation.last_message_at = at
 

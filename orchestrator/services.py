@@ -20,13 +20,13 @@ from datetime import timedelta
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Case, DateTimeField, Exists, F, OuterRef, Q, Value, When
-from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
 from accounts.models import User
 from messaging.enums import ConversationMode, Direction, ReplyState
 from messaging.models import CONTENT_MAX_LENGTH, Conversation, Message
 from messaging.selectors import ai_history
+from messaging.services import last_message_at_moved_to
 from orchestrator.agents import route
 from orchestrator.chat_engine import not_configured_reply
 from orchestrator.exceptions import LeaseBusy
@@ -200,7 +200,7 @@ def _store_reply(
             fields = {
                 "updated_at": reply.created_at,
                 # never moves back: a later message may already have been stored
-                "last_message_at": Greatest(Coalesce(F("last_message_at"), Value(reply.created_at)), reply.created_at),
+                "last_message_at": last_message_at_moved_to(reply.created_at),
             }
             if answer.agent and answer.agent != CHAT_ENGINE:
                 fields.update(last_agent=answer.agent, last_agent_at=reply.created_at)
