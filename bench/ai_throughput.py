@@ -140,6 +140,24 @@ def machine_cpu() -> tuple[float, float]:
     return (sum(fields) - idle) / ticks, sum(fields) / ticks
 
 
+def services_cpu() -> dict[str, float]:
+    """CPU seconds used so far by the local PostgreSQL and Redis servers (every process of each),
+    when they run on this machine; other processes of the same name count too."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    totals = {"postgresql": 0.0, "redis": 0.0}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            head, rest = stat.read_text().rsplit(")", 1)
+        except OSError:
+            continue
+        name = head.split("(", 1)[1]
+        role = "postgresql" if name.startswith("postgres") else "redis" if name.startswith("redis-serv") else None
+        if role:
+            fields = rest.split()
+            totals[role] += (int(fields[11]) + int(fields[12])) / ticks
+    return totals
+
+
 def _descendants(pid: int) -> list[int]:
     children = []
     for task in Path(f"/proc/{pid}/task").glob("*"):
@@ -340,9 +358,11 @@ def main() -> None:
         if warm_errors:
             raise SystemExit(f"warm-up failed: {warm_errors[:3]}")
         cpu_before, machine_before, own_before = cluster.cpu_seconds(), machine_cpu(), time.process_time()
+        services_before = services_cpu()
         sent, errors = run_round(port, users, options.messages, watcher)
         watcher.stopped.set()
         cpu_after, machine_after, own_after = cluster.cpu_seconds(), machine_cpu(), time.process_time()
+        services_after = services_cpu()
         timings = llm_timings(llm_url)
     finally:
         cluster.stop()
@@ -356,6 +376,8 @@ def main() -> None:
         role: round((cpu_after[role] - cpu_before.get(role, 0.0)) * 1000 / replies, 1) for role in cpu_after
     }
     result["cpu_ms_per_reply"]["load_generator"] = round((own_after - own_before) * 1000 / replies, 1)
+    for role, used in services_after.items():
+        result["cpu_ms_per_reply"][role] = round((used - services_before[role]) * 1000 / replies, 1)
     busy, total = machine_after[0] - machine_before[0], machine_after[1] - machine_before[1]
     result["cpu_ms_per_reply"]["whole_machine"] = round(busy * 1000 / replies, 1)
     result["machine_cpu_busy_pct"] = round(100 * busy / total, 1) if total else 0.0

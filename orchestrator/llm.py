@@ -21,6 +21,7 @@ logger = logging.getLogger("orchestrator")
 
 PLACEHOLDER_API_KEY = "sk-local-placeholder"  # local OpenAI-compatible servers want some key
 MIN_CALL_TIMEOUT_S = 0.05
+COMPATIBLE_SERVER_ROUTE = "hosted_vllm"  # litellm's route for any self-hosted OpenAI-compatible server
 
 
 @dataclass(frozen=True)
@@ -40,9 +41,12 @@ class LLMSettings:
 
     @property
     def litellm_model(self) -> str:
-        # A bare model name with a base URL means "an OpenAI-compatible server at that URL".
+        # A bare model name with a base URL means "an OpenAI-compatible server at that URL". litellm
+        # reaches such servers through its own HTTP client under the `hosted_vllm/` route; the
+        # `openai/` route goes through the OpenAI SDK, whose request building costs twice the CPU
+        # per call (docs/PERFORMANCE.md). A name with a prefix is the operator's choice, kept as is.
         if self.base_url and "/" not in self.model:
-            return f"openai/{self.model}"
+            return f"{COMPATIBLE_SERVER_ROUTE}/{self.model}"
         return self.model
 
 

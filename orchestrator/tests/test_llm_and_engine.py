@@ -23,7 +23,7 @@ def test_a_base_url_alone_configures_an_openai_compatible_model(settings):
     settings.LITELLM_BASEURL = "http://127.0.0.1:5678"
     settings.LITELLM_MODEL = "llama3"
     config = llm_settings()
-    assert config.configured and config.litellm_model == "openai/llama3"
+    assert config.configured and config.litellm_model == "hosted_vllm/llama3"
 
 
 def test_a_provider_prefix_and_a_key_without_base_url_are_kept(settings):
@@ -36,7 +36,10 @@ def test_a_provider_prefix_and_a_key_without_base_url_are_kept(settings):
     assert llm_settings().litellm_model == "anthropic/claude"
 
 
-def test_chat_completion_over_http(fake_llm):
+@pytest.mark.parametrize("model", ["gpt-3.5-turbo-1106", "openai/gpt-3.5-turbo-1106"])
+def test_chat_completion_over_http(fake_llm, settings, model):
+    # both routes to an OpenAI-compatible server: litellm's own client (bare name) and the OpenAI SDK
+    settings.LITELLM_MODEL = model
     fake_llm.reply("pong", prompt_tokens=3, completion_tokens=1)
     reply = chat_completion(messages=[{"role": "user", "content": "ping"}])
     assert (reply.text, reply.prompt_tokens, reply.completion_tokens) == ("pong", 3, 1)
