@@ -35,6 +35,7 @@ import subprocess
 import sys
 import threading
 import time
+from datetime import datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -232,7 +233,10 @@ def _post(conn: http.client.HTTPConnection, body: str, headers: dict) -> tuple[h
     return response, response.read()
 
 
-def converse(port: int, uid: int, token: str, messages: int, watcher: ReplyWatcher, sent: list, errors: list) -> None:
+def converse(
+    port: int, uid: int, token: str, messages: int, watcher: ReplyWatcher, sent: list, errors: list, delay: float
+) -> None:
+    time.sleep(delay)
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
     for index in range(messages):
@@ -257,12 +261,18 @@ def converse(port: int, uid: int, token: str, messages: int, watcher: ReplyWatch
             errors.append(f"no reply to message {message_id} within 60 s")
 
 
-def run_round(port: int, users: list[tuple[int, str]], messages: int, watcher: ReplyWatcher) -> tuple[list, list]:
+def run_round(
+    port: int, users: list[tuple[int, str]], messages: int, watcher: ReplyWatcher, ramp_up: float = 0.0
+) -> tuple[list, list]:
+    """Conversation i starts i/N of `ramp_up` late: people do not all press "send" in the same
+    millisecond, and with the LLM's fixed latency a common start would keep them in lock-step waves."""
     sent: list[int] = []
     errors: list[str] = []
     threads = [
-        threading.Thread(target=converse, args=(port, uid, token, messages, watcher, sent, errors))
-        for uid, token in users
+        threading.Thread(
+            target=converse, args=(port, uid, token, messages, watcher, sent, errors, ramp_up * index / len(users))
+        )
+        for index, (uid, token) in enumerate(users)
     ]
     for thread in threads:
         thread.start()
@@ -309,6 +319,17 @@ def summarise(sent: list[int], latency: float) -> dict:
 
     prompts = {m.id: m for m in Message.objects.filter(id__in=sent)}
     replies = list(Message.objects.filter(in_reply_to_id__in=sent).only("created_at", "in_reply_to_id", "model"))
+    # Steady state: from the moment every conversation has started to the moment the first one ends.
+    first_sent: dict[int, datetime] = {}
+    last_answered: dict[int, datetime] = {}
+    for reply in replies:
+        conversation = prompts[reply.in_reply_to_id].conversation_id
+        sent_at = prompts[reply.in_reply_to_id].created_at
+        first_sent[conversation] = min(sent_at, first_sent.get(conversation, sent_at))
+        last_answered[conversation] = max(reply.created_at, last_answered.get(conversation, reply.created_at))
+    steady_from, steady_to = max(first_sent.values()), min(last_answered.values())
+    steady_replies = sum(1 for r in replies if steady_from <= r.created_at <= steady_to)
+    steady_s = (steady_to - steady_from).total_seconds()
     turns = [(r.created_at - prompts[r.in_reply_to_id].created_at).total_seconds() for r in replies]
     overheads_ms = [max(0.0, turn - latency) * 1000 for turn in turns]
     start = min(p.created_at for p in prompts.values())
@@ -320,6 +341,8 @@ def summarise(sent: list[int], latency: float) -> dict:
         "failed": sum(1 for p in Message.objects.filter(id__in=sent, reply_state="failed")),
         "window_s": round(window, 2),
         "replies_per_s": round(len(replies) / window, 1) if window else 0.0,
+        "steady_replies_per_s": round(steady_replies / steady_s, 1) if steady_s > 0 else None,
+        "steady_window_s": round(max(0.0, steady_s), 2),
         "turn_p50_ms": round(statistics.median(turns) * 1000, 1),
         "overhead_p50_ms": round(percentile(overheads_ms, 50), 1),
         "overhead_p99_ms": round(percentile(overheads_ms, 99), 1),
@@ -334,6 +357,9 @@ def main() -> None:
     parser.add_argument("--ai-workers", type=int, default=2, help="worker_ai processes (one per core)")
     parser.add_argument("--ai-threads", type=int, default=40, help="threads per worker_ai process")
     parser.add_argument("--web-workers", type=int, default=2)
+    parser.add_argument(
+        "--ramp-up", type=float, default=None, help="seconds over which the conversations start (default: --latency)"
+    )
     options = parser.parse_args()
 
     env = dict(os.environ)
@@ -354,12 +380,15 @@ def main() -> None:
         port, llm_url = cluster.start()
         watcher = ReplyWatcher()
         watcher.start()
-        _warm_sent, warm_errors = run_round(port, users[: max(1, len(users) // 10)], 1, watcher)
+        ramp_up = options.latency if options.ramp_up is None else options.ramp_up
+        # Warm-up, not measured: one message per conversation grows the thread pools and the
+        # database connection pools to their working size and opens the keep-alive connections.
+        _warm_sent, warm_errors = run_round(port, users, 1, watcher, ramp_up)
         if warm_errors:
             raise SystemExit(f"warm-up failed: {warm_errors[:3]}")
         cpu_before, machine_before, own_before = cluster.cpu_seconds(), machine_cpu(), time.process_time()
         services_before = services_cpu()
-        sent, errors = run_round(port, users, options.messages, watcher)
+        sent, errors = run_round(port, users, options.messages, watcher, ramp_up)
         watcher.stopped.set()
         cpu_after, machine_after, own_after = cluster.cpu_seconds(), machine_cpu(), time.process_time()
         services_after = services_cpu()
@@ -385,6 +414,7 @@ def main() -> None:
         conversations=options.conversations,
         messages_per_conversation=options.messages,
         llm_latency_s=options.latency,
+        ramp_up_s=ramp_up,
         ai_workers=options.ai_workers,
         ai_threads=options.ai_threads,
         database=connection.vendor,

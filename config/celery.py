@@ -1,7 +1,7 @@
 import os
 
 from celery import Celery
-from celery.signals import setup_logging
+from celery.signals import setup_logging, worker_process_init, worker_ready
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
 
@@ -17,3 +17,26 @@ def _use_django_logging(**kwargs) -> None:
     from django.conf import settings
 
     dictConfig(settings.LOGGING)
+
+
+AI_QUEUE = "ai"
+
+
+@worker_ready.connect
+def _settle_worker(sender, **kwargs) -> None:
+    """Tasks of the threads and solo pools run in this process: load what they need, then freeze."""
+    from core.heap import freeze_startup_objects
+
+    if AI_QUEUE in sender.app.amqp.queues.consume_from:
+        from orchestrator.llm import preload
+
+        preload()
+    freeze_startup_objects()
+
+
+@worker_process_init.connect
+def _settle_pool_process(**kwargs) -> None:
+    """A prefork child runs its tasks itself: freeze what it inherited."""
+    from core.heap import freeze_startup_objects
+
+    freeze_startup_objects()

@@ -100,6 +100,12 @@ class LLMTimeout(LLMError):
         super().__init__("timeout", detail)
 
 
+def preload() -> None:
+    """Import litellm now rather than on the first turn (the AI worker calls this at startup, so
+    its first turn does not pay the ~2 s import and the module's objects can be frozen)."""
+    _litellm()
+
+
 def _litellm():
     # Keep litellm off the network at import: use the bundled model cost map.
     os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")

@@ -19,7 +19,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Case, DateTimeField, Exists, F, OuterRef, Q, Value, When
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from accounts.models import User
@@ -204,13 +204,12 @@ def _store_reply(
             }
             if answer.agent and answer.agent != CHAT_ENGINE:
                 fields.update(last_agent=answer.agent, last_agent_at=reply.created_at)
-            if lease_token:
-                ours = Q(ai_lease_token=lease_token)
-                fields.update(
-                    ai_lease_until=Case(When(ours, then=Value(None, DateTimeField())), default=F("ai_lease_until")),
-                    ai_lease_token=Case(When(ours, then=Value("")), default=F("ai_lease_token")),
-                )
-            Conversation.objects.filter(pk=conversation.pk).update(**fields)
+            this = Conversation.objects.filter(pk=conversation.pk)
+            released = lease_token and this.filter(ai_lease_token=lease_token).update(
+                **fields, ai_lease_until=None, ai_lease_token=""
+            )
+            if not released:  # no lease, or it was lost (expired and taken): leave it to its holder
+                this.update(**fields)
     message.reply_state = state
     logger.info(
         "AI reply %s to message %s stored (%s, agent=%s, model=%s, tokens=%s/%s)",
@@ -310,19 +309,18 @@ def ai_reply_process(
     if not _claim_in_order(message_id):
         logger.info("Message %s is not pending: AI reply already handled, skipping", message_id)
         return None
-    message = Message.objects.filter(pk=message_id).first()
+    # The conversation comes with the message: the claim above passed only once every earlier
+    # turn of it had stored its reply, so its mode, stickiness and reset marker are current.
+    message = Message.objects.select_related("conversation").filter(pk=message_id).first()
     if message is None:
         return None
-    conversation = None
+    conversation = message.conversation
     token = None
-    if message.conversation_id is not None:
-        token = lease_acquire(conversation_id=message.conversation_id)
+    if conversation is not None:
+        token = lease_acquire(conversation_id=conversation.pk)
         if token is None:
             _unclaim(message_id)
-            raise LeaseBusy(f"conversation {message.conversation_id} is busy")
-        # Read after taking the lease: mode, stickiness and reset marker as of now.
-        conversation = Conversation.objects.get(pk=message.conversation_id)
-        message.conversation = conversation
+            raise LeaseBusy(f"conversation {conversation.pk} is busy")
     released = False
     try:
         reply = _answer_claimed(

@@ -1,0 +1,51 @@
+"""Startup objects are frozen out of the garbage collector's walks in every long-running process
+(core.heap; docs/PERFORMANCE.md): gunicorn's workers when they load `config.wsgi`, Celery workers
+when they are ready, and the AI worker only after it has loaded litellm."""
+
+import gc
+import importlib
+from types import SimpleNamespace
+
+import pytest
+from celery.signals import worker_process_init, worker_ready
+
+import config.celery  # noqa: F401 -- connects the worker signals
+
+
+@pytest.fixture
+def unfrozen():
+    gc.unfreeze()
+    yield
+    gc.unfreeze()
+
+
+class _Consumer:
+    """What `worker_ready` is sent with: the worker's consumer, which knows the queues it reads."""
+
+    def __init__(self, *queues: str):
+        self.app = SimpleNamespace(amqp=SimpleNamespace(queues=SimpleNamespace(consume_from=queues)))
+
+
+@pytest.mark.parametrize(("queues", "preloads"), [(("ai",), True), (("default", "sends"), False)])
+def test_a_ready_worker_freezes_its_startup_objects(unfrozen, monkeypatch, queues, preloads):
+    loaded = []
+    monkeypatch.setattr("orchestrator.llm.preload", lambda: loaded.append(gc.get_freeze_count()))
+
+    worker_ready.send(sender=_Consumer(*queues))
+
+    assert gc.get_freeze_count() > 0
+    # litellm is loaded before the freeze, so its objects are frozen too; other workers never load it
+    assert loaded == ([0] if preloads else [])
+
+
+def test_a_prefork_child_freezes_what_it_inherited(unfrozen):
+    worker_process_init.send(sender=None)
+    assert gc.get_freeze_count() > 0
+
+
+def test_the_wsgi_module_loads_the_views_then_freezes(unfrozen):
+    import config.wsgi
+
+    importlib.reload(config.wsgi)
+    assert gc.get_freeze_count() > 0
+    assert callable(config.wsgi.application)
