@@ -45,6 +45,7 @@ def test_chat_completion_over_http(fake_llm, settings, model):
     assert (reply.text, reply.prompt_tokens, reply.completion_tokens) == ("pong", 3, 1)
     assert reply.tool_calls == []
     assert fake_llm.requests[-1]["temperature"] == 0.7
+    assert fake_llm.requests[-1]["model"] == "gpt-3.5-turbo-1106"  # the server gets the bare name
 
 
 def test_the_placeholder_key_is_sent_when_only_a_base_url_is_set(fake_llm, settings):
