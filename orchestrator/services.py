@@ -234,6 +234,9 @@ def _skip(message: Message) -> None:
 def _sender(message: Message) -> User | None:
     if message.sender_id is None or message.sender_id == settings.AI_BOT_USER_ID:
         return None
+    conversation = message.conversation
+    if conversation is not None and conversation.user_id == message.sender_id:
+        return conversation.user  # the owner of an AI thread, read with the message
     return User.objects.filter(pk=message.sender_id).first()
 
 
@@ -311,7 +314,7 @@ def ai_reply_process(
         return None
     # The conversation comes with the message: the claim above passed only once every earlier
     # turn of it had stored its reply, so its mode, stickiness and reset marker are current.
-    message = Message.objects.select_related("conversation").filter(pk=message_id).first()
+    message = Message.objects.select_related("conversation__user").filter(pk=message_id).first()
     if message is None:
         return None
     conversation = message.conversation
