@@ -101,9 +101,17 @@ class LLMTimeout(LLMError):
 
 
 def preload() -> None:
-    """Import litellm now rather than on the first turn (the AI worker calls this at startup, so
-    its first turn does not pay the ~2 s import and the module's objects can be frozen)."""
-    _litellm()
+    """Load litellm now rather than in the first turn: the import (~2 s) and what it loads lazily
+    on its first completion (~0.6 s more: tokenizer, provider and tool modules), through one offline
+    call (`mock_response`). The AI worker calls this at startup, before freezing what it loaded."""
+    litellm = _litellm()
+    tool = {"type": "function", "function": {"name": "preload", "parameters": {"type": "object", "properties": {}}}}
+    litellm.completion(
+        model=f"{COMPATIBLE_SERVER_ROUTE}/preload",
+        messages=[{"role": "user", "content": "preload"}],
+        tools=[tool],
+        mock_response="preloaded",
+    )
 
 
 def _litellm():

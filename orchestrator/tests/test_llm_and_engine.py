@@ -160,3 +160,15 @@ def test_without_an_llm_the_assistant_answers_with_the_chat_engine(user, setting
     message.refresh_from_db()
     assert message.reply_state == "done"
     assert fake_llm_server.requests == []
+
+
+def test_preload_loads_litellm_offline(fake_llm):
+    """The AI worker's startup step: litellm and its lazily loaded parts, without any request."""
+    import sys
+
+    from orchestrator.llm import preload
+
+    preload()
+
+    assert "litellm" in sys.modules
+    assert fake_llm.requests == []
