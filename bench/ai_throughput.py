@@ -108,7 +108,7 @@ class Cluster:
         self._spawn(
             "web",
             ["-m", "gunicorn", "config.wsgi", "-b", f"127.0.0.1:{web_port}", "-k", "gthread",
-             "-w", str(self.options.web_workers), "--threads", "16", "--log-level", "warning"]
+             "-w", str(self.options.web_workers), "--threads", str(self.options.web_threads), "--log-level", "warning"]
         )  # fmt: skip
         for index in range(self.options.ai_workers):
             self._spawn(
@@ -234,7 +234,15 @@ def _post(conn: http.client.HTTPConnection, body: str, headers: dict) -> tuple[h
 
 
 def converse(
-    port: int, uid: int, token: str, messages: int, watcher: ReplyWatcher, sent: list, errors: list, delay: float
+    port: int,
+    uid: int,
+    token: str,
+    messages: int,
+    watcher: ReplyWatcher,
+    sent: list,
+    errors: list,
+    post_ms: list,
+    delay: float,
 ) -> None:
     time.sleep(delay)
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
@@ -242,6 +250,7 @@ def converse(
     for index in range(messages):
         # unique text, so the stand-in's timings can be matched to this message
         body = json.dumps({"recipient_id": -1, "content": f"Hello number {index} from {uid}, how are you today?"})
+        started = time.perf_counter()
         try:
             response, payload = _post(conn, body, headers)
         except OSError:
@@ -255,6 +264,7 @@ def converse(
         if response.status != 201:
             errors.append(f"POST /messages -> {response.status} {payload[:200]!r}")
             continue
+        post_ms.append((time.perf_counter() - started) * 1000)
         message_id = json.loads(payload)["id"]
         sent.append(message_id)
         if not watcher.expect(message_id).wait(timeout=60):
@@ -263,14 +273,16 @@ def converse(
 
 def run_round(
     port: int, users: list[tuple[int, str]], messages: int, watcher: ReplyWatcher, ramp_up: float = 0.0
-) -> tuple[list, list]:
+) -> tuple[list, list, list]:
     """Conversation i starts i/N of `ramp_up` late: people do not all press "send" in the same
     millisecond, and with the LLM's fixed latency a common start would keep them in lock-step waves."""
     sent: list[int] = []
     errors: list[str] = []
+    post_ms: list[float] = []
     threads = [
         threading.Thread(
-            target=converse, args=(port, uid, token, messages, watcher, sent, errors, ramp_up * index / len(users))
+            target=converse,
+            args=(port, uid, token, messages, watcher, sent, errors, post_ms, ramp_up * index / len(users)),
         )
         for index, (uid, token) in enumerate(users)
     ]
@@ -278,7 +290,7 @@ def run_round(
         thread.start()
     for thread in threads:
         thread.join()
-    return sent, errors
+    return sent, errors, post_ms
 
 
 def llm_timings(llm_url: str) -> dict[str, tuple[float, float]]:
@@ -356,7 +368,8 @@ def main() -> None:
     parser.add_argument("--latency", type=float, default=1.0, help="fake LLM latency per call, seconds")
     parser.add_argument("--ai-workers", type=int, default=2, help="worker_ai processes (one per core)")
     parser.add_argument("--ai-threads", type=int, default=40, help="threads per worker_ai process")
-    parser.add_argument("--web-workers", type=int, default=2)
+    parser.add_argument("--web-workers", type=int, default=2, help="gunicorn processes (one per core)")
+    parser.add_argument("--web-threads", type=int, default=8, help="threads per gunicorn process (as the Procfile)")
     parser.add_argument(
         "--ramp-up", type=float, default=None, help="seconds over which the conversations start (default: --latency)"
     )
@@ -383,12 +396,12 @@ def main() -> None:
         ramp_up = options.latency if options.ramp_up is None else options.ramp_up
         # Warm-up, not measured: one message per conversation grows the thread pools and the
         # database connection pools to their working size and opens the keep-alive connections.
-        _warm_sent, warm_errors = run_round(port, users, 1, watcher, ramp_up)
+        _warm_sent, warm_errors, _warm_posts = run_round(port, users, 1, watcher, ramp_up)
         if warm_errors:
             raise SystemExit(f"warm-up failed: {warm_errors[:3]}")
         cpu_before, machine_before, own_before = cluster.cpu_seconds(), machine_cpu(), time.process_time()
         services_before = services_cpu()
-        sent, errors = run_round(port, users, options.messages, watcher, ramp_up)
+        sent, errors, post_ms = run_round(port, users, options.messages, watcher, ramp_up)
         watcher.stopped.set()
         cpu_after, machine_after, own_after = cluster.cpu_seconds(), machine_cpu(), time.process_time()
         services_after = services_cpu()
@@ -400,6 +413,8 @@ def main() -> None:
 
     result = summarise(sent, options.latency)
     result.update(split_turns(sent, timings))
+    if post_ms:  # what the sender waits for: the POST, before the turn overhead above starts
+        result.update(post_p50_ms=round(percentile(post_ms, 50), 1), post_p99_ms=round(percentile(post_ms, 99), 1))
     replies = max(1, result["replies"])
     result["cpu_ms_per_reply"] = {
         role: round((cpu_after[role] - cpu_before.get(role, 0.0)) * 1000 / replies, 1) for role in cpu_after
@@ -417,6 +432,8 @@ def main() -> None:
         ramp_up_s=ramp_up,
         ai_workers=options.ai_workers,
         ai_threads=options.ai_threads,
+        web_workers=options.web_workers,
+        web_threads=options.web_threads,
         database=connection.vendor,
         broker=os.environ.get("CELERY_BROKER_URL", "").split("://")[0] or "filesystem",
         errors=len(errors),
