@@ -420,8 +420,11 @@ def main() -> None:
         role: round((cpu_after[role] - cpu_before.get(role, 0.0)) * 1000 / replies, 1) for role in cpu_after
     }
     result["cpu_ms_per_reply"]["load_generator"] = round((own_after - own_before) * 1000 / replies, 1)
+    broker = os.environ.get("CELERY_BROKER_URL", "")
+    in_use = {"postgresql": connection.vendor == "postgresql", "redis": broker.startswith(("redis", "rediss"))}
     for role, used in services_after.items():
-        result["cpu_ms_per_reply"][role] = round((used - services_before[role]) * 1000 / replies, 1)
+        if in_use[role]:
+            result["cpu_ms_per_reply"][role] = round((used - services_before[role]) * 1000 / replies, 1)
     busy, total = machine_after[0] - machine_before[0], machine_after[1] - machine_before[1]
     result["cpu_ms_per_reply"]["whole_machine"] = round(busy * 1000 / replies, 1)
     result["machine_cpu_busy_pct"] = round(100 * busy / total, 1) if total else 0.0
