@@ -378,6 +378,7 @@ def main() -> None:
     env = dict(os.environ)
     env.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
     env.update({"DJANGO_DEBUG": "false", "LOG_TO_FILES": "false", "LOG_LEVEL": "WARNING",
+                "CELERY_TASK_ALWAYS_EAGER": "false",  # the turns run on worker_ai: that is what is measured
                 "LITELLM_API_KEY": "bench-placeholder", "LITELLM_MODEL": "bench-model"})  # fmt: skip
     os.environ.update(env)
 

@@ -11,24 +11,14 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 DEADLINE_S = 120
+# the embedded stack (SQLite, filesystem broker) whatever this test run uses
+STACK_VARIABLES = ("DATABASE_URL", "AI_MESSAGE_DATABASE_URL", "REDIS_URL", "CACHE_URL", "CELERY_BROKER_URL")
 
 
 @pytest.mark.timeout(DEADLINE_S + 10)
 def test_the_benchmark_drives_conversations_and_reports_its_measures(tmp_path):
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if k
-        not in (
-            "DATABASE_URL",
-            "AI_MESSAGE_DATABASE_URL",
-            "REDIS_URL",
-            "CACHE_URL",
-            "CELERY_BROKER_URL",
-            "DJANGO_SETTINGS_MODULE",
-        )
-    }
-    env["DATABASE_URL"] = f"sqlite:///{tmp_path / 'bench.sqlite3'}"
+    env = {name: value for name, value in os.environ.items() if name not in STACK_VARIABLES}
+    env.update(DJANGO_SETTINGS_MODULE="config.settings.local", DATABASE_URL=f"sqlite:///{tmp_path / 'bench.sqlite3'}")
     result = subprocess.run(
         [sys.executable, "bench/ai_throughput.py", "--conversations", "3", "--messages", "2", "--latency", "0.1",
          "--ai-workers", "1", "--ai-threads", "4", "--web-workers", "1", "--web-threads", "2"],
