@@ -5,9 +5,13 @@ from dataclasses import dataclass
 from django.conf import settings
 from rest_framework import serializers
 
+# Far past any table, and low enough that skip + limit stays inside the signed 64-bit OFFSET and
+# LIMIT the databases take (a larger skip was a database error, a 500, instead of a 400).
+SKIP_MAX = 2**62
+
 
 class SkipLimitSerializer(serializers.Serializer):
-    skip = serializers.IntegerField(required=False, default=0, min_value=0)
+    skip = serializers.IntegerField(required=False, default=0, min_value=0, max_value=SKIP_MAX)
     limit = serializers.IntegerField(required=False, default=None)
 
 

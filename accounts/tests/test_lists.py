@@ -72,7 +72,16 @@ def test_limit_above_max_returns_at_most_500(superuser, path):
 
 
 @pytest.mark.parametrize("path", LIST_PATHS)
-@pytest.mark.parametrize(("query", "field"), [("limit=abc", "limit"), ("skip=abc", "skip"), ("skip=-1", "skip")])
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [
+        ("limit=abc", "limit"),
+        ("skip=abc", "skip"),
+        ("skip=-1", "skip"),
+        ("skip=9223372036854775808", "skip"),  # past a 64-bit OFFSET: was a database error (500)
+        ("skip=46706709923165082198713264955719680", "skip"),
+    ],
+)
 def test_bad_window_params_name_the_field(admin_client_api, path, query, field):
     response = admin_client_api.get(f"{path}?{query}")
     assert response.status_code == 400
@@ -81,6 +90,7 @@ def test_bad_window_params_name_the_field(admin_client_api, path, query, field):
 
 def test_skip_past_the_end_is_empty(admin_client_api):
     assert admin_client_api.get("/auth/users?skip=1000").json() == []
+    assert admin_client_api.get(f"/auth/users?skip={2**62}&limit=500").json() == []
 
 
 def test_users_default_limit_is_100(superuser):
