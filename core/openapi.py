@@ -1,5 +1,11 @@
 """drf-spectacular hooks for the project's schema (served at /api/schema/)."""
 
+from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.plumbing import ResolvedComponent
+from rest_framework.permissions import AllowAny
+
+from core.exceptions import is_seed2_path
+
 
 def drop_slash_aliases(endpoints: list, **kwargs) -> list:
     """Seed routes answer with and without a trailing slash (core.urls.seed_path); the schema lists
@@ -10,3 +16,72 @@ def drop_slash_aliases(endpoints: list, **kwargs) -> list:
         for endpoint in endpoints
         if not (endpoint[0].endswith("/") and (endpoint[0].rstrip("/"), endpoint[2]) in canonical)
     ]
+
+
+ERROR_DESCRIPTIONS = {
+    400: "Invalid input; the body names each field at fault.",
+    401: "Missing, invalid or expired credentials.",
+    403: "Not allowed: a superuser-only operation, someone else's object, or a disabled account.",
+    404: "No such object (or one the caller may not see).",
+    409: "Conflicts with the object's current state.",
+    429: "Too many attempts; retry after the number of seconds in Retry-After.",
+}
+# The two error dialects of core.exceptions: seed 1 says `detail` (a text, or the fields at fault
+# with their messages), seed 2 says `error`.
+SEED1_ERROR = ResolvedComponent(
+    name="ErrorDetail",
+    type=ResolvedComponent.SCHEMA,
+    object="ErrorDetail",
+    schema={
+        "type": "object",
+        "properties": {
+            "detail": {
+                "oneOf": [
+                    {"type": "string"},
+                    {"type": "object", "description": "Each field at fault, with its messages."},
+                ]
+            }
+        },
+        "required": ["detail"],
+    },
+)
+SEED2_ERROR = ResolvedComponent(
+    name="Error",
+    type=ResolvedComponent.SCHEMA,
+    object="Error",
+    schema={"type": "object", "properties": {"error": {"type": "string"}}, "required": ["error"]},
+)
+
+
+class ProjectAutoSchema(AutoSchema):
+    """drf-spectacular's operations plus the errors each one can answer with, in its dialect's body.
+
+    Read off the operation: input (a body or query parameters) can be invalid (400), a path parameter
+    can name a missing object (404), an authenticated operation can meet bad credentials (401) and
+    refusals (403). Others are declared where they arise, with `extend_schema(responses={404:
+    OpenApiResponse(description=...)})`; this fills in their body."""
+
+    def get_operation(self, path, path_regex, path_prefix, method, registry):
+        operation = super().get_operation(path, path_regex, path_prefix, method, registry)
+        if operation is None:
+            return None
+        component = SEED2_ERROR if is_seed2_path(path) else SEED1_ERROR
+        registry.register_on_missing(component)
+        responses = operation.setdefault("responses", {})
+        for code in self._error_statuses(operation):
+            responses.setdefault(str(code), {"description": ERROR_DESCRIPTIONS[code]})
+        for code, response in responses.items():
+            if code.startswith("4") and "content" not in response:
+                response["content"] = {"application/json": {"schema": component.ref}}
+        return operation
+
+    def _error_statuses(self, operation: dict) -> set[int]:
+        statuses = set()
+        places = {parameter["in"] for parameter in operation.get("parameters", [])}
+        if "requestBody" in operation or "query" in places:
+            statuses.add(400)
+        if "path" in places:
+            statuses.add(404)
+        if not any(isinstance(permission, AllowAny) for permission in self.view.get_permissions()):
+            statuses |= {401, 403}
+        return statuses

@@ -110,7 +110,10 @@ class RoleCreateSerializer(serializers.Serializer):
 
 
 class RoleIdsSerializer(serializers.Serializer):
-    role_ids = serializers.ListField(child=serializers.IntegerField(), allow_empty=True)
+    # Unknown ids are ignored (A22); one no database column can hold is bad input, not a lookup.
+    role_ids = serializers.ListField(
+        child=serializers.IntegerField(min_value=-(2**63), max_value=2**63 - 1), allow_empty=True
+    )
 
 
 class MessageOutSerializer(serializers.Serializer):

@@ -1,7 +1,7 @@
 """Seed-1 `/auth` endpoints A1–A23 (CONTRACT §2.1): parse, check, call one service, serialise."""
 
 from django.conf import settings
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
@@ -51,7 +51,15 @@ class RegisterView(PublicView):
 
 
 class LoginView(PublicView):
-    @extend_schema(request=s.LoginSerializer, responses={200: s.AuthOutSerializer}, tags=["auth"])
+    @extend_schema(
+        request=s.LoginSerializer,
+        responses={
+            200: s.AuthOutSerializer,
+            401: OpenApiResponse(description="Incorrect username or password."),
+            429: OpenApiResponse(description="Too many failed attempts; retry after Retry-After seconds."),
+        },
+        tags=["auth"],
+    )
     def post(self, request: Request) -> Response:
         data = validated(s.LoginSerializer, request.data)
         result = services.user_login(
@@ -64,7 +72,14 @@ class LoginView(PublicView):
 
 
 class RefreshView(PublicView):
-    @extend_schema(request=s.RefreshSerializer, responses={200: s.TokenOutSerializer}, tags=["auth"])
+    @extend_schema(
+        request=s.RefreshSerializer,
+        responses={
+            200: s.TokenOutSerializer,
+            401: OpenApiResponse(description="The refresh token is invalid, expired or already used."),
+        },
+        tags=["auth"],
+    )
     def post(self, request: Request) -> Response:
         data = validated(s.RefreshSerializer, request.data)
         tokens = services.token_refresh(raw_token=data["refresh_token"])

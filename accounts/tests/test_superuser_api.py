@@ -359,6 +359,15 @@ def test_user_roles_validation(admin_client_api, user):
     assert "role_ids" in response.json()["detail"]
 
 
+@pytest.mark.parametrize("role_id", [2**63, -(2**63) - 1, 10**30])
+def test_user_roles_an_id_no_database_holds_is_a_400(admin_client_api, user, role_id):
+    """Found by fuzzing: past 64 bits the lookup was a database error (a 500 on SQLite)."""
+    response = admin_client_api.put(f"/auth/users/{user.pk}/roles", {"role_ids": [1, role_id]}, format="json")
+    assert response.status_code == 400
+    assert "role_ids" in response.json()["detail"]
+    assert not UserRole.objects.exists()
+
+
 @pytest.mark.parametrize("method", ["get", "put"])
 def test_user_roles_unknown_user(admin_client_api, method):
     response = getattr(admin_client_api, method)("/auth/users/999999/roles", {"role_ids": []}, format="json")

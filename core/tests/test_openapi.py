@@ -64,3 +64,45 @@ def test_spectacular_validates_without_warnings(tmp_path):
         cwd=settings.BASE_DIR, env=env, capture_output=True, text=True, timeout=120,
     )  # fmt: skip
     assert result.returncode == 0, result.stderr[-6000:]
+
+
+def _schema(client) -> dict:
+    return client.get("/api/schema/", {"format": "json"}).json()
+
+
+@pytest.mark.django_db
+def test_every_operation_documents_the_errors_it_can_answer(client):
+    schema = _schema(client)
+    refs = {"#/components/schemas/ErrorDetail", "#/components/schemas/Error"}
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            responses = operation["responses"]
+            places = {parameter["in"] for parameter in operation.get("parameters", [])}
+            if "requestBody" in operation or "query" in places:
+                assert "400" in responses, (method, path)
+            if "path" in places:
+                assert "404" in responses, (method, path)
+            for code, response in responses.items():
+                if code.startswith("4"):
+                    assert response["content"]["application/json"]["schema"]["$ref"] in refs, (method, path, code)
+    assert {"401", "403"} <= set(schema["paths"]["/messages"]["get"]["responses"])
+    assert {"401", "429"} <= set(schema["paths"]["/auth/login"]["post"]["responses"])
+    assert "404" in schema["paths"]["/messages"]["post"]["responses"]  # an unknown recipient
+    assert not {"401", "403"} & set(schema["paths"]["/auth/register"]["post"]["responses"])  # public
+
+
+@pytest.mark.django_db
+def test_the_error_bodies_the_api_sends_match_the_documented_schema(client, auth_client, user):
+    import jsonschema
+
+    error = _schema(client)["components"]["schemas"]["ErrorDetail"]
+    bodies = [
+        auth_client.get("/messages?skip=-1"),  # fields at fault
+        auth_client.get("/messages/987654321"),  # not found
+        client.get("/messages"),  # no credentials
+        client.post("/auth/login", {"username": user.username, "password": "wrong"}, content_type="application/json"),
+        auth_client.post("/messages", {"recipient_id": 987654321, "content": "x"}, format="json"),
+    ]
+    assert [response.status_code for response in bodies] == [400, 404, 401, 401, 404]
+    for response in bodies:
+        jsonschema.validate(response.json(), error)

@@ -2,7 +2,7 @@
 parse, check access (`messaging.access`, inside the services), call one service or selector, serialise."""
 
 from django.conf import settings
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -17,6 +17,7 @@ from messaging.api import serializers as s
 from messaging.enums import Channel
 
 WINDOW = [OpenApiParameter("skip", int), OpenApiParameter("limit", int)]
+RECIPIENT_NOT_FOUND = OpenApiResponse(description="Recipient not found.")
 UNREAD_ONLY = [OpenApiParameter("unread_only", bool)]
 
 
@@ -51,7 +52,11 @@ class MessagesView(APIView):
         )
         return Response(messages_out(rows))
 
-    @extend_schema(request=s.MessageCreateSerializer, responses={201: s.MessageOutSerializer}, tags=["messages"])
+    @extend_schema(
+        request=s.MessageCreateSerializer,
+        responses={201: s.MessageOutSerializer, 404: RECIPIENT_NOT_FOUND},
+        tags=["messages"],
+    )
     def post(self, request: Request) -> Response:
         data = validated(s.MessageCreateSerializer, request.data)
         message = services.message_send(
@@ -117,7 +122,11 @@ class AiMessageView(APIView):
     """M11/M12: the blocking AI chat. The user message and the reply are both stored; the reply is
     returned (200, as in seed 1). The orchestrator owns the timeout and the fallback text."""
 
-    @extend_schema(request=s.AiMessageCreateSerializer, responses={200: s.MessageOutSerializer}, tags=["messages"])
+    @extend_schema(
+        request=s.AiMessageCreateSerializer,
+        responses={200: s.MessageOutSerializer},
+        tags=["messages"],
+    )
     def post(self, request: Request) -> Response:
         from orchestrator.services import ai_reply_sync  # orchestrator sits above messaging
 
@@ -176,7 +185,11 @@ class ConversationMessagesView(APIView):
         )
         return Response(messages_out(rows))
 
-    @extend_schema(request=s.MessageCreateSerializer, responses={200: s.MessageOutSerializer}, tags=["conversations"])
+    @extend_schema(
+        request=s.MessageCreateSerializer,
+        responses={200: s.MessageOutSerializer, 404: RECIPIENT_NOT_FOUND},
+        tags=["conversations"],
+    )
     def post(self, request: Request, conversation_id: str) -> Response:
         data = validated(s.MessageCreateSerializer, request.data)
         message = services.message_send(
