@@ -12,16 +12,13 @@ from accounts import selectors, services
 from accounts.api import serializers as s
 from accounts.permissions import IsSuperuser
 from core.api import ack, validated
-from core.lists import Window, list_window
+from core.lists import WINDOW_PARAMETERS, Window, list_window
 from core.net import client_ip
 
 
 def full_list_window(request: Request) -> Window:
     # Seed 1 returns sessions and roles unpaginated: default to the cap so clients still see all rows.
     return list_window(request.query_params, default_limit=settings.LIST_LIMIT_MAX)
-
-
-WINDOW_PARAMS = [OpenApiParameter("skip", int), OpenApiParameter("limit", int)]
 
 
 def _auth_out(result: services.LoginResult) -> dict:
@@ -139,7 +136,7 @@ class SuperuserView(APIView):
 
 
 class UsersView(SuperuserView):
-    @extend_schema(parameters=WINDOW_PARAMS, responses={200: s.UserOutSerializer(many=True)}, tags=["users"])
+    @extend_schema(parameters=WINDOW_PARAMETERS, responses={200: s.UserOutSerializer(many=True)}, tags=["users"])
     def get(self, request: Request) -> Response:
         window = list_window(request.query_params)
         return Response(s.UserOutSerializer(window.apply(selectors.user_list()), many=True).data)
@@ -192,7 +189,7 @@ class UserSuperuserView(SuperuserView):
 
 
 class SessionsView(APIView):
-    @extend_schema(parameters=WINDOW_PARAMS, responses={200: s.SessionOutSerializer(many=True)}, tags=["auth"])
+    @extend_schema(parameters=WINDOW_PARAMETERS, responses={200: s.SessionOutSerializer(many=True)}, tags=["auth"])
     def get(self, request: Request) -> Response:
         sessions = full_list_window(request).apply(selectors.session_list_live(user=request.user))
         return Response(s.SessionOutSerializer(sessions, many=True).data)
@@ -206,7 +203,7 @@ class SessionDetailView(APIView):
 
 
 class RolesView(SuperuserView):
-    @extend_schema(parameters=WINDOW_PARAMS, responses={200: s.RoleOutSerializer(many=True)}, tags=["roles"])
+    @extend_schema(parameters=WINDOW_PARAMETERS, responses={200: s.RoleOutSerializer(many=True)}, tags=["roles"])
     def get(self, request: Request) -> Response:
         roles = full_list_window(request).apply(selectors.role_list())
         return Response(s.RoleOutSerializer(roles, many=True).data)

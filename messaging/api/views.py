@@ -10,13 +10,12 @@ from rest_framework.views import APIView
 
 from accounts.api.serializers import MessageOutSerializer as AckSerializer
 from core.api import ack, validated
-from core.lists import list_window
+from core.lists import WINDOW_PARAMETERS, list_window
 from core.tasks import enqueue_on_commit
 from messaging import access, selectors, services
 from messaging.api import serializers as s
 from messaging.enums import Channel
 
-WINDOW = [OpenApiParameter("skip", int), OpenApiParameter("limit", int)]
 RECIPIENT_NOT_FOUND = OpenApiResponse(description="Recipient not found.")
 UNREAD_ONLY = [OpenApiParameter("unread_only", bool)]
 
@@ -44,7 +43,9 @@ def unread_only(request: Request) -> bool:
 
 class MessagesView(APIView):
     @extend_schema(
-        parameters=WINDOW + UNREAD_ONLY, responses={200: s.MessageOutSerializer(many=True)}, tags=["messages"]
+        parameters=WINDOW_PARAMETERS + UNREAD_ONLY,
+        responses={200: s.MessageOutSerializer(many=True)},
+        tags=["messages"],
     )
     def get(self, request: Request) -> Response:
         rows = selectors.message_list(
@@ -74,7 +75,7 @@ class MessagesView(APIView):
 
 
 class SentView(APIView):
-    @extend_schema(parameters=WINDOW, responses={200: s.MessageOutSerializer(many=True)}, tags=["messages"])
+    @extend_schema(parameters=WINDOW_PARAMETERS, responses={200: s.MessageOutSerializer(many=True)}, tags=["messages"])
     def get(self, request: Request) -> Response:
         rows = selectors.message_list_sent(user_id=request.user.pk, window=list_window(request.query_params))
         return Response(messages_out(rows))
@@ -82,7 +83,9 @@ class SentView(APIView):
 
 class ReceivedView(APIView):
     @extend_schema(
-        parameters=WINDOW + UNREAD_ONLY, responses={200: s.MessageOutSerializer(many=True)}, tags=["messages"]
+        parameters=WINDOW_PARAMETERS + UNREAD_ONLY,
+        responses={200: s.MessageOutSerializer(many=True)},
+        tags=["messages"],
     )
     def get(self, request: Request) -> Response:
         rows = selectors.message_list_received(
@@ -169,7 +172,9 @@ class MessageReadView(APIView):
 
 
 class ConversationsView(APIView):
-    @extend_schema(parameters=WINDOW, responses={200: s.ConversationOutSerializer(many=True)}, tags=["conversations"])
+    @extend_schema(
+        parameters=WINDOW_PARAMETERS, responses={200: s.ConversationOutSerializer(many=True)}, tags=["conversations"]
+    )
     def get(self, request: Request) -> Response:
         # Seed 1 returns every conversation: without `limit` the window is the cap (as for sessions).
         window = list_window(request.query_params, default_limit=settings.LIST_LIMIT_MAX)
@@ -178,7 +183,9 @@ class ConversationsView(APIView):
 
 
 class ConversationMessagesView(APIView):
-    @extend_schema(parameters=WINDOW, responses={200: s.MessageOutSerializer(many=True)}, tags=["conversations"])
+    @extend_schema(
+        parameters=WINDOW_PARAMETERS, responses={200: s.MessageOutSerializer(many=True)}, tags=["conversations"]
+    )
     def get(self, request: Request, conversation_id: str) -> Response:
         rows = selectors.conversation_messages(
             user_id=request.user.pk, conversation_key=conversation_id, window=list_window(request.query_params)

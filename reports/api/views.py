@@ -8,24 +8,27 @@ from rest_framework.views import APIView
 
 from accounts.permissions import IsSuperuser
 from core.api import validated
-from core.lists import list_window
+from core.lists import WINDOW_PARAMETERS, list_window
 from reports import selectors, services
 from reports.access import report_get_visible
 from reports.api import serializers as s
 from reports.enums import ReportStatus
+from reports.validators import status_clean
 
 
 def status_param(request: Request) -> str | None:
-    """`status_filter` (seed 1) or its alias `status` (the seed tests); empty means "all"."""
-    params = request.query_params
-    return params.get("status_filter") or params.get("status") or None
+    """`status_filter` (seed 1) or its alias `status` (the seed tests); empty means "all". Each one
+    given is checked, so a bad value is a 400 even beside a good one."""
+    given = [request.query_params.get(name) or None for name in ("status_filter", "status")]
+    for value in given:
+        status_clean(value)
+    return given[0] or given[1]
 
 
 LIST_PARAMETERS = [
     OpenApiParameter("status_filter", str, enum=ReportStatus.values),
     OpenApiParameter("status", str, enum=ReportStatus.values, description="Alias of status_filter."),
-    OpenApiParameter("skip", int),
-    OpenApiParameter("limit", int),
+    *WINDOW_PARAMETERS,
 ]
 
 

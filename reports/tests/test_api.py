@@ -320,6 +320,15 @@ def test_all_reports_unknown_status_is_400(admin_client_api):
     assert response.json() == INVALID_STATUS
 
 
+@pytest.mark.parametrize("path", ["/reports", "/reports/admin/all"])
+@pytest.mark.parametrize("query", ["status_filter=open&status=bogus", "status_filter=bogus&status=open"])
+def test_a_bad_status_is_400_even_beside_a_good_one(admin_client_api, path, query):
+    """Found by fuzzing: a bad alias was ignored when `status_filter` was valid."""
+    response = admin_client_api.get(f"{path}?{query}")
+    assert response.status_code == 400
+    assert response.json() == INVALID_STATUS
+
+
 def test_all_reports_skip_limit(admin_client_api):
     ReportFactory.create_batch(3)
     assert len(admin_client_api.get("/reports/admin/all?limit=2").json()) == 2
