@@ -1,7 +1,24 @@
-from django.urls import URLPattern, path
+from django.urls import URLPattern, path, register_converter
 
 
 def seed_path(route: str, view, name: str | None = None) -> list[URLPattern]:
     """A seed-1 route without a trailing slash plus the same route with one (CONTRACT §0.3.5);
     no redirect, so POST bodies survive."""
     return [path(route, view, name=name), path(f"{route}/", view)]
+
+
+class TextSegmentConverter:
+    """`<text:...>`: a path segment of free text (a conversation id). Like `str`, but without NUL,
+    which no text column holds (PostgreSQL refuses it, which made the lookup a 500): such a path is
+    simply not found."""
+
+    regex = "[^/\x00]+"
+
+    def to_python(self, value: str) -> str:
+        return value
+
+    def to_url(self, value: str) -> str:
+        return value
+
+
+register_converter(TextSegmentConverter, "text")

@@ -17,11 +17,11 @@ urlpatterns = [
     *seed_path("messages/<int:message_id>/read", views.MessageReadView.as_view(), "message-read"),
     *seed_path("auth/conversations", views.ConversationsView.as_view(), "conversations"),
     *seed_path(
-        "auth/conversations/<str:conversation_id>/messages",
+        "auth/conversations/<text:conversation_id>/messages",
         views.ConversationMessagesView.as_view(),
         "conversation-messages",
     ),
     *seed_path(
-        "auth/conversations/<str:conversation_id>/read", views.ConversationReadView.as_view(), "conversation-read"
+        "auth/conversations/<text:conversation_id>/read", views.ConversationReadView.as_view(), "conversation-read"
     ),
 ]

@@ -216,3 +216,13 @@ def test_mark_foreign_conversation_read_changes_nothing(auth_client, other_clien
     response = auth_client.put(f"/auth/conversations/{pair(other_user, third_user)}/read")
     assert response.status_code == 200
     assert not Message.objects.get().is_read
+
+
+@pytest.mark.parametrize(("method", "suffix"), [("get", "messages"), ("post", "messages"), ("put", "read")])
+def test_a_conversation_id_with_a_nul_character_is_not_found(auth_client, method, suffix):
+    """Found by fuzzing: PostgreSQL refuses NUL in text, so the lookup was a 500."""
+    response = getattr(auth_client, method)(
+        f"/auth/conversations/conv%00x/{suffix}", {"recipient_id": -1, "content": "hi"}, format="json"
+    )
+    assert response.status_code == 404
+    assert response.json() == {"detail": "Not Found"}
