@@ -28,9 +28,10 @@ def _settle_worker(sender, **kwargs) -> None:
     from core.heap import freeze_startup_objects
 
     if AI_QUEUE in sender.app.amqp.queues.consume_from:
-        from orchestrator.llm import preload
+        from orchestrator.llm import llm_configured, preload
 
-        preload()
+        if llm_configured():  # without an LLM the chat engine answers: litellm is never needed
+            preload()
     freeze_startup_objects()
 
 

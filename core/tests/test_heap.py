@@ -26,15 +26,21 @@ class _Consumer:
         self.app = SimpleNamespace(amqp=SimpleNamespace(queues=SimpleNamespace(consume_from=queues)))
 
 
-@pytest.mark.parametrize(("queues", "preloads"), [(("ai",), True), (("default", "sends"), False)])
-def test_a_ready_worker_freezes_its_startup_objects(unfrozen, monkeypatch, queues, preloads):
+@pytest.mark.parametrize(
+    ("queues", "llm_url", "preloads"),
+    [(("ai",), "http://127.0.0.1:9", True), (("ai",), "", False), (("default", "sends"), "http://127.0.0.1:9", False)],
+)
+def test_a_ready_worker_freezes_its_startup_objects(unfrozen, monkeypatch, settings, queues, llm_url, preloads):
+    settings.LITELLM_BASEURL = llm_url
+    settings.LITELLM_API_KEY = ""
     loaded = []
     monkeypatch.setattr("orchestrator.llm.preload", lambda: loaded.append(gc.get_freeze_count()))
 
     worker_ready.send(sender=_Consumer(*queues))
 
     assert gc.get_freeze_count() > 0
-    # litellm is loaded before the freeze, so its objects are frozen too; other workers never load it
+    # litellm is loaded before the freeze, so its objects are frozen too; other workers, and an AI
+    # worker without an LLM (the chat engine answers), never load it
     assert loaded == ([0] if preloads else [])
 
 
