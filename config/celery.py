@@ -19,15 +19,15 @@ def _use_django_logging(**kwargs) -> None:
     dictConfig(settings.LOGGING)
 
 
-AI_QUEUE = "ai"
-
-
 @worker_ready.connect
 def _settle_worker(sender, **kwargs) -> None:
     """Tasks of the threads and solo pools run in this process: load what they need, then freeze."""
+    from django.conf import settings
+
     from core.heap import freeze_startup_objects
 
-    if AI_QUEUE in sender.app.amqp.queues.consume_from:
+    ai_queue = settings.CELERY_TASK_ROUTES["orchestrator.process_ai_message"]["queue"]
+    if ai_queue in sender.app.amqp.queues.consume_from:
         from orchestrator.llm import llm_configured, preload
 
         if llm_configured():  # without an LLM the chat engine answers: litellm is never needed

@@ -23,8 +23,6 @@ ERROR_DESCRIPTIONS = {
     401: "Missing, invalid or expired credentials.",
     403: "Not allowed: a superuser-only operation, someone else's object, or a disabled account.",
     404: "No such object (or one the caller may not see).",
-    409: "Conflicts with the object's current state.",
-    429: "Too many attempts; retry after the number of seconds in Retry-After.",
 }
 # The two error dialects of core.exceptions: seed 1 says `detail` (a text, or the fields at fault
 # with their messages), seed 2 says `error`.
