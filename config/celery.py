@@ -1,3 +1,4 @@
+import logging
 import os
 
 from celery import Celery
@@ -31,7 +32,10 @@ def _settle_worker(sender, **kwargs) -> None:
         from orchestrator.llm import llm_configured, preload
 
         if llm_configured():  # without an LLM the chat engine answers: litellm is never needed
-            preload()
+            try:
+                preload()
+            except Exception:  # the first turn loads it instead; freezing the rest still pays
+                logging.getLogger("orchestrator").exception("litellm could not be preloaded")
     freeze_startup_objects()
 
 

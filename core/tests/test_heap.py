@@ -55,3 +55,17 @@ def test_the_wsgi_module_loads_the_views_then_freezes(unfrozen):
     importlib.reload(config.wsgi)
     assert gc.get_freeze_count() > 0
     assert callable(config.wsgi.application)
+
+
+def test_a_failed_preload_is_logged_and_the_worker_still_freezes(unfrozen, monkeypatch, settings, caplog):
+    settings.LITELLM_BASEURL = "http://127.0.0.1:9"
+
+    def broken():
+        raise ImportError("no litellm here")
+
+    monkeypatch.setattr("orchestrator.llm.preload", broken)
+
+    worker_ready.send(sender=_Consumer("ai"))
+
+    assert gc.get_freeze_count() > 0
+    assert "litellm could not be preloaded" in caplog.text
