@@ -313,7 +313,9 @@ def ai_reply_process(
         logger.info("Message %s is not pending: AI reply already handled, skipping", message_id)
         return None
     # The conversation comes with the message: the claim above passed only once every earlier
-    # turn of it had stored its reply, so its mode, stickiness and reset marker are current.
+    # turn of it had stored its reply, so its mode, stickiness and reset marker are current (short
+    # of a turn judged stale finishing between this read and the lease below: it held the lease
+    # until then, so this read is at worst one stale turn behind, never half-written).
     message = Message.objects.select_related("conversation__user").filter(pk=message_id).first()
     if message is None:
         return None
