@@ -4,19 +4,21 @@ Drives N concurrent conversations through the real HTTP API (`POST /messages` to
 against the project's OpenAI-compatible stand-in with a fixed latency, served by gunicorn and the
 `worker_ai` Celery process (thread pool), and reports:
 
-* replies/s over the measured window (first post to last reply), and
+* replies/s over the measured round (first post to last reply) and in its steady state,
 * turn overhead = turn time (user message stored -> AI reply stored) minus the LLM latency,
-  p50 and p99.
+  p50 and p99, split into before and after the LLM call,
+* the POST latency, and CPU per reply per process role.
 
 Each conversation is a closed loop: it sends its next message once the previous one is answered,
-as a person would. Replies are detected by polling the database (cheap, and it keeps polling
-traffic from stealing CPU from the server being measured).
+as a person would. A warm-up round (one message each) comes first; the conversations start spread
+over `--ramp-up` seconds. Replies are detected by polling the database (cheap, and it keeps polling
+traffic from stealing CPU from the server being measured). Method and results: docs/PERFORMANCE.md.
 
 Run it against PostgreSQL and Redis (the production shape), e.g.:
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench_ai \\
     CELERY_BROKER_URL=redis://127.0.0.1:6379/5 REDIS_URL=redis://127.0.0.1:6379/6 \\
-    .venv/bin/python bench/ai_throughput.py --conversations 100 --messages 5 --latency 1.0
+    .venv/bin/python bench/ai_throughput.py --conversations 70 --messages 8 --latency 1.0
 
 Without those variables it runs on the embedded defaults (SQLite, filesystem broker).
 The script starts and stops every process it needs; it only talks to 127.0.0.1.
@@ -363,8 +365,8 @@ def summarise(sent: list[int], latency: float) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--conversations", type=int, default=100)
-    parser.add_argument("--messages", type=int, default=5, help="messages per conversation (closed loop)")
+    parser.add_argument("--conversations", type=int, default=70)
+    parser.add_argument("--messages", type=int, default=8, help="messages per conversation (closed loop)")
     parser.add_argument("--latency", type=float, default=1.0, help="fake LLM latency per call, seconds")
     parser.add_argument("--ai-workers", type=int, default=2, help="worker_ai processes (one per core)")
     parser.add_argument("--ai-threads", type=int, default=40, help="threads per worker_ai process")
@@ -422,7 +424,7 @@ def main() -> None:
     }
     result["cpu_ms_per_reply"]["load_generator"] = round((own_after - own_before) * 1000 / replies, 1)
     broker = os.environ.get("CELERY_BROKER_URL", "")
-    in_use = {"postgresql": connection.vendor == "postgresql", "redis": broker.startswith(("redis", "rediss"))}
+    in_use = {"postgresql": connection.vendor == "postgresql", "redis": broker.startswith("redis")}
     for role, used in services_after.items():
         if in_use[role]:
             result["cpu_ms_per_reply"][role] = round((used - services_before[role]) * 1000 / replies, 1)
