@@ -18,6 +18,10 @@ from messaging.enums import Channel
 
 RECIPIENT_NOT_FOUND = OpenApiResponse(description="Recipient not found.")
 UNREAD_ONLY = [OpenApiParameter("unread_only", bool)]
+# GET /messages and /messages/received: a window of messages, optionally the unread ones only.
+UNREAD_FILTERED_LIST = extend_schema(
+    parameters=WINDOW_PARAMETERS + UNREAD_ONLY, responses={200: s.MessageOutSerializer(many=True)}, tags=["messages"]
+)
 
 
 def request_channel(request: Request) -> str:
@@ -42,11 +46,7 @@ def unread_only(request: Request) -> bool:
 
 
 class MessagesView(APIView):
-    @extend_schema(
-        parameters=WINDOW_PARAMETERS + UNREAD_ONLY,
-        responses={200: s.MessageOutSerializer(many=True)},
-        tags=["messages"],
-    )
+    @UNREAD_FILTERED_LIST
     def get(self, request: Request) -> Response:
         rows = selectors.message_list(
             user_id=request.user.pk, window=list_window(request.query_params), unread_only=unread_only(request)
@@ -82,11 +82,7 @@ class SentView(APIView):
 
 
 class ReceivedView(APIView):
-    @extend_schema(
-        parameters=WINDOW_PARAMETERS + UNREAD_ONLY,
-        responses={200: s.MessageOutSerializer(many=True)},
-        tags=["messages"],
-    )
+    @UNREAD_FILTERED_LIST
     def get(self, request: Request) -> Response:
         rows = selectors.message_list_received(
             user_id=request.user.pk, window=list_window(request.query_params), unread_only=unread_only(request)
