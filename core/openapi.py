@@ -4,7 +4,7 @@ from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.plumbing import ResolvedComponent
 from rest_framework.permissions import AllowAny
 
-from core.exceptions import is_seed2_path
+from core.api.dialects import is_seed2_path
 
 
 def drop_slash_aliases(endpoints: list, **kwargs) -> list:

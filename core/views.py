@@ -7,7 +7,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonRes
 from django.views import defaults
 from django.views.decorators.http import require_GET
 
-from core.exceptions import is_seed1_path, is_seed2_path
+from core.api.dialects import is_seed1_path, is_seed2_path
 
 logger = logging.getLogger(__name__)
 

@@ -3,17 +3,20 @@ through `messaging.access`; log lines carry ids only, never content."""
 
 import logging
 import re
+from datetime import datetime
 
 from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
-from django.db.models import F, Max, Value
+from django.db.models import Exists, F, Max, Q, Value
 from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
 from accounts.models import User
 from core.exceptions import ApplicationError, ForbiddenError, NotFoundError
+from core.tasks import enqueue_on_commit
 from messaging import access
+from messaging.bot import bot_responder
 from messaging.enums import Channel, ConversationKind, Direction, ReplyState
 from messaging.models import CONTENT_MAX_LENGTH, Conversation, Message
 from messaging.selectors import ai_conversation_key, pair_key
@@ -96,18 +99,15 @@ def _touch(conversation: Conversation, at) -> None:
         conversation.last_message_at = at
 
 
-@transaction.atomic
-def message_send(
+def _message_store(
     *,
     sender: User,
     recipient_id: int,
     content: str,
-    conversation_key: str | None = None,
-    channel: str = Channel.WEB,
+    conversation_key: str | None,
+    channel: str,
     allow_bot: bool = True,
 ) -> Message:
-    """Store a user's message to another user, to themselves, or to the AI bot (-1). A message to
-    the bot is left `pending`; the caller decides whether the reply runs inline or on Celery."""
     bot = settings.AI_BOT_USER_ID
     to_bot = recipient_id == bot
     if to_bot and not allow_bot:
@@ -138,6 +138,124 @@ def message_send(
         channel,
     )
     return message
+
+
+@transaction.atomic
+def message_send(
+    *,
+    sender: User,
+    recipient_id: int,
+    content: str,
+    conversation_key: str | None = None,
+    channel: str = Channel.WEB,
+    allow_bot: bool = True,
+) -> Message:
+    """Store a user's message to another user, to themselves, or to the AI bot (-1). A message to
+    the bot is left `pending` and its AI turn is queued once this transaction commits."""
+    message = _message_store(
+        sender=sender,
+        recipient_id=recipient_id,
+        content=content,
+        conversation_key=conversation_key,
+        channel=channel,
+        allow_bot=allow_bot,
+    )
+    if message.reply_state == ReplyState.PENDING:
+        enqueue_on_commit(bot_responder().turn_task, message.pk)
+    return message
+
+
+def message_send_to_bot_and_wait(
+    *, sender: User, content: str, conversation_key: str | None = None, channel: str = Channel.WEB
+) -> Message:
+    """The blocking chat: store the user's message to the bot, then answer it inline (no queued
+    turn). Returns the bot's reply, or the user's own message when the AI stays silent."""
+    with transaction.atomic():
+        message = _message_store(
+            sender=sender,
+            recipient_id=settings.AI_BOT_USER_ID,
+            content=content,
+            conversation_key=conversation_key,
+            channel=channel,
+        )
+    return bot_responder().reply_now(message_id=message.pk)
+
+
+def reply_state_move(
+    *, message_id: int, source: str, target: str, condition: Q | Exists | None = None, at: datetime | None = None
+) -> bool:
+    """Compare-and-set of a message's reply state (`source` → `target`, `condition` holding too):
+    True for the one caller that moved it, so concurrent workers never both act on a message."""
+    rows = Message.objects.filter(pk=message_id, reply_state=source)
+    if condition is not None:
+        rows = rows.filter(condition)
+    return bool(rows.update(reply_state=target, updated_at=at or timezone.now()))
+
+
+def ai_reply_store(
+    *,
+    message: Message,
+    text: str,
+    ok: bool = True,
+    agent: str = "",
+    model: str = "",
+    prompt_tokens: int | None = None,
+    completion_tokens: int | None = None,
+    sticky_agent: bool = False,
+    lease_token: str | None = None,
+) -> Message | None:
+    """Finish a claimed (`processing`) message and store the bot's reply in one transaction. The
+    finishing UPDATE is a compare-and-set: if the claim was lost, nothing is stored and None is
+    returned. With `sticky_agent` the conversation remembers the agent for routing; with
+    `lease_token` its AI lease is released by the same UPDATE that records the reply."""
+    state = ReplyState.DONE if ok else ReplyState.FAILED
+    conversation = message.conversation
+    with transaction.atomic():
+        if not reply_state_move(message_id=message.pk, source=ReplyState.PROCESSING, target=state):
+            logger.warning("Message %s was no longer claimed when its AI reply was ready; dropped", message.pk)
+            return None
+        reply = Message(
+            conversation=conversation,
+            sender_id=settings.AI_BOT_USER_ID,
+            recipient_id=message.sender_id,
+            content=text[:CONTENT_MAX_LENGTH],
+            channel=message.channel,
+            direction=Direction.INTERNAL,
+            is_read=False,
+            in_reply_to=message,
+            agent=agent,
+            model=model[:100],
+            prompt_tokens=prompt_tokens,
+            completion_tokens=completion_tokens,
+        )
+        # Both foreign keys are rows the caller just read: skip their existence queries.
+        reply.full_clean(exclude=["conversation", "in_reply_to"])
+        reply.save()
+        if conversation is not None:
+            fields: dict = {
+                "updated_at": reply.created_at,
+                "last_message_at": last_message_at_moved_to(reply.created_at),
+            }
+            if sticky_agent:
+                fields.update(last_agent=agent, last_agent_at=reply.created_at)
+            this = Conversation.objects.filter(pk=conversation.pk)
+            released = lease_token and this.filter(ai_lease_token=lease_token).update(
+                **fields, ai_lease_until=None, ai_lease_token=""
+            )
+            if not released:  # no lease, or it was lost (expired and taken): leave it to its holder
+                this.update(**fields)
+    message.reply_state = state
+    logger.info(
+        "AI reply %s to message %s stored (%s, agent=%s, model=%s, tokens=%s/%s)",
+        reply.pk,
+        message.pk,
+        state,
+        agent or "-",
+        model or "-",
+        prompt_tokens,
+        completion_tokens,
+    )
+    return reply
 
 
 @transaction.atomic

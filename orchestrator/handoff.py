@@ -3,9 +3,6 @@ mode the AI stays silent and staff answer. Switched by the `handoff_to_human` to
 `human`/`agent`/`bot` commands, and (Twilio issue) by staff from the panel."""
 
 from messaging.enums import ConversationMode
-from messaging.services import conversation_mode_set
-
-__all__ = ["BACK_TO_AI_ACK", "HANDOFF_ACK", "conversation_mode_set", "mode_command"]
 
 TO_HUMAN_COMMANDS = frozenset({"human", "agent"})
 TO_AI_COMMANDS = frozenset({"bot"})

@@ -35,14 +35,14 @@ class LeaseRetryTask(Task):
     ignore_result=True,
 )
 def process_ai_message(self, message_id: int) -> None:
-    from orchestrator.services import ai_reply_process
+    from orchestrator.services.turns import ai_reply_process
 
     ai_reply_process(message_id=message_id)
 
 
 @shared_task(name="orchestrator.sweep_stale_ai_messages", ignore_result=True)
 def sweep_stale_ai_messages() -> int:
-    from orchestrator.services import ai_replies_sweep
+    from orchestrator.services.sweeper import ai_replies_sweep
 
     ids = ai_replies_sweep()
     for message_id in ids:

@@ -2,14 +2,14 @@
 so a user can never read or change someone else's report."""
 
 from accounts.models import User
-from core.exceptions import ApplicationError, ForbiddenError, NotFoundError
+from core.exceptions import ForbiddenError, NotFoundError
 from reports.enums import ReportStatus
+from reports.exceptions import ReportNotOpenError
 from reports.models import Report
 
 REPORT_NOT_FOUND = "Report not found"
 NOT_AUTHORIZED_VIEW = "Not authorized to view this report"
 NOT_AUTHORIZED_UPDATE = "Not authorized to update this report"
-NOT_OPEN = "Cannot update a report that is not in open status"
 SUPERUSER_REQUIRED = "Superuser access required"
 
 
@@ -37,7 +37,7 @@ def report_for_update(*, user: User, report_id: int) -> Report:
     if report.reporter_id != user.pk:
         raise ForbiddenError(NOT_AUTHORIZED_UPDATE)
     if report.status != ReportStatus.OPEN:
-        raise ApplicationError(NOT_OPEN)
+        raise ReportNotOpenError(report_id=report.pk, status=report.status)
     return report
 
 

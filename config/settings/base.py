@@ -139,7 +139,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "core.openapi.ProjectAutoSchema",
-    "EXCEPTION_HANDLER": "core.exceptions.exception_handler",
+    "EXCEPTION_HANDLER": "core.api.errors.exception_handler",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
 
@@ -214,6 +214,8 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")  # beat's s
 AI_BOT_USER_ID = int_alias("AI_BOT_USER_ID", default=-1)
 AI_BOT_DISPLAY_NAME = str_alias("AI_BOT_DISPLAY_NAME", default="AI Assistant")
 CHAT_HISTORY_MAX = int_alias("CHAT_HISTORY_MAX", default=50)
+# What answers a message to the bot: messaging stores it, this object queues or runs the AI turn.
+MESSAGING_BOT_RESPONDER = "orchestrator.responder.responder"
 LIST_LIMIT_DEFAULT = 100
 LIST_LIMIT_MAX = 500
 

@@ -11,7 +11,6 @@ from rest_framework.views import APIView
 from accounts.api.serializers import MessageOutSerializer as AckSerializer
 from core.api import ack, validated
 from core.lists import WINDOW_PARAMETERS, list_window
-from core.tasks import enqueue_on_commit
 from messaging import access, selectors, services
 from messaging.api import serializers as s
 from messaging.enums import Channel
@@ -67,10 +66,6 @@ class MessagesView(APIView):
             conversation_key=data["conversation_id"] or None,
             channel=request_channel(request),
         )
-        if message.recipient_id == settings.AI_BOT_USER_ID:
-            from orchestrator.tasks import process_ai_message  # orchestrator sits above messaging
-
-            enqueue_on_commit(process_ai_message, message.pk)
         return message_out(message, status.HTTP_201_CREATED)
 
 
@@ -127,17 +122,14 @@ class AiMessageView(APIView):
         tags=["messages"],
     )
     def post(self, request: Request) -> Response:
-        from orchestrator.services import ai_reply_sync  # orchestrator sits above messaging
-
         data = validated(s.AiMessageCreateSerializer, request.data)
-        message = services.message_send(
+        reply = services.message_send_to_bot_and_wait(
             sender=request.user,
-            recipient_id=settings.AI_BOT_USER_ID,
             content=data["content"],
             conversation_key=data["conversation_id"] or None,
             channel=request_channel(request),
         )
-        return message_out(ai_reply_sync(message_id=message.pk))
+        return message_out(reply)
 
 
 class MessageDetailView(APIView):

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from messaging.enums import ReplyState
 from messaging.models import Conversation
-from orchestrator.services import FALLBACK_TEXT, ai_reply_process
+from orchestrator.services.turns import FALLBACK_TEXT, ai_reply_process
 from orchestrator.tests.helpers import send_to_bot
 from reports.enums import ReportStatus
 from reports.models import Report
@@ -277,7 +277,7 @@ def test_stickiness_ends_with_a_history_clear(user, fake_llm):
 
 
 def test_guests_get_the_general_agent_without_tools(fake_llm):
-    from orchestrator.services import generate_reply
+    from orchestrator.services.turns import generate_reply
 
     fake_llm.reply("Hello guest")
     answer = generate_reply(text="I want to file a report", user=None, conversation=None, channel="sms", history=[])

@@ -5,7 +5,7 @@ from pydantic import Field
 
 from orchestrator import agents
 from orchestrator.agents import Agent, register_agent
-from orchestrator.services import ai_reply_process
+from orchestrator.services.turns import ai_reply_process
 from orchestrator.tests.helpers import send_to_bot
 from orchestrator.tools import Tool, ToolArgs, ToolContext, base
 

@@ -6,7 +6,7 @@ import pytest
 
 from orchestrator.chat_engine import chat_engine_reply, not_configured_reply
 from orchestrator.llm import PLACEHOLDER_API_KEY, LLMError, LLMTimeout, chat_completion, llm_settings
-from orchestrator.services import ai_reply_process
+from orchestrator.services.turns import ai_reply_process
 from orchestrator.tests.helpers import send_to_bot
 
 NOTE = "(AI is not configured on this server.)"

@@ -10,7 +10,8 @@ from django.utils import timezone
 from messaging.enums import ReplyState
 from messaging.models import Message
 from orchestrator.exceptions import LeaseBusy
-from orchestrator.services import ai_reply_process, lease_acquire
+from orchestrator.services.claims import lease_acquire
+from orchestrator.services.turns import ai_reply_process
 from orchestrator.tasks import process_ai_message, sweep_stale_ai_messages
 from orchestrator.tests.helpers import send_to_bot
 

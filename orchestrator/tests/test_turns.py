@@ -9,14 +9,8 @@ from messaging.enums import ConversationMode, Direction, ReplyState
 from messaging.models import Conversation, Message
 from messaging.services import ai_history_clear
 from orchestrator.exceptions import LeaseBusy
-from orchestrator.services import (
-    FALLBACK_TEXT,
-    SYNC_FALLBACK_TEXT,
-    ai_reply_process,
-    ai_reply_sync,
-    lease_acquire,
-    lease_release,
-)
+from orchestrator.services.claims import lease_acquire, lease_release
+from orchestrator.services.turns import FALLBACK_TEXT, SYNC_FALLBACK_TEXT, ai_reply_process, ai_reply_sync
 from orchestrator.tests.helpers import bot_replies, send_to_bot
 
 pytestmark = pytest.mark.django_db
@@ -348,7 +342,7 @@ def test_a_stale_earlier_message_does_not_block_the_conversation(user, fake_llm)
 
 
 def test_a_crash_inside_the_turn_still_gives_the_fallback(user, fake_llm, monkeypatch):
-    from orchestrator import services
+    from orchestrator.services import turns as services
 
     def broken(**kwargs):
         raise KeyError("internal-detail")
@@ -371,7 +365,7 @@ def test_storing_the_reply_gives_the_lease_back(user, fake_llm):
 
 
 def test_storing_the_reply_never_clears_a_lease_another_worker_took_over(user, fake_llm, monkeypatch):
-    import orchestrator.services as services
+    from orchestrator.services import turns as services
 
     message = send_to_bot(user, "hi")
     real_generate = services.generate_reply

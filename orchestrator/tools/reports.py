@@ -15,7 +15,7 @@ from pydantic import Field
 
 from core.exceptions import ApplicationError, ForbiddenError, NotFoundError
 from orchestrator.tools.base import ToolArgs, ToolContext, tool
-from reports.enums import ReportStatus
+from reports.exceptions import ReportNotOpenError
 from reports.models import TITLE_MAX_LENGTH, Report
 from reports.selectors import report_get_owned, report_list_for_user
 from reports.services import report_create, report_update
@@ -145,25 +145,17 @@ class UpdateReportArgs(ToolArgs):
     args=UpdateReportArgs,
 )
 def update_report(context: ToolContext, args: UpdateReportArgs) -> str:
-    report = report_get_owned(user=context.user, report_id=args.report_id)
-    if report is None:
-        return _not_found(args.report_id)
-    if report.status != ReportStatus.OPEN:
-        return f"Cannot update report #{report.pk}. Only open reports can be modified. Current status: {report.status}"
     title = args.title if args.title and args.title.strip() else None
     content = args.content if args.content and args.content.strip() else None
     if title is None and content is None:
-        return f"Nothing to update for report #{report.pk}: give a new title or content."
+        return f"Nothing to update for report #{args.report_id}: give a new title or content."
     try:
-        report = report_update(actor=context.user, report_id=report.pk, title=title, content=content)
+        report = report_update(actor=context.user, report_id=args.report_id, title=title, content=content)
     except (NotFoundError, ForbiddenError):
         return _not_found(args.report_id)
-    except ApplicationError as exc:
-        current = Report.objects.filter(pk=report.pk).values_list("status", flat=True).first()
-        if current and current != ReportStatus.OPEN:
-            return f"Cannot update report #{report.pk}. Only open reports can be modified. Current status: {current}"
-        return f"Error updating report: {_error_text(exc)}"
-    except DjangoValidationError as exc:
+    except ReportNotOpenError as exc:
+        return f"Cannot update report #{exc.report_id}. Only open reports can be modified. Current status: {exc.status}"
+    except (ApplicationError, DjangoValidationError) as exc:
         return f"Error updating report: {_error_text(exc)}"
     except Exception:
         logger.exception("update_report failed for user %s", context.user.pk)

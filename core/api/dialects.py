@@ -1,0 +1,32 @@
+"""The API's two error dialects (CONTRACT §0.3): which one a path speaks, and the one-line text of
+a DRF error structure."""
+
+from typing import Any
+
+SEED1_PREFIXES = ("/auth", "/messages", "/reports", "/twilio_webhook", "/api/v1/")
+
+
+def is_seed2_path(path: str) -> bool:
+    """Seed-2 URLs (`/api/*` except `/api/v1/*`, and `/twilio/*`) speak `{"error": ...}`."""
+    if path.startswith("/api/v1/"):
+        return False
+    return path.startswith(("/api/", "/twilio/"))
+
+
+def is_seed1_path(path: str) -> bool:
+    """Seed-1 URLs (and their `/api/v1/` aliases) speak `{"detail": ...}`."""
+    return path.startswith(SEED1_PREFIXES)
+
+
+def first_message(data: Any) -> str:
+    """The first human-readable message in a DRF error structure."""
+    if isinstance(data, dict):
+        for key, value in data.items():
+            message = first_message(value)
+            if key not in ("non_field_errors", "detail") and isinstance(value, list | dict):
+                return f"{key}: {message}"
+            return message
+        return ""
+    if isinstance(data, list):
+        return first_message(data[0]) if data else ""
+    return str(data)

@@ -1,0 +1,72 @@
+"""The DRF exception handler: domain errors get their status code here, and every error is
+rendered in the dialect of the path that was called (CONTRACT §0.3)."""
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.serializers import as_serializer_error
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from core.api.dialects import first_message, is_seed2_path
+from core.exceptions import ApplicationError, ForbiddenError, NotFoundError, TooManyRequestsError, UnauthorizedError
+
+# Most specific first: every domain error is an ApplicationError.
+STATUS_CODES: tuple[tuple[type[ApplicationError], int], ...] = (
+    (NotFoundError, status.HTTP_404_NOT_FOUND),
+    (ForbiddenError, status.HTTP_403_FORBIDDEN),
+    (UnauthorizedError, status.HTTP_401_UNAUTHORIZED),
+    (TooManyRequestsError, status.HTTP_429_TOO_MANY_REQUESTS),
+    (ApplicationError, status.HTTP_400_BAD_REQUEST),
+)
+
+
+def status_code_for(exc: ApplicationError) -> int:
+    return next(code for kind, code in STATUS_CODES if isinstance(exc, kind))
+
+
+def _to_api_exception(exc: Exception) -> Exception:
+    if isinstance(exc, ApplicationError):
+        api_exc = exceptions.APIException(detail=exc.message)
+        api_exc.status_code = status_code_for(exc)
+        if isinstance(exc, TooManyRequestsError):
+            api_exc.wait = exc.retry_after  # DRF turns `wait` into Retry-After
+        return api_exc
+    if isinstance(exc, DjangoValidationError):
+        return exceptions.ValidationError(detail=as_serializer_error(exc))
+    if isinstance(exc, Http404):
+        return exceptions.NotFound()
+    if isinstance(exc, DjangoPermissionDenied):
+        return exceptions.PermissionDenied()
+    return exc
+
+
+def exception_handler(exc: Exception, context: dict) -> Response | None:
+    exc = _to_api_exception(exc)
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None
+    request = context.get("request")
+    seed2 = bool(request) and is_seed2_path(request.path)
+    if response.status_code == status.HTTP_401_UNAUTHORIZED and not seed2:
+        response.setdefault("WWW-Authenticate", "Bearer")
+
+    if isinstance(exc, exceptions.ValidationError):
+        response.data = {"error": first_message(exc.detail)} if seed2 else {"detail": exc.detail}
+        return response
+
+    if isinstance(exc, exceptions.NotAuthenticated):
+        message = "Authentication required." if seed2 else "Not authenticated"
+    elif isinstance(exc, exceptions.AuthenticationFailed) and seed2:
+        message = "Authentication required."
+    elif (
+        isinstance(exc, exceptions.PermissionDenied)
+        and seed2
+        and exc.detail == exceptions.PermissionDenied.default_detail
+    ):
+        message = "Forbidden."
+    else:
+        message = first_message(exc.detail) if hasattr(exc, "detail") else str(exc)
+    response.data = {"error": message} if seed2 else {"detail": message}
+    return response

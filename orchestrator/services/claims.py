@@ -1,0 +1,98 @@
+"""Who may answer a message to the bot, and when (CONTRACT §8.2, §9.4 point 2).
+
+Exactly one reply per message, whatever the redeliveries: the message is claimed with a
+compare-and-set `pending → processing`, and only the claimer answers. One turn at a time per
+conversation: a lease on the Conversation row (`ai_lease_until`/`ai_lease_token`) taken by another
+compare-and-set. No transaction and no lock is held across the LLM call; a lease left by a dead
+worker simply expires (the sweeper then brings its message back).
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from datetime import timedelta
+
+from django.conf import settings
+from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone
+
+from messaging.enums import ReplyState
+from messaging.models import Conversation, Message
+from messaging.services import reply_state_move
+from orchestrator.exceptions import LeaseBusy
+
+logger = logging.getLogger("orchestrator")
+
+LEASE_GRACE_S = 30
+
+
+def claim(message_id: int) -> bool:
+    return reply_state_move(message_id=message_id, source=ReplyState.PENDING, target=ReplyState.PROCESSING)
+
+
+def unclaim(message_id: int) -> None:
+    reply_state_move(message_id=message_id, source=ReplyState.PROCESSING, target=ReplyState.PENDING)
+
+
+def skip(message: Message) -> None:
+    """No reply will come (human mode): the claimed message is closed as `skipped`."""
+    reply_state_move(message_id=message.pk, source=ReplyState.PROCESSING, target=ReplyState.SKIPPED)
+    message.reply_state = ReplyState.SKIPPED
+
+
+def _earlier_waiting() -> Exists:
+    """Messages of one conversation are answered in order: two tasks picked up together must not
+    let the later message overtake. A stale earlier message (lost task) does not block: the sweeper
+    brings it back, and the conversation goes on meanwhile. Evaluated inside the claim's UPDATE."""
+    recent = timezone.now() - timedelta(seconds=settings.AI_STALE_REPLY_AFTER_S)
+    return Exists(
+        Message.objects.filter(
+            conversation_id=OuterRef("conversation_id"),
+            recipient_id=settings.AI_BOT_USER_ID,
+            reply_state__in=[ReplyState.PENDING, ReplyState.PROCESSING],
+            updated_at__gte=recent,
+        ).filter(Q(created_at__lt=OuterRef("created_at")) | Q(created_at=OuterRef("created_at"), pk__lt=OuterRef("pk")))
+    )
+
+
+def claim_in_order(message_id: int) -> bool:
+    """`claim`, but only when no earlier message of the conversation still waits for its reply.
+    Raises LeaseBusy (the message stays pending) when one does; False when there is nothing to do."""
+    if reply_state_move(
+        message_id=message_id, source=ReplyState.PENDING, target=ReplyState.PROCESSING, condition=~_earlier_waiting()
+    ):
+        return True
+    # Rare path: tell "an earlier message goes first" from "already handled or deleted".
+    if Message.objects.filter(pk=message_id, reply_state=ReplyState.PENDING).exists():
+        raise LeaseBusy(f"message {message_id}: an earlier message of its conversation goes first")
+    return False
+
+
+def lease_seconds() -> float:
+    """Long enough for one model round with its retries; renewed before every round."""
+    return float(settings.AI_LLM_TIMEOUT_S) * (int(settings.AI_LLM_RETRIES) + 1) + LEASE_GRACE_S
+
+
+def lease_acquire(*, conversation_id: int) -> str | None:
+    """Take the conversation's AI lease if it is free or expired; the token, or None when busy."""
+    token = uuid.uuid4().hex
+    now = timezone.now()
+    taken = (
+        Conversation.objects.filter(pk=conversation_id)
+        .filter(Q(ai_lease_until__isnull=True) | Q(ai_lease_until__lte=now))
+        .update(ai_lease_until=now + timedelta(seconds=lease_seconds()), ai_lease_token=token)
+    )
+    return token if taken else None
+
+
+def lease_renew(*, conversation_id: int, token: str) -> bool:
+    until = timezone.now() + timedelta(seconds=lease_seconds())
+    renewed = Conversation.objects.filter(pk=conversation_id, ai_lease_token=token).update(ai_lease_until=until)
+    if not renewed:
+        logger.warning("AI lease of conversation %s was lost during a turn", conversation_id)
+    return bool(renewed)
+
+
+def lease_release(*, conversation_id: int, token: str) -> None:
+    Conversation.objects.filter(pk=conversation_id, ai_lease_token=token).update(ai_lease_until=None, ai_lease_token="")

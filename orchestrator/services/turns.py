@@ -1,0 +1,233 @@
+"""One AI turn: answer a user's message to the bot (CONTRACT §4.3.1–4.3.2, §8.2, §8.5, §9.4).
+
+The message is claimed and its conversation leased first (`orchestrator.services.claims`); a second
+message that arrives meanwhile waits (LeaseBusy, the task retries) and is answered afterwards with
+the first exchange in its history. The lease is renewed before each model round and released with
+the reply (or in `finally`).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+
+from django.conf import settings
+
+from accounts.models import User
+from messaging.enums import ConversationMode
+from messaging.models import Conversation, Message
+from messaging.selectors import ai_history
+from messaging.services import ai_reply_store, conversation_mode_set
+from orchestrator.agents import route
+from orchestrator.chat_engine import not_configured_reply
+from orchestrator.exceptions import LeaseBusy
+from orchestrator.handoff import BACK_TO_AI_ACK, HANDOFF_ACK, mode_command
+from orchestrator.llm import llm_settings
+from orchestrator.runner import run_agent
+from orchestrator.services.claims import claim, claim_in_order, lease_acquire, lease_release, lease_renew, skip, unclaim
+
+logger = logging.getLogger("orchestrator")
+
+FALLBACK_TEXT = "I apologize, but I'm having trouble responding right now. Please try again later."
+SYNC_FALLBACK_TEXT = "I apologize, but I encountered an error while processing your message. Please try again later."
+CHAT_ENGINE = "chat_engine"
+LEASE_POLL_S = 0.1
+
+
+@dataclass(frozen=True)
+class Answer:
+    """The text to store as the bot's reply, and what produced it."""
+
+    text: str
+    ok: bool = True
+    agent: str = ""
+    model: str = ""
+    prompt_tokens: int | None = None
+    completion_tokens: int | None = None
+
+
+# --- the reply itself -------------------------------------------------------------------------
+
+
+def generate_reply(
+    *,
+    text: str,
+    user: User | None,
+    conversation: Conversation | None,
+    channel: str,
+    history: list[dict],
+    deadline: float | None = None,
+    fallback_text: str = FALLBACK_TEXT,
+    lease_token: str | None = None,
+) -> Answer:
+    """The assistant's answer to `text`: the chat engine when no LLM is configured, else the routed
+    agent. Never raises for LLM trouble and never shows an exception text: a failure is the fallback
+    text with `ok=False`, and the cause goes to the `orchestrator` log. Reused by the Twilio channel."""
+    user_id = getattr(user, "pk", None)
+    logger.debug("User %s: %s... (history_len=%s)", user_id, text[:100], len(history))
+    logger.info("User %s: message of %s chars (history_len=%s)", user_id, len(text), len(history))
+
+    config = llm_settings()
+    if not config.configured:
+        return Answer(text=not_configured_reply(text), agent=CHAT_ENGINE)
+
+    def renew(round_number: int) -> None:
+        # The lease was just taken for round 1; later rounds extend it.
+        if round_number > 1 and conversation is not None and lease_token:
+            lease_renew(conversation_id=conversation.pk, token=lease_token)
+
+    agent_name = ""
+    try:
+        agent = route(text=text, conversation=conversation, user=user)
+        agent_name = agent.name
+        run = run_agent(
+            agent=agent,
+            user=user,
+            conversation=conversation,
+            channel=channel,
+            history=history,
+            text=text,
+            deadline=deadline,
+            config=config,
+            on_round=renew,
+        )
+    except Exception:  # a bug must still give the user the fallback, never a traceback
+        logger.exception("AI turn of user %s crashed in %s", user_id, agent_name or "routing")
+        return Answer(text=fallback_text, ok=False, agent=agent_name)
+    tokens = {"prompt_tokens": run.prompt_tokens, "completion_tokens": run.completion_tokens}
+    if not run.ok:
+        logger.warning(
+            "AI turn of user %s failed in %s after %s rounds and %s tool calls: %s",
+            user_id,
+            agent.name,
+            run.rounds,
+            run.tool_calls,
+            run.failure,
+        )
+        return Answer(text=fallback_text, ok=False, agent=agent.name, model=run.model, **tokens)
+    return Answer(text=run.text, agent=agent.name, model=run.model, **tokens)
+
+
+def _store(*, message: Message, answer: Answer, lease_token: str | None = None) -> Message | None:
+    return ai_reply_store(
+        message=message,
+        text=answer.text,
+        ok=answer.ok,
+        agent=answer.agent,
+        model=answer.model,
+        prompt_tokens=answer.prompt_tokens,
+        completion_tokens=answer.completion_tokens,
+        sticky_agent=bool(answer.agent) and answer.agent != CHAT_ENGINE,
+        lease_token=lease_token,
+    )
+
+
+def _sender(message: Message) -> User | None:
+    if message.sender_id is None or message.sender_id == settings.AI_BOT_USER_ID:
+        return None
+    conversation = message.conversation
+    if conversation is not None and conversation.user_id == message.sender_id:
+        return conversation.user  # the owner of an AI thread, read with the message
+    return User.objects.filter(pk=message.sender_id).first()
+
+
+def _answer_claimed(
+    *,
+    message: Message,
+    conversation: Conversation | None,
+    deadline: float | None,
+    fallback_text: str,
+    token: str | None,
+) -> Message | None:
+    command = mode_command(message.content)
+    if command is not None and conversation is not None:
+        conversation_mode_set(conversation=conversation, mode=command, source="user command")
+        ack = HANDOFF_ACK if command == ConversationMode.HUMAN else BACK_TO_AI_ACK
+        return _store(message=message, answer=Answer(text=ack), lease_token=token)
+    if conversation is not None and conversation.mode == ConversationMode.HUMAN:
+        skip(message)
+        logger.info("Conversation %s is in human mode: no AI reply to message %s", conversation.pk, message.pk)
+        return None
+    history = ai_history(conversation=conversation, before=message) if conversation else []
+    answer = generate_reply(
+        text=message.content,
+        user=_sender(message),
+        conversation=conversation,
+        channel=message.channel,
+        history=history,
+        deadline=deadline,
+        fallback_text=fallback_text,
+        lease_token=token,
+    )
+    return _store(message=message, answer=answer, lease_token=token)
+
+
+def ai_reply_process(
+    *, message_id: int, deadline: float | None = None, fallback_text: str = FALLBACK_TEXT
+) -> Message | None:
+    """Answer one pending message to the bot; the stored reply, or None when there is nothing to
+    do (already claimed or answered, deleted, or the conversation is in human mode). Raises
+    LeaseBusy, with the message back to `pending`, when another turn of the conversation runs."""
+    if not claim_in_order(message_id):
+        logger.info("Message %s is not pending: AI reply already handled, skipping", message_id)
+        return None
+    # The conversation comes with the message: the claim above passed only once every earlier
+    # turn of it had stored its reply, so its mode, stickiness and reset marker are current (short
+    # of a turn judged stale finishing between this read and the lease below: it held the lease
+    # until then, so this read is at worst one stale turn behind, never half-written).
+    message = Message.objects.select_related("conversation__user").filter(pk=message_id).first()
+    if message is None:
+        return None
+    conversation = message.conversation
+    token = None
+    if conversation is not None:
+        token = lease_acquire(conversation_id=conversation.pk)
+        if token is None:
+            unclaim(message_id)
+            raise LeaseBusy(f"conversation {conversation.pk} is busy")
+    released = False
+    try:
+        reply = _answer_claimed(
+            message=message, conversation=conversation, deadline=deadline, fallback_text=fallback_text, token=token
+        )
+        released = reply is not None  # storing the reply released the lease in the same UPDATE
+        return reply
+    finally:
+        if token is not None and not released:
+            lease_release(conversation_id=conversation.pk, token=token)
+
+
+def _fail_unanswered(*, message_id: int, text: str) -> Message | None:
+    """The blocking path ran out of time before it could start a turn: answer with the fallback."""
+    if not claim(message_id):
+        return None
+    message = Message.objects.select_related("conversation").get(pk=message_id)
+    logger.warning("Message %s: conversation busy until the sync deadline; fallback reply", message_id)
+    return _store(message=message, answer=Answer(text=text, ok=False))
+
+
+def ai_reply_sync(*, message_id: int) -> Message:
+    """The blocking turn of `POST /messages/ai` (§4.3.2): the same service run inline, bounded as a
+    whole (rounds, retries and the wait for a busy conversation) by AI_SYNC_TIMEOUT_S. Always
+    returns a Message: the reply, the fallback reply on failure, or, when the conversation is in
+    human mode and the AI stays silent, the user's own stored message."""
+    budget = float(settings.AI_SYNC_TIMEOUT_S)
+    started = time.monotonic()
+    deadline = started + budget
+    wait_until = started + budget / 2  # never spend more than half the budget waiting for the lease
+    while True:
+        try:
+            reply = ai_reply_process(message_id=message_id, deadline=deadline, fallback_text=SYNC_FALLBACK_TEXT)
+            break
+        except LeaseBusy:
+            if time.monotonic() + LEASE_POLL_S >= wait_until:
+                reply = _fail_unanswered(message_id=message_id, text=SYNC_FALLBACK_TEXT)
+                break
+            time.sleep(LEASE_POLL_S)
+    if reply is not None:
+        return reply
+    existing = (
+        Message.objects.filter(in_reply_to_id=message_id, sender_id=settings.AI_BOT_USER_ID).order_by("-id").first()
+    )
+    return existing or Message.objects.get(pk=message_id)
