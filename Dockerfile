@@ -12,8 +12,9 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 WORKDIR /app
 RUN useradd --create-home --uid 10001 app
 
+# The runtime lock only (the development tools are in requirements-dev.txt), every file hash-checked.
 COPY requirements.txt .
-RUN pip install -r requirements.txt
+RUN pip install --require-hashes -r requirements.txt
 
 COPY . .
 # collectstatic only loads the settings: a throwaway key and broker URL satisfy production's checks

@@ -7,6 +7,7 @@ from django.core.cache import cache
 from rest_framework.test import APIClient
 
 from accounts.tests.factories import UserFactory
+from tests.helpers import client_for
 
 
 @pytest.fixture(autouse=True)
@@ -19,20 +20,6 @@ def _clean_cache():
 @pytest.fixture
 def api_client() -> APIClient:
     return APIClient()
-
-
-def login(client: APIClient, username: str, password: str = "secret123") -> dict:
-    response = client.post("/auth/login", {"username": username, "password": password}, format="json")
-    assert response.status_code == 200, response.content
-    return response.json()
-
-
-def client_for(user, password: str = "secret123") -> APIClient:
-    client = APIClient()
-    tokens = login(client, user.username, password)
-    client.credentials(HTTP_AUTHORIZATION=f"Bearer {tokens['access_token']}")
-    client.tokens = tokens
-    return client
 
 
 @pytest.fixture

@@ -1,5 +1,5 @@
 """The Django admin is the superuser console. State changes with rules (activation, superuser,
-deletion, ending sessions) go through accounts.services, so the console and the API agree."""
+deletion, ending sessions) go through the accounts services, so the console and the API agree."""
 
 from django import forms
 from django.contrib import admin, messages
@@ -7,8 +7,8 @@ from django.contrib.admin.actions import delete_selected as django_delete_select
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminPasswordChangeForm, AdminUserCreationForm, UserChangeForm
 
-from accounts import services
 from accounts.models import Role, User, UserRole, UserSession
+from accounts.services import sessions, users
 from core.exceptions import ApplicationError
 from core.phones import InvalidPhoneNumber, normalize_e164
 
@@ -49,7 +49,7 @@ class PasswordSetForm(AdminPasswordChangeForm):
         user = super().save(commit=commit)
         if commit:
             # A reset by an operator usually means the old password leaked: end every API session.
-            services.user_logout_all(user=user)
+            sessions.user_logout_all(user=user)
         return user
 
 
@@ -150,12 +150,12 @@ class UserAdmin(DjangoUserAdmin):
         return super().has_delete_permission(request, obj)
 
     def delete_model(self, request, obj) -> None:
-        services.user_delete(actor=request.user, user_id=obj.pk)
+        users.user_delete(actor=request.user, user_id=obj.pk)
 
     def delete_queryset(self, request, queryset) -> None:
         for user in queryset:
             try:
-                services.user_delete(actor=request.user, user_id=user.pk)
+                users.user_delete(actor=request.user, user_id=user.pk)
             except ApplicationError as exc:
                 self.message_user(request, f"{user.username}: {exc.message}", messages.ERROR)
 
@@ -174,28 +174,28 @@ class UserAdmin(DjangoUserAdmin):
     def enable_users(self, request, queryset) -> None:
         _run_per_user(
             self, request, queryset,
-            lambda u: services.user_active_set(actor=request.user, user_id=u.pk, active=True), "enabled",
+            lambda u: users.user_active_set(actor=request.user, user_id=u.pk, active=True), "enabled",
         )  # fmt: skip
 
     @admin.action(description="Disable selected users")
     def disable_users(self, request, queryset) -> None:
         _run_per_user(
             self, request, queryset,
-            lambda u: services.user_active_set(actor=request.user, user_id=u.pk, active=False), "disabled",
+            lambda u: users.user_active_set(actor=request.user, user_id=u.pk, active=False), "disabled",
         )  # fmt: skip
 
     @admin.action(description="Make selected users superusers")
     def make_superusers(self, request, queryset) -> None:
         _run_per_user(
             self, request, queryset,
-            lambda u: services.user_superuser_set(actor=request.user, user_id=u.pk, value=True), "made superuser",
+            lambda u: users.user_superuser_set(actor=request.user, user_id=u.pk, value=True), "made superuser",
         )  # fmt: skip
 
     @admin.action(description="Remove superuser status from selected users")
     def unmake_superusers(self, request, queryset) -> None:
         _run_per_user(
             self, request, queryset,
-            lambda u: services.user_superuser_set(actor=request.user, user_id=u.pk, value=False),
+            lambda u: users.user_superuser_set(actor=request.user, user_id=u.pk, value=False),
             "no longer superuser",
         )  # fmt: skip
 
@@ -227,12 +227,12 @@ class UserSessionAdmin(admin.ModelAdmin):
         return False
 
     def delete_model(self, request, obj) -> None:
-        services.sessions_delete(sessions=[obj])
+        sessions.sessions_delete(sessions=[obj])
 
     def delete_queryset(self, request, queryset) -> None:
-        services.sessions_delete(sessions=queryset)
+        sessions.sessions_delete(sessions=queryset)
 
     @admin.action(description="End selected sessions (log out, revoke refresh token)", permissions=["view"])
     def end_sessions(self, request, queryset) -> None:
-        count = services.sessions_end(sessions=queryset.filter(is_active=True))
+        count = sessions.sessions_end(sessions=queryset.filter(is_active=True))
         self.message_user(request, f"{count} session(s) ended.", messages.SUCCESS)

@@ -4,14 +4,7 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
 
-
-class TimeStamped(models.Model):
-    # Settable on purpose: imports (e.g. Twilio sync) carry their own creation time.
-    created_at = models.DateTimeField(default=timezone.now, editable=False)
-    updated_at = models.DateTimeField(auto_now=True)
-
-    class Meta:
-        abstract = True
+from core.models import TimeStamped
 
 
 class UserManager(BaseUserManager):

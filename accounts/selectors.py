@@ -1,11 +1,31 @@
+"""Reads for accounts: users, sessions, roles."""
+
 from django.db.models import QuerySet
 from django.utils import timezone
 
 from accounts.models import Role, User, UserSession
+from core.exceptions import NotFoundError
 
 
 def user_list() -> QuerySet[User]:
     return User.objects.order_by("id")
+
+
+def user_get(*, user_id: int) -> User:
+    """The user, or NotFoundError (the superuser endpoints answer 404 "User not found")."""
+    user = User.objects.filter(pk=user_id).first()
+    if user is None:
+        raise NotFoundError("User not found")
+    return user
+
+
+def user_get_by_username(*, username: str) -> User | None:
+    return User.objects.filter(username=username).first()
+
+
+def session_get(*, session_id: int, user_id: int) -> UserSession | None:
+    """The session (any state) if it belongs to the user, with its user loaded."""
+    return UserSession.objects.select_related("user").filter(pk=session_id, user_id=user_id).first()
 
 
 def session_list_live(*, user: User) -> QuerySet[UserSession]:

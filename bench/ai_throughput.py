@@ -177,7 +177,7 @@ def prepare_users(count: int) -> list[tuple[int, str]]:
     from django.db import connection
 
     from accounts.models import User
-    from accounts.services import session_open
+    from accounts.services.sessions import session_open
     from messaging.models import Conversation
 
     old = list(User.objects.filter(username__startswith="bench-").values_list("id", flat=True))

@@ -5,8 +5,9 @@ from pathlib import Path
 import environ
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-VAR_DIR = BASE_DIR / "var"  # git-ignored: the embedded database, cache and broker live here
-VAR_DIR.mkdir(exist_ok=True)
+# git-ignored: the embedded database, cache and broker live here. Loading the settings creates no
+# folder: core's AppConfig.ready() makes the ones the configured backends need.
+VAR_DIR = BASE_DIR / "var"
 
 env = environ.Env()
 if (BASE_DIR / ".env").is_file():

@@ -2,6 +2,10 @@
 
 from pathlib import Path
 
+from concurrent_log_handler import ConcurrentRotatingFileHandler
+
+from core.log_filters import kombu_default_hostname_to_debug
+
 FILE_FORMAT = "%(asctime)s - %(name)s - %(levelname)s - %(message)s"
 CONSOLE_FORMAT = "[%(asctime)s] [%(levelname)s] %(name)s: %(message)s"
 # logger name -> file, as seed 1 names them; `reports` is configured here (the seed never did).
@@ -16,6 +20,16 @@ MAX_BYTES = 1_048_576
 BACKUP_COUNT = 50
 
 
+class RotatingFileHandler(ConcurrentRotatingFileHandler):
+    """concurrent-log-handler's rotating file (web and worker processes write the same files; it
+    locks around rotation) that makes its folder itself: logging is configured before any app is
+    ready, and loading the settings creates no folder."""
+
+    def __init__(self, filename: str, *args, **kwargs) -> None:
+        Path(filename).resolve().parent.mkdir(parents=True, exist_ok=True)
+        super().__init__(filename, *args, **kwargs)
+
+
 def build_logging(*, logs_dir: Path, to_files: bool, level: str = "INFO") -> dict:
     handlers: dict = {
         "console": {"class": "logging.StreamHandler", "formatter": "console", "level": level},
@@ -23,15 +37,13 @@ def build_logging(*, logs_dir: Path, to_files: bool, level: str = "INFO") -> dic
     loggers: dict = {
         "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
         "celery": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        "kombu.connection": {"filters": [kombu_default_hostname_to_debug]},
     }
-    if to_files:
-        logs_dir.mkdir(parents=True, exist_ok=True)
     for name, filename in NAMED_LOGGERS.items():
         logger_handlers = ["console"]
         if to_files:
-            # Web and worker processes write the same files: this handler locks around rotation.
             handlers[f"file_{name}"] = {
-                "class": "concurrent_log_handler.ConcurrentRotatingFileHandler",
+                "class": "core.logging.RotatingFileHandler",
                 "filename": str(logs_dir / filename),
                 "maxBytes": MAX_BYTES,
                 "backupCount": BACKUP_COUNT,

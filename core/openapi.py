@@ -6,15 +6,26 @@ from rest_framework.permissions import AllowAny
 
 from core.api.dialects import is_seed2_path
 
+API_V1_PREFIX = "/api/v1/"
+
+
+def canonical_path(path: str) -> str:
+    """The path an alias stands for: without the `/api/v1/` prefix and the trailing slash."""
+    if path.startswith(API_V1_PREFIX):
+        path = "/" + path.removeprefix(API_V1_PREFIX)
+    return path.rstrip("/") or "/"
+
 
 def drop_slash_aliases(endpoints: list, **kwargs) -> list:
-    """Seed routes answer with and without a trailing slash (core.urls.seed_path); the schema lists
-    each operation once, under the seed's slash-less path, so operation ids stay unique."""
-    canonical = {(path, method) for path, _regex, method, _view in endpoints}
+    """Seed routes answer with and without a trailing slash (core.urls.seed_path), and again under
+    `/api/v1/` (config.urls); the schema lists each operation once, under the seed's slash-less path
+    without the prefix, so operation ids stay unique and Swagger shows one set. An alias is dropped
+    only when the path it stands for is routed with the same method."""
+    routed = {(path, method) for path, _regex, method, _view in endpoints}
     return [
         endpoint
         for endpoint in endpoints
-        if not (endpoint[0].endswith("/") and (endpoint[0].rstrip("/"), endpoint[2]) in canonical)
+        if canonical_path(endpoint[0]) == endpoint[0] or (canonical_path(endpoint[0]), endpoint[2]) not in routed
     ]
 
 

@@ -37,11 +37,24 @@ def db_test(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"status": "database connection working"})
 
 
-def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
-    """handler404: an unrouted API path answers JSON in its family's dialect (§0.3.1), as FastAPI's
-    `{"detail": "Not Found"}` does; pages outside the API keep Django's HTML page."""
-    if is_seed1_path(request.path):
-        return JsonResponse({"detail": "Not Found"}, status=404)
+def wants_json(request: HttpRequest) -> bool:
+    """A client that asks for JSON and not for a page (a browser always lists text/html)."""
+    accept = request.headers.get("Accept", "")
+    return "application/json" in accept and "text/html" not in accept
+
+
+def not_found_json(request: HttpRequest) -> JsonResponse | None:
+    """The JSON 404 for `request`: an API path answers in its family's dialect (§0.3.1), as FastAPI's
+    `{"detail": "Not Found"}` does, and so does any path for a client that asks for JSON. None for a
+    page outside the API, which keeps Django's HTML page."""
     if is_seed2_path(request.path):
         return JsonResponse({"error": "Not Found"}, status=404)
-    return defaults.page_not_found(request, exception)
+    if is_seed1_path(request.path) or wants_json(request):
+        return JsonResponse({"detail": "Not Found"}, status=404)
+    return None
+
+
+def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """handler404, which Django calls with DEBUG off; with DEBUG on, core.middleware's
+    DebugJsonNotFoundMiddleware gives the same JSON answers."""
+    return not_found_json(request) or defaults.page_not_found(request, exception)

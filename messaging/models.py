@@ -1,16 +1,17 @@
 from django.conf import settings
 from django.db import models
-from django.utils import timezone
 
+from core.models import TimeStamped
 from messaging.enums import Channel, ConversationKind, ConversationMode, Direction, ReplyState
 
 CONTENT_MAX_LENGTH = 50_000
+CONVERSATION_KEY_MAX_LENGTH = 100
 
 
-class Conversation(models.Model):
+class Conversation(TimeStamped):
     """A thread: user↔user (`conv_{a}_{b}`), user↔AI (`conv_-1_{uid}`), phone, or a custom id (§1.5)."""
 
-    key = models.CharField(max_length=100, unique=True)
+    key = models.CharField(max_length=CONVERSATION_KEY_MAX_LENGTH, unique=True)
     kind = models.CharField(max_length=10, choices=ConversationKind.choices)
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="ai_conversations"
@@ -32,8 +33,6 @@ class Conversation(models.Model):
     # One AI turn at a time: a lease taken by compare-and-set UPDATE (§9.4 point 2).
     ai_lease_until = models.DateTimeField(null=True, blank=True)
     ai_lease_token = models.CharField(max_length=64, blank=True, default="")
-    created_at = models.DateTimeField(default=timezone.now)
-    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["-last_message_at", "-id"]
@@ -42,7 +41,7 @@ class Conversation(models.Model):
         return self.key
 
 
-class Message(models.Model):
+class Message(TimeStamped):
     """One table for web/API and Twilio traffic (§1.6). `sender_id`/`recipient_id` are plain integers
     so the AI bot (-1) and external parties (NULL) fit without fake user rows."""
 
@@ -53,7 +52,6 @@ class Message(models.Model):
     recipient_id = models.BigIntegerField(null=True, blank=True, db_index=True)
     content = models.TextField(blank=True, default="")
     is_read = models.BooleanField(default=False)
-    parent_id = models.BigIntegerField(null=True, blank=True)
     channel = models.CharField(max_length=10, choices=Channel.choices, default=Channel.WEB)
     direction = models.CharField(max_length=10, choices=Direction.choices, default=Direction.INTERNAL)
     from_number = models.CharField(max_length=64, null=True, blank=True)
@@ -71,8 +69,6 @@ class Message(models.Model):
     model = models.CharField(max_length=100, blank=True, default="")
     prompt_tokens = models.IntegerField(null=True, blank=True)
     completion_tokens = models.IntegerField(null=True, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
-    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["created_at", "id"]

@@ -1,7 +1,9 @@
 """Reads for messaging. The AI context is derived from the Message table (CONTRACT §4.2)."""
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from django.conf import settings
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
@@ -49,11 +51,11 @@ def ai_history(*, conversation: Conversation, before: Message | None = None, lim
         )
     if conversation.context_reset_at is not None:
         rows = rows.filter(created_at__gt=conversation.context_reset_at)
-    rows = rows.order_by("-created_at", "-id").values("sender_id", "recipient_id", "direction", "content")[:limit]
-    return [{"role": _history_role(conversation, row), "content": row["content"]} for row in reversed(list(rows))]
+    turns = rows.order_by("-created_at", "-id").values("sender_id", "recipient_id", "direction", "content")[:limit]
+    return [{"role": _history_role(conversation, row), "content": row["content"]} for row in reversed(list(turns))]
 
 
-def _history_role(conversation: Conversation, row: dict) -> str:
+def _history_role(conversation: Conversation, row: Mapping[str, Any]) -> str:
     if row["direction"] == Direction.INBOUND:
         return "user"
     if row["direction"] == Direction.OUTBOUND:

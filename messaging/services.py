@@ -8,7 +8,8 @@ from datetime import datetime
 from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
-from django.db.models import Exists, F, Max, Q, Value
+from django.db.models import F, Max, Q, Value
+from django.db.models.expressions import Combinable
 from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
@@ -18,12 +19,11 @@ from core.tasks import enqueue_on_commit
 from messaging import access
 from messaging.bot import bot_responder
 from messaging.enums import Channel, ConversationKind, Direction, ReplyState
-from messaging.models import CONTENT_MAX_LENGTH, Conversation, Message
+from messaging.models import CONTENT_MAX_LENGTH, CONVERSATION_KEY_MAX_LENGTH, Conversation, Message
 from messaging.selectors import ai_conversation_key, pair_key
 
 logger = logging.getLogger("messages")
 
-CONVERSATION_KEY_MAX_LENGTH = 100
 RECIPIENT_NOT_FOUND = "Recipient not found"
 RECIPIENT_NOT_IN_CONVERSATION = "Recipient is not part of this conversation"
 _PAIR_KEY = re.compile(r"^conv_(-?\d+)_(-?\d+)$")
@@ -182,7 +182,7 @@ def message_send_to_bot_and_wait(
 
 
 def reply_state_move(
-    *, message_id: int, source: str, target: str, condition: Q | Exists | None = None, at: datetime | None = None
+    *, message_id: int, source: str, target: str, condition: Q | Combinable | None = None, at: datetime | None = None
 ) -> bool:
     """Compare-and-set of a message's reply state (`source` → `target`, `condition` holding too):
     True for the one caller that moved it, so concurrent workers never both act on a message."""

@@ -121,16 +121,9 @@ _AGENTS: dict[str, Agent] = {}
 def register_agent(agent: Agent) -> Agent:
     """Add (or replace) an agent. Routing tries keyword agents in registration order."""
     _AGENTS[agent.name] = agent
-    logger.info("Registered agent: %s", agent.name)
+    # DEBUG: every process (web, each worker, beat, each manage.py command) registers the same agents.
+    logger.debug("Registered agent: %s", agent.name)
     return agent
-
-
-def get_agent(name: str) -> Agent | None:
-    return _AGENTS.get(name)
-
-
-def registered_agents() -> dict[str, Agent]:
-    return dict(_AGENTS)
 
 
 def register_default_agents() -> None:

@@ -5,7 +5,8 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 
 ECHO, KEYWORDS, OFF = "echo", "keywords", "off"
-NOT_CONFIGURED_NOTE = "(AI is not configured on this server.)"
+# Names the settings that turn the AI on (orchestrator.llm.LLMSettings.configured).
+NOT_CONFIGURED_NOTE = "(AI is not configured on this server: set LITELLM_API_KEY or LITELLM_BASEURL.)"
 
 
 def chat_mode() -> str:

@@ -9,6 +9,7 @@ optional `tenacity` package and knows nothing of the turn's deadline, whereas th
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import time
@@ -22,6 +23,11 @@ logger = logging.getLogger("orchestrator")
 PLACEHOLDER_API_KEY = "sk-local-placeholder"  # local OpenAI-compatible servers want some key
 MIN_CALL_TIMEOUT_S = 0.05
 COMPATIBLE_SERVER_ROUTE = "hosted_vllm"  # litellm's route for any self-hosted OpenAI-compatible server
+
+# Keep litellm off the network at import: use the bundled model cost map. Set once, here, before
+# anything can import litellm (this module is its only importer): the process environment is shared
+# by the AI worker's threads, so it is never written per call.
+os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 
 
 @dataclass(frozen=True)
@@ -114,10 +120,9 @@ def preload() -> None:
     )
 
 
+@functools.cache
 def _litellm():
-    # Keep litellm off the network at import: use the bundled model cost map.
-    os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
-    import litellm
+    import litellm  # lazily: ~2 s, paid only by processes that make a call (or preload)
 
     litellm.suppress_debug_info = True  # no "Give Feedback" banners on stdout; errors are logged here
     return litellm

@@ -2,6 +2,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from core.models import TimeStamped
 from reports.enums import ReportStatus
 
 TITLE_MAX_LENGTH = 255
@@ -9,7 +10,7 @@ TITLE_MAX_LENGTH = 255
 TEXT_MAX_LENGTH = 50_000
 
 
-class Report(models.Model):
+class Report(TimeStamped):
     """A facilities issue raised by a user (or by the AI on their behalf) and handled by superusers (§1.7)."""
 
     reporter = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reports")
@@ -22,8 +23,6 @@ class Report(models.Model):
     resolved_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    created_at = models.DateTimeField(default=timezone.now)
-    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]

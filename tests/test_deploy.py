@@ -176,7 +176,7 @@ def test_dockerfile():
     keywords = [parts[0] for parts in instructions if parts[0].isupper()]
     assert instructions[0] == ["FROM", "python:3.11-slim"]
     assert f"DJANGO_SETTINGS_MODULE={PROD}" in text
-    assert "pip install -r requirements.txt" in text
+    assert "pip install --require-hashes -r requirements.txt" in text
     assert re.search(r"DJANGO_SECRET_KEY=\S+ .*\n?.*manage\.py collectstatic --noinput", text)
     users = [parts[1].strip() for parts in instructions if parts[0] == "USER"]
     assert users and users[-1] not in {"root", "0"}

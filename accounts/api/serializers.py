@@ -1,6 +1,7 @@
 from rest_framework import serializers
 
 from accounts.models import Role, User, UserSession
+from accounts.passwords import PasswordRulesValidator
 from core.phones import InvalidPhoneNumber, normalize_e164
 
 
@@ -21,6 +22,16 @@ class PhoneNumberField(serializers.CharField):
             raise serializers.ValidationError(str(exc)) from exc
 
 
+class NewPasswordField(serializers.CharField):
+    """A password being set: every rule of AUTH_PASSWORD_VALIDATORS, reported on this field."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_length", 128)
+        kwargs.setdefault("trim_whitespace", False)
+        kwargs["validators"] = [*kwargs.get("validators", ()), PasswordRulesValidator()]
+        super().__init__(**kwargs)
+
+
 class UserOutSerializer(serializers.ModelSerializer):
     class Meta:
         model = User
@@ -33,7 +44,7 @@ class UserOutSerializer(serializers.ModelSerializer):
 class UserCreateSerializer(serializers.Serializer):
     username = serializers.CharField(max_length=100, trim_whitespace=True)
     email = serializers.EmailField(max_length=255)
-    password = serializers.CharField(min_length=6, max_length=128, trim_whitespace=False, write_only=True)
+    password = NewPasswordField(write_only=True)
     full_name = serializers.CharField(max_length=255, required=False, allow_null=True, allow_blank=True)
     phone_number = PhoneNumberField()
 
@@ -62,7 +73,7 @@ class AuthOutSerializer(TokenOutSerializer):
 
 
 class RegisterOutSerializer(UserOutSerializer):
-    """UserOut keys plus the AuthOut keys (CONTRACT A1 DECISION)."""
+    """The new user, with the tokens of the session that registering opened."""
 
     access_token = serializers.CharField()
     refresh_token = serializers.CharField()
@@ -85,7 +96,7 @@ class PhoneSetSerializer(serializers.Serializer):
 
 class PasswordChangeSerializer(serializers.Serializer):
     current_password = serializers.CharField(max_length=128, trim_whitespace=False)
-    new_password = serializers.CharField(min_length=6, max_length=128, trim_whitespace=False)
+    new_password = NewPasswordField()
 
 
 class SuperuserFlagSerializer(serializers.Serializer):

@@ -8,9 +8,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts import selectors, services
+from accounts import selectors
 from accounts.api import serializers as s
 from accounts.permissions import IsSuperuser
+from accounts.services import roles, sessions, users
 from core.api import ack, validated
 from core.lists import WINDOW_PARAMETERS, Window, list_window
 from core.net import client_ip
@@ -21,7 +22,7 @@ def full_list_window(request: Request) -> Window:
     return list_window(request.query_params, default_limit=settings.LIST_LIMIT_MAX)
 
 
-def _auth_out(result: services.LoginResult) -> dict:
+def _auth_out(result: sessions.LoginResult) -> dict:
     return {
         "access_token": result.tokens.access,
         "refresh_token": result.tokens.refresh,
@@ -40,7 +41,7 @@ class RegisterView(PublicView):
     @extend_schema(request=s.UserCreateSerializer, responses={201: s.RegisterOutSerializer}, tags=["auth"])
     def post(self, request: Request) -> Response:
         data = validated(s.UserCreateSerializer, request.data)
-        result = services.user_register(
+        result = users.user_register(
             device_info=request.headers.get("User-Agent"), ip_address=client_ip(request), **data
         )
         body = dict(s.UserOutSerializer(result.user).data) | _auth_out(result)
@@ -59,7 +60,7 @@ class LoginView(PublicView):
     )
     def post(self, request: Request) -> Response:
         data = validated(s.LoginSerializer, request.data)
-        result = services.user_login(
+        result = sessions.user_login(
             username=data["username"],
             password=data["password"],
             device_info=request.headers.get("User-Agent"),
@@ -79,7 +80,7 @@ class RefreshView(PublicView):
     )
     def post(self, request: Request) -> Response:
         data = validated(s.RefreshSerializer, request.data)
-        tokens = services.token_refresh(raw_token=data["refresh_token"])
+        tokens = sessions.token_refresh(raw_token=data["refresh_token"])
         return Response({"access_token": tokens.access, "refresh_token": tokens.refresh, "token_type": "bearer"})
 
 
@@ -87,7 +88,7 @@ class LogoutView(APIView):
     @extend_schema(request=s.LogoutSerializer, responses={200: s.MessageOutSerializer}, tags=["auth"])
     def post(self, request: Request) -> Response:
         data = validated(s.LogoutSerializer, request.data or {})
-        services.user_logout(
+        sessions.user_logout(
             user=request.user,
             current_session=getattr(request, "user_session", None),
             refresh_token=data.get("refresh_token"),
@@ -98,7 +99,7 @@ class LogoutView(APIView):
 class LogoutAllView(APIView):
     @extend_schema(request=None, responses={200: s.MessageOutSerializer}, tags=["auth"])
     def post(self, request: Request) -> Response:
-        services.user_logout_all(user=request.user)
+        sessions.user_logout_all(user=request.user)
         return ack("Successfully logged out from all devices")
 
 
@@ -111,7 +112,7 @@ class MeView(APIView):
     def put(self, request: Request) -> Response:
         # null means "leave as is"; an explicit "" stays "" and clears the number (stored as NULL).
         data = validated(s.ProfileUpdateSerializer, request.data)
-        user = services.user_profile_update(user=request.user, **data)
+        user = users.user_profile_update(user=request.user, **data)
         return Response(s.UserOutSerializer(user).data)
 
 
@@ -119,7 +120,7 @@ class MePhoneView(APIView):
     @extend_schema(request=s.PhoneSetSerializer, responses={200: s.UserOutSerializer}, tags=["auth"])
     def put(self, request: Request) -> Response:
         data = validated(s.PhoneSetSerializer, request.data)
-        user = services.user_profile_update(user=request.user, phone_number=data["phone_number"])
+        user = users.user_profile_update(user=request.user, phone_number=data["phone_number"])
         return Response(s.UserOutSerializer(user).data)
 
 
@@ -127,7 +128,7 @@ class MePasswordView(APIView):
     @extend_schema(request=s.PasswordChangeSerializer, responses={200: s.MessageOutSerializer}, tags=["auth"])
     def put(self, request: Request) -> Response:
         data = validated(s.PasswordChangeSerializer, request.data)
-        services.user_password_change(user=request.user, current_session=getattr(request, "user_session", None), **data)
+        users.user_password_change(user=request.user, current_session=getattr(request, "user_session", None), **data)
         return ack("Password changed successfully")
 
 
@@ -144,32 +145,32 @@ class UsersView(SuperuserView):
     @extend_schema(request=s.UserCreateSerializer, responses={201: s.UserOutSerializer}, tags=["users"])
     def post(self, request: Request) -> Response:
         data = validated(s.UserCreateSerializer, request.data)
-        user = services.user_create(**data)
+        user = users.user_create(**data)
         return Response(s.UserOutSerializer(user).data, status=status.HTTP_201_CREATED)
 
 
 class UserDetailView(SuperuserView):
     @extend_schema(responses={200: s.UserOutSerializer}, tags=["users"])
     def get(self, request: Request, user_id: int) -> Response:
-        return Response(s.UserOutSerializer(services.user_get_for_admin(user_id=user_id)).data)
+        return Response(s.UserOutSerializer(selectors.user_get(user_id=user_id)).data)
 
     @extend_schema(responses={200: s.MessageOutSerializer}, tags=["users"])
     def delete(self, request: Request, user_id: int) -> Response:
-        services.user_delete(actor=request.user, user_id=user_id)
+        users.user_delete(actor=request.user, user_id=user_id)
         return ack("User deleted successfully")
 
 
 class UserDisableView(SuperuserView):
     @extend_schema(request=None, responses={200: s.MessageOutSerializer}, tags=["users"])
     def put(self, request: Request, user_id: int) -> Response:
-        services.user_active_set(actor=request.user, user_id=user_id, active=False)
+        users.user_active_set(actor=request.user, user_id=user_id, active=False)
         return ack("User disabled successfully")
 
 
 class UserEnableView(SuperuserView):
     @extend_schema(request=None, responses={200: s.MessageOutSerializer}, tags=["users"])
     def put(self, request: Request, user_id: int) -> Response:
-        services.user_active_set(actor=request.user, user_id=user_id, active=True)
+        users.user_active_set(actor=request.user, user_id=user_id, active=True)
         return ack("User enabled successfully")
 
 
@@ -184,51 +185,51 @@ class UserSuperuserView(SuperuserView):
         # Seed 1 reads the query string, the Vue client sends a JSON body: the query wins (A16).
         source = request.query_params if "is_superuser" in request.query_params else request.data
         value = validated(s.SuperuserFlagSerializer, source)["is_superuser"]
-        services.user_superuser_set(actor=request.user, user_id=user_id, value=value)
+        users.user_superuser_set(actor=request.user, user_id=user_id, value=value)
         return ack(f"User superuser status set to {value}")
 
 
 class SessionsView(APIView):
     @extend_schema(parameters=WINDOW_PARAMETERS, responses={200: s.SessionOutSerializer(many=True)}, tags=["auth"])
     def get(self, request: Request) -> Response:
-        sessions = full_list_window(request).apply(selectors.session_list_live(user=request.user))
-        return Response(s.SessionOutSerializer(sessions, many=True).data)
+        rows = full_list_window(request).apply(selectors.session_list_live(user=request.user))
+        return Response(s.SessionOutSerializer(rows, many=True).data)
 
 
 class SessionDetailView(APIView):
     @extend_schema(responses={200: s.MessageOutSerializer}, tags=["auth"])
     def delete(self, request: Request, session_id: int) -> Response:
-        services.session_delete(user=request.user, session_id=session_id)
+        sessions.session_delete(user=request.user, session_id=session_id)
         return ack("Session deleted successfully")
 
 
 class RolesView(SuperuserView):
     @extend_schema(parameters=WINDOW_PARAMETERS, responses={200: s.RoleOutSerializer(many=True)}, tags=["roles"])
     def get(self, request: Request) -> Response:
-        roles = full_list_window(request).apply(selectors.role_list())
-        return Response(s.RoleOutSerializer(roles, many=True).data)
+        rows = full_list_window(request).apply(selectors.role_list())
+        return Response(s.RoleOutSerializer(rows, many=True).data)
 
     @extend_schema(request=s.RoleCreateSerializer, responses={201: s.RoleOutSerializer}, tags=["roles"])
     def post(self, request: Request) -> Response:
-        role = services.role_create(**validated(s.RoleCreateSerializer, request.data))
+        role = roles.role_create(**validated(s.RoleCreateSerializer, request.data))
         return Response(s.RoleOutSerializer(role).data, status=status.HTTP_201_CREATED)
 
 
 class RoleDetailView(SuperuserView):
     @extend_schema(responses={200: s.MessageOutSerializer}, tags=["roles"])
     def delete(self, request: Request, role_id: int) -> Response:
-        services.role_delete(role_id=role_id)
+        roles.role_delete(role_id=role_id)
         return ack("Role deleted successfully")
 
 
 class UserRolesView(SuperuserView):
     @extend_schema(responses={200: s.RoleOutSerializer(many=True)}, tags=["roles"])
     def get(self, request: Request, user_id: int) -> Response:
-        user = services.user_get_for_admin(user_id=user_id)
+        user = selectors.user_get(user_id=user_id)
         return Response(s.RoleOutSerializer(selectors.role_list_for_user(user=user), many=True).data)
 
     @extend_schema(request=s.RoleIdsSerializer, responses={200: s.MessageOutSerializer}, tags=["roles"])
     def put(self, request: Request, user_id: int) -> Response:
         data = validated(s.RoleIdsSerializer, request.data)
-        services.user_roles_replace(user_id=user_id, role_ids=data["role_ids"])
+        roles.user_roles_replace(user_id=user_id, role_ids=data["role_ids"])
         return ack("Roles assigned successfully")

@@ -8,7 +8,7 @@ from rest_framework.test import APIClient
 
 from accounts.models import Role, User, UserRole, UserSession
 from accounts.tests.factories import RoleFactory, UserFactory
-from conftest import client_for
+from tests.helpers import client_for
 
 pytestmark = pytest.mark.django_db
 

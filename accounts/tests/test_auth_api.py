@@ -3,7 +3,7 @@ import pytest
 from django.conf import settings
 
 from accounts.models import UserSession
-from conftest import client_for, login
+from tests.helpers import client_for, login
 
 pytestmark = pytest.mark.django_db
 
@@ -22,7 +22,7 @@ USER_KEYS = {
 
 
 def register(client, **overrides):
-    body = {"username": "alice", "email": "alice@example.com", "password": "secret123"} | overrides
+    body = {"username": "alice", "email": "alice@example.com", "password": "Str0ng-pass-123"} | overrides
     return client.post("/auth/register", body, format="json")
 
 
@@ -66,14 +66,14 @@ def test_register_duplicate_phone(api_client):
 def test_register_race_lost_to_a_concurrent_insert(api_client, admin_client_api, monkeypatch, path):
     # The pre-checks pass, then the insert hits the unique index because another request committed
     # the same username in between: seed 1's integrity message, and nothing half-saved.
-    from accounts import services
     from accounts.models import User
+    from accounts.services import users as user_services
 
     assert register(api_client).status_code == 201
     users, sessions = User.objects.count(), UserSession.objects.count()
-    monkeypatch.setattr(services, "_check_unique", lambda **kwargs: None)
+    monkeypatch.setattr(user_services, "_check_unique", lambda **kwargs: None)
     client = api_client if path == "/auth/register" else admin_client_api
-    body = {"username": "alice", "email": "alice2@example.com", "password": "secret123"}
+    body = {"username": "alice", "email": "alice2@example.com", "password": "Str0ng-pass-123"}
     response = client.post(path, body, format="json")
     assert response.status_code == 400
     assert response.json() == {"detail": "Username or email already exists"}
@@ -144,6 +144,8 @@ def test_login_disabled_user_checked_after_password(api_client, user):
     user.save()
     wrong = api_client.post("/auth/login", {"username": user.username, "password": "nope"}, format="json")
     assert wrong.status_code == 401
+    assert wrong.json() == {"detail": "Incorrect username or password"}  # nothing hints at the disable
+    assert wrong["WWW-Authenticate"] == "Bearer"
     right = api_client.post("/auth/login", {"username": user.username, "password": "secret123"}, format="json")
     assert right.status_code == 403
     assert right.json() == {"detail": "User is disabled"}
@@ -182,6 +184,19 @@ def test_refresh_with_an_access_token_is_invalid(api_client, user):
     assert response.json() == {"detail": "Invalid refresh token"}
 
 
+@pytest.mark.parametrize("claim", ["sub", "jti", "sid"])
+def test_refresh_token_missing_a_claim_is_invalid(api_client, user, claim):
+    from rest_framework_simplejwt.settings import api_settings
+
+    tokens = login(api_client, user.username)
+    claims = jwt.decode(tokens["refresh_token"], settings.SIMPLE_JWT["SIGNING_KEY"], algorithms=["HS256"])
+    del claims[claim]
+    forged = jwt.encode(claims, api_settings.SIGNING_KEY, algorithm="HS256")
+    response = api_client.post("/auth/refresh", {"refresh_token": forged}, format="json")
+    assert response.status_code == 401
+    assert response.json() == {"detail": "Invalid refresh token"}
+
+
 def test_refresh_expired(api_client, user, settings):
     from datetime import timedelta
 
@@ -202,6 +217,8 @@ def test_refresh_for_disabled_user_is_refused(api_client, user):
     user.save()
     response = api_client.post("/auth/refresh", {"refresh_token": tokens["refresh_token"]}, format="json")
     assert response.status_code == 401
+    assert response.json() == {"detail": "User is disabled"}
+    assert response["WWW-Authenticate"] == "Bearer"
 
 
 def test_me_requires_a_token(api_client):

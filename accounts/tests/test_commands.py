@@ -17,15 +17,16 @@ def run(*args) -> str:
     return out.getvalue()
 
 
-def test_list_users_prints_every_user_unmasked():
+def test_list_users_prints_every_user_unmasked_with_email_and_superuser():
     alice = UserFactory(username="alice", full_name="Alice A", phone_number="+48123456789")
-    bob = UserFactory(username="bob", full_name=None, phone_number=None)
+    bob = UserFactory(username="bob", email="Bob@Example.com", full_name=None, phone_number=None, is_superuser=True)
     out = run("list_users")
     lines = out.splitlines()
     assert lines[0] == "Users in database:"
     assert lines[1:] == [
-        f"  ID: {alice.pk}, Username: alice, Full Name: Alice A, Phone: +48123456789",
-        f"  ID: {bob.pk}, Username: bob, Full Name: None, Phone: None",
+        f"  ID: {alice.pk}, Username: alice, Full Name: Alice A, Phone: +48123456789,"
+        " Email: alice@example.com, Superuser: False",
+        f"  ID: {bob.pk}, Username: bob, Full Name: None, Phone: None, Email: Bob@Example.com, Superuser: True",
     ]
 
 
@@ -55,6 +56,26 @@ def test_set_user_phone_with_superuser():
     user.refresh_from_db()
     assert user.is_superuser and user.is_staff
     assert user.phone_number == "+48123456789"
+
+
+def test_set_user_phone_replaces_a_number_and_touches_nothing_else():
+    user = UserFactory(username="alice", full_name="Alice A", phone_number="+48111111111", is_superuser=True)
+    other = UserFactory(username="bob", phone_number="+48222222222")
+    out = run("set_user_phone", "--username", "alice", "--phone", "+48 333 333 333")
+    assert out.strip() == "User alice: phone set to +48333333333"
+    user.refresh_from_db()
+    assert user.phone_number == "+48333333333"
+    assert user.is_superuser and user.is_active and user.full_name == "Alice A"  # no --superuser: not demoted
+    other.refresh_from_db()
+    assert other.phone_number == "+48222222222" and not other.is_superuser
+
+
+def test_set_user_phone_keeping_the_own_number_is_fine():
+    user = UserFactory(username="alice", phone_number="+48123456789")
+    out = run("set_user_phone", "--username", "alice", "--phone", "+48123456789", "--superuser")
+    assert out.strip() == "User alice: phone set to +48123456789 and made superuser"
+    user.refresh_from_db()
+    assert user.phone_number == "+48123456789" and user.is_superuser
 
 
 @pytest.mark.parametrize("phone", ["12345", "+0123456789", "not a phone", "+1234", ""])

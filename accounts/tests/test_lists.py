@@ -5,7 +5,7 @@ from django.test.utils import CaptureQueriesContext
 
 from accounts.models import UserSession
 from accounts.tests.factories import RoleFactory, UserFactory
-from conftest import client_for
+from tests.helpers import client_for
 
 pytestmark = pytest.mark.django_db
 

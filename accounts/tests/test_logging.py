@@ -6,7 +6,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from accounts.tests.factories import UserFactory
-from conftest import client_for
+from tests.helpers import client_for
 
 pytestmark = pytest.mark.django_db
 

@@ -4,7 +4,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from accounts.models import UserSession
-from conftest import client_for, login
+from tests.helpers import client_for, login
 
 pytestmark = pytest.mark.django_db
 
@@ -162,7 +162,7 @@ def test_register_cannot_smuggle_privileged_fields(api_client):
     body = {
         "username": "mallory",
         "email": "mallory@example.com",
-        "password": "secret123",
+        "password": "Str0ng-pass-123",
         "is_superuser": True,
         "is_staff": True,
         "is_active": False,

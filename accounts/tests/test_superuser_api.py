@@ -4,7 +4,7 @@ import pytest
 
 from accounts.models import Role, User, UserRole, UserSession
 from accounts.tests.factories import RoleFactory, UserFactory
-from conftest import client_for
+from tests.helpers import client_for
 
 pytestmark = pytest.mark.django_db
 
@@ -30,7 +30,7 @@ def test_non_superuser_is_refused(auth_client, other_user, method, path):
     body = {
         "username": "new",
         "email": "new@example.com",
-        "password": "secret123",
+        "password": "Str0ng-pass-123",
         "name": "r",
         "role_ids": [role.pk],
     }
@@ -92,7 +92,7 @@ def test_create_user(admin_client_api):
         {
             "username": "carol",
             "email": "carol@example.com",
-            "password": "secret123",
+            "password": "Str0ng-pass-123",
             "full_name": "Carol",
             "phone_number": "+48 600 700 800",
         },
@@ -103,7 +103,7 @@ def test_create_user(admin_client_api):
     assert body["username"] == "carol" and body["phone_number"] == "+48600700800"
     assert "access_token" not in body
     created = User.objects.get(username="carol")
-    assert created.check_password("secret123")
+    assert created.check_password("Str0ng-pass-123")
     assert not UserSession.objects.filter(user=created).exists()
 
 
@@ -117,7 +117,7 @@ def test_create_user(admin_client_api):
 )
 def test_create_user_duplicates(admin_client_api, overrides, message):
     UserFactory(username="taken", email="taken@example.com", phone_number="+48600700800")
-    body = {"username": "dave", "email": "dave@example.com", "password": "secret123"} | overrides
+    body = {"username": "dave", "email": "dave@example.com", "password": "Str0ng-pass-123"} | overrides
     response = admin_client_api.post("/auth/users", body, format="json")
     assert response.status_code == 400
     assert response.json() == {"detail": message}
@@ -126,7 +126,7 @@ def test_create_user_duplicates(admin_client_api, overrides, message):
 def test_create_users_with_blank_phones(admin_client_api):
     # The Vue dialog sends "" for no number; two of them must not collide (§7 B22).
     for name in ("e1", "e2"):
-        body = {"username": name, "email": f"{name}@example.com", "password": "secret123", "phone_number": ""}
+        body = {"username": name, "email": f"{name}@example.com", "password": "Str0ng-pass-123", "phone_number": ""}
         response = admin_client_api.post("/auth/users", body, format="json")
         assert response.status_code == 201
         assert response.json()["phone_number"] is None

@@ -1,6 +1,7 @@
 """Everything the project needs, read from the environment with embedded defaults (CONTRACT §4.10, §9.1)."""
 
 from datetime import timedelta
+from typing import Any
 
 from config.env import BASE_DIR, VAR_DIR, bool_alias, env, first_set, int_alias, str_alias
 from core.logging import build_logging
@@ -19,7 +20,6 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "rest_framework_simplejwt.token_blacklist",
-    "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "core",
@@ -33,6 +33,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "core.middleware.DebugJsonNotFoundMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -100,17 +101,20 @@ else:
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = ["accounts.backends.ThrottledModelBackend"]  # admin logins share the API throttle
 LOGIN_URL = "/accounts/login/"
+# The one definition of the password rules (accounts.passwords); min 6 is the Vue client's rule.
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 6}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-PASSWORD_MIN_LENGTH = 6
 LOGIN_FAILURES_PER_USERNAME = 5
 LOGIN_FAILURES_PER_IP = 50
 LOGIN_FAILURE_WINDOW_S = 30 * 60
 TRUSTED_PROXY_COUNT = int_alias("TRUSTED_PROXY_COUNT", default=0)
 
 JWT_SIGNING_KEY = env.str("JWT_SIGNING_KEY", default="")
-SIMPLE_JWT = {
+# A settings module that changes SECRET_KEY or JWT_SIGNING_KEY sets SIGNING_KEY again.
+SIMPLE_JWT: dict[str, Any] = {
     "ACCESS_TOKEN_LIFETIME": timedelta(minutes=env.int("JWT_ACCESS_MINUTES", default=30)),
     "REFRESH_TOKEN_LIFETIME": timedelta(days=env.int("JWT_REFRESH_DAYS", default=7)),
     "ROTATE_REFRESH_TOKENS": True,
@@ -122,8 +126,8 @@ SIMPLE_JWT = {
     "USER_ID_CLAIM": "sub",
     "TOKEN_TYPE_CLAIM": "type",
     "JTI_CLAIM": "jti",
+    "SIGNING_KEY": JWT_SIGNING_KEY or SECRET_KEY,
 }
-# SIGNING_KEY is filled in by each settings module once SECRET_KEY is final (see finalize()).
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -137,7 +141,6 @@ REST_FRAMEWORK = {
         "rest_framework.parsers.FormParser",
         "rest_framework.parsers.MultiPartParser",
     ],
-    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "core.openapi.ProjectAutoSchema",
     "EXCEPTION_HANDLER": "core.api.errors.exception_handler",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
@@ -145,7 +148,11 @@ REST_FRAMEWORK = {
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "AI Messaging API",
-    "DESCRIPTION": "Users talk to an AI assistant and to each other over the web, the API, SMS and WhatsApp.",
+    "DESCRIPTION": (
+        "Users talk to an AI assistant and to each other over the web, the API, SMS and WhatsApp.\n\n"
+        "Every endpoint listed here also answers under the `/api/v1/` prefix, an alias of the same "
+        "endpoint: `/api/v1/auth/login` is `/auth/login`. Paths work with and without a trailing slash."
+    ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
@@ -176,8 +183,6 @@ CELERY_TASK_ALWAYS_EAGER = bool_alias("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_ROUTES = {
-    "ai.*": {"queue": "ai"},
-    "sends.*": {"queue": "sends"},
     "orchestrator.process_ai_message": {"queue": "ai"},  # LLM turns: the threaded worker_ai pool
 }
 CELERY_TASK_ACKS_LATE = False
@@ -193,9 +198,8 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "store_processed": False,
         "polling_interval": 0.1,
     }
-    # kombu's filesystem transport needs its folders before the worker starts polling them.
-    for _folder in ("queue", "processed", "control"):
-        (CELERY_BROKER_FOLDER / _folder).mkdir(parents=True, exist_ok=True)
+    # kombu's filesystem transport needs these folders before a worker polls them: core's
+    # AppConfig.ready() creates them (Celery's Django fixup sets Django up before the consumer starts).
 else:
     # Delivery guarantees live in the database, not the broker: every task claims its row by
     # compare-and-set and a beat sweeper re-enqueues rows left pending/processing (CONTRACT §8.2).
@@ -223,9 +227,9 @@ LIST_LIMIT_MAX = 500
 # AI is configured when a key or a base URL is set; otherwise the chat engine answers (§9.4 point 1).
 # A later `orchestrator.AIConfig` row overrides key, model, temperature and system prompt.
 LITELLM_API_KEY = str_alias("LITELLM_API_KEY", "OPENAI_API_KEY", default="")
-LITELLM_MODEL = str_alias("LITELLM_MODEL", default="gpt-3.5-turbo-1106")
+LITELLM_MODEL = str_alias("LITELLM_MODEL", "OPENAI_MODEL", default="gpt-3.5-turbo-1106")  # the one model setting
 LITELLM_BASEURL = str_alias("LITELLM_BASEURL", default="")
-AI_LLM_TEMPERATURE = float(str_alias("AI_LLM_TEMPERATURE", default="0.7"))
+AI_LLM_TEMPERATURE = float(str_alias("AI_LLM_TEMPERATURE", "OPENAI_TEMPERATURE", default="0.7"))
 AI_LLM_TIMEOUT_S = float(str_alias("AI_LLM_TIMEOUT_S", default="60"))  # one LLM request
 AI_LLM_RETRIES = int_alias("AI_LLM_RETRIES", default=2)  # bounded retries of a transient LLM error
 AI_LLM_RETRY_BACKOFF_S = float(str_alias("AI_LLM_RETRY_BACKOFF_S", default="0.5"))  # doubles per retry
@@ -247,8 +251,3 @@ AI_MESSAGE_PORT = int_alias("AI_MESSAGE_PORT", "APP_PORT", default=8000)
 AI_MESSAGE_SSL = bool_alias("AI_MESSAGE_SSL", default=False)
 AI_MESSAGE_SSL_CERT = str_alias("AI_MESSAGE_SSL_CERT", default="ssl/cert.pem")
 AI_MESSAGE_SSL_KEY = str_alias("AI_MESSAGE_SSL_KEY", default="ssl/key.pem")
-
-
-def finalize(namespace: dict) -> None:
-    """Derive the values that depend on the final SECRET_KEY of the chosen settings module."""
-    namespace["SIMPLE_JWT"]["SIGNING_KEY"] = namespace["JWT_SIGNING_KEY"] or namespace["SECRET_KEY"]

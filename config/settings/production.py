@@ -9,11 +9,12 @@ from django.core.exceptions import ImproperlyConfigured
 from config.env import bool_alias, env, int_alias
 
 from .base import *  # noqa: F403
-from .base import CELERY_BROKER_URL, TRUSTED_PROXY_COUNT, finalize
+from .base import CELERY_BROKER_URL, JWT_SIGNING_KEY, SIMPLE_JWT, TRUSTED_PROXY_COUNT
 
 SECRET_KEY = env.str("DJANGO_SECRET_KEY", default="")
 if not SECRET_KEY:
     raise ImproperlyConfigured("DJANGO_SECRET_KEY must be set in production.")
+SIMPLE_JWT = {**SIMPLE_JWT, "SIGNING_KEY": JWT_SIGNING_KEY or SECRET_KEY}
 if CELERY_BROKER_URL.startswith(("filesystem://", "memory://")):
     # Both only reach workers on this machine (or in this process): tasks would pile up unseen.
     raise ImproperlyConfigured("Production needs a real broker: set CELERY_BROKER_URL or REDIS_URL (Redis).")
@@ -40,5 +41,3 @@ if TRUSTED_PROXY_COUNT > 0:
     # Only behind a proxy that sets these headers itself; otherwise a client could claim HTTPS.
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     USE_X_FORWARDED_HOST = True
-
-finalize(globals())

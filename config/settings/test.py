@@ -1,11 +1,12 @@
 """Test settings: the embedded defaults, or PostgreSQL/Redis when DATABASE_URL/REDIS_URL are set."""
 
 from .base import *  # noqa: F403
-from .base import REDIS_URL, finalize
+from .base import REDIS_URL, SIMPLE_JWT
 
 DEBUG = False
 SECRET_KEY = "test-secret-key-not-for-production-0123456789abcdef"
 JWT_SIGNING_KEY = ""
+SIMPLE_JWT = {**SIMPLE_JWT, "SIGNING_KEY": JWT_SIGNING_KEY or SECRET_KEY}
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # speed; hashing is Django's job
 ALLOWED_HOSTS = ["*"]
 
@@ -17,5 +18,3 @@ else:
 CELERY_TASK_ALWAYS_EAGER = True
 LOG_TO_FILES = False
 LOGGING = build_logging(logs_dir=LOGS_DIR, to_files=False, level="WARNING")  # noqa: F405
-
-finalize(globals())

@@ -1,5 +1,6 @@
 """`manage.py devserver`: the process list it builds, and one real start-up (CONTRACT §9.1 point 5)."""
 
+import io
 import os
 import re
 import signal
@@ -17,7 +18,14 @@ from django.conf import settings
 from django.core.management.base import CommandError
 from django.test import override_settings
 
-from core.management.commands.devserver import build_processes, child_environment, public_url
+from core.management.commands.devserver import (
+    STOP_GRACE_S,
+    build_processes,
+    child_environment,
+    process_manager,
+    project_python,
+    public_url,
+)
 
 SMOKE_DEADLINE_S = 55
 
@@ -101,6 +109,35 @@ def test_children_inherit_the_settings_module(monkeypatch):
     assert child_environment()["DJANGO_SETTINGS_MODULE"] == "config.settings.local"
     monkeypatch.delenv("DJANGO_SETTINGS_MODULE")
     assert child_environment()["DJANGO_SETTINGS_MODULE"] == settings.SETTINGS_MODULE
+
+
+def test_the_python_to_type_is_the_projects_own(tmp_path):
+    project = tmp_path / "project"
+    (project / ".venv" / "bin").mkdir(parents=True)
+    with override_settings(BASE_DIR=project):
+        assert project_python(python=str(project / ".venv" / "bin" / "python")) == ".venv/bin/python"
+        assert project_python(python=str(project / "env" / "bin" / "python3")) == "env/bin/python3"
+        # An interpreter outside the project: the project's .venv when there is one, …
+        (project / ".venv" / "bin" / "python").touch()
+        assert project_python(python="/usr/bin/python3") == ".venv/bin/python"
+    with override_settings(BASE_DIR=tmp_path / "elsewhere"):
+        # … else the interpreter itself, by its full path.
+        assert project_python(python="/usr/bin/python3") == "/usr/bin/python3"
+
+
+def test_sigkill_waits_for_the_grace_period(monkeypatch):
+    from honcho.manager import Manager
+    from honcho.printer import Printer
+
+    signalled: list[bool] = []  # force=False: SIGTERM, force=True: SIGKILL
+    monkeypatch.setattr(Manager, "_killall", lambda self, force=False: signalled.append(force))
+    manager = process_manager(Printer(io.StringIO()), grace_s=0.3)
+    manager.terminate()
+    manager.kill()  # what honcho's loop does 5 s after the first process stopped
+    assert signalled == [False]
+    time.sleep(0.35)
+    manager.kill()
+    assert signalled == [False, True]
 
 
 @pytest.mark.django_db  # the WSGI handler sends request_started, which closes old DB connections
@@ -197,17 +234,28 @@ def test_devserver_starts_web_and_workers_then_stops_cleanly(tmp_path):
         assert "beat started" in output
         assert "using settings 'config.settings.local'" in output  # the children got the settings module
         assert f"http://127.0.0.1:{port}/admin/" in output
-        assert "python manage.py createsuperuser" in output
+        assert f"First superuser: {project_python()} manage.py createsuperuser" in output
         started = children()
         assert len(started) == 4
 
-        os.killpg(server.pid, signal.SIGTERM)
+        # Ctrl+C: the terminal sends SIGINT to the foreground process group, which is devserver
+        # alone (honcho starts each child in a session of its own).
+        stop_requested = time.monotonic()
+        os.killpg(server.pid, signal.SIGINT)
         returncode = server.wait(timeout=max(1.0, deadline - time.monotonic() + 10))
+        stopped_after = time.monotonic() - stop_requested
         reader.join(timeout=5)
         output = "".join(lines)
         assert returncode == 0, output[-4000:]
-        assert "SIGTERM received" in output
+        assert "SIGINT received" in output
         assert not [pid for pid in started if _alive(pid)]
+        # Both workers finished a warm shutdown within the grace period: nothing was killed, and no
+        # pool process got a signal of its own.
+        assert "SIGKILL" not in output, output[-4000:]
+        assert "exited with 'signal" not in output, output[-4000:]
+        assert re.search(r"system\s+\| worker stopped \(rc=0\)", output), output[-4000:]
+        assert re.search(r"system\s+\| worker_ai stopped \(rc=0\)", output), output[-4000:]
+        assert stopped_after < STOP_GRACE_S
     finally:
         if server.poll() is None:
             os.killpg(server.pid, signal.SIGKILL)

@@ -115,4 +115,12 @@ def test_settings_switch_files_off_from_the_environment(tmp_path):
         )  # fmt: skip
         classes[to_files] = json.loads(result.stdout.strip().splitlines()[-1])
     assert classes["false"] == ["logging.StreamHandler"]
-    assert "concurrent_log_handler.ConcurrentRotatingFileHandler" in classes["true"]
+    assert "core.logging.RotatingFileHandler" in classes["true"]
+
+
+def test_the_file_handlers_make_their_folder_when_logging_is_configured(tmp_path, applied_logging):
+    logs_dir = tmp_path / "nested" / "logs"
+    config = build_logging(logs_dir=logs_dir, to_files=True)
+    assert not (tmp_path / "nested").exists()  # building the settings' dict creates nothing
+    applied_logging(config)
+    assert logs_dir.is_dir()

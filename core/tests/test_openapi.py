@@ -26,6 +26,23 @@ def test_schema_is_valid_and_lists_the_auth_paths(client):
     assert "/auth/login/" not in schema["paths"]  # the slash alias is routed, not documented twice
 
 
+@pytest.mark.django_db
+def test_the_api_v1_aliases_are_routed_and_described_once(client, user):
+    schema = _schema(client)
+    paths = set(schema["paths"])
+    assert not [path for path in paths if path.startswith("/api/v1/")]
+    # Each seed operation is listed once, without the prefix: the v1 copy was the only duplicate.
+    operation_ids = [op["operationId"] for ops in schema["paths"].values() for op in ops.values()]
+    assert len(operation_ids) == len(set(operation_ids))
+    assert {"/auth/login", "/messages", "/messages/ai", "/reports", "/auth/conversations"} <= paths
+    assert "`/api/v1/` prefix" in schema["info"]["description"]
+    # The alias still answers, the same as the listed path.
+    body = {"username": user.username, "password": "wrong"}
+    for path in ("/auth/login", "/api/v1/auth/login"):
+        response = client.post(path, body, content_type="application/json")
+        assert (response.status_code, response.json()) == (401, {"detail": "Incorrect username or password"}), path
+
+
 @pytest.mark.parametrize("url", ["/api/docs/", "/docs"])
 @pytest.mark.django_db
 def test_swagger_ui_uses_only_local_assets(client, url):
@@ -53,8 +70,17 @@ def test_slash_aliases_are_dropped_only_when_the_canonical_path_exists():
         ("/auth/login", "", "POST", view),
         ("/auth/login/", "", "POST", view),
         ("/api/only-slash/", "", "GET", view),
+        ("/api/v1/auth/login", "", "POST", view),
+        ("/api/v1/auth/login/", "", "POST", view),
+        ("/api/v1/auth/me", "", "GET", view),  # `/auth/me` routes PUT only here: the GET stays
+        ("/auth/me", "", "PUT", view),
     ]
-    assert [path for path, *_ in drop_slash_aliases(endpoints)] == ["/auth/login", "/api/only-slash/"]
+    assert [path for path, *_ in drop_slash_aliases(endpoints)] == [
+        "/auth/login",
+        "/api/only-slash/",
+        "/api/v1/auth/me",
+        "/auth/me",
+    ]
 
 
 def test_spectacular_validates_without_warnings(tmp_path):

@@ -1,19 +1,30 @@
 from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
-from messaging.models import CONTENT_MAX_LENGTH, Message
+from messaging.models import CONTENT_MAX_LENGTH, CONVERSATION_KEY_MAX_LENGTH, Message
 
-CONVERSATION_ID_MAX_LENGTH = 100
+
+def _not_blank(value: str) -> None:
+    # `trim_whitespace=False` lets "  " through DRF's own blank check: refuse it with the same words.
+    if not value.strip():
+        raise serializers.ValidationError(serializers.CharField.default_error_messages["blank"], code="blank")
 
 
 def _content(**kwargs) -> serializers.CharField:
-    # Stored verbatim: no trimming, blank allowed (seed 1 accepts ""), full Unicode.
-    return serializers.CharField(allow_blank=True, trim_whitespace=False, max_length=CONTENT_MAX_LENGTH, **kwargs)
+    # Stored verbatim (no trimming, full Unicode), but never empty or whitespace only: such a message
+    # says nothing and is left out of the history (issue 12 overrides the seed, which accepted "").
+    return serializers.CharField(
+        allow_blank=False,
+        trim_whitespace=False,
+        max_length=CONTENT_MAX_LENGTH,
+        validators=[_not_blank],
+        **kwargs,
+    )
 
 
 def _conversation_id() -> serializers.CharField:
     return serializers.CharField(
-        max_length=CONVERSATION_ID_MAX_LENGTH, required=False, allow_null=True, allow_blank=True, default=None
+        max_length=CONVERSATION_KEY_MAX_LENGTH, required=False, allow_null=True, allow_blank=True, default=None
     )
 
 

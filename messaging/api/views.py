@@ -112,9 +112,11 @@ class HistoryClearView(APIView):
         return ack("Chat history cleared successfully")
 
 
+# CONTRACT M11/M12. The class docstring is the operation's description in the OpenAPI schema.
 class AiMessageView(APIView):
-    """M11/M12: the blocking AI chat. The user message and the reply are both stored; the reply is
-    returned (200, as in seed 1). The orchestrator owns the timeout and the fallback text."""
+    """Send a message to the AI assistant and wait for its reply, which is returned. The message and
+    the reply are both stored in the caller's conversation with the assistant. `recipient_id` is
+    accepted and ignored. When the assistant cannot answer in time, the reply is a short apology."""
 
     @extend_schema(
         request=s.AiMessageCreateSerializer,

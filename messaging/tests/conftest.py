@@ -3,8 +3,8 @@ import types
 import pytest
 
 from accounts.tests.factories import UserFactory
-from conftest import client_for
 from messaging.bot import bot_responder
+from tests.helpers import client_for
 
 
 @pytest.fixture

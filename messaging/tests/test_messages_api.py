@@ -118,12 +118,11 @@ def test_send_to_unknown_recipient_is_404(auth_client):
     assert not Message.objects.exists()
 
 
-def test_send_accepts_long_and_empty_content(auth_client, other_user):
+def test_send_accepts_long_content(auth_client, other_user):
     long = send(auth_client, other_user.pk, "x" * 10_000)
     assert long.status_code == 201 and len(long.json()["content"]) == 10_000
     assert send(auth_client, other_user.pk, "x" * 50_000).status_code == 201
-    empty = send(auth_client, other_user.pk, "")
-    assert empty.status_code == 201 and empty.json()["content"] == ""
+    # Empty content is refused: messaging/tests/test_message_validation.py.
 
 
 def test_send_rejects_content_over_the_cap(auth_client, other_user):
@@ -180,9 +179,14 @@ def test_send_cannot_squat_on_another_pairs_default_conversation(auth_client, ot
 
 
 def test_recipient_of_a_custom_conversation_may_answer_in_it(auth_client, other_client, user, other_user):
-    send(auth_client, other_user.pk, conversation_id="our_thread")
+    first = send(auth_client, other_user.pk, conversation_id="our_thread").json()
     response = send(other_client, user.pk, conversation_id="our_thread")
     assert response.status_code == 201
+    body = response.json()
+    assert (body["conversation_id"], body["sender_id"], body["recipient_id"]) == ("our_thread", other_user.pk, user.pk)
+    conversation = Conversation.objects.get(key="our_thread")
+    assert Conversation.objects.count() == 1
+    assert list(conversation.messages.values_list("id", flat=True)) == [first["id"], body["id"]]
 
 
 def test_send_to_bot_stores_a_pending_message_and_queues_the_reply(
@@ -462,6 +466,15 @@ def test_ai_chat_returns_the_stored_reply(auth_client, user, fake_ai_reply, path
     assert body["conversation_id"] == f"conv_-1_{user.pk}"
     question = Message.objects.get(sender_id=user.pk)
     assert (question.recipient_id, question.content) == (-1, "Hi bot")
+
+
+def test_ai_chat_in_a_custom_conversation_answers_there(auth_client, user, fake_ai_reply):
+    response = auth_client.post("/messages/ai", {"content": "Hi", "conversation_id": "my_ai_thread"}, format="json")
+    assert response.status_code == 200
+    assert response.json()["conversation_id"] == "my_ai_thread"
+    question = Message.objects.get(sender_id=user.pk)
+    assert question.conversation.key == "my_ai_thread"
+    assert question.replies.get().pk == response.json()["id"]
 
 
 def test_ai_chat_needs_content_only(auth_client, fake_ai_reply):

@@ -95,7 +95,6 @@ def generate_reply(
     except Exception:  # a bug must still give the user the fallback, never a traceback
         logger.exception("AI turn of user %s crashed in %s", user_id, agent_name or "routing")
         return Answer(text=fallback_text, ok=False, agent=agent_name)
-    tokens = {"prompt_tokens": run.prompt_tokens, "completion_tokens": run.completion_tokens}
     if not run.ok:
         logger.warning(
             "AI turn of user %s failed in %s after %s rounds and %s tool calls: %s",
@@ -105,8 +104,14 @@ def generate_reply(
             run.tool_calls,
             run.failure,
         )
-        return Answer(text=fallback_text, ok=False, agent=agent.name, model=run.model, **tokens)
-    return Answer(text=run.text, agent=agent.name, model=run.model, **tokens)
+    return Answer(
+        text=run.text if run.ok else fallback_text,
+        ok=run.ok,
+        agent=agent.name,
+        model=run.model,
+        prompt_tokens=run.prompt_tokens,
+        completion_tokens=run.completion_tokens,
+    )
 
 
 def _store(*, message: Message, answer: Answer, lease_token: str | None = None) -> Message | None:
@@ -194,7 +199,7 @@ def ai_reply_process(
         released = reply is not None  # storing the reply released the lease in the same UPDATE
         return reply
     finally:
-        if token is not None and not released:
+        if conversation is not None and token is not None and not released:
             lease_release(conversation_id=conversation.pk, token=token)
 
 

@@ -1,15 +1,20 @@
 """LLM settings resolution, the litellm call itself, and the no-LLM chat engine (§4.6.1, §9.4 point 1)."""
 
+import os
+import re
+import subprocess
+import sys
 import time
 
 import pytest
+from django.conf import settings as django_settings
 
 from orchestrator.chat_engine import chat_engine_reply, not_configured_reply
 from orchestrator.llm import PLACEHOLDER_API_KEY, LLMError, LLMTimeout, chat_completion, llm_settings
 from orchestrator.services.turns import ai_reply_process
 from orchestrator.tests.helpers import send_to_bot
 
-NOTE = "(AI is not configured on this server.)"
+NOTE = "(AI is not configured on this server: set LITELLM_API_KEY or LITELLM_BASEURL.)"
 
 
 def test_llm_is_not_configured_without_key_and_base_url(settings):
@@ -130,6 +135,35 @@ def test_chat_engine(settings, mode, body, expected):
     assert chat_engine_reply(body) == expected
 
 
+@pytest.mark.parametrize("name", ["LITELLM_API_KEY", "LITELLM_BASEURL"])
+def test_the_note_names_the_settings_that_turn_the_ai_on(settings, name):
+    settings.CHAT_MODE = "off"
+    named = re.findall(r"\b[A-Z][A-Z0-9]*_[A-Z0-9_]+\b", not_configured_reply("hi"))
+    assert named == ["LITELLM_API_KEY", "LITELLM_BASEURL"]
+    settings.LITELLM_API_KEY = ""
+    settings.LITELLM_BASEURL = ""
+    assert not llm_settings().configured
+    setattr(settings, name, "http://127.0.0.1:5678" if name == "LITELLM_BASEURL" else "sk-test")
+    assert llm_settings().configured
+
+
+def test_openai_model_is_an_alias_that_litellm_model_beats(tmp_path):
+    script = "import django; django.setup(); from django.conf import settings as s; print(s.LITELLM_MODEL)"
+
+    def model(**names: str) -> str:
+        env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.test", "LITELLM_MODEL": "", "OPENAI_MODEL": ""}
+        result = subprocess.run(
+            [sys.executable, "-c", script], cwd=django_settings.BASE_DIR, env={**env, **names},
+            capture_output=True, text=True, timeout=60, check=True,
+        )  # fmt: skip
+        return result.stdout.strip().splitlines()[-1]
+
+    # Blank values beat a developer's .env (it never overrides a variable that is set).
+    assert model() == "gpt-3.5-turbo-1106"
+    assert model(OPENAI_MODEL="gpt-4o-mini") == "gpt-4o-mini"
+    assert model(LITELLM_MODEL="llama3", OPENAI_MODEL="gpt-4o-mini") == "llama3"
+
+
 def test_not_configured_reply_appends_the_note(settings):
     settings.CHAT_MODE = "echo"
     assert not_configured_reply("hi") == f"Echo: hi\n{NOTE}"
@@ -160,6 +194,40 @@ def test_without_an_llm_the_assistant_answers_with_the_chat_engine(user, setting
     message.refresh_from_db()
     assert message.reply_state == "done"
     assert fake_llm_server.requests == []
+
+
+def test_the_cost_map_switch_is_set_at_import_before_litellm_loads():
+    script = (
+        "import os, sys; os.environ.pop('LITELLM_LOCAL_MODEL_COST_MAP', None); import orchestrator.llm; "
+        "print(os.environ.get('LITELLM_LOCAL_MODEL_COST_MAP'), 'litellm' in sys.modules)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], cwd=django_settings.BASE_DIR, capture_output=True, text=True,
+        timeout=60, check=True,
+    )  # fmt: skip
+    assert result.stdout.split() == ["True", "False"]  # set, and litellm still loads lazily
+
+
+def test_a_completion_writes_nothing_to_the_process_environment(fake_llm, monkeypatch):
+    # The AI worker runs 32 turns in threads of one process: its environment is read-only to them.
+    fake_llm.reply("warm-up")
+    chat_completion(messages=[{"role": "user", "content": "hi"}])  # litellm's own import-time setup is done
+    writes: list[str] = []
+    setitem, setdefault = os._Environ.__setitem__, os._Environ.setdefault
+
+    def record_setitem(environ, key, value):
+        writes.append(key)
+        setitem(environ, key, value)
+
+    def record_setdefault(environ, key, value=None):
+        writes.append(key)
+        return setdefault(environ, key, value)
+
+    monkeypatch.setattr(os._Environ, "__setitem__", record_setitem)
+    monkeypatch.setattr(os._Environ, "setdefault", record_setdefault)
+    fake_llm.reply("hello")
+    assert chat_completion(messages=[{"role": "user", "content": "hi"}]).text == "hello"
+    assert writes == []
 
 
 def test_preload_loads_litellm_offline(fake_llm):

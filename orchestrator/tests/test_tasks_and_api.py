@@ -214,17 +214,19 @@ def test_short_free_text_tool_arguments_stay_out_of_info_lines(user, fake_llm, o
     assert "'status_filter': 'open'" in info  # enum values say what happened and stay
 
 
-def test_registered_agents_are_logged(caplog):
+def test_registered_agents_are_logged_at_debug(caplog):
     from orchestrator.agents import GENERAL, register_agent
 
     logger = logging.getLogger("orchestrator")
     logger.addHandler(caplog.handler)
     try:
-        with caplog.at_level(logging.INFO, logger="orchestrator"):
+        with caplog.at_level(logging.DEBUG, logger="orchestrator"):
             register_agent(GENERAL)
     finally:
         logger.removeHandler(caplog.handler)
-    assert "Registered agent: general" in caplog.messages
+    assert [(r.levelno, r.getMessage()) for r in caplog.records if "Registered agent" in r.getMessage()] == [
+        (logging.DEBUG, "Registered agent: general")
+    ]
 
 
 @pytest.mark.django_db(transaction=True)

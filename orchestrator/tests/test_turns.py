@@ -302,7 +302,13 @@ def test_an_expired_lease_can_be_taken_over(user, fake_llm):
     Conversation.objects.filter(pk=message.conversation_id).update(
         ai_lease_until=timezone.now() - timedelta(seconds=1), ai_lease_token="dead-worker"
     )
-    assert ai_reply_process(message_id=message.pk) is not None
+    fake_llm.reply("taken over")
+
+    assert ai_reply_process(message_id=message.pk).content == "taken over"
+    message.refresh_from_db()
+    assert message.reply_state == ReplyState.DONE
+    conversation = Conversation.objects.get(pk=message.conversation_id)
+    assert conversation.ai_lease_token == "" and conversation.ai_lease_until is None  # ours, given back
 
 
 def test_the_sync_turn_waits_briefly_for_a_busy_conversation(user, fake_llm, settings):
@@ -338,7 +344,13 @@ def test_a_stale_earlier_message_does_not_block_the_conversation(user, fake_llm)
     lost = send_to_bot(user, "lost task")
     Message.objects.filter(pk=lost.pk).update(updated_at=timezone.now() - timedelta(minutes=10))
     later = send_to_bot(user, "later")
-    assert ai_reply_process(message_id=later.pk) is not None
+    fake_llm.reply("answer to later")
+
+    assert ai_reply_process(message_id=later.pk).content == "answer to later"
+    lost.refresh_from_db()
+    assert lost.reply_state == ReplyState.PENDING  # left for the sweeper, not answered or dropped
+    assert bot_replies(user)[-1].in_reply_to_id == later.pk
+    assert [m["content"] for m in fake_llm.requests[-1]["messages"] if m["role"] == "user"][-1] == "later"
 
 
 def test_a_crash_inside_the_turn_still_gives_the_fallback(user, fake_llm, monkeypatch):

@@ -9,8 +9,8 @@ import pytest
 from django.conf import settings
 from django.db import OperationalError
 
-from conftest import client_for
 from messaging.models import Message
+from tests.helpers import client_for
 
 
 @pytest.fixture(scope="module")

@@ -8,7 +8,6 @@ from orchestrator.tools.base import (
     ToolContext,
     get_tool,
     register_tool,
-    registered_tools,
     tool,
 )
 
@@ -19,6 +18,5 @@ __all__ = [
     "ToolContext",
     "get_tool",
     "register_tool",
-    "registered_tools",
     "tool",
 ]

@@ -162,7 +162,3 @@ def tool(
 
 def get_tool(name: str) -> Tool | None:
     return _TOOLS.get(name)
-
-
-def registered_tools() -> dict[str, Tool]:
-    return dict(_TOOLS)

@@ -198,8 +198,12 @@ def test_owner_gets_report_as_list_shape(auth_client, user):
 
 
 def test_superuser_gets_any_report(admin_client_api, user):
-    report = ReportFactory(reporter=user)
-    assert admin_client_api.get(f"/reports/{report.pk}/").status_code == 200
+    report = ReportFactory(reporter=user, title="Leaking tap")
+    response = admin_client_api.get(f"/reports/{report.pk}/")
+    assert response.status_code == 200
+    body = response.json()
+    assert list(body) == REPORT_LIST_OUT_KEYS
+    assert (body["id"], body["title"], body["reporter_username"]) == (report.pk, "Leaking tap", user.username)
 
 
 def test_other_user_gets_403(other_client, user):
@@ -242,7 +246,9 @@ def test_update_with_empty_body_changes_nothing(auth_client, user):
 def test_update_ignores_smuggled_fields(auth_client, user, other_user):
     report = ReportFactory(reporter=user)
     body = {"title": "New", "status": "resolved", "reporter_id": other_user.pk, "comment": "done"}
-    assert auth_client.put(f"/reports/{report.pk}", body, format="json").status_code == 200
+    response = auth_client.put(f"/reports/{report.pk}", body, format="json")
+    assert response.status_code == 200
+    assert (response.json()["title"], response.json()["status"], response.json()["comment"]) == ("New", "open", None)
     report.refresh_from_db()
     assert (report.title, report.status, report.reporter_id, report.comment) == ("New", "open", user.pk, None)
 

@@ -9,11 +9,14 @@ from accounts import selectors
 
 
 class Command(BaseCommand):
-    help = "List every user: ID, Username, Full Name, Phone."
+    help = "List every user: ID, Username, Full Name, Phone, Email, Superuser."
 
     def handle(self, *args, **options) -> None:
         self.stdout.write("Users in database:")
-        for user in selectors.user_list().only("id", "username", "full_name", "phone_number").iterator():
+        # Seed 1's four columns first, unchanged, then the two it lacked.
+        columns = ("id", "username", "full_name", "phone_number", "email", "is_superuser")
+        for user in selectors.user_list().only(*columns).iterator():
             self.stdout.write(
-                f"  ID: {user.pk}, Username: {user.username}, Full Name: {user.full_name}, Phone: {user.phone_number}"
+                f"  ID: {user.pk}, Username: {user.username}, Full Name: {user.full_name}, Phone: {user.phone_number},"
+                f" Email: {user.email}, Superuser: {user.is_superuser}"
             )

@@ -4,8 +4,8 @@ scripts/update_phone.py without its hard-coded user (CONTRACT §6.2)."""
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from accounts import services
-from accounts.models import User
+from accounts import selectors
+from accounts.services import users
 from core.exceptions import ApplicationError
 from core.phones import InvalidPhoneNumber, normalize_e164
 
@@ -25,14 +25,14 @@ class Command(BaseCommand):
             raise CommandError(f"Invalid phone number {phone!r}: {exc}") from exc
         if number is None:
             raise CommandError("--phone must not be empty")
-        user = User.objects.filter(username=username).first()
+        user = selectors.user_get_by_username(username=username)
         if user is None:
             raise CommandError(f"User {username!r} not found")
         try:
             with transaction.atomic():
-                services.user_profile_update(user=user, phone_number=number)
+                users.user_profile_update(user=user, phone_number=number)
                 if superuser:
-                    services.user_superuser_set(actor=None, user_id=user.pk, value=True)
+                    users.user_superuser_set(actor=None, user_id=user.pk, value=True)
         except ApplicationError as exc:
             raise CommandError(exc.message) from exc
         suffix = " and made superuser" if superuser else ""

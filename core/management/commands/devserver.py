@@ -5,9 +5,12 @@ Web (runserver, or gunicorn with TLS when AI_MESSAGE_SSL=true), the Celery worke
 under honcho's process manager: one Ctrl+C stops them all, and if one dies the others are stopped.
 """
 
+import contextlib
 import os
 import shlex
+import signal
 import sys
+import time
 from pathlib import Path
 
 from django.conf import settings as django_settings
@@ -21,6 +24,11 @@ WORKER_CONCURRENCY = 2
 WEB_THREADS = 8
 GUNICORN_TIMEOUT_MARGIN_S = 30
 SIGNAL_EXIT_CODES = {130, 143}  # SIGINT, SIGTERM: a requested stop, not a failure
+# Seconds between the stop request (SIGTERM) and honcho's SIGKILL. An idle Celery worker on the
+# filesystem broker needs about 5 s for its warm shutdown: its blocking loop polls the broker in 2 s
+# rounds and notices the stop only between two of them. honcho's own 5 s leave no margin on a busy
+# machine, and none for a task still running.
+STOP_GRACE_S = 20
 
 
 def _resolve(settings, value: str) -> Path:
@@ -109,11 +117,62 @@ def build_processes(
     return processes
 
 
+def project_python(settings=django_settings, *, python: str | None = None) -> str:
+    """How to call this Python from the project root: relative when it lives in the project (the
+    `.venv/` that ./scripts/run.sh makes), else the project's `.venv/bin/python` when there is one,
+    else the interpreter's full path. A bare `python` may not be the one with the requirements."""
+    base = Path(settings.BASE_DIR)
+    executable = Path(python or sys.executable).absolute()  # not resolve(): a venv's python is a symlink
+    if executable.is_relative_to(base):
+        return str(executable.relative_to(base))
+    if (base / ".venv" / "bin" / "python").exists():
+        return str(Path(".venv", "bin", "python"))
+    return str(executable)
+
+
 def child_environment(settings=django_settings) -> dict[str, str]:
     environ = os.environ.copy()
     environ["DJANGO_SETTINGS_MODULE"] = environ.get("DJANGO_SETTINGS_MODULE") or settings.SETTINGS_MODULE
     environ["PYTHONUNBUFFERED"] = "1"  # lines reach the console as they are written
     return environ
+
+
+def process_manager(printer, *, grace_s: float = STOP_GRACE_S):
+    """A honcho Manager that stops its processes the way a Celery worker needs (honcho 2.0).
+
+    * SIGTERM goes to each process, not to its process group as honcho does: the group of a
+      prefork worker holds its pool processes, which die at once on a signal of their own, in the
+      middle of their tasks, instead of finishing them in the worker's warm shutdown. Each process
+      stops its own children (runserver's reloader, gunicorn's workers, Celery's pool).
+    * SIGKILL, to the whole group, only after `grace_s` seconds, where honcho waits 5.
+    """
+    from honcho.compat import ON_WINDOWS, ProcessManager
+    from honcho.manager import Manager
+
+    class LeaderSignals(ProcessManager):
+        def terminate(self, pid: int) -> None:
+            with contextlib.suppress(ProcessLookupError, PermissionError):  # gone already
+                os.kill(pid, signal.SIGTERM)
+
+    class DevManager(Manager):
+        def __init__(self, *args, **kwargs) -> None:
+            super().__init__(*args, **kwargs)
+            if not ON_WINDOWS:
+                self._procmgr = LeaderSignals()  # honcho's one hook for how processes are signalled
+            self.stop_requested_at: float | None = None
+
+        def terminate(self) -> None:
+            if self.stop_requested_at is None:
+                self.stop_requested_at = time.monotonic()
+            super().terminate()
+
+        def kill(self) -> None:
+            # honcho's loop calls this over and over once its own 5 s are up; wait out ours first.
+            if self.stop_requested_at is not None and time.monotonic() - self.stop_requested_at < grace_s:
+                return
+            super().kill()
+
+    return DevManager(printer=printer)
 
 
 class Command(BaseCommand):
@@ -131,7 +190,6 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, **options) -> None:
-        from honcho.manager import Manager
         from honcho.printer import Printer
 
         processes = build_processes(
@@ -147,7 +205,7 @@ class Command(BaseCommand):
             raise CommandError("Nothing to run: every process was switched off.")
         self._print_banner(processes)
 
-        manager = Manager(printer=Printer(sys.stdout))
+        manager = process_manager(Printer(sys.stdout))
         environ = child_environment()
         for name, argv in processes.items():
             # honcho runs each command through `sh -c`; `exec` makes the shell become the process, so
@@ -168,6 +226,8 @@ class Command(BaseCommand):
                 f"  Admin:     {url}admin/",
                 f"  API docs:  {url}docs",
             ]
-        lines.append("  First superuser: python manage.py createsuperuser")
+        lines.append(
+            f"  First superuser: {project_python()} manage.py createsuperuser  (in {django_settings.BASE_DIR})"
+        )
         self.stdout.write("\n".join(lines))
         self.stdout.flush()

@@ -1,0 +1,128 @@
+"""Writes for users: registration, creation by a superuser, profile, password, status flags."""
+
+import logging
+
+from django.db import IntegrityError, transaction
+
+from accounts import selectors
+from accounts.models import User, UserSession
+from accounts.passwords import password_check
+from accounts.services.sessions import LoginResult, session_open, sessions_end_others
+from core.exceptions import ApplicationError
+from core.redact import mask_phone
+
+logger = logging.getLogger("auth")
+
+
+def _check_unique(
+    *, username: str | None = None, email: str | None = None, phone: str | None = None, exclude_id: int | None = None
+) -> None:
+    others = User.objects.exclude(pk=exclude_id) if exclude_id else User.objects.all()
+    if username is not None and others.filter(username=username).exists():
+        raise ApplicationError("Username already registered")
+    if email is not None and others.filter(email__iexact=email).exists():
+        raise ApplicationError("Email already registered")
+    if phone is not None and others.filter(phone_number=phone).exists():
+        raise ApplicationError("Phone number already registered")
+
+
+def user_create(
+    *,
+    username: str,
+    email: str,
+    password: str,
+    full_name: str | None = None,
+    phone_number: str | None = None,
+    is_superuser: bool = False,
+) -> User:
+    """`phone_number` arrives normalised (E.164) or None. A password breaking the rules raises
+    ValidationError({"password": [...]})."""
+    password_check(password=password, field="password", user=User(username=username, email=email))
+    _check_unique(username=username, email=email, phone=phone_number)
+    try:
+        with transaction.atomic():
+            user = User.objects.create_user(
+                username,
+                email,
+                password,
+                full_name=full_name,
+                phone_number=phone_number,
+                is_superuser=is_superuser,
+            )
+    except IntegrityError as exc:  # a concurrent registration won the race
+        raise ApplicationError("Username or email already exists") from exc
+    logger.info("User registered: id=%s username=%s", user.pk, user.username)
+    return user
+
+
+def user_register(*, device_info: str | None, ip_address: str | None, **fields) -> LoginResult:
+    """Self-registration creates the user and a first session, exactly as login does (§9.2)."""
+    with transaction.atomic():
+        user = user_create(**fields)
+        session, tokens = session_open(user=user, device_info=device_info, ip_address=ip_address)
+    return LoginResult(user=user, session=session, tokens=tokens)
+
+
+def user_profile_update(*, user: User, **changes) -> User:
+    """Only keys given with a non-null value change (A7); `phone_number` arrives normalised."""
+    changes = {key: value for key, value in changes.items() if value is not None}
+    if "phone_number" in changes:
+        _check_unique(phone=changes["phone_number"], exclude_id=user.pk)
+    for key, value in changes.items():
+        setattr(user, key, value)
+    try:
+        with transaction.atomic():
+            # Only the changed columns: `user` was loaded at authentication, and a full save would
+            # write back stale flags (undoing a disable or demotion made in the meantime).
+            user.save(update_fields=[*changes, "updated_at"])
+    except IntegrityError as exc:
+        raise ApplicationError("Phone number already registered") from exc
+    if "phone_number" in changes:
+        logger.info("Phone number updated for user %s: %s", user.pk, mask_phone(user.phone_number))
+    return user
+
+
+@transaction.atomic
+def user_password_change(
+    *, user: User, current_session: UserSession | None, current_password: str, new_password: str
+) -> None:
+    """A new password breaking the rules raises ValidationError({"new_password": [...]})."""
+    password_check(password=new_password, field="new_password", user=user)
+    if not user.check_password(current_password):
+        raise ApplicationError("Current password is incorrect")
+    user.set_password(new_password)
+    user.save(update_fields=["password", "updated_at"])
+    sessions_end_others(user=user, current_session=current_session)
+    logger.info("Password changed for user %s; other sessions ended", user.pk)
+
+
+@transaction.atomic
+def user_delete(*, actor: User, user_id: int) -> None:
+    user = selectors.user_get(user_id=user_id)
+    if user.pk == actor.pk:
+        raise ApplicationError("Cannot delete your own account")
+    user.delete()
+    logger.info("User %s deleted by %s", user_id, actor.pk)
+
+
+@transaction.atomic
+def user_active_set(*, actor: User, user_id: int, active: bool) -> User:
+    user = selectors.user_get(user_id=user_id)
+    if not active and user.pk == actor.pk:
+        raise ApplicationError("Cannot disable your own account")
+    user.is_active = active
+    user.save(update_fields=["is_active", "updated_at"])
+    logger.info("User %s %s by %s", user.pk, "enabled" if active else "disabled", actor.pk)
+    return user
+
+
+@transaction.atomic
+def user_superuser_set(*, actor: User | None, user_id: int, value: bool) -> User:
+    """`actor=None` is the operator's shell (`manage.py set_user_phone --superuser`)."""
+    user = selectors.user_get(user_id=user_id)
+    if actor is not None and user.pk == actor.pk:
+        raise ApplicationError("Cannot change your own superuser status")
+    user.is_superuser = value
+    user.save(update_fields=["is_superuser", "is_staff", "updated_at"])
+    logger.info("User %s superuser=%s set by %s", user.pk, value, actor.pk if actor else "cli")
+    return user
