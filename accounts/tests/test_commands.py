@@ -105,3 +105,12 @@ def test_set_user_phone_unknown_user():
 def test_set_user_phone_requires_both_options():
     with pytest.raises(CommandError):
         call_command("set_user_phone", "--username", "alice")
+
+
+def test_set_user_phone_can_revoke_superuser():
+    user = UserFactory(username="alice", phone_number=None, is_superuser=True)
+    out = run("set_user_phone", "--username", "alice", "--phone", "+48123456789", "--no-superuser")
+    user.refresh_from_db()
+    assert user.phone_number == "+48123456789"
+    assert not user.is_superuser and not user.is_staff
+    assert "superuser status revoked" in out

@@ -1,5 +1,7 @@
-"""`python manage.py set_user_phone --username U --phone +E164 [--superuser]`: seed 1's
-scripts/update_phone.py without its hard-coded user (CONTRACT §6.2)."""
+"""`python manage.py set_user_phone --username U --phone +E164 [--superuser | --no-superuser]`:
+seed 1's scripts/update_phone.py without its hard-coded user (CONTRACT §6.2)."""
+
+import argparse
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
@@ -11,14 +13,19 @@ from core.phones import InvalidPhoneNumber, normalize_e164
 
 
 class Command(BaseCommand):
-    help = "Set a user's phone number (E.164, unique) and optionally make them a superuser."
+    help = "Set a user's phone number (E.164, unique) and optionally grant or revoke superuser status."
 
     def add_arguments(self, parser) -> None:
         parser.add_argument("--username", required=True)
         parser.add_argument("--phone", required=True, help="E.164, e.g. +48123456789")
-        parser.add_argument("--superuser", action="store_true", help="Also grant superuser status.")
+        parser.add_argument(
+            "--superuser",
+            action=argparse.BooleanOptionalAction,
+            default=None,
+            help="Also grant (--superuser) or revoke (--no-superuser) superuser status; unchanged without either.",
+        )
 
-    def handle(self, *args, username: str, phone: str, superuser: bool, **options) -> None:
+    def handle(self, *args, username: str, phone: str, superuser: bool | None, **options) -> None:
         try:
             number = normalize_e164(phone)
         except InvalidPhoneNumber as exc:
@@ -31,9 +38,9 @@ class Command(BaseCommand):
         try:
             with transaction.atomic():
                 users.user_profile_update(user=user, phone_number=number)
-                if superuser:
-                    users.user_superuser_set(actor=None, user_id=user.pk, value=True)
+                if superuser is not None:
+                    users.user_superuser_set(actor=None, user_id=user.pk, value=superuser)
         except ApplicationError as exc:
             raise CommandError(exc.message) from exc
-        suffix = " and made superuser" if superuser else ""
+        suffix = {True: " and made superuser", False: " and superuser status revoked", None: ""}[superuser]
         self.stdout.write(self.style.SUCCESS(f"User {username}: phone set to {number}{suffix}"))
