@@ -29,3 +29,12 @@ class TooManyRequestsError(ApplicationError):
     def __init__(self, message: str, *, retry_after: int):
         super().__init__(message)
         self.retry_after = retry_after
+
+
+class ServiceUnavailableError(ApplicationError):
+    """A part this needs (the shared cache, say) is down; the caller may try again after
+    `retry_after` seconds."""
+
+    def __init__(self, message: str, *, retry_after: int):
+        super().__init__(message)
+        self.retry_after = retry_after

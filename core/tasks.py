@@ -1,15 +1,69 @@
 """The one way to enqueue a Celery task from a request or service (CONTRACT §9.1 point 4)."""
 
+import logging
+from functools import cache
+
 from django.db import transaction
+
+# The enqueued rows are messages (the AI turn today): the `messages` logger reaches the console and
+# messages.log, where the row's own lines are.
+logger = logging.getLogger("messages")
+
+
+@cache
+def _connection_errors() -> tuple[type[BaseException], ...]:
+    """What a send raises when it cannot reach the broker: kombu's connection errors, the socket's
+    (refused, timed out, name not resolved) and the Redis client's, which kombu does not always wrap."""
+    from kombu.exceptions import ConnectionError as AmqpConnectionError
+    from kombu.exceptions import OperationalError
+    from redis.exceptions import ConnectionError as RedisConnectionError
+    from redis.exceptions import TimeoutError as RedisTimeoutError
+
+    return (OperationalError, AmqpConnectionError, OSError, RedisConnectionError, RedisTimeoutError)
+
+
+@cache
+def _broker_errors() -> tuple[type[BaseException], ...]:
+    """Any failure of the broker to take the message (a Redis server out of memory, too)."""
+    from redis.exceptions import RedisError
+
+    return (*_connection_errors(), RedisError)
+
+
+def _class_name(error: BaseException) -> str:
+    module = type(error).__module__.split(".")[0]
+    return type(error).__name__ if module == "builtins" else f"{module}.{type(error).__name__}"
+
+
+def _broker_failure(exc: BaseException) -> str:
+    """`broker unreachable (ConnectionRefusedError)`: what failed and the deepest telling cause."""
+    chain: list[BaseException] = []
+    current: BaseException | None = exc
+    while current is not None and not any(current is seen for seen in chain) and len(chain) < 32:
+        chain.append(current)
+        current = current.__cause__ or current.__context__
+    for classes in ((OSError,), _connection_errors()):  # the socket's error names the cause best
+        matches = [error for error in chain if isinstance(error, classes)]
+        if matches:
+            return f"broker unreachable ({_class_name(matches[-1])})"
+    return f"broker error ({_class_name(exc)})"
 
 
 def enqueue_on_commit(task, *args) -> None:
-    """Send `task.delay(*args)` once the surrounding transaction commits. `robust=True`: a broker
-    outage is logged instead of turning a stored row into a 500; the sweeper picks the row up."""
+    """Send `task.delay(*args)` once the surrounding transaction commits. A broker outage is one
+    WARNING line, no traceback: the row is stored and the beat sweeper re-enqueues it. Anything else
+    is logged with its traceback by Django's robust `on_commit`: never raised into the request."""
+    name = getattr(task, "name", task)
+    call = f"{name}({', '.join(map(repr, args))})"  # tasks take ids only: no free text in the log
 
     def send() -> None:
-        task.delay(*args)
+        try:
+            task.delay(*args)
+        except _broker_errors() as exc:
+            if task.app.conf.task_always_eager:  # the task itself ran and failed: no broker involved
+                raise
+            logger.warning("Could not queue %s: %s; the sweeper will retry", call, _broker_failure(exc))
 
     # Django's robust on_commit logs the callback by its qualified name: make it say which task.
-    send.__qualname__ = f"enqueue {getattr(task, 'name', task)}{args!r}"
+    send.__qualname__ = f"enqueue {call}"
     transaction.on_commit(send, robust=True)

@@ -7,6 +7,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonRes
 from django.views import defaults
 from django.views.decorators.http import require_GET
 
+from core import readiness
 from core.api.dialects import is_seed1_path, is_seed2_path
 
 logger = logging.getLogger(__name__)
@@ -22,7 +23,19 @@ def root(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def health(request: HttpRequest) -> JsonResponse:
+    # Liveness: the process answers. No I/O, so a down database or Redis never gets it restarted.
     return JsonResponse({"status": "healthy"})
+
+
+@require_GET
+def ready(request: HttpRequest) -> JsonResponse:
+    # Readiness: the database, the shared cache and the broker, each with a short deadline.
+    report = readiness.readiness_report()
+    response = JsonResponse(report.as_dict(), status=200 if report.ready else 503)
+    response["Cache-Control"] = "no-store"
+    # core.readiness logs a check going down and coming back; Django would log an ERROR per probe.
+    response._has_been_logged = True  # type: ignore[attr-defined]
+    return response
 
 
 @require_GET
@@ -58,3 +71,13 @@ def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
     """handler404, which Django calls with DEBUG off; with DEBUG on, core.middleware's
     DebugJsonNotFoundMiddleware gives the same JSON answers."""
     return not_found_json(request) or defaults.page_not_found(request, exception)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """handler500: an API client gets JSON in its path's dialect, never Django's HTML page (the
+    error itself is logged by Django with its traceback)."""
+    if is_seed2_path(request.path):
+        return JsonResponse({"error": "Internal Server Error"}, status=500)
+    if is_seed1_path(request.path) or wants_json(request):
+        return JsonResponse({"detail": "Internal Server Error"}, status=500)
+    return defaults.server_error(request)

@@ -26,33 +26,49 @@ def ai_conversation_key(*, user_id: int) -> str:
 
 
 def ai_history(*, conversation: Conversation, before: Message | None = None, limit: int | None = None) -> list[dict]:
-    """The newest `limit` (CHAT_HISTORY_MAX) turns after the last clear, oldest first, as
-    `{"role", "content"}`. With `before` (the message being answered): turns earlier than it, plus
-    the replies to earlier messages even when they were stored after it (a message that arrived
-    while the previous one was answered sees that exchange, §8.2); never the message itself, and
-    never the user's later messages, nor the fallback replies of failed turns.
+    """The model's context: the newest `limit` (CHAT_HISTORY_MAX) turns after the last clear,
+    oldest first, as `{"role", "content"}`. With `before` (the message being answered): turns
+    earlier than it, plus the replies to earlier messages even when they were stored after it (a
+    message that arrived while the previous one was answered sees that exchange, §8.2); never the
+    message itself, and never the user's later messages, nor the fallback replies of failed turns:
+    "I apologize, ..." is not context worth sending back (seed 1 never added it either).
 
     `user` turns are messages to the bot, the conversation owner's, and the external party's inbound
     messages; the bot's replies and staff replies in human mode are `assistant` turns. A chat under a
     custom id has no `user` owner, so the bot's address decides there."""
-    limit = limit or settings.CHAT_HISTORY_MAX
-    # A failed turn's fallback text ("I apologize, ...") is not context worth sending back (seed 1
-    # never added it to the history either).
-    rows = (
-        Message.objects.filter(conversation=conversation)
-        .exclude(content="")
-        .exclude(in_reply_to__reply_state=ReplyState.FAILED)
-    )
+    rows = _history_rows(conversation).exclude(in_reply_to__reply_state=ReplyState.FAILED)
     if before is not None:
         rows = rows.filter(
             Q(created_at__lt=before.created_at)
             | Q(created_at=before.created_at, id__lt=before.pk)
             | Q(in_reply_to_id__lt=before.pk)
         )
+    turns = rows.values("sender_id", "recipient_id", "direction", "content")[: limit or settings.CHAT_HISTORY_MAX]
+    return [{"role": _history_role(conversation, row), "content": row["content"]} for row in reversed(list(turns))]
+
+
+def ai_history_for_display(*, conversation: Conversation) -> list[dict]:
+    """What the user sees of the same turns: failed ones too, their fallback reply marked
+    `failed`, so a client that polls the history learns that no answer is coming."""
+    turns = _history_rows(conversation).values(
+        "sender_id", "recipient_id", "direction", "content", "in_reply_to__reply_state"
+    )[: settings.CHAT_HISTORY_MAX]
+    return [
+        {
+            "role": _history_role(conversation, row),
+            "content": row["content"],
+            "failed": row["in_reply_to__reply_state"] == ReplyState.FAILED,
+        }
+        for row in reversed(list(turns))
+    ]
+
+
+def _history_rows(conversation: Conversation) -> QuerySet[Message]:
+    """The conversation's turns since the last clear, newest first."""
+    rows = Message.objects.filter(conversation=conversation).exclude(content="")
     if conversation.context_reset_at is not None:
         rows = rows.filter(created_at__gt=conversation.context_reset_at)
-    turns = rows.order_by("-created_at", "-id").values("sender_id", "recipient_id", "direction", "content")[:limit]
-    return [{"role": _history_role(conversation, row), "content": row["content"]} for row in reversed(list(turns))]
+    return rows.order_by("-created_at", "-id")
 
 
 def _history_role(conversation: Conversation, row: Mapping[str, Any]) -> str:
@@ -113,7 +129,7 @@ def ai_conversation_get(*, user_id: int) -> Conversation | None:
 
 def ai_history_for_user(*, user_id: int) -> list[dict]:
     conversation = ai_conversation_get(user_id=user_id)
-    return [] if conversation is None else ai_history(conversation=conversation)
+    return [] if conversation is None else ai_history_for_display(conversation=conversation)
 
 
 @dataclass(frozen=True)
@@ -123,6 +139,7 @@ class ConversationSummary:
     other_user_name: str
     last_message: str
     last_message_at: datetime
+    last_message_failed: bool
     unread_count: int
     mode: str
 
@@ -155,7 +172,7 @@ def conversation_list(*, user_id: int, window: Window) -> list[ConversationSumma
         for row in Message.objects.filter(pk__in=[c.last_id for c in conversations])
         .annotate(preview=Left("content", 100))
         .order_by()
-        .values("id", "sender_id", "recipient_id", "preview")
+        .values("id", "sender_id", "recipient_id", "preview", "in_reply_to__reply_state")
     }
 
     def counterpart(message: dict) -> int | None:
@@ -183,6 +200,7 @@ def conversation_list(*, user_id: int, window: Window) -> list[ConversationSumma
                 other_user_name=name,
                 last_message=message["preview"],
                 last_message_at=conversation.last_at,
+                last_message_failed=message["in_reply_to__reply_state"] == ReplyState.FAILED,
                 unread_count=conversation.unread,
                 mode=conversation.mode,
             )

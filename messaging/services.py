@@ -204,10 +204,11 @@ def ai_reply_store(
     sticky_agent: bool = False,
     lease_token: str | None = None,
 ) -> Message | None:
-    """Finish a claimed (`processing`) message and store the bot's reply in one transaction. The
-    finishing UPDATE is a compare-and-set: if the claim was lost, nothing is stored and None is
-    returned. With `sticky_agent` the conversation remembers the agent for routing; with
-    `lease_token` its AI lease is released by the same UPDATE that records the reply."""
+    """Finish a claimed (`processing`) message and store the bot's reply in one transaction, or
+    store nothing and return None when the turn no longer owns the message: the claim was lost, or
+    (with `lease_token`) the conversation's lease was taken over by another worker. The lease is
+    released by the same UPDATE that records the reply. With `sticky_agent` the conversation
+    remembers the agent for routing."""
     state = ReplyState.DONE if ok else ReplyState.FAILED
     conversation = message.conversation
     with transaction.atomic():
@@ -228,22 +229,25 @@ def ai_reply_store(
             prompt_tokens=prompt_tokens,
             completion_tokens=completion_tokens,
         )
+        if conversation is not None:
+            at = timezone.now()
+            reply.created_at = at
+            fields: dict = {"updated_at": at, "last_message_at": last_message_at_moved_to(at)}
+            if sticky_agent:
+                fields.update(last_agent=agent, last_agent_at=at)
+            this = Conversation.objects.filter(pk=conversation.pk)
+            if lease_token:
+                if not this.filter(ai_lease_token=lease_token).update(**fields, ai_lease_until=None, ai_lease_token=""):
+                    transaction.set_rollback(True)  # the message stays claimed by the worker that took over
+                    logger.warning(
+                        "AI lease of message %s was taken over before its reply was stored; dropped", message.pk
+                    )
+                    return None
+            else:
+                this.update(**fields)
         # Both foreign keys are rows the caller just read: skip their existence queries.
         reply.full_clean(exclude=["conversation", "in_reply_to"])
         reply.save()
-        if conversation is not None:
-            fields: dict = {
-                "updated_at": reply.created_at,
-                "last_message_at": last_message_at_moved_to(reply.created_at),
-            }
-            if sticky_agent:
-                fields.update(last_agent=agent, last_agent_at=reply.created_at)
-            this = Conversation.objects.filter(pk=conversation.pk)
-            released = lease_token and this.filter(ai_lease_token=lease_token).update(
-                **fields, ai_lease_until=None, ai_lease_token=""
-            )
-            if not released:  # no lease, or it was lost (expired and taken): leave it to its holder
-                this.update(**fields)
     message.reply_state = state
     logger.info(
         "AI reply %s to message %s stored (%s, agent=%s, model=%s, tokens=%s/%s)",

@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import logging
 from collections import Counter
-from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 
@@ -91,7 +90,6 @@ def run_agent(
     text: str,
     deadline: float | None = None,
     config: LLMSettings | None = None,
-    on_round: Callable[[int], None] | None = None,
 ) -> AgentRun:
     """Run `agent` on `text` after `history`; never raises for LLM or tool trouble."""
     tools: list[Tool] = agent.tools_for(user=user)
@@ -109,13 +107,11 @@ def run_agent(
     user_id = getattr(user, "pk", None)
 
     for round_number in range(1, MAX_ROUNDS + 1):
-        if on_round is not None:
-            on_round(round_number)
         release_db_connection()
         try:
             reply = chat_completion(messages=messages, tools=schemas, deadline=deadline, config=config)
         except LLMError as exc:
-            run.failure = f"llm {exc.kind}" + (f" (HTTP {exc.status_code})" if exc.status_code else "")
+            run.failure = f"llm {exc.summary}"  # a kind and a status or class name: no free text
             return run
         run.rounds = round_number
         run.model = reply.model or run.model

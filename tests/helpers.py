@@ -1,5 +1,9 @@
 """Helpers that tests import (fixtures live in the conftest files)."""
 
+import socket
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from rest_framework.test import APIClient
 
 from accounts.tests.factories import PASSWORD as DEFAULT_PASSWORD
@@ -18,3 +22,18 @@ def client_for(user, password: str = DEFAULT_PASSWORD) -> APIClient:
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {tokens['access_token']}")
     client.tokens = tokens
     return client
+
+
+@contextmanager
+def silent_listener() -> Iterator[int]:
+    """A loopback port that accepts TCP connections (the kernel's backlog does) and never answers:
+    a server that hangs. Yields the port."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        sock.listen(64)
+        yield sock.getsockname()[1]
+
+
+def redis_cache_settings(url: str, **options: float) -> dict:
+    """A CACHES setting with the Redis cache at `url`."""
+    return {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url, "OPTIONS": options}}

@@ -167,6 +167,55 @@ def test_compose_migrates_before_the_app_starts(compose):
     assert services["web"]["ports"]
 
 
+def web_healthcheck_code(compose) -> str:
+    test = compose["services"]["web"]["healthcheck"]["test"]
+    assert test[:3] == ["CMD", "python", "-c"], "the image is python-slim: no curl"
+    return test[3]
+
+
+def test_compose_web_healthcheck_asks_readiness(compose):
+    code = web_healthcheck_code(compose)
+    assert "http://127.0.0.1:8000/ready" in code
+    assert "timeout=" in code
+
+
+@pytest.mark.parametrize("status", [200, 503])
+def test_compose_web_healthcheck_fails_when_not_ready(compose, status):
+    """The healthcheck's own code, run against a stand-in for the web process."""
+    import http.server
+    import threading
+
+    class Ready(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            self.send_response(status if self.path == "/ready" else 404)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.HTTPServer(("127.0.0.1", 0), Ready)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        code = web_healthcheck_code(compose).replace("127.0.0.1:8000", f"127.0.0.1:{server.server_port}")
+        result = subprocess.run([sys.executable, "-c", code], capture_output=True, timeout=30, check=False)
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert (result.returncode == 0) is (status == 200)
+
+
+def test_compose_workers_healthcheck_pings_their_own_node(compose):
+    services = compose["services"]
+    for name in ("worker", "worker_ai"):
+        command = shlex.split(services[name]["command"])
+        node = option(command, "-n").replace("%h", "$$HOSTNAME")  # compose writes $ as $$
+        test = services[name]["healthcheck"]["test"]
+        assert test[0] == "CMD-SHELL"
+        assert shlex.split(test[1])[:6] == ["celery", "-A", "config", "inspect", "ping", "-d"]
+        assert shlex.split(test[1])[6] == node
+
+
 # --- Dockerfile -----------------------------------------------------------------------------
 
 
@@ -335,6 +384,32 @@ def test_production_switches_come_from_the_environment():
     assert values["SESSION_COOKIE_SECURE"] is False
     assert values["CSRF_COOKIE_SECURE"] is False
     assert values["SECURE_PROXY_SSL_HEADER"] == ["HTTP_X_FORWARDED_PROTO", "https"]
+
+
+PROBE_REDIRECTS = """
+import django, json
+django.setup()
+from django.test import Client
+client = Client(HTTP_HOST="localhost")
+print(json.dumps({path: client.get(path).status_code for path in ["/health", "/ready", "/auth/users/me"]}))
+"""
+
+
+def test_probes_are_exempt_from_the_https_redirect(tmp_path):
+    # Compose and platform probes speak plain HTTP inside the network. Unreachable cache and broker:
+    # /ready answers 503 (not ready), but it answers instead of redirecting.
+    from tests.processes import free_port
+
+    result = run_production(
+        ["-c", PROBE_REDIRECTS],
+        DJANGO_SECRET_KEY=strong_secret(),
+        DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}",
+        CACHE_URL=f"redis://127.0.0.1:{free_port()}/2",
+        CELERY_BROKER_URL=f"redis://127.0.0.1:{free_port()}/0",
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    statuses = json.loads(result.stdout.strip().splitlines()[-1])
+    assert statuses == {"/health": 200, "/ready": 503, "/auth/users/me": 301}
 
 
 def test_check_deploy_passes_without_warnings():

@@ -86,8 +86,17 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # --- Cache (throttles, sync throttle); Redis in production, a shared file cache embedded ------
 REDIS_URL = env.str("REDIS_URL", default="").strip()
 CACHE_URL = str_alias("CACHE_URL", default=REDIS_URL)
+# Short socket timeouts: a Redis that is down or unreachable fails a cache call within a second,
+# and its users fall back (core.cache; README "When a part is down") instead of stalling a request.
+REDIS_CACHE_OPTIONS = {"socket_connect_timeout": 0.5, "socket_timeout": 1.0}
 if CACHE_URL.startswith(("redis://", "rediss://")):
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}}
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": CACHE_URL,
+            "OPTIONS": REDIS_CACHE_OPTIONS,
+        }
+    }
 else:
     CACHES = {
         "default": {
@@ -207,11 +216,23 @@ else:
     # message, restored only after a visibility timeout) is switched off: it bought nothing the
     # sweeper does not do sooner, and cost about a tenth of the CPU of an AI turn
     # (docs/PERFORMANCE.md).
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"ack_emulation": False}
-CELERY_BEAT_SCHEDULE: dict = {
-    # Re-enqueue AI turns stuck `pending`/`processing` (broker outage, dead worker; CONTRACT §8.2).
-    "orchestrator-sweep-stale-ai-messages": {"task": "orchestrator.sweep_stale_ai_messages", "schedule": 60.0},
-}
+    # A send while Redis is down fails within about a second (two quick retries) instead of holding
+    # the request for kombu's default connection retries; the row is stored and the sweeper
+    # re-enqueues it. Workers and beat reconnect by their own policy (broker_connection_retry).
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "ack_emulation": False,
+        "max_retries": 2,
+        "interval_start": 0,
+        "interval_step": 0.2,
+        "interval_max": 0.5,
+        "socket_connect_timeout": 1,
+    }
+    CELERY_TASK_PUBLISH_RETRY_POLICY = {
+        "max_retries": 2,
+        "interval_start": 0,
+        "interval_step": 0.2,
+        "interval_max": 0.5,
+    }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")  # beat's state file, kept out of the tree
 
 # --- Project switches -----------------------------------------------------------------------
@@ -235,7 +256,19 @@ AI_LLM_RETRIES = int_alias("AI_LLM_RETRIES", default=2)  # bounded retries of a 
 AI_LLM_RETRY_BACKOFF_S = float(str_alias("AI_LLM_RETRY_BACKOFF_S", default="0.5"))  # doubles per retry
 AI_SYNC_TIMEOUT_S = float(str_alias("AI_SYNC_TIMEOUT_S", default="60"))  # the whole blocking turn (M11)
 AI_AGENT_STICKY_MINUTES = int_alias("AI_AGENT_STICKY_MINUTES", default=10)
-AI_STALE_REPLY_AFTER_S = int_alias("AI_STALE_REPLY_AFTER_S", default=120)  # sweeper: pending/processing this long
+# A turn holds its conversation's lease for AI_LEASE_S and renews it every quarter of that while it
+# runs; a dead worker's lease lapses within AI_LEASE_S and the sweeper (every AI_SWEEP_INTERVAL_S)
+# hands its message to another worker: recovery within AI_LEASE_S + AI_SWEEP_INTERVAL_S.
+AI_LEASE_S = float(str_alias("AI_LEASE_S", default="20"))
+AI_SWEEP_INTERVAL_S = float(str_alias("AI_SWEEP_INTERVAL_S", default="15"))
+AI_STALE_REPLY_AFTER_S = int_alias("AI_STALE_REPLY_AFTER_S", default=30)  # sweeper: a queued turn pending this long
+CELERY_BEAT_SCHEDULE: dict = {
+    # Re-enqueue AI turns stuck `pending`/`processing` (broker outage, dead worker; CONTRACT §8.2).
+    "orchestrator-sweep-stale-ai-messages": {
+        "task": "orchestrator.sweep_stale_ai_messages",
+        "schedule": AI_SWEEP_INTERVAL_S,
+    },
+}
 CHAT_MODE = str_alias("CHAT_MODE", default="echo").lower()  # echo | keywords | off; unknown values act as echo
 
 # --- Logging (CONTRACT §4.9, §9.1 point 8) --------------------------------------------------

@@ -28,7 +28,7 @@ STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "whitenoise.storage.Compresse
 # --- HTTPS (CONTRACT §9.1 point 6) ------------------------------------------------------------
 SECURE_SSL_REDIRECT = bool_alias("DJANGO_SECURE_SSL_REDIRECT", default=True)
 # Probes from the platform or compose speak plain HTTP inside the network.
-SECURE_REDIRECT_EXEMPT = [r"^health$", r"^api/health$"]
+SECURE_REDIRECT_EXEMPT = [r"^health$", r"^api/health$", r"^ready$"]
 SESSION_COOKIE_SECURE = bool_alias("DJANGO_SECURE_COOKIES", default=True)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 # One year: the minimum the browsers' preload lists accept. Lower it while trying HTTPS out.

@@ -1,7 +1,7 @@
 """Test settings: the embedded defaults, or PostgreSQL/Redis when DATABASE_URL/REDIS_URL are set."""
 
 from .base import *  # noqa: F403
-from .base import REDIS_URL, SIMPLE_JWT
+from .base import REDIS_CACHE_OPTIONS, REDIS_URL, SIMPLE_JWT
 
 DEBUG = False
 SECRET_KEY = "test-secret-key-not-for-production-0123456789abcdef"
@@ -11,7 +11,13 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # speed; h
 ALLOWED_HOSTS = ["*"]
 
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": REDIS_CACHE_OPTIONS,
+        }
+    }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 

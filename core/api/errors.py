@@ -1,8 +1,12 @@
 """The DRF exception handler: domain errors get their status code here, and every error is
 rendered in the dialect of the path that was called (CONTRACT §0.3)."""
 
+import logging
+
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import InterfaceError as DatabaseInterfaceError
+from django.db import OperationalError as DatabaseOperationalError
 from django.http import Http404
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -10,7 +14,17 @@ from rest_framework.serializers import as_serializer_error
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from core.api.dialects import first_message, is_seed2_path
-from core.exceptions import ApplicationError, ForbiddenError, NotFoundError, TooManyRequestsError, UnauthorizedError
+from core.cache import RETRY_AFTER_S, is_cache_outage, outage
+from core.exceptions import (
+    ApplicationError,
+    ForbiddenError,
+    NotFoundError,
+    ServiceUnavailableError,
+    TooManyRequestsError,
+    UnauthorizedError,
+)
+
+logger = logging.getLogger(__name__)
 
 # Most specific first: every domain error is an ApplicationError.
 STATUS_CODES: tuple[tuple[type[ApplicationError], int], ...] = (
@@ -18,6 +32,7 @@ STATUS_CODES: tuple[tuple[type[ApplicationError], int], ...] = (
     (ForbiddenError, status.HTTP_403_FORBIDDEN),
     (UnauthorizedError, status.HTTP_401_UNAUTHORIZED),
     (TooManyRequestsError, status.HTTP_429_TOO_MANY_REQUESTS),
+    (ServiceUnavailableError, status.HTTP_503_SERVICE_UNAVAILABLE),
     (ApplicationError, status.HTTP_400_BAD_REQUEST),
 )
 
@@ -30,9 +45,23 @@ def _to_api_exception(exc: Exception) -> Exception:
     if isinstance(exc, ApplicationError):
         api_exc = exceptions.APIException(detail=exc.message)
         api_exc.status_code = status_code_for(exc)
-        if isinstance(exc, TooManyRequestsError):
+        if isinstance(exc, TooManyRequestsError | ServiceUnavailableError):
             api_exc.wait = exc.retry_after  # DRF turns `wait` into Retry-After
         return api_exc
+    if isinstance(exc, DatabaseOperationalError | DatabaseInterfaceError):
+        # The database is unreachable or refused the connection (a lock timeout on SQLite, too):
+        # nothing was half-saved (each write is one transaction), so the client may simply retry.
+        logger.warning("Database unavailable for an API request: %s", type(exc).__name__)
+        return _to_api_exception(
+            ServiceUnavailableError("Service temporarily unavailable. Try again later.", retry_after=RETRY_AFTER_S)
+        )
+    if is_cache_outage(exc):
+        # A cache call outside core.cache.cache_or_fallback (a DRF throttle, say): a JSON 503 in the
+        # path's dialect, and the same once-a-minute warning, instead of a 500 with a traceback.
+        outage.failed(exc, fallback="the API answers 503")
+        return _to_api_exception(
+            ServiceUnavailableError("Service temporarily unavailable. Try again later.", retry_after=RETRY_AFTER_S)
+        )
     if isinstance(exc, DjangoValidationError):
         return exceptions.ValidationError(detail=as_serializer_error(exc))
     if isinstance(exc, Http404):

@@ -70,6 +70,7 @@ class UnreadCountSerializer(serializers.Serializer):
 class HistoryTurnSerializer(serializers.Serializer):
     role = serializers.ChoiceField(choices=["user", "assistant"])
     content = serializers.CharField()
+    failed = serializers.BooleanField(help_text="The assistant could not answer: this is its apology, not an answer.")
 
 
 class HistoryOutSerializer(serializers.Serializer):
@@ -85,3 +86,6 @@ class ConversationOutSerializer(serializers.Serializer):
     last_message_at = serializers.DateTimeField()
     unread_count = serializers.IntegerField()
     mode = serializers.CharField()
+    last_message_failed = serializers.BooleanField(
+        help_text="The last message is the assistant's apology for a turn it could not answer."
+    )

@@ -51,7 +51,7 @@ def test_conversations_newest_first_with_counterparts_and_unread(
     ai, self_chat, third, other = rows
     assert list(ai) == [
         "conversation_id", "other_user_id", "other_user_name", "last_message",
-        "last_message_at", "unread_count", "mode",
+        "last_message_at", "unread_count", "mode", "last_message_failed",
     ]  # fmt: skip
     assert (ai["other_user_id"], ai["other_user_name"], ai["mode"]) == (-1, "AI Assistant", "human")
     assert ai["last_message"] == "a" * 100

@@ -426,8 +426,8 @@ def test_history_lists_the_ai_turns_and_clear_hides_them(auth_client, user, othe
     send(auth_client, other_user.pk, "not AI talk")
     assert auth_client.get("/messages/history").json() == {
         "history": [
-            {"role": "user", "content": "first question"},
-            {"role": "assistant", "content": "first answer"},
+            {"role": "user", "content": "first question", "failed": False},
+            {"role": "assistant", "content": "first answer", "failed": False},
         ],
         "message_count": 2,
     }
@@ -438,7 +438,9 @@ def test_history_lists_the_ai_turns_and_clear_hides_them(auth_client, user, othe
     assert auth_client.get("/messages/history").json() == {"history": [], "message_count": 0}
 
     send(auth_client, -1, "after the clear")
-    assert auth_client.get("/messages/history").json()["history"] == [{"role": "user", "content": "after the clear"}]
+    assert auth_client.get("/messages/history").json()["history"] == [
+        {"role": "user", "content": "after the clear", "failed": False}
+    ]
     # Clearing the context keeps the messages themselves.
     assert len(auth_client.get("/messages").json()) == 4
 

@@ -3,17 +3,24 @@
 Exactly one reply per message, whatever the redeliveries: the message is claimed with a
 compare-and-set `pending → processing`, and only the claimer answers. One turn at a time per
 conversation: a lease on the Conversation row (`ai_lease_until`/`ai_lease_token`) taken by another
-compare-and-set. No transaction and no lock is held across the LLM call; a lease left by a dead
-worker simply expires (the sweeper then brings its message back).
+compare-and-set. No transaction and no lock is held across the LLM call. The lease is short
+(AI_LEASE_S) and a heartbeat renews it while the turn runs, so the lease of a worker that died lapses
+within AI_LEASE_S and the sweeper hands its message to another worker; a worker that lost its lease
+(it stalled past it and the turn was taken over) stores nothing (`ai_reply_store`).
 """
 
 from __future__ import annotations
 
 import logging
+import threading
+import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 
 from django.conf import settings
+from django.db import DatabaseError, connection
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
@@ -23,8 +30,6 @@ from messaging.services import reply_state_move
 from orchestrator.exceptions import LeaseBusy
 
 logger = logging.getLogger("orchestrator")
-
-LEASE_GRACE_S = 30
 
 
 def claim(message_id: int) -> bool:
@@ -69,30 +74,65 @@ def claim_in_order(message_id: int) -> bool:
     return False
 
 
-def lease_seconds() -> float:
-    """Long enough for one model round with its retries; renewed before every round."""
-    return float(settings.AI_LLM_TIMEOUT_S) * (int(settings.AI_LLM_RETRIES) + 1) + LEASE_GRACE_S
-
-
 def lease_acquire(*, conversation_id: int) -> str | None:
-    """Take the conversation's AI lease if it is free or expired; the token, or None when busy."""
+    """Take the conversation's AI lease if it is free or lapsed; the token, or None when busy."""
     token = uuid.uuid4().hex
     now = timezone.now()
     taken = (
         Conversation.objects.filter(pk=conversation_id)
         .filter(Q(ai_lease_until__isnull=True) | Q(ai_lease_until__lte=now))
-        .update(ai_lease_until=now + timedelta(seconds=lease_seconds()), ai_lease_token=token)
+        .update(ai_lease_until=now + timedelta(seconds=settings.AI_LEASE_S), ai_lease_token=token)
     )
     return token if taken else None
 
 
-def lease_renew(*, conversation_id: int, token: str) -> bool:
-    until = timezone.now() + timedelta(seconds=lease_seconds())
-    renewed = Conversation.objects.filter(pk=conversation_id, ai_lease_token=token).update(ai_lease_until=until)
-    if not renewed:
-        logger.warning("AI lease of conversation %s was lost during a turn", conversation_id)
-    return bool(renewed)
-
-
 def lease_release(*, conversation_id: int, token: str) -> None:
     Conversation.objects.filter(pk=conversation_id, ai_lease_token=token).update(ai_lease_until=None, ai_lease_token="")
+
+
+class LeaseHeartbeat:
+    """Renews the leases of the turns this process runs, every quarter of AI_LEASE_S, in one
+    UPDATE for all of them. One daemon thread per process, alive only while a turn holds a lease;
+    a lease another worker has taken over (its token changed) is simply no longer renewed."""
+
+    def __init__(self) -> None:
+        self._tokens: set[str] = set()
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+
+    @contextmanager
+    def holding(self, token: str) -> Iterator[None]:
+        with self._lock:
+            self._tokens.add(token)
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="ai-lease-heartbeat", daemon=True)
+                self._thread.start()
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._tokens.discard(token)
+
+    def _run(self) -> None:
+        while True:
+            time.sleep(settings.AI_LEASE_S / 4)
+            with self._lock:
+                tokens = list(self._tokens)
+                if not tokens:
+                    self._thread = None
+                    return
+            self.renew(tokens)
+
+    @staticmethod
+    def renew(tokens: list[str]) -> int:
+        until = timezone.now() + timedelta(seconds=settings.AI_LEASE_S)
+        try:
+            return Conversation.objects.filter(ai_lease_token__in=tokens).update(ai_lease_until=until)
+        except DatabaseError as exc:  # the next beat tries again; the lease outlives a few missed beats
+            logger.warning("AI lease heartbeat could not renew %s lease(s): %s", len(tokens), type(exc).__name__)
+            return 0
+        finally:
+            connection.close()  # hand the connection back (pool) between beats
+
+
+heartbeat = LeaseHeartbeat()

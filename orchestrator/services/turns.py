@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import time
+from contextlib import nullcontext
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -25,7 +26,7 @@ from orchestrator.exceptions import LeaseBusy
 from orchestrator.handoff import BACK_TO_AI_ACK, HANDOFF_ACK, mode_command
 from orchestrator.llm import llm_settings
 from orchestrator.runner import run_agent
-from orchestrator.services.claims import claim, claim_in_order, lease_acquire, lease_release, lease_renew, skip, unclaim
+from orchestrator.services.claims import claim, claim_in_order, heartbeat, lease_acquire, lease_release, skip, unclaim
 
 logger = logging.getLogger("orchestrator")
 
@@ -59,7 +60,6 @@ def generate_reply(
     history: list[dict],
     deadline: float | None = None,
     fallback_text: str = FALLBACK_TEXT,
-    lease_token: str | None = None,
 ) -> Answer:
     """The assistant's answer to `text`: the chat engine when no LLM is configured, else the routed
     agent. Never raises for LLM trouble and never shows an exception text: a failure is the fallback
@@ -71,11 +71,6 @@ def generate_reply(
     config = llm_settings()
     if not config.configured:
         return Answer(text=not_configured_reply(text), agent=CHAT_ENGINE)
-
-    def renew(round_number: int) -> None:
-        # The lease was just taken for round 1; later rounds extend it.
-        if round_number > 1 and conversation is not None and lease_token:
-            lease_renew(conversation_id=conversation.pk, token=lease_token)
 
     agent_name = ""
     try:
@@ -90,7 +85,6 @@ def generate_reply(
             text=text,
             deadline=deadline,
             config=config,
-            on_round=renew,
         )
     except Exception:  # a bug must still give the user the fallback, never a traceback
         logger.exception("AI turn of user %s crashed in %s", user_id, agent_name or "routing")
@@ -163,7 +157,6 @@ def _answer_claimed(
         history=history,
         deadline=deadline,
         fallback_text=fallback_text,
-        lease_token=token,
     )
     return _store(message=message, answer=answer, lease_token=token)
 
@@ -193,9 +186,10 @@ def ai_reply_process(
             raise LeaseBusy(f"conversation {conversation.pk} is busy")
     released = False
     try:
-        reply = _answer_claimed(
-            message=message, conversation=conversation, deadline=deadline, fallback_text=fallback_text, token=token
-        )
+        with heartbeat.holding(token) if token else nullcontext():
+            reply = _answer_claimed(
+                message=message, conversation=conversation, deadline=deadline, fallback_text=fallback_text, token=token
+            )
         released = reply is not None  # storing the reply released the lease in the same UPDATE
         return reply
     finally:

@@ -1,3 +1,4 @@
+import logging
 import os
 import socket
 from urllib.parse import urlsplit
@@ -31,3 +32,15 @@ def _loopback_only(monkeypatch):
         return original(self, address)
 
     monkeypatch.setattr(socket.socket, "connect", connect)
+
+
+@pytest.fixture
+def orchestrator_log(caplog):
+    """Records of the `orchestrator` logger, DEBUG and up."""
+    logger = logging.getLogger("orchestrator")  # does not propagate to the root logger
+    logger.addHandler(caplog.handler)
+    try:
+        with caplog.at_level(logging.DEBUG, logger="orchestrator"):
+            yield caplog
+    finally:
+        logger.removeHandler(caplog.handler)

@@ -1,15 +1,21 @@
 """The AI turn service over the loopback LLM: replies, failures, commands, idempotency, the lease."""
 
+import threading
+import time
 from datetime import timedelta
+from types import SimpleNamespace
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 
+from messaging.bot import bot_responder
 from messaging.enums import ConversationMode, Direction, ReplyState
 from messaging.models import Conversation, Message
 from messaging.services import ai_history_clear
 from orchestrator.exceptions import LeaseBusy
-from orchestrator.services.claims import lease_acquire, lease_release
+from orchestrator.services import turns
+from orchestrator.services.claims import LeaseHeartbeat, lease_acquire, lease_release
 from orchestrator.services.turns import FALLBACK_TEXT, SYNC_FALLBACK_TEXT, ai_reply_process, ai_reply_sync
 from orchestrator.tests.helpers import bot_replies, send_to_bot
 
@@ -390,8 +396,37 @@ def test_storing_the_reply_never_clears_a_lease_another_worker_took_over(user, f
         return real_generate(**kwargs)
 
     monkeypatch.setattr(services, "generate_reply", slow_turn)
-    ai_reply_process(message_id=message.pk)
+
+    assert ai_reply_process(message_id=message.pk) is None  # the late worker stores nothing
+    assert bot_replies(user) == []
     assert Conversation.objects.get(pk=message.conversation_id).ai_lease_token == "other-worker"
+    message.refresh_from_db()
+    assert message.reply_state == ReplyState.PROCESSING  # the worker that took over answers it
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_turn_longer_than_its_lease_keeps_it_through_the_heartbeat(user, fake_llm, settings, monkeypatch):
+    monkeypatch.setattr(bot_responder(), "turn_task", SimpleNamespace(delay=lambda *args: None))  # run it here
+    monkeypatch.setattr(turns, "heartbeat", LeaseHeartbeat())  # not one still asleep from an earlier test
+    settings.AI_LEASE_S = 0.4  # renewed every 0.1 s
+    fake_llm.reply("worth the wait", delay=1.2)
+    message = send_to_bot(user, "think hard")
+    taken = []
+
+    def another_worker() -> None:
+        time.sleep(0.8)  # two leases later: without renewals it would have lapsed
+        taken.append(lease_acquire(conversation_id=message.conversation_id))
+        connection.close()
+
+    rival = threading.Thread(target=another_worker)
+    rival.start()
+    reply = ai_reply_process(message_id=message.pk)
+    rival.join()
+
+    assert taken == [None]
+    assert reply.content == "worth the wait"
+    conversation = Conversation.objects.get(pk=message.conversation_id)
+    assert conversation.ai_lease_token == ""  # given back with the reply
 
 
 def test_a_failed_turns_fallback_is_not_sent_back_to_the_model(user, fake_llm):

@@ -11,6 +11,7 @@ from django.db import OperationalError
 
 from messaging.models import Message
 from tests.helpers import client_for
+from tests.processes import ProjectCeleryApp
 
 
 @pytest.fixture(scope="module")
@@ -18,36 +19,17 @@ def celery_worker_app():
     """The project's Celery app, not eager, consumed by an in-process worker thread."""
     from celery.contrib.testing.worker import start_worker
 
-    from config.celery import app
-
     broker = os.environ.get("CELERY_BROKER_URL", "")
     url = broker if broker.startswith(("redis://", "rediss://")) else "memory://"
-    keys = ("broker_url", "task_always_eager", "broker_transport_options")
-    saved = {key: app.conf[key] for key in keys}
     # Redis: the project's own transport options, as production runs them.
     options = {"polling_interval": 0.05} if url == "memory://" else settings.CELERY_BROKER_TRANSPORT_OPTIONS
-    app.conf.update(broker_url=url, task_always_eager=False, broker_transport_options=options)
-    _drop_connection_pools(app)
-    try:
-        with start_worker(
+    with (
+        ProjectCeleryApp(url, transport_options=options) as app,
+        start_worker(
             app, pool="threads", concurrency=2, perform_ping_check=False, queues=["ai", "default"], loglevel="WARNING"
-        ):
-            yield app
-    finally:
-        app.conf.update(saved)
-        _drop_connection_pools(app)
-
-
-def _drop_connection_pools(app) -> None:
-    """Forget pooled broker connections and producers (kombu keeps a process-wide registry), so the
-    next send uses the broker configured now and never a pool closed by a stopped worker."""
-    from kombu import pools
-
-    if app._pool is not None:
-        app._pool.force_close_all()
-        app._pool = None
-    app.amqp._producer_pool = None
-    pools.reset()
+        ),
+    ):
+        yield app
 
 
 def _wait_for_reply(message_id: int, timeout: float = 20) -> Message:

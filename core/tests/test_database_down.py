@@ -1,0 +1,88 @@
+"""With the database unreachable an API client gets a JSON 503 with Retry-After in its path's
+dialect, and any unexpected error a JSON 500: never Django's HTML error page."""
+
+import pytest
+from django.db import OperationalError
+from django.db.backends.base.base import BaseDatabaseWrapper
+from django.urls import path
+from rest_framework.test import APIClient
+
+from accounts.tests.factories import UserFactory
+from tests.helpers import client_for
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def database_down(monkeypatch):
+    def refuse(self, *args, **kwargs):
+        raise OperationalError("connection refused")
+
+    def go_down() -> None:
+        monkeypatch.setattr(BaseDatabaseWrapper, "cursor", refuse)
+
+    return go_down
+
+
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [
+        ("/messages", {"detail": "Service temporarily unavailable. Try again later."}),
+        ("/api/v1/reports", {"detail": "Service temporarily unavailable. Try again later."}),
+    ],
+)
+def test_an_api_call_with_the_database_down_is_a_json_503(database_down, path, body):
+    client = client_for(UserFactory())
+    database_down()
+
+    response = client.get(path)
+
+    assert response.status_code == 503
+    assert response["Content-Type"] == "application/json"
+    assert response.json() == body
+    assert response["Retry-After"] == "5"
+
+
+def test_login_with_the_database_down_is_a_json_503(database_down):
+    database_down()
+    response = APIClient().post("/auth/login", {"username": "ann", "password": "whatever-1"}, format="json")
+    assert response.status_code == 503
+    assert response.json() == {"detail": "Service temporarily unavailable. Try again later."}
+
+
+def crash(request):
+    raise RuntimeError("a bug")
+
+
+urlpatterns = [path("messages/crash", crash), path("api/crash", crash), path("page/crash", crash)]
+handler500 = "core.views.server_error"
+
+
+def test_the_project_answers_errors_with_the_same_handler():
+    from config import urls
+
+    assert urls.handler500 == handler500
+
+
+@pytest.mark.urls(__name__)
+@pytest.mark.parametrize(
+    ("path", "accept", "body"),
+    [
+        ("/messages/crash", "*/*", {"detail": "Internal Server Error"}),
+        ("/api/crash", "*/*", {"error": "Internal Server Error"}),
+        ("/page/crash", "application/json", {"detail": "Internal Server Error"}),
+    ],
+)
+def test_an_unexpected_error_is_a_json_500_for_api_clients(client, path, accept, body):
+    client.raise_request_exception = False
+    response = client.get(path, HTTP_ACCEPT=accept)
+    assert response.status_code == 500
+    assert response.json() == body
+
+
+@pytest.mark.urls(__name__)
+def test_a_browser_still_gets_the_html_error_page(client):
+    client.raise_request_exception = False
+    response = client.get("/page/crash", HTTP_ACCEPT="text/html")
+    assert response.status_code == 500
+    assert response["Content-Type"].startswith("text/html")
