@@ -18,11 +18,13 @@ RUN pip install --require-hashes -r requirements.txt
 
 COPY . .
 # collectstatic only loads the settings: a throwaway key and broker URL satisfy production's checks
-# and nothing connects. The runtime secret comes from the environment.
+# and nothing connects. The runtime secret comes from the environment. The app user owns
+# staticfiles/: the Procfile's release step runs collectstatic again, which rewrites the manifest
+# and the hashed CSS, and fails on files it cannot replace.
 RUN DJANGO_SECRET_KEY=build-only-collectstatic-key CELERY_BROKER_URL=redis://localhost:6379/0 \
         python manage.py collectstatic --noinput \
     && mkdir -p var logs \
-    && chown -R app:app var logs
+    && chown -R app:app var logs staticfiles
 
 USER app
 EXPOSE 8000

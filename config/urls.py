@@ -16,6 +16,7 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path("docs", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
     path("admin/", admin.site.urls),
+    path("", include("twilio_channel.urls")),
     path("api/v1/", include(("config.seed1_urls", "v1"), namespace="v1")),
     path("", include("config.seed1_urls")),
 ]

@@ -19,6 +19,10 @@ class ForbiddenError(ApplicationError):
     """The caller is known but may not do this."""
 
 
+class ConflictError(ApplicationError):
+    """The request is valid but the object's state refuses it (e.g. a recipient who opted out)."""
+
+
 class UnauthorizedError(ApplicationError):
     """Credentials are missing, wrong or no longer valid."""
 

@@ -4,6 +4,7 @@ import os
 
 import pytest
 
+from tests.fakes.twilio_server import FakeTwilioServer
 from tests.processes import RedisServer
 
 
@@ -30,3 +31,20 @@ def redis_server():
 def module_redis_server():
     """One redis-server for a module whose tests share processes started on it."""
     yield from _own_redis_server()
+
+
+@pytest.fixture(scope="session")
+def fake_twilio_server():
+    """One Twilio-compatible fake (tests/fakes/twilio_server.py) for the whole session."""
+    server = FakeTwilioServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def fake_twilio(fake_twilio_server):
+    """The session's Twilio fake, emptied before and after the test (messages, requests, faults,
+    latency, credentials). `twilio_client_for(fake_twilio)` gives an SDK client pointed at it."""
+    fake_twilio_server.reset()
+    yield fake_twilio_server
+    fake_twilio_server.reset()

@@ -73,7 +73,13 @@ def test_procfile_has_the_process_types():
 
 
 def test_procfile_commands():
-    assert procfile_command("release") == ["python", "manage.py", "migrate", "--noinput"]
+    # One shell runs both steps, so the settings module set in front reaches collectstatic too.
+    shell, flag, script = procfile_command("release")
+    assert [shell, flag] == ["sh", "-c"]
+    assert [shlex.split(step) for step in script.split("&&")] == [
+        ["python", "manage.py", "migrate", "--noinput"],
+        ["python", "manage.py", "collectstatic", "--noinput"],
+    ]
     web = procfile_command("web")
     assert web[:2] == ["gunicorn", "config.wsgi"]
     assert option(web, "--bind") == "0.0.0.0:$PORT"
@@ -233,6 +239,14 @@ def test_dockerfile():
     cmd = json.loads(next(parts[1] for parts in instructions if parts[0] == "CMD"))
     web = " ".join(procfile_command("web")).replace("$PORT", "${PORT}")
     assert cmd == ["sh", "-c", f"exec {web}"]
+
+
+def test_the_image_user_owns_the_static_files():
+    # The release step (compose's `migrate`, Dokku's release container) runs collectstatic again as
+    # the image's user: it replaces the manifest and the hashed CSS, so it must own staticfiles/.
+    text = (ROOT / "Dockerfile").read_text()
+    user = [line.split()[1] for line in text.splitlines() if line.startswith("USER ")][-1]
+    assert re.search(rf"chown -R {user}:{user} [^\n]*\bstaticfiles\b", text)
 
 
 def test_dockerignore_keeps_local_state_and_secrets_out():

@@ -27,6 +27,7 @@ INSTALLED_APPS = [
     "reports",
     "messaging",
     "orchestrator",
+    "twilio_channel",
 ]
 
 MIDDLEWARE = [
@@ -193,6 +194,7 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_ROUTES = {
     "orchestrator.process_ai_message": {"queue": "ai"},  # LLM turns: the threaded worker_ai pool
+    "twilio_channel.send_message": {"queue": "sends"},  # Twilio API calls: the default worker
 }
 CELERY_TASK_ACKS_LATE = False
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
@@ -268,8 +270,33 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "orchestrator.sweep_stale_ai_messages",
         "schedule": AI_SWEEP_INTERVAL_S,
     },
+    # Re-send outbound rows left `queued`/`sending` (reconciled with Twilio first; CONTRACT §8.3).
+    "twilio-sweep-stale-sends": {"task": "twilio_channel.sweep_stale_sends", "schedule": 60.0},
+    # Look up outbound statuses whose callbacks never came.
+    "twilio-reconcile-statuses": {"task": "twilio_channel.reconcile_statuses", "schedule": 24 * 60 * 60.0},
 }
 CHAT_MODE = str_alias("CHAT_MODE", default="echo").lower()  # echo | keywords | off; unknown values act as echo
+
+# --- Twilio channel (CONTRACT §4.4, §8.2–8.4, §9.3) ----------------------------------------------
+# Without credentials the app boots and every send is refused with "Twilio is not configured.".
+TWILIO_ACCOUNT_SID = str_alias("TWILIO_ACCOUNT_SID", default="")
+TWILIO_AUTH_TOKEN = str_alias("TWILIO_AUTH_TOKEN", default="")
+TWILIO_DEFAULT_FROM = str_alias("TWILIO_DEFAULT_FROM", "TWILIO_PHONE_NUMBER", default="")
+TWILIO_MESSAGING_SERVICE_SID = str_alias("TWILIO_MESSAGING_SERVICE_SID", default="")
+TWILIO_REPLY_VIA_MESSAGING_SERVICE = bool_alias("TWILIO_REPLY_VIA_MESSAGING_SERVICE", default=False)
+TWILIO_VALIDATE_SIGNATURE = bool_alias("TWILIO_VALIDATE_SIGNATURE", default=True)
+TWILIO_API_BASE_URL = str_alias("TWILIO_API_BASE_URL", default="").rstrip("/")  # a local stand-in only
+TWILIO_HTTP_TIMEOUT_S = float(str_alias("TWILIO_HTTP_TIMEOUT_S", default="10"))
+TWILIO_KNOWN_USER_AI = bool_alias("TWILIO_KNOWN_USER_AI", default=True)
+TWILIO_SYNC_MIN_INTERVAL_S = int_alias("TWILIO_SYNC_MIN_INTERVAL_S", default=10)
+PUBLIC_BASE_URL = str_alias("PUBLIC_BASE_URL", default="").rstrip("/")
+WHATSAPP_FALLBACK_CONTENT_SID = str_alias("WHATSAPP_FALLBACK_CONTENT_SID", default="")
+# Sends retried after a transient Twilio error (429, 5xx, network): backoff doubles from 2 s with
+# jitter, capped well below the broker's visibility timeout.
+TWILIO_SEND_MAX_RETRIES = 3
+TWILIO_SEND_BACKOFF_MAX_S = 60
+# Outbound rows left queued/sending this long are sent again by the sweeper (after reconciling).
+TWILIO_STALE_SEND_AFTER_S = 120
 
 # --- Logging (CONTRACT §4.9, §9.1 point 8) --------------------------------------------------
 LOGS_FOLDER = str_alias("LOGS_FOLDER", "AI_MESSAGE_LOGS_FOLDER", default="logs")

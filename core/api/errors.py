@@ -17,6 +17,7 @@ from core.api.dialects import first_message, is_seed2_path
 from core.cache import RETRY_AFTER_S, is_cache_outage, outage
 from core.exceptions import (
     ApplicationError,
+    ConflictError,
     ForbiddenError,
     NotFoundError,
     ServiceUnavailableError,
@@ -30,6 +31,7 @@ logger = logging.getLogger(__name__)
 STATUS_CODES: tuple[tuple[type[ApplicationError], int], ...] = (
     (NotFoundError, status.HTTP_404_NOT_FOUND),
     (ForbiddenError, status.HTTP_403_FORBIDDEN),
+    (ConflictError, status.HTTP_409_CONFLICT),
     (UnauthorizedError, status.HTTP_401_UNAUTHORIZED),
     (TooManyRequestsError, status.HTTP_429_TOO_MANY_REQUESTS),
     (ServiceUnavailableError, status.HTTP_503_SERVICE_UNAVAILABLE),

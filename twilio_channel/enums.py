@@ -1,0 +1,21 @@
+from django.db import models
+
+
+class OptOutSource(models.TextChoices):
+    KEYWORD = "keyword"  # the contact sent STOP (or another opt-out word)
+    TWILIO = "twilio"  # Twilio refused a send with 21610
+    STAFF = "staff"
+
+
+# Twilio's statuses of an outbound message by rank (CONTRACT §9.3 point 8): a callback never lowers
+# the rank, and a terminal status is never left.
+STATUS_RANKS = {
+    "accepted": 0,
+    "scheduled": 0,
+    "queued": 0,
+    "sending": 1,
+    "sent": 2,
+    "delivered": 3,
+    "read": 4,
+}
+TERMINAL_STATUSES = frozenset({"failed", "undelivered", "canceled"})

@@ -1,0 +1,76 @@
+"""Twilio errors, classified in one place (CONTRACT §8.3): a transient one is retried with backoff,
+a permanent one fails the send at once."""
+
+from __future__ import annotations
+
+import requests
+from twilio.base.exceptions import TwilioException, TwilioRestException
+
+from core.exceptions import ServiceUnavailableError
+
+NOT_CONFIGURED = "Twilio is not configured."
+TOO_MANY_REQUESTS_CODE = 20429
+INVALID_NUMBER_CODES = frozenset({21211, 21614})
+OPTED_OUT_CODE = 21610
+WHATSAPP_WINDOW_CODE = 63016
+
+
+class TwilioNotConfigured(ServiceUnavailableError):
+    def __init__(self) -> None:
+        super().__init__(NOT_CONFIGURED, retry_after=0)
+
+
+class ChannelError(Exception):
+    """A send that Twilio did not accept. `code` is Twilio's error code when it gave one."""
+
+    def __init__(self, message: str, *, code: int | None = None, status: int | None = None):
+        super().__init__(message)
+        self.message = message
+        self.code = code
+        self.status = status
+
+    @property
+    def summary(self) -> str:
+        """For logs and the row's `error`: Twilio's code and status, never a request body."""
+        parts = [f"Error code: {self.code}" if self.code else "", f"HTTP {self.status}" if self.status else ""]
+        return " ".join(part for part in parts if part) or self.message
+
+
+class TransientChannelError(ChannelError):
+    """Retry later: rate limited, Twilio unavailable, or the network failed."""
+
+    def __init__(self, message: str, *, code: int | None = None, status: int | None = None, maybe_sent: bool):
+        super().__init__(message, code=code, status=status)
+        # The request may have reached Twilio (a 5xx or a timeout after it went out): reconcile first.
+        self.maybe_sent = maybe_sent
+
+
+class PermanentChannelError(ChannelError):
+    """Do not retry: an invalid number, an opted-out recipient, a closed WhatsApp window, ..."""
+
+
+def classify(exc: Exception) -> ChannelError:
+    """The ChannelError for what the Twilio SDK raised."""
+    if isinstance(exc, TwilioRestException):
+        status, code = exc.status, exc.code
+        if status == 429 or code == TOO_MANY_REQUESTS_CODE:
+            return TransientChannelError("Twilio rate limit", code=code, status=status, maybe_sent=False)
+        if status >= 500:
+            return TransientChannelError("Twilio server error", code=code, status=status, maybe_sent=True)
+        return PermanentChannelError(exc.msg or "Twilio refused the message", code=code, status=status)
+    if isinstance(exc, requests.exceptions.ConnectTimeout):
+        return TransientChannelError("Twilio unreachable (ConnectTimeout)", maybe_sent=False)
+    if isinstance(exc, requests.exceptions.ConnectionError):
+        return TransientChannelError(f"Twilio unreachable ({type(exc).__name__})", maybe_sent=_after_connect(exc))
+    if isinstance(exc, requests.exceptions.Timeout):  # the request went out; the answer did not come
+        return TransientChannelError(f"Twilio timed out ({type(exc).__name__})", maybe_sent=True)
+    if isinstance(exc, TwilioException):  # e.g. list() errors: no status to go by
+        return TransientChannelError(f"Twilio error ({type(exc).__name__})", maybe_sent=True)
+    raise exc
+
+
+def _after_connect(exc: requests.exceptions.ConnectionError) -> bool:
+    """A connection dropped mid-request (reset, remote closed) may have delivered the request; a
+    refused or unresolvable connection never did."""
+    text = repr(exc.args)
+    return not any(word in text for word in ("Connection refused", "NewConnectionError", "Name or service not known"))

@@ -1,0 +1,2 @@
+"""The Twilio channel's writes: contacts (opt-out, the WhatsApp window), outbound sends and the
+statuses Twilio reports for them."""

@@ -1,0 +1,309 @@
+"""Outbound messages (CONTRACT §4.3.4, §8.3, §9.3 points 3, 4 and 9).
+
+Every outbound message is a row before it is a Twilio request. Sending claims its delivery with a
+compare-and-set `pending → sending` (OutboundSend.state), so a redelivered task never sends twice.
+The Twilio call runs outside any transaction. A transient error (429, 5xx, network) puts the
+delivery back to `pending` for the task's retry; when the request may have reached Twilio (a 5xx,
+a timeout), the next attempt first looks for the message in Twilio's list and adopts it instead of
+sending again. Twilio's create call has no idempotency key, so a crash between Twilio accepting a
+send and our save is the one window left; that reconciliation closes it before any resend.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Sequence
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from core.exceptions import ApplicationError, ConflictError
+from core.redact import mask_phone
+from core.tasks import enqueue_on_commit
+from messaging.enums import Channel, ConversationKind, Direction
+from messaging.models import CONTENT_MAX_LENGTH, Conversation, Message
+from twilio_channel.addresses import channel_of, is_e164_address, on_channel, participant_number, thread_key
+from twilio_channel.client import twilio_client, twilio_configured
+from twilio_channel.enums import STATUS_RANKS, TERMINAL_STATUSES, OptOutSource
+from twilio_channel.errors import (
+    OPTED_OUT_CODE,
+    ChannelError,
+    PermanentChannelError,
+    TransientChannelError,
+    TwilioNotConfigured,
+    classify,
+)
+from twilio_channel.models import OutboundSend, SendState
+from twilio_channel.services.contacts import contact_for, contact_opt_out
+
+logger = logging.getLogger("twilio_webhook")
+
+OPTED_OUT = "Recipient has opted out."
+WINDOW_CLOSED = "WhatsApp 24-hour window closed; provide content_sid."
+NO_SENDER = "No TWILIO_DEFAULT_FROM or messaging service is configured to send from."
+MEDIA_URLS_MAX = 10
+RECONCILE_LOOKBACK = timedelta(minutes=2)
+
+
+class SendRefused(ConflictError):
+    """Refused locally, without calling Twilio: an opted-out recipient or a closed WhatsApp window."""
+
+
+def _origin(*, channel: str, from_: str, messaging_service_sid: str, in_reply_to: Message | None) -> tuple[str, str]:
+    """(from address, messaging service SID) of a send (CONTRACT §4.4.5): an explicit sender, else
+    the number the contact wrote to, else the messaging service when replies go through it, else
+    TWILIO_DEFAULT_FROM on the channel."""
+    if from_:
+        return on_channel(from_, channel), ""
+    if messaging_service_sid:
+        return "", messaging_service_sid
+    if in_reply_to is not None and in_reply_to.to_number:
+        return in_reply_to.to_number, ""
+    if settings.TWILIO_REPLY_VIA_MESSAGING_SERVICE and settings.TWILIO_MESSAGING_SERVICE_SID:
+        return "", settings.TWILIO_MESSAGING_SERVICE_SID
+    if settings.TWILIO_DEFAULT_FROM:
+        return on_channel(settings.TWILIO_DEFAULT_FROM, channel), ""
+    if settings.TWILIO_MESSAGING_SERVICE_SID:
+        return "", settings.TWILIO_MESSAGING_SERVICE_SID
+    raise ApplicationError(NO_SENDER)
+
+
+def _thread(*, number: str, channel: str, in_reply_to: Message | None) -> Conversation:
+    if in_reply_to is not None and in_reply_to.conversation is not None:
+        return in_reply_to.conversation
+    conversation, _ = Conversation.objects.get_or_create(
+        key=thread_key(number, channel), defaults={"kind": ConversationKind.PHONE, "participant_number": number}
+    )
+    return conversation
+
+
+@transaction.atomic
+def outbound_create(
+    *,
+    to: str,
+    body: str = "",
+    media_urls: Sequence[str] = (),
+    content_sid: str = "",
+    content_variables: dict | None = None,
+    from_: str = "",
+    messaging_service_sid: str = "",
+    in_reply_to: Message | None = None,
+    sender_id: int | None = None,
+) -> Message:
+    """The `queued` row of a message to `to` (`+E164`, or `whatsapp:+E164`), refused locally when
+    Twilio is not configured, the recipient opted out, or a WhatsApp window is closed and no
+    template is given. Nothing is sent yet: see `outbound_queue` and `outbound_send_now`."""
+    if not twilio_configured():
+        raise TwilioNotConfigured()
+    to = to.strip()
+    if not is_e164_address(to):
+        raise ApplicationError("Field 'to' must be E.164 formatted (e.g. +48123456789)")
+    if not (body or media_urls or content_sid):
+        raise ApplicationError("Provide at least one of: 'body', 'content_sid', or 'media_urls'.")
+    if len(body) > CONTENT_MAX_LENGTH:
+        raise ApplicationError(f"Body must be at most {CONTENT_MAX_LENGTH} characters")
+    if len(media_urls) > MEDIA_URLS_MAX or any(not url.startswith(("http://", "https://")) for url in media_urls):
+        raise ApplicationError(f"media_urls takes at most {MEDIA_URLS_MAX} http(s) URLs")
+    channel = channel_of(to)
+    number = participant_number(to)
+    contact = contact_for(number=number, channel=channel)
+    if contact.opted_out:
+        raise SendRefused(OPTED_OUT)
+    if channel == Channel.WHATSAPP and not content_sid and not contact.window_open():
+        if not settings.WHATSAPP_FALLBACK_CONTENT_SID:
+            raise SendRefused(WINDOW_CLOSED)
+        content_sid = settings.WHATSAPP_FALLBACK_CONTENT_SID
+    from_number, service_sid = _origin(
+        channel=channel, from_=from_, messaging_service_sid=messaging_service_sid, in_reply_to=in_reply_to
+    )
+    message = Message(
+        conversation=_thread(number=number, channel=channel, in_reply_to=in_reply_to),
+        sender_id=sender_id,
+        recipient_id=contact.user_id,
+        content=body,
+        channel=channel,
+        direction=Direction.OUTBOUND,
+        from_number=from_number or None,
+        to_number=to,
+        participant_number=number,
+        status="queued",
+        media=[{"url": url} for url in media_urls],
+        in_reply_to=in_reply_to,
+    )
+    message.full_clean(exclude=["conversation", "in_reply_to"])
+    message.save()
+    callback = f"{settings.PUBLIC_BASE_URL}/twilio/status?mid={message.pk}" if settings.PUBLIC_BASE_URL else ""
+    OutboundSend.objects.create(
+        message=message,
+        messaging_service_sid=service_sid,
+        content_sid=content_sid,
+        content_variables=content_variables or {},
+        status_callback=callback,
+    )
+    logger.info("Outbound message %s queued to %s (%s)", message.pk, mask_phone(number), channel)
+    return message
+
+
+def outbound_queue(**fields) -> Message:
+    """Create the row and send it from the `sends` queue once this transaction commits (webhook
+    replies, sweeps, retries)."""
+    from twilio_channel.tasks import send_message
+
+    with transaction.atomic():
+        message = outbound_create(**fields)
+        enqueue_on_commit(send_message, message.pk)
+    return message
+
+
+def outbound_send_now(**fields) -> Message:
+    """Create the row and send it inline, with the same claim as the task (API, panel, CLI). The
+    row tells what happened: `sent`/`queued`/... with its SID, or `failed` with its error."""
+    message = outbound_create(**fields)
+    return outbound_deliver(message_id=message.pk, final_attempt=True) or message
+
+
+def _claim(message_id: int) -> bool:
+    return _move(message_id, SendState.PENDING, SendState.SENDING)
+
+
+def _move(message_id: int, source: str, target: str, **fields) -> bool:
+    """Compare-and-set of a delivery's state."""
+    return bool(
+        OutboundSend.objects.filter(message_id=message_id, state=source).update(
+            state=target, updated_at=timezone.now(), **fields
+        )
+    )
+
+
+def _finish(message: Message, **fields) -> Message:
+    fields["updated_at"] = timezone.now()
+    Message.objects.filter(pk=message.pk).update(**fields)
+    for name, value in fields.items():
+        setattr(message, name, value)
+    return message
+
+
+def _fail(message: Message, error: str) -> Message:
+    logger.warning("Outbound message %s failed: %s", message.pk, error)
+    _move(message.pk, SendState.SENDING, SendState.FAILED)
+    return _finish(message, status="failed", error=error[:500])
+
+
+def _create_params(message: Message, send: OutboundSend) -> dict:
+    params: dict = {"to": message.to_number}
+    if send.messaging_service_sid:
+        params["messaging_service_sid"] = send.messaging_service_sid
+    else:
+        params["from_"] = message.from_number
+    if send.content_sid:
+        params["content_sid"] = send.content_sid
+        if send.content_variables:
+            params["content_variables"] = json.dumps(send.content_variables)
+    elif message.content:
+        params["body"] = message.content
+    if message.media:
+        params["media_url"] = [item["url"] for item in message.media]
+    if send.status_callback:
+        params["status_callback"] = send.status_callback
+    return params
+
+
+def _already_sent(message: Message) -> tuple[str, str] | None:
+    """(sid, status) of this message in Twilio's list when an earlier attempt reached Twilio."""
+    # Newest first; not filtered on DateSent, which Twilio sets only once a message has gone out.
+    since = message.created_at - RECONCILE_LOOKBACK
+    listed = twilio_client().messages.list(to=message.to_number, limit=50)
+    for item in (item for item in listed if item.date_created is None or item.date_created >= since):
+        same_sender = (item.from_ or "") == (message.from_number or "") or not message.from_number
+        ours = same_sender and (item.body or "") == message.content and (item.direction or "").startswith("outbound")
+        if ours and not Message.objects.filter(twilio_sid=item.sid).exclude(pk=message.pk).exists():
+            return item.sid, item.status
+    return None
+
+
+def _status_after(current: str | None, reported: str) -> str:
+    """The row's status once Twilio reports `reported`: never lower, never out of a terminal one."""
+    if current in TERMINAL_STATUSES:
+        return current
+    if reported in TERMINAL_STATUSES or current is None:
+        return reported
+    return reported if STATUS_RANKS.get(reported, -1) > STATUS_RANKS.get(current, -1) else current
+
+
+def outbound_deliver(*, message_id: int, final_attempt: bool) -> Message | None:
+    """Send one queued row; None when another caller already claimed it. Raises
+    TransientChannelError (the row back to `queued`) for the task to retry unless `final_attempt`."""
+    if not _claim(message_id):
+        logger.info("Outbound message %s is not waiting to be sent: already handled, skipping", message_id)
+        return None
+    message = Message.objects.get(pk=message_id)
+    send = OutboundSend.objects.get(message_id=message_id)
+    OutboundSend.objects.filter(pk=send.pk).update(attempts=F("attempts") + 1)
+    contact = contact_for(number=message.participant_number or "", channel=message.channel)
+    if contact.opted_out:  # opted out after the row was queued
+        return _fail(message, OPTED_OUT)
+    try:
+        found = _already_sent(message) if send.needs_reconcile else None
+        if found is not None:
+            sid, status = found
+            logger.info("Outbound message %s was already accepted by Twilio (%s): not sent again", message.pk, sid)
+        else:
+            result = twilio_client().messages.create(**_create_params(message, send))
+            sid, status = result.sid, result.status
+    except TwilioNotConfigured:
+        return _fail(message, "Twilio is not configured.")
+    except Exception as exc:
+        try:
+            error = classify(exc)
+        except Exception:
+            logger.exception("Outbound message %s: unexpected error while sending", message.pk)
+            return _fail(message, "internal error")
+        return _after_error(message, send, error, final_attempt=final_attempt)
+    current = Message.objects.filter(pk=message.pk).values_list("status", flat=True).first()
+    message = _finish(
+        message, twilio_sid=sid, status=_status_after(current if current != "sending" else None, status), error=None
+    )
+    OutboundSend.objects.filter(pk=send.pk).update(needs_reconcile=False, last_error_code=None)
+    logger.info("Outbound message %s sent with SID=%s (%s)", message.pk, sid, message.status)
+    return message
+
+
+def _after_error(message: Message, send: OutboundSend, error: ChannelError, *, final_attempt: bool) -> Message:
+    OutboundSend.objects.filter(pk=send.pk).update(
+        last_error_code=error.code,
+        needs_reconcile=send.needs_reconcile or (isinstance(error, TransientChannelError) and error.maybe_sent),
+    )
+    if isinstance(error, PermanentChannelError):
+        if error.code == OPTED_OUT_CODE:
+            contact = contact_for(number=message.participant_number or "", channel=message.channel)
+            contact_opt_out(contact=contact, source=OptOutSource.TWILIO)
+        return _fail(message, error.summary)
+    if final_attempt:
+        return _fail(message, error.summary)
+    _move(message.pk, SendState.SENDING, SendState.PENDING)
+    _finish(message, error=error.summary)
+    logger.warning("Outbound message %s: %s; will retry", message.pk, error.summary)
+    raise error
+
+
+def outbound_sweep(*, older_than_s: float | None = None) -> list[int]:
+    """Deliveries left `pending` (the broker was down) or `sending` (a worker died mid-send) past
+    TWILIO_STALE_SEND_AFTER_S: a `sending` one may have reached Twilio, so it is reconciled before
+    any resend. The message ids returned are for the caller to re-enqueue."""
+    now = timezone.now()
+    cutoff = now - timedelta(seconds=settings.TWILIO_STALE_SEND_AFTER_S if older_than_s is None else older_than_s)
+    stale = OutboundSend.objects.filter(state__in=[SendState.PENDING, SendState.SENDING], updated_at__lt=cutoff)
+    ids = []
+    for pk, message_id, state in stale.values_list("pk", "message_id", "state")[:500]:
+        reconcile = {"needs_reconcile": True} if state == SendState.SENDING else {}
+        if OutboundSend.objects.filter(pk=pk, state=state, updated_at__lt=cutoff).update(
+            state=SendState.PENDING, updated_at=now, **reconcile
+        ):
+            ids.append(message_id)
+    if ids:
+        logger.warning("Sweeper re-enqueues %s stale outbound message(s): %s", len(ids), ids[:20])
+    return ids
