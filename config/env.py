@@ -38,3 +38,17 @@ def bool_alias(*names: str, default: bool = False) -> bool:
 def int_alias(*names: str, default: int) -> int:
     value = first_set(*names)
     return default if value is None else int(value)
+
+
+TRUE_WORDS = frozenset({"1", "true", "t", "yes", "y"})
+FALSE_WORDS = frozenset({"0", "false", "f", "no", "n"})
+
+
+def optional_bool(value: str | None) -> bool | None:
+    """Seed 2's reading of a switch (CONTRACT §4.8): None when unset or neither word list matches."""
+    word = (value or "").strip().lower()
+    if word in TRUE_WORDS:
+        return True
+    if word in FALSE_WORDS:
+        return False
+    return None

@@ -12,13 +12,18 @@ from django.db.models.functions import Coalesce, Left
 from accounts.models import User
 from core.lists import Window
 from messaging import access
-from messaging.enums import Direction, ReplyState
+from messaging.enums import Channel, Direction, ReplyState
 from messaging.models import Conversation, Message
 
 
 def pair_key(a: int, b: int) -> str:
     """Seed 1's default conversation id for two participants: `conv_{min}_{max}`."""
     return f"conv_{min(a, b)}_{max(a, b)}"
+
+
+def phone_conversation_key(*, number: str, channel: str) -> str:
+    """The thread of an external number: SMS and WhatsApp threads of one number stay apart."""
+    return f"{'whatsapp' if channel == Channel.WHATSAPP else 'phone'}:{number}"
 
 
 def ai_conversation_key(*, user_id: int) -> str:

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F, Max, Q, Value
 from django.db.models.expressions import Combinable
 from django.db.models.functions import Coalesce, Greatest
@@ -18,9 +18,10 @@ from core.exceptions import ApplicationError, ForbiddenError, NotFoundError
 from core.tasks import enqueue_on_commit
 from messaging import access
 from messaging.bot import bot_responder
+from messaging.channels import channel_sender
 from messaging.enums import Channel, ConversationKind, Direction, ReplyState
 from messaging.models import CONTENT_MAX_LENGTH, CONVERSATION_KEY_MAX_LENGTH, Conversation, Message
-from messaging.selectors import ai_conversation_key, pair_key
+from messaging.selectors import ai_conversation_key, pair_key, phone_conversation_key
 
 logger = logging.getLogger("messages")
 
@@ -161,8 +162,75 @@ def message_send(
         allow_bot=allow_bot,
     )
     if message.reply_state == ReplyState.PENDING:
-        enqueue_on_commit(bot_responder().turn_task, message.pk)
+        _bot_turn_queue(message)
     return message
+
+
+def _bot_turn_queue(message: Message) -> None:
+    """The one way a stored message reaches the AI: its turn is queued once the transaction commits."""
+    enqueue_on_commit(bot_responder().turn_task, message.pk)
+
+
+@transaction.atomic
+def external_message_receive(
+    *,
+    twilio_sid: str,
+    channel: str,
+    from_number: str,
+    to_number: str,
+    number: str,
+    content: str,
+    status: str,
+    media: list[dict],
+    user: User | None,
+    reply: str | None,
+) -> tuple[Message, bool]:
+    """Store a message that came from outside (SMS, WhatsApp); (message, created). A MessageSid
+    stored before (a redelivery, even a concurrent one: the unique constraint decides) returns the
+    stored row and queues nothing. `reply`: "bot" queues the AI turn (the user's AI thread for a
+    known user, else the number's own thread); "channel" leaves it pending for the channel's own
+    reply (auto-reply, chat engine); None stores it without a reply (opt-out, human mode, ...)."""
+    existing = Message.objects.filter(twilio_sid=twilio_sid).first()
+    if existing is not None:
+        return existing, False
+    bot = settings.AI_BOT_USER_ID
+    if user is not None and reply == "bot":
+        conversation, _ = Conversation.objects.get_or_create(
+            key=ai_conversation_key(user_id=user.pk), defaults={"kind": ConversationKind.AI, "user": user}
+        )
+    else:
+        conversation, _ = Conversation.objects.get_or_create(
+            key=phone_conversation_key(number=number, channel=channel),
+            defaults={"kind": ConversationKind.PHONE, "participant_number": number},
+        )
+    message = Message(
+        conversation=conversation,
+        sender_id=user.pk if user is not None else None,
+        recipient_id=bot if reply == "bot" else None,
+        content=content[:CONTENT_MAX_LENGTH],
+        channel=channel,
+        direction=Direction.INBOUND,
+        from_number=from_number,
+        to_number=to_number,
+        participant_number=number,
+        twilio_sid=twilio_sid,
+        status=status or "received",
+        num_media=len(media),
+        media=media,
+        reply_state=ReplyState.PENDING if reply else ReplyState.NONE,
+    )
+    try:
+        with transaction.atomic():
+            message.save()
+    except IntegrityError:  # the same MessageSid, stored by a concurrent delivery meanwhile
+        return Message.objects.get(twilio_sid=twilio_sid), False
+    _touch(conversation, message.created_at)
+    if reply == "bot":
+        _bot_turn_queue(message)
+    logger.info(
+        "Inbound %s message %s stored in conversation %s (reply: %s)", channel, message.pk, conversation.pk, reply
+    )
+    return message, True
 
 
 def message_send_to_bot_and_wait(
@@ -215,6 +283,13 @@ def ai_reply_store(
         if not reply_state_move(message_id=message.pk, source=ReplyState.PROCESSING, target=state):
             logger.warning("Message %s was no longer claimed when its AI reply was ready; dropped", message.pk)
             return None
+        ai_fields = {
+            "agent": agent,
+            "model": model[:100],
+            "prompt_tokens": prompt_tokens,
+            "completion_tokens": completion_tokens,
+        }
+        external = message.direction == Direction.INBOUND
         reply = Message(
             conversation=conversation,
             sender_id=settings.AI_BOT_USER_ID,
@@ -224,10 +299,7 @@ def ai_reply_store(
             direction=Direction.INTERNAL,
             is_read=False,
             in_reply_to=message,
-            agent=agent,
-            model=model[:100],
-            prompt_tokens=prompt_tokens,
-            completion_tokens=completion_tokens,
+            **ai_fields,
         )
         if conversation is not None:
             at = timezone.now()
@@ -245,9 +317,14 @@ def ai_reply_store(
                     return None
             else:
                 this.update(**fields)
-        # Both foreign keys are rows the caller just read: skip their existence queries.
-        reply.full_clean(exclude=["conversation", "in_reply_to"])
-        reply.save()
+        if external:  # an SMS or WhatsApp message: the reply goes back through its channel
+            reply = channel_sender(message.channel).reply(
+                to_message=message, text=reply.content, sender_id=settings.AI_BOT_USER_ID, **ai_fields
+            )
+        else:
+            # Both foreign keys are rows the caller just read: skip their existence queries.
+            reply.full_clean(exclude=["conversation", "in_reply_to"])
+            reply.save()
     message.reply_state = state
     logger.info(
         "AI reply %s to message %s stored (%s, agent=%s, model=%s, tokens=%s/%s)",

@@ -22,12 +22,14 @@ def chat_engine_reply(body: str, *, mode: str | None = None) -> str | None:
     text = (body or "").strip()
     if mode == KEYWORDS:
         keyword = text.lower()
+        # Over SMS and WhatsApp the channel handles STOP and START before the engine is asked (an
+        # opt-out, then an opt-in), so these texts say what those words really do.
         if keyword == "help":
-            return _("Available commands: HELP, START, STOP.")
+            return _("Commands: HELP, START, STOP. Send STOP to stop getting our messages, START to get them again.")
         if keyword == "start":
-            return _("Welcome! The bot has been activated.")
+            return _("Welcome! You will get our messages. Send STOP at any time to stop them.")
         if keyword == "stop":
-            return _("OK, I won't send any more messages (logic to be implemented).")
+            return _("To stop getting our messages, send STOP by SMS or WhatsApp: you will get none after that.")
         return _("I don't understand this command yet. Type HELP to see the available options.")
     if not text:
         return _("Received your message.")

@@ -1,7 +1,7 @@
 """The one module that talks to an LLM (STYLE §2.2 point 5): litellm is imported here only, lazily.
 
-Effective settings come from `llm_settings()` alone, so the `AIConfig` row of the Twilio issue can
-supply key, model, temperature and system prompt later without touching the callers (§4.1 point 5).
+Effective settings come from `llm_settings()` alone: the `AIConfig` row supplies key, model,
+temperature and system prompt where it sets them, the environment the rest (§1.9, §4.1 point 5).
 Retries are done here rather than with litellm's `num_retries`: litellm's retry wrapper needs the
 optional `tenacity` package and knows nothing of the turn's deadline, whereas this loop makes at most
 `1 + AI_LLM_RETRIES` requests and never sleeps or waits past the deadline it is given (§9.4 point 4).
@@ -35,7 +35,7 @@ os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 
 @dataclass(frozen=True)
 class LLMSettings:
-    api_key: str
+    api_key: str = field(repr=False)  # a secret: never in a log line or a traceback
     model: str
     base_url: str
     temperature: float | None
@@ -60,13 +60,18 @@ class LLMSettings:
 
 
 def llm_settings() -> LLMSettings:
-    """The effective LLM settings. Env (through Django settings) today; an AIConfig row, when one
-    exists, will override api_key, model, temperature and system_prompt here (base URL: env only)."""
+    """The effective LLM settings: the AIConfig row's key, model, temperature and system prompt where
+    it sets them, else the environment's (through Django settings); the base URL is the environment's
+    only. Runs once per turn: the row comes from a short per-process cache (orchestrator.selectors)."""
+    from orchestrator.selectors import ai_config_overrides_get  # models load only after app setup
+
+    row = ai_config_overrides_get()
     return LLMSettings(
-        api_key=settings.LITELLM_API_KEY,
-        model=settings.LITELLM_MODEL,
+        api_key=row.api_key or settings.LITELLM_API_KEY,
+        model=row.model or settings.LITELLM_MODEL,
         base_url=settings.LITELLM_BASEURL,
-        temperature=settings.AI_LLM_TEMPERATURE,
+        temperature=settings.AI_LLM_TEMPERATURE if row.temperature is None else row.temperature,
+        system_prompt=row.system_prompt,
         timeout=float(settings.AI_LLM_TIMEOUT_S),
         retries=max(0, int(settings.AI_LLM_RETRIES)),
         retry_backoff=max(0.0, float(settings.AI_LLM_RETRY_BACKOFF_S)),

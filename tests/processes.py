@@ -11,6 +11,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import quote
 
@@ -227,3 +228,20 @@ def drop_connection_pools(app) -> None:
         app._pool = None
     app.amqp._producer_pool = None
     pools.reset()
+
+
+@contextmanager
+def in_process_worker(queues: list[str]):
+    """The project's Celery app (not eager) consumed by a worker thread in this process: the memory
+    broker, or the CI Redis when CELERY_BROKER_URL points at one, with the project's options."""
+    from celery.contrib.testing.worker import start_worker
+    from django.conf import settings
+
+    broker = os.environ.get("CELERY_BROKER_URL", "")
+    url = broker if broker.startswith(("redis://", "rediss://")) else "memory://"
+    options = {"polling_interval": 0.05} if url == "memory://" else settings.CELERY_BROKER_TRANSPORT_OPTIONS
+    with (
+        ProjectCeleryApp(url, transport_options=options) as app,
+        start_worker(app, pool="threads", concurrency=2, perform_ping_check=False, queues=queues, loglevel="WARNING"),
+    ):
+        yield app

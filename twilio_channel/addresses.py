@@ -25,8 +25,3 @@ def is_e164_address(address: str) -> bool:
 
 def participant_number(address: str) -> str:
     return normalize_contact(address)
-
-
-def thread_key(number: str, channel: str) -> str:
-    """The conversation of an external number: SMS and WhatsApp threads of one number stay apart."""
-    return f"{'whatsapp' if channel == Channel.WHATSAPP else 'phone'}:{number}"

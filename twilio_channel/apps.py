@@ -11,6 +11,15 @@ class TwilioChannelConfig(AppConfig):
     verbose_name = "Twilio channel (SMS and WhatsApp)"
 
     def ready(self) -> None:
+        from django.db.models.signals import post_migrate
+
+        from twilio_channel.bootstrap import ai_config_bootstrap_after_migrate
+
+        # The AI config from the environment (CONTRACT §4.8): after this app's migrate, not here,
+        # so app loading (and test collection) never touches the database.
+        post_migrate.connect(
+            ai_config_bootstrap_after_migrate, sender=self, dispatch_uid="twilio_channel.ai_config_bootstrap"
+        )
         if not settings.TWILIO_VALIDATE_SIGNATURE:
             logger.warning(
                 "TWILIO_VALIDATE_SIGNATURE is off: Twilio webhooks are accepted without checking their "

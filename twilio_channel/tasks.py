@@ -40,3 +40,22 @@ def reconcile_statuses() -> int:
     from twilio_channel.services.statuses import statuses_reconcile
 
     return statuses_reconcile()
+
+
+@shared_task(name="twilio_channel.handle_inbound", acks_late=True, ignore_result=True)
+def handle_inbound(message_id: int) -> None:
+    """The auto-reply or chat-engine reply to one inbound message (the AI's goes through the
+    orchestrator's turn). Idempotent: the service claims the message by compare-and-set."""
+    from twilio_channel.services.inbound import inbound_answer
+
+    inbound_answer(message_id=message_id)
+
+
+@shared_task(name="twilio_channel.sweep_unanswered_inbound", ignore_result=True)
+def sweep_unanswered_inbound() -> int:
+    from twilio_channel.services.inbound import inbound_sweep
+
+    ids = inbound_sweep()
+    for message_id in ids:
+        handle_inbound.delay(message_id)
+    return len(ids)

@@ -2,12 +2,67 @@
 
 from __future__ import annotations
 
-from django.http import HttpRequest, JsonResponse
+import json
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from twilio_channel.services.inbound import InboundMessage, inbound_receive
 from twilio_channel.services.statuses import status_apply
 from twilio_channel.webhooks import signature_valid
+
+EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response/>'
+# Seed 1's lower-case keys, accepted only while signatures are not checked (CONTRACT §4.4.2).
+LENIENT_KEYS = {"from": "From", "to": "To", "body": "Body", "message_sid": "MessageSid", "messagesid": "MessageSid"}
+
+
+def _twiml() -> HttpResponse:
+    return HttpResponse(EMPTY_TWIML, content_type="text/xml")
+
+
+@csrf_exempt
+@require_POST
+def inbound(request: HttpRequest) -> HttpResponse:
+    """T1: an SMS or WhatsApp message to one of our numbers. Stored, its reply queued; Twilio gets
+    empty TwiML at once (a duplicate too)."""
+    if not signature_valid(request):
+        return HttpResponse("Forbidden", status=403, content_type="text/plain")
+    message = InboundMessage.from_form(request.POST)
+    if not (message.from_ and message.to and message.sid):
+        return _twiml()
+    inbound_receive(inbound=message)
+    return _twiml()
+
+
+def _lenient_form(request: HttpRequest) -> QueryDict | dict:
+    """Seed 1 also took JSON and lower-case keys; only without signature checks."""
+    form: QueryDict | dict = request.POST
+    if settings.TWILIO_VALIDATE_SIGNATURE:
+        return form
+    if request.content_type == "application/json":
+        try:
+            body = json.loads(request.body or b"{}")
+        except ValueError:
+            body = {}
+        form = {str(key): str(value) for key, value in body.items()} if isinstance(body, dict) else {}
+    return {LENIENT_KEYS.get(key.lower(), key): value for key, value in form.items()}
+
+
+@csrf_exempt
+@require_POST
+def twilio_webhook(request: HttpRequest) -> JsonResponse:
+    """W1: the same pipeline as T1, with seed 1's JSON answer."""
+    if not signature_valid(request):
+        return JsonResponse({"detail": "Invalid Twilio signature"}, status=403)
+    parsed = InboundMessage.from_form(_lenient_form(request))
+    if not (parsed.from_ and parsed.to and parsed.sid):
+        return JsonResponse({"detail": "From, To and MessageSid are required"}, status=400)
+    message, _ = inbound_receive(inbound=parsed)
+    if message.sender_id is None:
+        return JsonResponse({"status": "user not found", "from": parsed.from_})
+    return JsonResponse({"status": "message saved", "user_id": message.sender_id, "message_id": message.pk})
 
 
 @csrf_exempt

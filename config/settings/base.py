@@ -3,7 +3,7 @@
 from datetime import timedelta
 from typing import Any
 
-from config.env import BASE_DIR, VAR_DIR, bool_alias, env, first_set, int_alias, str_alias
+from config.env import BASE_DIR, VAR_DIR, bool_alias, env, first_set, int_alias, optional_bool, str_alias
 from core.logging import build_logging
 
 DEBUG = bool_alias("DJANGO_DEBUG", "APP_DEBUG", default=False)
@@ -243,12 +243,18 @@ AI_BOT_DISPLAY_NAME = str_alias("AI_BOT_DISPLAY_NAME", default="AI Assistant")
 CHAT_HISTORY_MAX = int_alias("CHAT_HISTORY_MAX", default=50)
 # What answers a message to the bot: messaging stores it, this object queues or runs the AI turn.
 MESSAGING_BOT_RESPONDER = "orchestrator.responder.responder"
+# What sends a reply to a message that came from outside, per channel.
+MESSAGING_CHANNEL_SENDERS = {
+    "sms": "twilio_channel.sender.sender",
+    "whatsapp": "twilio_channel.sender.sender",
+}
 LIST_LIMIT_DEFAULT = 100
 LIST_LIMIT_MAX = 500
 
 # --- AI orchestrator (CONTRACT §4.1 point 5, §4.6.1, §9.4) -----------------------------------
 # AI is configured when a key or a base URL is set; otherwise the chat engine answers (§9.4 point 1).
-# A later `orchestrator.AIConfig` row overrides key, model, temperature and system prompt.
+# The `orchestrator.AIConfig` row (panel, admin) overrides key, model, temperature and system prompt
+# where it sets them; where it leaves them empty these apply.
 LITELLM_API_KEY = str_alias("LITELLM_API_KEY", "OPENAI_API_KEY", default="")
 LITELLM_MODEL = str_alias("LITELLM_MODEL", "OPENAI_MODEL", default="gpt-3.5-turbo-1106")  # the one model setting
 LITELLM_BASEURL = str_alias("LITELLM_BASEURL", default="")
@@ -258,6 +264,21 @@ AI_LLM_RETRIES = int_alias("AI_LLM_RETRIES", default=2)  # bounded retries of a 
 AI_LLM_RETRY_BACKOFF_S = float(str_alias("AI_LLM_RETRY_BACKOFF_S", default="0.5"))  # doubles per retry
 AI_SYNC_TIMEOUT_S = float(str_alias("AI_SYNC_TIMEOUT_S", default="60"))  # the whole blocking turn (M11)
 AI_AGENT_STICKY_MINUTES = int_alias("AI_AGENT_STICKY_MINUTES", default=10)
+# The AIConfig API key is stored encrypted with a key derived from this, or from SECRET_KEY when it
+# is unset. If it changes, a stored key reads as unset (with a warning) until it is entered again.
+AI_CONFIG_ENCRYPTION_KEY = str_alias("AI_CONFIG_ENCRYPTION_KEY", default="")
+AI_CONFIG_CACHE_S = 5.0  # how long a process reuses the AIConfig row it read; a save in it clears it
+# Seed 2's variables for the AIConfig row (CONTRACT §4.8): copied into it after `migrate` and by
+# `manage.py bootstrap_ai_config` until the switch is managed in the panel or the admin
+# (enabled_source "ui"). None = not set: only what is set is applied. The model and temperature
+# count only when named in the environment, not as the defaults above. The API key is never copied:
+# the row falls back to LITELLM_API_KEY at run time (§1.9), so the secret stays in one place.
+AI_ENABLED = optional_bool(first_set("AI_ENABLED"))
+AI_TARGET_NUMBER = first_set("AI_TARGET_NUMBER")
+AI_SYSTEM_PROMPT = first_set("AI_SYSTEM_PROMPT")
+AI_ENV_MODEL = first_set("LITELLM_MODEL", "OPENAI_MODEL")
+AI_ENV_TEMPERATURE = AI_LLM_TEMPERATURE if first_set("AI_LLM_TEMPERATURE", "OPENAI_TEMPERATURE") else None
+AI_CONFIG_BOOTSTRAP_ON_MIGRATE = True
 # A turn holds its conversation's lease for AI_LEASE_S and renews it every quarter of that while it
 # runs; a dead worker's lease lapses within AI_LEASE_S and the sweeper (every AI_SWEEP_INTERVAL_S)
 # hands its message to another worker: recovery within AI_LEASE_S + AI_SWEEP_INTERVAL_S.
@@ -272,6 +293,11 @@ CELERY_BEAT_SCHEDULE: dict = {
     },
     # Re-send outbound rows left `queued`/`sending` (reconciled with Twilio first; CONTRACT §8.3).
     "twilio-sweep-stale-sends": {"task": "twilio_channel.sweep_stale_sends", "schedule": 60.0},
+    # Re-enqueue auto-reply/chat-engine replies to inbound messages left unanswered.
+    "twilio-sweep-unanswered-inbound": {
+        "task": "twilio_channel.sweep_unanswered_inbound",
+        "schedule": AI_SWEEP_INTERVAL_S,
+    },
     # Look up outbound statuses whose callbacks never came.
     "twilio-reconcile-statuses": {"task": "twilio_channel.reconcile_statuses", "schedule": 24 * 60 * 60.0},
 }

@@ -22,5 +22,9 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 CELERY_TASK_ALWAYS_EAGER = True
+# A test's rollback sends no post_save, so a cached AIConfig row would outlive its test.
+AI_CONFIG_CACHE_S = 0.0
+# The test database's migrate leaves AIConfig alone whatever a developer's .env says.
+AI_CONFIG_BOOTSTRAP_ON_MIGRATE = False
 LOG_TO_FILES = False
 LOGGING = build_logging(logs_dir=LOGS_DIR, to_files=False, level="WARNING")  # noqa: F405

@@ -31,7 +31,9 @@ def ai_replies_sweep(*, older_than_s: float | None = None) -> list[int]:
         updated_at__lt=now
         - timedelta(seconds=settings.AI_STALE_REPLY_AFTER_S if older_than_s is None else older_than_s)
     )
-    to_bot = Message.objects.filter(recipient_id=settings.AI_BOT_USER_ID, direction=Direction.INTERNAL)
+    to_bot = Message.objects.filter(
+        recipient_id=settings.AI_BOT_USER_ID, direction__in=[Direction.INTERNAL, Direction.INBOUND]
+    )
     lease_free = (
         Q(conversation__isnull=True)
         | Q(conversation__ai_lease_until__isnull=True)

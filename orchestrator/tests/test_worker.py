@@ -2,33 +2,20 @@
 the CI Redis when CELERY_BROKER_URL points at one. One worker serves the whole module (starting and
 stopping one costs seconds)."""
 
-import os
 import time
 
 import pytest
-from django.conf import settings
 from django.db import OperationalError
 
 from messaging.models import Message
 from tests.helpers import client_for
-from tests.processes import ProjectCeleryApp
+from tests.processes import in_process_worker
 
 
 @pytest.fixture(scope="module")
 def celery_worker_app():
     """The project's Celery app, not eager, consumed by an in-process worker thread."""
-    from celery.contrib.testing.worker import start_worker
-
-    broker = os.environ.get("CELERY_BROKER_URL", "")
-    url = broker if broker.startswith(("redis://", "rediss://")) else "memory://"
-    # Redis: the project's own transport options, as production runs them.
-    options = {"polling_interval": 0.05} if url == "memory://" else settings.CELERY_BROKER_TRANSPORT_OPTIONS
-    with (
-        ProjectCeleryApp(url, transport_options=options) as app,
-        start_worker(
-            app, pool="threads", concurrency=2, perform_ping_check=False, queues=["ai", "default"], loglevel="WARNING"
-        ),
-    ):
+    with in_process_worker(["ai", "default"]) as app:
         yield app
 
 

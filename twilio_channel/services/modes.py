@@ -1,19 +1,41 @@
-"""The channel's reply modes (CONTRACT §4.7): the auto-reply switch and its text."""
+"""The channel's reply modes (CONTRACT §4.7): the auto-reply switch and its text, the AI auto-reply
+switch and its settings (orchestrator.AIConfig), and which of them answers.
+
+The two switches exclude each other: turning one on turns the other off, in one transaction. Both
+paths lock the AIConfig row before the AutoReplyConfig row, so two staff members flipping opposite
+switches at once wait for each other instead of deadlocking.
+"""
 
 from __future__ import annotations
 
 import logging
+import math
+from dataclasses import dataclass, field
+from typing import Final, Literal
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
 from core.exceptions import ApplicationError
+from core.redact import mask_phone
+from orchestrator.enums import AIEnabledSource
+from orchestrator.models import TEMPERATURE_MAX, TEMPERATURE_MIN, TEMPERATURE_OUT_OF_RANGE, AIConfig, target_normalize
 from twilio_channel.models import AUTO_REPLY_MAX_LENGTH, AutoReplyConfig
 
 logger = logging.getLogger("twilio_webhook")
 
 TEXT_REQUIRED = "Auto-reply text is required when the feature is enabled."
 TEXT_TOO_LONG = f"Auto-reply text cannot exceed {AUTO_REPLY_MAX_LENGTH} characters."
+# T16's messages (CONTRACT §3.2), and two for what the table's columns cannot hold
+TEMPERATURE_NOT_A_NUMBER = "Temperature must be a number."
+TARGET_REQUIRED = "Provide the conversation partner's number."
+API_KEY_REQUIRED = "Provide an API key to enable the AI integration."
+TARGET_MAX_LENGTH, MODEL_MAX_LENGTH = 64, 100  # AIConfig.target_number, AIConfig.model
+TARGET_TOO_LONG = f"The conversation partner's number cannot exceed {TARGET_MAX_LENGTH} characters."
+MODEL_TOO_LONG = f"The model name cannot exceed {MODEL_MAX_LENGTH} characters."
+
+ReplyMode = Literal["ai", "auto_reply", "off"]
 
 
 def auto_reply_text_clean(*, enabled: bool, message: str) -> str:
@@ -28,8 +50,11 @@ def auto_reply_text_clean(*, enabled: bool, message: str) -> str:
 @transaction.atomic
 def auto_reply_config_set(*, enabled: bool, message: str) -> AutoReplyConfig:
     """Switch the auto-reply and set its text (trimmed). `enabled_since` is set when it turns on and
-    kept while it stays on, so messages received before that are never answered."""
+    kept while it stays on, so messages received before that are never answered. Turning it on
+    turns the AI auto-reply off (CONTRACT §4.7)."""
     text = auto_reply_text_clean(enabled=enabled, message=message)
+    if enabled:
+        ai_config_force_off()  # first: the lock order of this module's docstring
     config, _ = AutoReplyConfig.objects.select_for_update().get_or_create(pk=1)
     if enabled and not config.enabled:
         config.enabled_since = timezone.now()
@@ -39,3 +64,186 @@ def auto_reply_config_set(*, enabled: bool, message: str) -> AutoReplyConfig:
     config.save()
     logger.info("Auto-reply %s", "enabled" if enabled else "disabled")
     return config
+
+
+def reply_mode() -> ReplyMode:
+    """The mode that answers an inbound message: "ai" (the AI auto-reply), "auto_reply" (the fixed
+    text) or "off" (CONTRACT §4.7). The AI wins if both are somehow on. Read from the database each
+    time, never cached: a switch flipped in the panel applies to the very next inbound message."""
+    if AIConfig.objects.filter(pk=1, enabled=True).exists():
+        return "ai"
+    return "auto_reply" if AutoReplyConfig.objects.filter(pk=1, enabled=True).exists() else "off"
+
+
+# --- the AI auto-reply (orchestrator.AIConfig) ----------------------------------------------
+
+
+class Unchanged:
+    """The type of UNCHANGED, the "absent" of an optional field whose "" means something (the key)."""
+
+    def __repr__(self) -> str:
+        return "UNCHANGED"
+
+
+UNCHANGED: Final = Unchanged()  # `api_key=UNCHANGED` (the default) keeps the stored key; "" clears it
+
+
+def _key_change(api_key: str | Unchanged) -> str:
+    if isinstance(api_key, Unchanged):
+        return "unchanged"
+    return "set" if api_key else "cleared"
+
+
+@dataclass(frozen=True)
+class AIConfigInput:
+    """The cleaned values of one change; None (UNCHANGED for the key) keeps the stored value."""
+
+    enabled: bool
+    target_number: str | None
+    system_prompt: str | None
+    model: str | None
+    temperature: float | None
+    api_key: str | Unchanged = field(repr=False)  # a secret: never in a log line or a traceback
+
+
+def ai_temperature_clean(value: object) -> float:
+    """A number (or numeric text) in 0..2. Booleans are no numbers, although Python says 1.0."""
+    if isinstance(value, bool):
+        raise ApplicationError(TEMPERATURE_NOT_A_NUMBER, extra={"field": "temperature"})
+    try:
+        number = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError) as exc:
+        raise ApplicationError(TEMPERATURE_NOT_A_NUMBER, extra={"field": "temperature"}) from exc
+    if math.isnan(number) or not TEMPERATURE_MIN <= number <= TEMPERATURE_MAX:
+        raise ApplicationError(TEMPERATURE_OUT_OF_RANGE, extra={"field": "temperature"})
+    return number
+
+
+def ai_config_clean(
+    *,
+    config: AIConfig | None,
+    enabled: bool,
+    target_number: str | None = None,
+    system_prompt: str | None = None,
+    model: str | None = None,
+    temperature: object = None,
+    api_key: str | Unchanged = UNCHANGED,
+) -> AIConfigInput:
+    """Validate a change of `config` (None: no row yet) with T16's rules and messages; each error
+    names its form field in `extra["field"]`. Enabling needs a partner number that normalises and
+    a way to reach an LLM: a key stored, given or in the environment, or LITELLM_BASEURL."""
+    cleaned_temperature = None if temperature is None else ai_temperature_clean(temperature)
+    target = None if target_number is None else target_number.strip()
+    if target is not None and len(target) > TARGET_MAX_LENGTH:
+        raise ApplicationError(TARGET_TOO_LONG, extra={"field": "target_number"})
+    cleaned_model = None if model is None else model.strip()
+    if cleaned_model is not None and len(cleaned_model) > MODEL_MAX_LENGTH:
+        raise ApplicationError(MODEL_TOO_LONG, extra={"field": "model"})
+    key = api_key if isinstance(api_key, Unchanged) else (api_key or "").strip()
+    if enabled:
+        stored_target = config.target_number if config is not None else ""
+        if not target_normalize(stored_target if target is None else target):
+            raise ApplicationError(TARGET_REQUIRED, extra={"field": "target_number"})
+        has_key = (config is not None and config.has_api_key) if isinstance(key, Unchanged) else bool(key)
+        if not (has_key or settings.LITELLM_API_KEY or settings.LITELLM_BASEURL):
+            raise ApplicationError(API_KEY_REQUIRED, extra={"field": "api_key"})
+    return AIConfigInput(
+        enabled=enabled,
+        target_number=target,
+        system_prompt=None if system_prompt is None else system_prompt.strip(),
+        model=cleaned_model,
+        temperature=cleaned_temperature,
+        api_key=key,
+    )
+
+
+def ai_enabled_apply(*, config: AIConfig, enabled: bool, source: str) -> None:
+    """Set the switch and who set it on `config` (unsaved). `enabled_since` is set when it turns on
+    and kept while it stays on, so messages received before that are never AI-answered."""
+    if source not in AIEnabledSource.values:
+        raise ValueError(f"unknown enabled_source {source!r}")
+    if enabled and not config.enabled:
+        config.enabled_since = timezone.now()
+    elif not enabled:
+        config.enabled_since = None
+    config.enabled, config.enabled_source = enabled, source
+
+
+@transaction.atomic
+def ai_config_set(
+    *,
+    enabled: bool,
+    target_number: str | None = None,
+    system_prompt: str | None = None,
+    model: str | None = None,
+    temperature: object = None,
+    api_key: str | Unchanged = UNCHANGED,
+    source: str = AIEnabledSource.UI,
+) -> AIConfig:
+    """Switch the AI auto-reply and change its settings (T16). None leaves a field as stored, and so
+    does `api_key=UNCHANGED`, while `api_key=""` clears the key; `model=""` means LITELLM_MODEL.
+    Whoever calls this decides the switch, so `enabled_source` becomes `source` ("ui": the panel,
+    the API, the admin) even when `enabled` stays as it was. Enabling turns the auto-reply off."""
+    config, _ = AIConfig.objects.select_for_update().get_or_create(pk=1)
+    change = ai_config_clean(
+        config=config,
+        enabled=enabled,
+        target_number=target_number,
+        system_prompt=system_prompt,
+        model=model,
+        temperature=temperature,
+        api_key=api_key,
+    )
+    if change.target_number is not None:
+        config.target_number = change.target_number
+    if change.system_prompt is not None:
+        config.system_prompt = change.system_prompt
+    if change.model is not None:
+        config.model = change.model
+    if change.temperature is not None:
+        config.temperature = change.temperature
+    if not isinstance(change.api_key, Unchanged):
+        config.api_key = change.api_key
+    ai_enabled_apply(config=config, enabled=enabled, source=source)
+    config.full_clean()
+    config.save()
+    if enabled:
+        auto_reply_config_force_off()
+    logger.info(
+        "AI auto-reply %s (source=%s, model=%s, target=%s, API key %s)",
+        "enabled" if enabled else "disabled",
+        source,
+        config.model or "(LITELLM_MODEL)",
+        mask_phone(config.target_number_normalized) or "(none)",
+        _key_change(change.api_key),
+    )
+    return config
+
+
+def ai_config_force_off() -> bool:
+    """Turn the AI auto-reply off because the auto-reply is being turned on; True if it was on.
+    Switching it off is a decision made in the panel or the admin, so `enabled_source` becomes "ui"
+    and an AI_ENABLED=true in the environment does not turn the AI back on at the next start (seed 2
+    kept the old source, CONTRACT §4.7). An AI that was off already keeps its row as it is (or has
+    none): the auto-reply decided nothing about it."""
+    config = AIConfig.objects.select_for_update().filter(pk=1).first()
+    if config is None or not config.enabled:
+        return False
+    ai_enabled_apply(config=config, enabled=False, source=AIEnabledSource.UI)
+    config.save(update_fields=["enabled", "enabled_since", "enabled_source", "updated_at"])
+    logger.info("AI auto-reply disabled: the auto-reply was enabled")
+    return True
+
+
+def auto_reply_config_force_off() -> bool:
+    """Turn the auto-reply off and clear its `enabled_since`, because the AI auto-reply was turned
+    on; True if it was on."""
+    config = AutoReplyConfig.objects.select_for_update().filter(pk=1).first()
+    if config is None or (not config.enabled and config.enabled_since is None):
+        return False
+    was_enabled = config.enabled
+    config.enabled, config.enabled_since = False, None
+    config.save(update_fields=["enabled", "enabled_since", "updated_at"])
+    if was_enabled:
+        logger.info("Auto-reply disabled: the AI auto-reply was enabled")
+    return was_enabled

@@ -26,7 +26,8 @@ from core.redact import mask_phone
 from core.tasks import enqueue_on_commit
 from messaging.enums import Channel, ConversationKind, Direction
 from messaging.models import CONTENT_MAX_LENGTH, Conversation, Message
-from twilio_channel.addresses import channel_of, is_e164_address, on_channel, participant_number, thread_key
+from messaging.selectors import phone_conversation_key
+from twilio_channel.addresses import channel_of, is_e164_address, on_channel, participant_number
 from twilio_channel.client import twilio_client, twilio_configured
 from twilio_channel.enums import STATUS_RANKS, TERMINAL_STATUSES, OptOutSource
 from twilio_channel.errors import (
@@ -76,7 +77,8 @@ def _thread(*, number: str, channel: str, in_reply_to: Message | None) -> Conver
     if in_reply_to is not None and in_reply_to.conversation is not None:
         return in_reply_to.conversation
     conversation, _ = Conversation.objects.get_or_create(
-        key=thread_key(number, channel), defaults={"kind": ConversationKind.PHONE, "participant_number": number}
+        key=phone_conversation_key(number=number, channel=channel),
+        defaults={"kind": ConversationKind.PHONE, "participant_number": number},
     )
     return conversation
 
@@ -93,6 +95,7 @@ def outbound_create(
     messaging_service_sid: str = "",
     in_reply_to: Message | None = None,
     sender_id: int | None = None,
+    **ai_fields,
 ) -> Message:
     """The `queued` row of a message to `to` (`+E164`, or `whatsapp:+E164`), refused locally when
     Twilio is not configured, the recipient opted out, or a WhatsApp window is closed and no
@@ -133,6 +136,7 @@ def outbound_create(
         status="queued",
         media=[{"url": url} for url in media_urls],
         in_reply_to=in_reply_to,
+        **ai_fields,  # agent, model and token usage of an AI reply
     )
     message.full_clean(exclude=["conversation", "in_reply_to"])
     message.save()
@@ -307,3 +311,24 @@ def outbound_sweep(*, older_than_s: float | None = None) -> list[int]:
     if ids:
         logger.warning("Sweeper re-enqueues %s stale outbound message(s): %s", len(ids), ids[:20])
     return ids
+
+
+def outbound_refused_record(*, to_message: Message, text: str, error: str, **fields) -> Message:
+    """A reply that the channel refused before any request (opted out, window closed, Twilio not
+    configured): kept as a `failed` row with its text, so the conversation shows what happened."""
+    message = Message.objects.create(
+        conversation=to_message.conversation,
+        recipient_id=to_message.sender_id,
+        content=text[:CONTENT_MAX_LENGTH],
+        channel=to_message.channel,
+        direction=Direction.OUTBOUND,
+        from_number=to_message.to_number,
+        to_number=to_message.from_number,
+        participant_number=to_message.participant_number,
+        status="failed",
+        error=error[:500],
+        in_reply_to=to_message,
+        **fields,  # sender_id, and the agent, model and token usage of an AI reply
+    )
+    logger.warning("Reply %s to message %s not sent: %s", message.pk, to_message.pk, error)
+    return message

@@ -53,3 +53,11 @@ def fake_twilio(twilio_server, twilio_settings):
     twilio_settings.TWILIO_HTTP_TIMEOUT_S = 1
     yield twilio_server
     twilio_server.reset()
+
+
+@pytest.fixture
+def ai_enabled(db):
+    """AI auto-reply mode on (CONTRACT §4.7): the AI answers every inbound message."""
+    from orchestrator.models import AIConfig
+
+    AIConfig.objects.update_or_create(pk=1, defaults={"enabled": True, "target_number": "+48123456789"})

@@ -1,0 +1,9 @@
+from django.db import models
+
+
+class AIEnabledSource(models.TextChoices):
+    """Who last decided `AIConfig.enabled` (CONTRACT §1.9, §4.8)."""
+
+    DB = "db", "stored default"  # nobody has decided yet
+    ENV = "env", "environment"  # the AI_ENABLED bootstrap
+    UI = "ui", "panel or admin"  # also the API; from then on the environment overlays nothing

@@ -1,0 +1,94 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from core.phones import E164_RE, normalize_contact
+from orchestrator.enums import AIEnabledSource
+from orchestrator.secrets import secret_decrypt, secret_encrypt, secret_mask
+
+TEMPERATURE_MIN, TEMPERATURE_MAX = 0.0, 2.0
+TEMPERATURE_FALLBACK = 0.7  # seed 2's default
+TEMPERATURE_OUT_OF_RANGE = "Temperature must be in the range 0-2."
+
+
+def temperature_default() -> float:
+    """The environment's temperature (0.7 unless AI_LLM_TEMPERATURE says otherwise), so that creating
+    the row changes no reply; 0.7 if that lies outside 0..2."""
+    value = float(settings.AI_LLM_TEMPERATURE)
+    return value if TEMPERATURE_MIN <= value <= TEMPERATURE_MAX else TEMPERATURE_FALLBACK
+
+
+def target_normalize(raw: str | None) -> str:
+    """The conversation partner's number as `normalize_contact` gives it (§4.4.6), or "" when that is
+    no phone number (a name, a `client:` address, nothing)."""
+    number = normalize_contact(raw)
+    return number if E164_RE.match(number) else ""
+
+
+class AIConfig(models.Model):
+    """Singleton (pk=1): the AI layer's settings, which override the environment's where they are set,
+    and the AI auto-reply switch the Twilio channel reads (CONTRACT §1.9).
+
+    An untouched row changes nothing: `model` "" means LITELLM_MODEL, no key means LITELLM_API_KEY,
+    the temperature starts as the environment's. (Seed 2's `gpt-4o-mini` default would silently
+    replace the operator's LITELLM_MODEL the moment the panel first saves the row.) The API key is
+    stored encrypted (`orchestrator.secrets`) and only ever shown masked (`api_key_preview`)."""
+
+    enabled = models.BooleanField(default=False, help_text="AI auto-reply mode")
+    api_key_encrypted = models.TextField(blank=True, default="", editable=False)
+    system_prompt = models.TextField(blank=True, default="")
+    target_number = models.CharField(max_length=64, blank=True, default="")
+    target_number_normalized = models.CharField(max_length=32, blank=True, default="", editable=False)
+    model = models.CharField(max_length=100, blank=True, default="", help_text="Empty: LITELLM_MODEL")
+    temperature = models.FloatField(default=temperature_default)
+    enabled_source = models.CharField(max_length=8, choices=AIEnabledSource.choices, default=AIEnabledSource.DB)
+    enabled_since = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "AI configuration"
+        verbose_name_plural = "AI configuration"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(temperature__gte=TEMPERATURE_MIN) & Q(temperature__lte=TEMPERATURE_MAX),
+                name="ai_config_temperature_range",
+                violation_error_message=TEMPERATURE_OUT_OF_RANGE,
+            ),
+            models.CheckConstraint(condition=Q(id=1), name="ai_config_singleton"),
+        ]
+
+    def __str__(self) -> str:
+        return "AI auto-reply " + ("on" if self.enabled else "off")
+
+    def save(self, *args, **kwargs) -> None:
+        self.pk = 1
+        self.target_number_normalized = target_normalize(self.target_number)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "target_number" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "target_number_normalized"}
+        super().save(*args, **kwargs)
+
+    @classmethod
+    def load(cls) -> AIConfig:
+        config, _ = cls.objects.get_or_create(pk=1)
+        return config
+
+    # The key in clear only through these: never a field, so no form, serializer or repr shows it.
+    @property
+    def api_key(self) -> str:
+        return secret_decrypt(self.api_key_encrypted)
+
+    @api_key.setter
+    def api_key(self, value: str) -> None:
+        self.api_key_encrypted = secret_encrypt((value or "").strip())
+
+    @property
+    def has_api_key(self) -> bool:
+        return bool(self.api_key)
+
+    @property
+    def api_key_preview(self) -> str | None:
+        key = self.api_key
+        return secret_mask(key) if key else None

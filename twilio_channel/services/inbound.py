@@ -1,0 +1,199 @@
+"""Inbound SMS and WhatsApp messages (CONTRACT §4.3.3, §4.4, §4.7, §8.2, §8.4, §9.3 points 1, 7).
+
+The webhook stores the message and queues its reply on commit, and answers Twilio at once: it
+never waits for the LLM or Twilio. One row per MessageSid (the unique constraint decides, also
+between two concurrent deliveries), so one reply. The reply comes from the AI (the same queued turn
+as a web message to the bot), the auto-reply text or the chat engine, per the mode table of §4.7;
+an opt-out word, an opted-out contact or a conversation in human mode gets none.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from accounts.models import User
+from core.redact import mask_phone
+from core.tasks import enqueue_on_commit
+from messaging.enums import ConversationMode, Direction, ReplyState
+from messaging.models import Message
+from messaging.services import conversation_mode_set, external_message_receive, reply_state_move
+from orchestrator.chat_engine import chat_engine_reply
+from orchestrator.handoff import BACK_TO_AI_ACK, HANDOFF_ACK, mode_command
+from twilio_channel.addresses import channel_of, participant_number
+from twilio_channel.models import AutoReplyConfig, Contact
+from twilio_channel.sender import sender
+from twilio_channel.services.contacts import contact_for, contact_opt_in, contact_opt_out
+from twilio_channel.services.modes import reply_mode
+
+logger = logging.getLogger("twilio_webhook")
+
+# The whole trimmed body, any case (CONTRACT §8.4, §9.3 point 7): "STOP 12345" is an ordinary message.
+OPT_OUT_WORDS = frozenset({"stop", "stopall", "unsubscribe", "cancel", "end", "quit", "revoke", "optout"})
+OPT_IN_WORDS = frozenset({"start", "yes", "unstop"})
+STALE_PROCESSING_S = 60
+
+
+@dataclass(frozen=True)
+class InboundMessage:
+    sid: str
+    from_: str
+    to: str
+    body: str = ""
+    status: str = "received"
+    profile_name: str = ""
+    media: list[dict] = field(default_factory=list)
+
+    @classmethod
+    def from_form(cls, form: Mapping[str, str]) -> InboundMessage:
+        """From Twilio's webhook form (already decoded: never the raw body, §4.4.2)."""
+
+        def value(name: str) -> str:
+            return (form.get(name) or "").strip()
+
+        try:
+            count = max(0, min(int(value("NumMedia") or 0), 10))
+        except ValueError:
+            count = 0
+        media = [
+            {"url": value(f"MediaUrl{n}"), "content_type": value(f"MediaContentType{n}")}
+            for n in range(count)
+            if value(f"MediaUrl{n}")
+        ]
+        return cls(
+            sid=value("MessageSid") or value("SmsMessageSid") or value("SmsSid"),
+            from_=value("From"),
+            to=value("To"),
+            body=form.get("Body") or "",
+            status=value("SmsStatus") or value("MessageStatus") or "received",
+            profile_name=value("ProfileName"),
+            media=media,
+        )
+
+
+def _active_user(contact: Contact) -> User | None:
+    user = contact.user
+    return user if user is not None and user.is_active else None
+
+
+def _reply_by(contact: Contact) -> str | None:
+    """Who answers (CONTRACT §4.7): "bot" (the AI), "channel" (auto-reply or chat engine)."""
+    mode = reply_mode()
+    if mode == "ai":
+        return "bot"
+    if mode == "auto_reply":
+        return "channel"
+    if _active_user(contact) is not None and settings.TWILIO_KNOWN_USER_AI:
+        return "bot"
+    return "channel"
+
+
+def inbound_receive(*, inbound: InboundMessage) -> tuple[Message, bool]:
+    """Store one delivery and queue its reply; (message, created). A MessageSid seen before
+    returns the stored row and queues nothing."""
+    from twilio_channel.tasks import handle_inbound
+
+    existing = Message.objects.filter(twilio_sid=inbound.sid).first()
+    if existing is not None:
+        logger.info("Inbound webhook hit for a message already stored (%s): acknowledged only", inbound.sid)
+        return existing, False
+    channel = channel_of(inbound.from_)
+    number = participant_number(inbound.from_)
+    word = inbound.body.strip().lower()
+    with transaction.atomic():
+        contact = contact_for(number=number, channel=channel)
+        Contact.objects.filter(pk=contact.pk).update(
+            last_inbound_at=timezone.now(), updated_at=timezone.now(), **_profile(inbound)
+        )
+        reply: str | None
+        if word in OPT_OUT_WORDS:
+            contact_opt_out(contact=contact, source="keyword")
+            reply = None  # Twilio itself confirms STOP on long codes; nothing of ours answers it
+        elif word in OPT_IN_WORDS and contact.opted_out:
+            contact_opt_in(contact=contact)
+            reply = None
+        elif contact.opted_out:
+            reply = None
+        else:
+            reply = _reply_by(contact)
+        message, created = external_message_receive(
+            twilio_sid=inbound.sid,
+            channel=channel,
+            from_number=inbound.from_,
+            to_number=inbound.to,
+            number=number,
+            content=inbound.body,
+            status=inbound.status,
+            media=inbound.media,
+            user=_active_user(contact),
+            reply=reply,
+        )
+        if created and reply == "channel":
+            enqueue_on_commit(handle_inbound, message.pk)
+    logger.info(
+        "Inbound webhook hit: %s message %s from %s (reply by %s)", channel, message.pk, mask_phone(number), reply
+    )
+    return message, created
+
+
+def _profile(inbound: InboundMessage) -> dict:
+    return {"profile_name": inbound.profile_name[:255]} if inbound.profile_name else {}
+
+
+def inbound_answer(*, message_id: int) -> Message | None:
+    """The channel's own reply to a pending inbound message (auto-reply or chat engine); the reply,
+    or None when there is nothing to send. Claimed by compare-and-set, so it runs once."""
+    if not reply_state_move(message_id=message_id, source=ReplyState.PENDING, target=ReplyState.PROCESSING):
+        logger.info("Inbound message %s is not pending: reply already handled, skipping", message_id)
+        return None
+    message = Message.objects.select_related("conversation").get(pk=message_id)
+    conversation = message.conversation
+    command = mode_command(message.content)
+    text: str | None
+    if command is not None and conversation is not None:
+        conversation_mode_set(conversation=conversation, mode=command, source="contact command")
+        text = HANDOFF_ACK if command == ConversationMode.HUMAN else BACK_TO_AI_ACK
+    elif conversation is not None and conversation.mode == ConversationMode.HUMAN:
+        text = None  # staff answer in human mode
+    elif reply_mode() == "auto_reply":
+        config = AutoReplyConfig.load()
+        text = config.message or None
+        if text is None:
+            logger.warning("Auto-reply is on but has no text: message %s not answered", message.pk)
+    else:
+        text = chat_engine_reply(message.content)
+    with transaction.atomic():
+        if text is None:
+            reply_state_move(message_id=message.pk, source=ReplyState.PROCESSING, target=ReplyState.SKIPPED)
+            return None
+        reply = sender.reply(to_message=message, text=text)
+        state = ReplyState.FAILED if reply.status == "failed" else ReplyState.DONE
+        reply_state_move(message_id=message.pk, source=ReplyState.PROCESSING, target=state)
+    logger.info(
+        "Reply %s to inbound message %s queued to %s", reply.pk, message.pk, mask_phone(message.participant_number)
+    )
+    return reply
+
+
+def inbound_sweep() -> list[int]:
+    """Inbound messages waiting for the channel's reply (not the AI's: its sweeper has those) left
+    `pending` (the broker was down) or `processing` (a worker died); the ids are re-enqueued."""
+    now = timezone.now()
+    waiting = Message.objects.filter(direction=Direction.INBOUND, recipient_id__isnull=True).filter(
+        Q(reply_state=ReplyState.PENDING, updated_at__lt=now - timedelta(seconds=settings.AI_STALE_REPLY_AFTER_S))
+        | Q(reply_state=ReplyState.PROCESSING, updated_at__lt=now - timedelta(seconds=STALE_PROCESSING_S))
+    )
+    ids = []
+    for pk, state in waiting.values_list("pk", "reply_state")[:500]:
+        if reply_state_move(message_id=pk, source=state, target=ReplyState.PENDING, at=now):
+            ids.append(pk)
+    if ids:
+        logger.warning("Sweeper re-enqueues %s unanswered inbound message(s): %s", len(ids), ids[:20])
+    return ids

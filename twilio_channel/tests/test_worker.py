@@ -1,0 +1,50 @@
+"""An AI reply over SMS through a real Celery worker: the webhook stores and queues, the `ai` queue
+runs the turn, the `sends` queue sends the reply through the real twilio SDK (memory broker
+locally, the CI Redis when CELERY_BROKER_URL points at one)."""
+
+import time
+
+import pytest
+from django.db import OperationalError
+
+from accounts.tests.factories import UserFactory
+from messaging.models import Message
+from tests.processes import in_process_worker
+from twilio_channel.tests.conftest import signature
+
+
+@pytest.fixture(scope="module")
+def channel_worker():
+    with in_process_worker(["ai", "default", "sends"]) as app:
+        yield app
+
+
+def _wait(predicate, timeout: float = 20):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            value = predicate()
+        except OperationalError:  # SQLite's shared in-memory test DB: a concurrent writer holds the lock
+            value = None
+        if value:
+            return value
+        time.sleep(0.05)
+    return predicate()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_sms_from_a_user_is_answered_by_the_ai_through_the_workers(client, fake_llm, fake_twilio, channel_worker):
+    UserFactory(username="ann", phone_number="+48123456789")
+    fake_llm.reply("Hello Ann, from the worker")
+    form = {"From": "+48123456789", "To": "+15550001111", "Body": "Hi", "MessageSid": "SM" + "7" * 32}
+
+    started = time.monotonic()
+    response = client.post("/twilio/inbound", form, HTTP_X_TWILIO_SIGNATURE=signature("/twilio/inbound", form))
+    acknowledged = time.monotonic() - started
+
+    assert response.status_code == 200
+    assert acknowledged < 1  # the webhook never waits for the LLM or Twilio
+    sent = _wait(lambda: fake_twilio.created(to="+48123456789"))
+    assert [m["body"] for m in sent] == ["Hello Ann, from the worker"]
+    reply = _wait(lambda: Message.objects.filter(direction="outbound", twilio_sid__isnull=False).first())
+    assert reply.twilio_sid == sent[0]["sid"]
