@@ -28,4 +28,4 @@ RUN DJANGO_SECRET_KEY=build-only-collectstatic-key CELERY_BROKER_URL=redis://loc
 
 USER app
 EXPOSE 8000
-CMD ["sh", "-c", "exec gunicorn config.wsgi --bind 0.0.0.0:${PORT} --worker-class gthread --threads 8 --timeout 90 --access-logfile -"]
+CMD ["gunicorn", "-c", "gunicorn.conf.py", "config.wsgi"]

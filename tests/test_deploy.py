@@ -5,6 +5,7 @@ import ast
 import json
 import os
 import re
+import runpy
 import secrets
 import shlex
 import subprocess
@@ -80,11 +81,7 @@ def test_procfile_commands():
         ["python", "manage.py", "migrate", "--noinput"],
         ["python", "manage.py", "collectstatic", "--noinput"],
     ]
-    web = procfile_command("web")
-    assert web[:2] == ["gunicorn", "config.wsgi"]
-    assert option(web, "--bind") == "0.0.0.0:$PORT"
-    assert option(web, "--worker-class") == "gthread"
-    assert int(option(web, "--timeout")) > AI_SYNC_TIMEOUT_DEFAULT_S
+    assert procfile_command("web") == ["gunicorn", "-c", "gunicorn.conf.py", "config.wsgi"]
     worker = procfile_command("worker")
     assert worker[:4] == ["celery", "-A", "config", "worker"]
     assert option(worker, "-Q") == "default,sends"
@@ -237,8 +234,7 @@ def test_dockerfile():
     assert users and users[-1] not in {"root", "0"}
     assert keywords.index("USER") > keywords.index("RUN")  # installs as root, runs as the app user
     cmd = json.loads(next(parts[1] for parts in instructions if parts[0] == "CMD"))
-    web = " ".join(procfile_command("web")).replace("$PORT", "${PORT}")
-    assert cmd == ["sh", "-c", f"exec {web}"]
+    assert cmd == procfile_command("web")  # the port comes from PORT through gunicorn.conf.py
 
 
 def test_the_image_user_owns_the_static_files():
@@ -437,3 +433,36 @@ def test_check_deploy_passes_without_warnings():
     output = result.stdout + result.stderr
     # Any warning fails this, the schema generator's included (CONTRACT §8.7).
     assert "System check identified no issues" in output, output[-6000:]
+
+
+# --- gunicorn.conf.py -----------------------------------------------------------------------
+
+
+def gunicorn_settings(monkeypatch, **env) -> dict:
+    for name in ("WEB_CONCURRENCY", "WEB_THREADS", "PORT"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    return runpy.run_path(str(ROOT / "gunicorn.conf.py"))
+
+
+def test_gunicorn_uses_every_usable_core_by_default(monkeypatch):
+    settings = gunicorn_settings(monkeypatch)
+    assert settings["workers"] == len(os.sched_getaffinity(0))
+    assert (settings["worker_class"], settings["threads"], settings["bind"]) == ("gthread", 8, "0.0.0.0:8000")
+    assert settings["timeout"] > AI_SYNC_TIMEOUT_DEFAULT_S
+
+
+def test_gunicorn_process_and_thread_counts_come_from_the_environment(monkeypatch):
+    settings = gunicorn_settings(monkeypatch, WEB_CONCURRENCY="3", WEB_THREADS="4", PORT="5005")
+    assert (settings["workers"], settings["threads"], settings["bind"]) == (3, 4, "0.0.0.0:5005")
+
+
+def test_gunicorn_reads_the_config_file_as_the_procfile_passes_it(monkeypatch):
+    from gunicorn.app.wsgiapp import WSGIApplication
+
+    monkeypatch.setenv("WEB_CONCURRENCY", "2")
+    monkeypatch.setattr(sys, "argv", procfile_command("web"))
+    app = WSGIApplication("%(prog)s [OPTIONS] [APP_MODULE]")  # parses argv and loads -c
+    assert (app.cfg.workers, app.cfg.threads, app.cfg.worker_class_str) == (2, 8, "gthread")
+    assert app.cfg.timeout == 90 and app.app_uri == "config.wsgi"
