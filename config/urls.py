@@ -3,6 +3,8 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from core import views as core_views
+from core.api.views import ApiRootView
+from core.urls import seed_path
 
 handler404 = "core.views.page_not_found"
 handler500 = "core.views.server_error"
@@ -16,6 +18,8 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path("docs", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
     path("admin/", admin.site.urls),
+    path("accounts/", include("accounts.urls")),  # session login/logout pages
+    *seed_path("api/v1", ApiRootView.as_view(), "api-root"),  # the browsable API's entry page
     path("", include("twilio_channel.urls")),
     path("api/v1/", include(("config.seed1_urls", "v1"), namespace="v1")),
     path("", include("config.seed1_urls")),

@@ -1,8 +1,10 @@
 """Seed-1 `/auth` endpoints A1–A23 (CONTRACT §2.1): parse, check, call one service, serialise."""
 
 from django.conf import settings
+from django.contrib.auth import update_session_auth_hash
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
+from rest_framework.authentication import SessionAuthentication
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -129,6 +131,9 @@ class MePasswordView(APIView):
     def put(self, request: Request) -> Response:
         data = validated(s.PasswordChangeSerializer, request.data)
         users.user_password_change(user=request.user, current_session=getattr(request, "user_session", None), **data)
+        if isinstance(request.successful_authenticator, SessionAuthentication):
+            # The browser's session is the current one: it stays signed in, as a token's session does.
+            update_session_auth_hash(request, request.user)
         return ack("Password changed successfully")
 
 

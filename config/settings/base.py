@@ -111,6 +111,8 @@ else:
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = ["accounts.backends.ThrottledModelBackend"]  # admin logins share the API throttle
 LOGIN_URL = "/accounts/login/"
+LOGIN_REDIRECT_URL = "/api/v1/"  # the browsable API's entry page, for a login without `next`
+LOGOUT_REDIRECT_URL = LOGIN_URL
 # The one definition of the password rules (accounts.passwords); min 6 is the Vue client's rule.
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 6}},
@@ -145,7 +147,12 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    # JSON first: it is what `Accept: */*` or no Accept header gets. Browsers (text/html) get the
+    # browsable API.
+    "DEFAULT_RENDERER_CLASSES": [
+        "rest_framework.renderers.JSONRenderer",
+        "core.api.renderers.BrowsableAPIRenderer",
+    ],
     "DEFAULT_PARSER_CLASSES": [
         "rest_framework.parsers.JSONParser",
         "rest_framework.parsers.FormParser",
