@@ -267,11 +267,12 @@ def outbound_deliver(*, message_id: int, final_attempt: bool) -> Message | None:
             logger.exception("Outbound message %s: unexpected error while sending", message.pk)
             return _fail(message, "internal error")
         return _after_error(message, send, error, final_attempt=final_attempt)
+    # A status callback (?mid=) may have come in since the claim: never lower what it said. Our
+    # own `queued` (the row waiting here) says nothing.
     current = Message.objects.filter(pk=message.pk).values_list("status", flat=True).first()
-    message = _finish(
-        message, twilio_sid=sid, status=_status_after(current if current != "sending" else None, status), error=None
-    )
-    OutboundSend.objects.filter(pk=send.pk).update(needs_reconcile=False, last_error_code=None)
+    status = _status_after(None if current == "queued" else current, status)
+    message = _finish(message, twilio_sid=sid, status=status, error=None)
+    _move(message.pk, SendState.SENDING, SendState.SENT, needs_reconcile=False, last_error_code=None)
     logger.info("Outbound message %s sent with SID=%s (%s)", message.pk, sid, message.status)
     return message
 

@@ -29,6 +29,7 @@ TO = "+48123456789"
 
 def test_a_send_goes_out_once_with_its_status_callback(fake_twilio):
     message = outbound_send_now(to=TO, body="Hello")
+    assert OutboundSend.objects.get(message=message).state == "sent"
 
     [sent] = fake_twilio.created(to=TO)
     assert (message.twilio_sid, message.status, message.direction) == (sent["sid"], "queued", "outbound")
@@ -229,7 +230,9 @@ def test_the_sweeper_resends_a_queued_row_and_reconciles_a_sending_one(fake_twil
     assert queued.twilio_sid and len(fake_twilio.created(to=TO)) == 1
     assert stuck.twilio_sid == fake_twilio.messages[0]["sid"]  # adopted, not sent again
     assert fake_twilio.created(to="+48111111111") == []
-    assert outbound_sweep() == []
+    assert set(OutboundSend.objects.values_list("state", flat=True)) == {"sent"}
+    OutboundSend.objects.update(updated_at=old)
+    assert outbound_sweep() == []  # sent deliveries are never swept again
 
 
 def test_the_daily_reconciliation_picks_up_statuses_whose_callbacks_never_came(fake_twilio):
@@ -249,3 +252,10 @@ def test_the_client_goes_to_the_configured_base_url(fake_twilio):
 
     assert twilio_client().api.base_url == fake_twilio.url
     assert twilio_client() is twilio_client()  # one per thread, reused
+
+
+def test_a_status_callback_that_came_before_the_create_answer_is_not_lowered(fake_twilio, client, twilio_settings):
+    message = outbound_create(to=TO, body="Fast callback")
+    Message.objects.filter(pk=message.pk).update(status="delivered")  # the ?mid= callback won the race
+    delivered = outbound_deliver(message_id=message.pk, final_attempt=True)
+    assert (delivered.status, bool(delivered.twilio_sid)) == ("delivered", True)
