@@ -190,9 +190,6 @@ def external_message_receive(
     stored row and queues nothing. `reply`: "bot" queues the AI turn (the user's AI thread for a
     known user, else the number's own thread); "channel" leaves it pending for the channel's own
     reply (auto-reply, chat engine); None stores it without a reply (opt-out, human mode, ...)."""
-    existing = Message.objects.filter(twilio_sid=twilio_sid).first()
-    if existing is not None:
-        return existing, False
     bot = settings.AI_BOT_USER_ID
     if user is not None and reply == "bot":
         conversation, _ = Conversation.objects.get_or_create(
