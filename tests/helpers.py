@@ -1,8 +1,9 @@
 """Helpers that tests import (fixtures live in the conftest files)."""
 
+import logging
 import socket
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 
 from rest_framework.test import APIClient
 
@@ -37,3 +38,20 @@ def silent_listener() -> Iterator[int]:
 def redis_cache_settings(url: str, **options: float) -> dict:
     """A CACHES setting with the Redis cache at `url`."""
     return {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url, "OPTIONS": options}}
+
+
+@contextmanager
+def capturing(caplog, *names: str, level: int = logging.DEBUG) -> Iterator:
+    """Records of the project's named loggers (`orchestrator`, `messages`, ...) in `caplog`: they do
+    not propagate to the root logger, where caplog listens (core/logging.py)."""
+    loggers = [logging.getLogger(name) for name in names]
+    for logger in loggers:
+        logger.addHandler(caplog.handler)
+    try:
+        with ExitStack() as levels:
+            for name in names:
+                levels.enter_context(caplog.at_level(level, logger=name))
+            yield caplog
+    finally:
+        for logger in loggers:
+            logger.removeHandler(caplog.handler)

@@ -14,7 +14,7 @@ from messaging.enums import ReplyState
 from messaging.models import Message
 from orchestrator.services.turns import FALLBACK_TEXT
 from tests.fakes.llm_server import FakeLLMServer
-from tests.helpers import client_for
+from tests.helpers import capturing, client_for
 from tests.processes import CeleryProcess, ProjectCeleryApp, free_port, shared_database_url
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True), pytest.mark.timeout(240)]
@@ -171,14 +171,10 @@ def test_messages_to_the_bot_sent_while_the_broker_is_down_are_answered_once_it_
     client = client_for(user)
     redis_server.stop()
 
-    messages_log = logging.getLogger("messages")  # does not propagate to the root logger
-    messages_log.addHandler(caplog.handler)
-    try:
+    with capturing(caplog, "messages", level=logging.WARNING):
         posted_at = time.monotonic()
         response = client.post("/messages", {"recipient_id": -1, "content": "anyone?"}, format="json")
         post_took = time.monotonic() - posted_at
-    finally:
-        messages_log.removeHandler(caplog.handler)
     assert response.status_code == 201  # stored; the turn could not be queued
     assert post_took < 2  # a refused broker does not hold the request
     queued = [r for r in caplog.records if "Could not queue" in r.getMessage()]

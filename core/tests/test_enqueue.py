@@ -13,6 +13,7 @@ from django.db import transaction
 from core.tasks import enqueue_on_commit
 from messaging.enums import ReplyState
 from messaging.models import Message
+from tests.helpers import capturing
 from tests.processes import ProjectCeleryApp, free_port
 
 pytestmark = pytest.mark.django_db
@@ -23,15 +24,8 @@ QUIET_LOGGERS = ("messages", "django", "celery")
 
 @pytest.fixture
 def log(caplog):
-    loggers = [logging.getLogger(name) for name in QUIET_LOGGERS]
-    for logger in loggers:
-        logger.addHandler(caplog.handler)
-    try:
-        with caplog.at_level(logging.INFO), caplog.at_level(logging.INFO, logger="messages"):
-            yield caplog
-    finally:
-        for logger in loggers:
-            logger.removeHandler(caplog.handler)
+    with caplog.at_level(logging.INFO), capturing(caplog, *QUIET_LOGGERS, level=logging.INFO) as records:
+        yield records
 
 
 @pytest.fixture

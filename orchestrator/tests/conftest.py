@@ -1,9 +1,10 @@
-import logging
 import os
 import socket
 from urllib.parse import urlsplit
 
 import pytest
+
+from tests.helpers import capturing
 
 LOOPBACK = {"127.0.0.1", "::1", "localhost"}
 
@@ -37,10 +38,5 @@ def _loopback_only(monkeypatch):
 @pytest.fixture
 def orchestrator_log(caplog):
     """Records of the `orchestrator` logger, DEBUG and up."""
-    logger = logging.getLogger("orchestrator")  # does not propagate to the root logger
-    logger.addHandler(caplog.handler)
-    try:
-        with caplog.at_level(logging.DEBUG, logger="orchestrator"):
-            yield caplog
-    finally:
-        logger.removeHandler(caplog.handler)
+    with capturing(caplog, "orchestrator") as records:
+        yield records

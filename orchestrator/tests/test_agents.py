@@ -13,6 +13,7 @@ from orchestrator.tests.helpers import send_to_bot
 from reports.enums import ReportStatus
 from reports.models import Report
 from reports.services import report_create
+from tests.helpers import capturing
 
 pytestmark = pytest.mark.django_db
 
@@ -192,13 +193,8 @@ def test_more_than_five_rounds_of_tool_calls_is_over_budget(user, fake_llm, capl
     for n in range(6):
         fake_llm.tool_call("get_my_reports", {"status_filter": ["open", "resolved", "in_progress"][n % 3]})
     message = send_to_bot(user, "my reports")
-    logger = logging.getLogger("orchestrator")
-    logger.addHandler(caplog.handler)
-    try:
-        with caplog.at_level(logging.INFO, logger="orchestrator"):
-            reply = ai_reply_process(message_id=message.pk)
-    finally:
-        logger.removeHandler(caplog.handler)
+    with capturing(caplog, "orchestrator", level=logging.INFO):
+        reply = ai_reply_process(message_id=message.pk)
 
     assert_failed_with_fallback(reply, message)
     assert len(fake_llm.requests) == 5

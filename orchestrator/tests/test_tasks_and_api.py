@@ -14,6 +14,7 @@ from orchestrator.services.claims import lease_acquire
 from orchestrator.services.turns import FALLBACK_TEXT, ai_reply_process
 from orchestrator.tasks import process_ai_message, sweep_stale_ai_messages
 from orchestrator.tests.helpers import send_to_bot
+from tests.helpers import capturing
 
 
 @pytest.mark.django_db
@@ -271,13 +272,8 @@ def test_short_free_text_tool_arguments_stay_out_of_info_lines(user, fake_llm, o
 def test_registered_agents_are_logged_at_debug(caplog):
     from orchestrator.agents import GENERAL, register_agent
 
-    logger = logging.getLogger("orchestrator")
-    logger.addHandler(caplog.handler)
-    try:
-        with caplog.at_level(logging.DEBUG, logger="orchestrator"):
-            register_agent(GENERAL)
-    finally:
-        logger.removeHandler(caplog.handler)
+    with capturing(caplog, "orchestrator"):
+        register_agent(GENERAL)
     assert [(r.levelno, r.getMessage()) for r in caplog.records if "Registered agent" in r.getMessage()] == [
         (logging.DEBUG, "Registered agent: general")
     ]

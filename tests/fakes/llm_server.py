@@ -21,14 +21,15 @@ from __future__ import annotations
 
 import json
 import socket
-import sys
 import threading
 import time
 import uuid
 from collections import deque
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
+
+from tests.fakes.http import LoopbackServer
 
 COMPLETION_PATHS = ("/chat/completions", "/v1/chat/completions")
 DEFAULT_MODEL = "fake-model"
@@ -161,17 +162,8 @@ class _Handler(BaseHTTPRequestHandler):
         self._send(200, json.dumps(payload, ensure_ascii=False).encode("utf-8"))
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    request_queue_size = 1024  # the default backlog (5) drops bursts of connects under load
-    allow_reuse_address = True
+class _Server(LoopbackServer):
     state: FakeLLMState
-
-    def handle_error(self, request, client_address) -> None:
-        # A client that timed out hangs up before the (delayed) answer: expected, keep output quiet.
-        if isinstance(sys.exc_info()[1], ConnectionError):
-            return
-        super().handle_error(request, client_address)
 
 
 class FakeLLMServer:

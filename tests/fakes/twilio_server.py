@@ -43,7 +43,6 @@ import json
 import math
 import re
 import socket
-import sys
 import threading
 import time
 import uuid
@@ -51,12 +50,14 @@ from collections import deque
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import format_datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
+
+from tests.fakes.http import LoopbackServer
 
 API_VERSION = "2010-04-01"
 DEFAULT_ACCOUNT_SID = "AC" + "fa4e" * 8
@@ -418,17 +419,8 @@ class _Handler(BaseHTTPRequestHandler):
         return (204, None, None) if fake._delete(sid) else (404, fake._not_found(path), None)
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    request_queue_size = 1024  # the default backlog (5) drops bursts of connects under load
-    allow_reuse_address = True
+class _Server(LoopbackServer):
     fake: FakeTwilioServer
-
-    def handle_error(self, request, client_address) -> None:
-        # A client that timed out hangs up before the (delayed) answer: expected, keep output quiet.
-        if isinstance(sys.exc_info()[1], ConnectionError):
-            return
-        super().handle_error(request, client_address)
 
 
 class FakeTwilioServer:

@@ -2,7 +2,6 @@
 T16's validation, `enabled_since`, which mode answers, the env bootstrap (§4.8) with its command and
 post_migrate receiver, and the AIConfig admin."""
 
-import logging
 from io import StringIO
 
 import pytest
@@ -15,6 +14,7 @@ from core.exceptions import ApplicationError
 from orchestrator.enums import AIEnabledSource
 from orchestrator.llm import llm_settings
 from orchestrator.models import AIConfig
+from tests.helpers import capturing
 from twilio_channel.bootstrap import (
     ai_config_bootstrap,
     ai_config_bootstrap_after_migrate,
@@ -55,13 +55,8 @@ def no_ai_env(settings):
 
 @pytest.fixture
 def channel_log(caplog):
-    logger = logging.getLogger("twilio_webhook")  # does not propagate to the root logger
-    logger.addHandler(caplog.handler)
-    try:
-        with caplog.at_level(logging.DEBUG, logger="twilio_webhook"):
-            yield caplog
-    finally:
-        logger.removeHandler(caplog.handler)
+    with capturing(caplog, "twilio_webhook") as records:
+        yield records
 
 
 def ai_on(**changes) -> AIConfig:
