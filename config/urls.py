@@ -21,6 +21,7 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),  # session login/logout pages
     *seed_path("api/v1", ApiRootView.as_view(), "api-root"),  # the browsable API's entry page
     path("", include("twilio_channel.urls")),
+    path("api/", include("twilio_channel.api.urls")),  # seed 2's staff API (not /api/v1/: that is seed 1)
     path("api/v1/", include(("config.seed1_urls", "v1"), namespace="v1")),
     path("", include("config.seed1_urls")),
 ]

@@ -42,3 +42,8 @@ class ServiceUnavailableError(ApplicationError):
     def __init__(self, message: str, *, retry_after: int):
         super().__init__(message)
         self.retry_after = retry_after
+
+
+class BadGatewayError(ApplicationError):
+    """A service this depends on (Twilio, the LLM provider) failed; the message says so without its
+    details, which go to the log."""

@@ -64,6 +64,8 @@ class Message(TimeStamped):
     media = models.JSONField(default=list, blank=True)
     reply_state = models.CharField(max_length=12, choices=ReplyState.choices, default=ReplyState.NONE)
     in_reply_to = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="replies")
+    # A resend of a failed outbound message points at it; the failed row stays as it was (§9.3 point 5).
+    retry_of = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="retries")
     # AI replies record what produced them (§8.5).
     agent = models.CharField(max_length=64, blank=True, default="")
     model = models.CharField(max_length=100, blank=True, default="")

@@ -13,6 +13,7 @@ class TwilioChannelConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_migrate
 
+        from twilio_channel.api import schema  # noqa: F401  (registers the OpenAPI auth extension)
         from twilio_channel.bootstrap import ai_config_bootstrap_after_migrate
 
         # The AI config from the environment (CONTRACT §4.8): after this app's migrate, not here,

@@ -114,3 +114,11 @@ class AutoReplyConfig(models.Model):
     def load(cls) -> "AutoReplyConfig":
         config, _ = cls.objects.get_or_create(pk=1)
         return config
+
+
+class TwilioMessage(Message):
+    """The SMS and WhatsApp messages of the shared table, as the console's Twilio message log."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "SMS / WhatsApp message"

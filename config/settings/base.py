@@ -330,6 +330,11 @@ TWILIO_SEND_MAX_RETRIES = 3
 TWILIO_SEND_BACKOFF_MAX_S = 60
 # Outbound rows left queued/sending this long are sent again by the sweeper (after reconciling).
 TWILIO_STALE_SEND_AFTER_S = 120
+# Staff sends (API, panel, command line) to one recipient number, per minute, counted in the shared
+# cache across processes (CONTRACT §8.7; seed 2's later 10/min).
+TWILIO_SENDS_PER_RECIPIENT_PER_MINUTE = int_alias("TWILIO_SENDS_PER_RECIPIENT_PER_MINUTE", default=10)
+# Machine access to the staff API (/api/..., not /api/v1/...) with `X-API-Key`; empty disables it.
+APP_API_KEY = str_alias("APP_API_KEY", default="")
 
 # --- Logging (CONTRACT §4.9, §9.1 point 8) --------------------------------------------------
 LOGS_FOLDER = str_alias("LOGS_FOLDER", "AI_MESSAGE_LOGS_FOLDER", default="logs")

@@ -17,6 +17,7 @@ from core.api.dialects import first_message, is_seed2_path
 from core.cache import RETRY_AFTER_S, is_cache_outage, outage
 from core.exceptions import (
     ApplicationError,
+    BadGatewayError,
     ConflictError,
     ForbiddenError,
     NotFoundError,
@@ -35,6 +36,7 @@ STATUS_CODES: tuple[tuple[type[ApplicationError], int], ...] = (
     (UnauthorizedError, status.HTTP_401_UNAUTHORIZED),
     (TooManyRequestsError, status.HTTP_429_TOO_MANY_REQUESTS),
     (ServiceUnavailableError, status.HTTP_503_SERVICE_UNAVAILABLE),
+    (BadGatewayError, status.HTTP_502_BAD_GATEWAY),
     (ApplicationError, status.HTTP_400_BAD_REQUEST),
 )
 

@@ -1,0 +1,63 @@
+"""Who may call the seed-2 staff API (CONTRACT §3.0): staff with a Django session (CSRF checked on
+unsafe methods), a superuser's JWT, or the `X-API-Key` header when APP_API_KEY is set."""
+
+from __future__ import annotations
+
+import hmac
+
+from django.conf import settings
+from rest_framework import exceptions
+from rest_framework.authentication import SessionAuthentication
+from rest_framework.permissions import BasePermission
+
+from accounts.authentication import BearerAuthentication
+
+AUTHENTICATION_REQUIRED = "Authentication required."
+
+
+class ApiKeyCaller:
+    """The caller behind a valid `X-API-Key`: a script of the operator's, with staff rights and no
+    user row (its sends have no sender_id)."""
+
+    pk = id = None
+    username = "api-key"
+    is_active = is_staff = is_superuser = True
+    is_authenticated = True
+    is_anonymous = False
+
+    def __str__(self) -> str:
+        return self.username
+
+
+class ApiKeyAuthentication:
+    header = "X-API-Key"
+
+    def authenticate(self, request):
+        supplied = request.headers.get(self.header)
+        if supplied is None:
+            return None
+        expected = settings.APP_API_KEY
+        if not expected or not hmac.compare_digest(supplied.encode(), expected.encode()):
+            raise exceptions.AuthenticationFailed(AUTHENTICATION_REQUIRED)
+        return ApiKeyCaller(), None
+
+    def authenticate_header(self, request) -> str:
+        return self.header
+
+
+class StaffCaller(BasePermission):
+    """A session of a staff member, a superuser's token, or the API key; anyone else who is signed in
+    gets 403 "Forbidden."."""
+
+    def has_permission(self, request, view) -> bool:
+        user = request.user
+        if not (user and user.is_authenticated):
+            return False
+        if isinstance(request.successful_authenticator, BearerAuthentication):
+            return bool(user.is_superuser)
+        return bool(user.is_staff)
+
+
+# Bearer first: its authenticate_header makes DRF answer 401, not 403, to anonymous callers.
+STAFF_AUTHENTICATION = [BearerAuthentication, ApiKeyAuthentication, SessionAuthentication]
+STAFF_PERMISSIONS = [StaffCaller]

@@ -1,0 +1,272 @@
+"""The staff API over the Twilio channel (CONTRACT §3.0–3.2, §9.3; seed 2's paths and shapes): parse
+leniently, call one service or selector, answer. Errors speak the `error` dialect (core.api.errors)."""
+
+from __future__ import annotations
+
+import json
+
+from django.conf import settings
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import status
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from core.exceptions import ApplicationError, NotFoundError
+from messaging.enums import ConversationMode
+from messaging.services import conversation_mode_set
+from orchestrator.models import AIConfig
+from twilio_channel import selectors
+from twilio_channel.api import serializers as s
+from twilio_channel.api.access import STAFF_AUTHENTICATION, STAFF_PERMISSIONS
+from twilio_channel.api.parsing import body_of, clamp_int, optional_str, strict_bool
+from twilio_channel.models import AutoReplyConfig
+from twilio_channel.services.modes import UNCHANGED, ai_config_set, auto_reply_config_set
+from twilio_channel.services.staff_sends import outbound_retry, staff_send
+
+TAGS = ["twilio"]
+PARTICIPANT_REQUIRED = "Participant is required."
+TO_REQUIRED = "Field 'to' is required."
+NO_CONVERSATION = "No conversation with this participant."
+MODE_INVALID = "Field 'mode' must be 'ai' or 'human'."
+
+
+def limit_parameter(default: int, high: int) -> OpenApiParameter:
+    return OpenApiParameter("limit", int, description=f"Default {default}, clamped to 1..{high}.")
+
+
+class StaffAPIView(APIView):
+    """Staff only: a staff session (CSRF on unsafe methods), a superuser's JWT, or `X-API-Key`."""
+
+    authentication_classes = STAFF_AUTHENTICATION
+    permission_classes = STAFF_PERMISSIONS
+
+
+def _messages_out(messages) -> dict:
+    items = [selectors.message_dict(message) for message in messages]
+    return {"items": items, "count": len(items)}
+
+
+def _content_variables(raw: object) -> dict | None:
+    if raw is None or raw == "":
+        return None
+    if isinstance(raw, str):
+        try:
+            raw = json.loads(raw)
+        except ValueError as exc:
+            raise ApplicationError("Field 'content_variables' must be a JSON object.") from exc
+    if not isinstance(raw, dict):
+        raise ApplicationError("Field 'content_variables' must be a JSON object.")
+    return {str(key): str(value) for key, value in raw.items()}
+
+
+def _media_urls(raw: object) -> list[str]:
+    if raw is None or raw == "":
+        return []
+    urls = [raw] if isinstance(raw, str) else raw
+    if not isinstance(urls, list) or not all(isinstance(url, str) for url in urls):
+        raise ApplicationError("Field 'media_urls' must be a URL or a list of URLs.")
+    return [url.strip() for url in urls if url.strip()]
+
+
+class SendMessageView(StaffAPIView):
+    @extend_schema(
+        request=s.SendMessageInSerializer,
+        responses={
+            200: s.SendMessageOutSerializer,
+            409: OpenApiResponse(description="Recipient opted out, or the WhatsApp window is closed."),
+            429: OpenApiResponse(description="Too many messages to this recipient this minute."),
+            502: OpenApiResponse(description="Twilio did not accept it; a `failed` row is kept."),
+            503: OpenApiResponse(description="Twilio is not configured."),
+        },
+        tags=TAGS,
+    )
+    def post(self, request: Request) -> Response:
+        """Send one SMS or WhatsApp message now; the answer carries Twilio's SID."""
+        data = body_of(request)
+        to = optional_str(data.get("to"), field="to")
+        if not to or not to.strip():
+            raise ApplicationError(TO_REQUIRED, extra={"field": "to"})
+        message = staff_send(
+            to=to,
+            body=optional_str(data.get("body"), field="body") or "",
+            content_sid=(optional_str(data.get("content_sid"), field="content_sid") or "").strip(),
+            content_variables=_content_variables(data.get("content_variables")),
+            media_urls=_media_urls(data.get("media_urls")),
+            messaging_service_sid=(
+                optional_str(data.get("messaging_service_sid"), field="messaging_service_sid") or ""
+            ).strip(),
+            use_messaging_service=strict_bool(data.get("use_messaging_service"), field="use_messaging_service"),
+            sender_id=request.user.pk,
+        )
+        return Response({"sid": message.twilio_sid, "status": message.status})
+
+
+class MessageListView(StaffAPIView):
+    @extend_schema(
+        parameters=[
+            limit_parameter(50, 500),
+            OpenApiParameter("direction", str, enum=["inbound", "outbound"], description="Other values: all."),
+        ],
+        responses={200: s.MessageListSerializer},
+        tags=TAGS,
+    )
+    def get(self, request: Request) -> Response:
+        """The SMS and WhatsApp log, newest first."""
+        limit = clamp_int(request.query_params.get("limit"), default=50, low=1, high=500)
+        return Response(
+            _messages_out(selectors.message_list(limit=limit, direction=request.query_params.get("direction")))
+        )
+
+
+class MessageStatsView(StaffAPIView):
+    @extend_schema(responses={200: s.StatsSerializer}, tags=TAGS)
+    def get(self, request: Request) -> Response:
+        """Message counts and the newest message."""
+        stats = selectors.message_stats()
+        latest = stats.pop("latest")
+        return Response({**stats, "latest": selectors.message_dict(latest) if latest is not None else None})
+
+
+class MessageRetryView(StaffAPIView):
+    @extend_schema(
+        request=None,
+        responses={
+            202: s.MessageDictSerializer,
+            404: OpenApiResponse(description="No such SMS or WhatsApp message."),
+            409: OpenApiResponse(description="Not a failed outbound message, or the recipient refuses it now."),
+        },
+        tags=TAGS,
+    )
+    def post(self, request: Request, message_id: int) -> Response:
+        """Resend a failed message: a new row (`retry_of` = the failed one), sent from the queue."""
+        retry = outbound_retry(message_id=message_id)
+        return Response(selectors.message_dict(retry), status=status.HTTP_202_ACCEPTED)
+
+
+class ConversationListView(StaffAPIView):
+    @extend_schema(parameters=[limit_parameter(30, 200)], responses={200: s.PhoneThreadListSerializer}, tags=TAGS)
+    def get(self, request: Request) -> Response:
+        """One row per number and channel, newest first."""
+        limit = clamp_int(request.query_params.get("limit"), default=30, low=1, high=200)
+        rows = selectors.phone_thread_list(limit=limit)
+        return Response({"items": [row.__dict__ for row in rows], "count": len(rows)})
+
+
+def _participant(raw: str) -> str:
+    participant = (raw or "").strip()
+    if not participant:
+        raise ApplicationError(PARTICIPANT_REQUIRED, extra={"field": "participant"})
+    return participant
+
+
+class ConversationView(StaffAPIView):
+    @extend_schema(
+        operation_id="api_conversation_thread",
+        parameters=[limit_parameter(200, 500)],
+        responses={200: s.PhoneThreadSerializer},
+        tags=TAGS,
+    )
+    def get(self, request: Request, participant: str) -> Response:
+        """The thread with one number (`+48…`, or `whatsapp:+48…` for the WhatsApp thread),
+        oldest first, with its WhatsApp window, opt-out and AI/human mode."""
+        limit = clamp_int(request.query_params.get("limit"), default=200, low=1, high=500)
+        thread = selectors.phone_thread_get(participant=_participant(participant), limit=limit)
+        out = _messages_out(thread.messages)
+        return Response(
+            {
+                "participant": thread.participant,
+                **out,
+                "window_expires_at": thread.window_expires_at,
+                "opted_out": thread.opted_out,
+                "mode": thread.mode,
+            }
+        )
+
+
+class ConversationModeView(StaffAPIView):
+    @extend_schema(
+        request=s.ModeInSerializer,
+        responses={200: s.ModeOutSerializer, 404: OpenApiResponse(description=NO_CONVERSATION)},
+        tags=TAGS,
+    )
+    def post(self, request: Request, participant: str) -> Response:
+        """Take a conversation over (`human`: the AI stays silent) or hand it back (`ai`)."""
+        participant = _participant(participant)
+        mode = body_of(request).get("mode")
+        if mode not in ConversationMode.values:
+            raise ApplicationError(MODE_INVALID, extra={"field": "mode"})
+        conversation = selectors.phone_thread_conversation(participant=participant)
+        if conversation is None:
+            raise NotFoundError(NO_CONVERSATION)
+        conversation_mode_set(conversation=conversation, mode=mode, source=f"staff {request.user}")
+        return Response({"participant": participant, "mode": conversation.mode})
+
+
+def _auto_reply_out(config: AutoReplyConfig) -> dict:
+    return {"enabled": config.enabled, "message": config.message, "enabled_since": config.enabled_since}
+
+
+class AutoReplyConfigView(StaffAPIView):
+    @extend_schema(responses={200: s.AutoReplyConfigSerializer}, tags=TAGS)
+    def get(self, request: Request) -> Response:
+        """The auto-reply switch and its text."""
+        return Response(_auto_reply_out(AutoReplyConfig.load()))
+
+    @extend_schema(request=s.AutoReplyConfigSerializer, responses={200: s.AutoReplyConfigSerializer}, tags=TAGS)
+    def post(self, request: Request) -> Response:
+        """Switch the auto-reply and set its text (≤ 640 characters). Turning it on turns the AI
+        auto-reply off."""
+        data = body_of(request)
+        enabled = strict_bool(data.get("enabled"), field="enabled", default=False)
+        message = optional_str(data.get("message"), field="message") or ""
+        auto_reply_config_set(enabled=bool(enabled), message=message)
+        return Response(_auto_reply_out(AutoReplyConfig.load()))
+
+
+def _ai_config_out(config: AIConfig) -> dict:
+    return {
+        "enabled": config.enabled,
+        "system_prompt": config.system_prompt,
+        "target_number": config.target_number,
+        "target_number_normalized": config.target_number_normalized,
+        "model": config.model,
+        "temperature": config.temperature,
+        "updated_at": config.updated_at,
+        "has_api_key": config.has_api_key,
+        "api_key_preview": config.api_key_preview,
+    }
+
+
+class AIConfigView(StaffAPIView):
+    @extend_schema(responses={200: s.AIConfigOutSerializer}, tags=TAGS)
+    def get(self, request: Request) -> Response:
+        """The AI auto-reply's settings; the key only as a masked preview."""
+        return Response(_ai_config_out(AIConfig.load()))
+
+    @extend_schema(request=s.AIConfigInSerializer, responses={200: s.AIConfigOutSerializer}, tags=TAGS)
+    def post(self, request: Request) -> Response:
+        """Switch the AI auto-reply and change its settings. Turning it on turns the auto-reply
+        off. `api_key` absent keeps the stored key; an empty one clears it."""
+        data = body_of(request)
+        api_key = optional_str(data.get("api_key"), field="api_key") if "api_key" in data else UNCHANGED
+        config = ai_config_set(
+            enabled=bool(strict_bool(data.get("enabled"), field="enabled", default=False)),
+            target_number=optional_str(data.get("target_number"), field="target_number"),
+            system_prompt=optional_str(data.get("system_prompt"), field="system_prompt"),
+            model=optional_str(data.get("model"), field="model"),
+            temperature=data.get("temperature"),
+            api_key="" if api_key is None else api_key,
+        )
+        return Response(_ai_config_out(config))
+
+
+class HealthView(APIView):
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+
+    @extend_schema(responses={200: s.HealthSerializer}, tags=TAGS)
+    def get(self, request: Request) -> Response:
+        """Public: the Twilio side of the server is up."""
+        return Response({"status": "ok", "message": "Twilio Chat App running", "env": settings.APP_ENV})
