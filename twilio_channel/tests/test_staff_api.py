@@ -13,29 +13,12 @@ from accounts.tests.factories import UserFactory
 from messaging.enums import Channel, ConversationMode, Direction
 from messaging.models import Conversation, Message
 from orchestrator.models import AIConfig
-from tests.helpers import client_for
 from twilio_channel.models import AutoReplyConfig, Contact, MessageStatusEvent, OutboundSend
 from twilio_channel.tests.factories import OutboundMessageFactory
 
 pytestmark = pytest.mark.django_db
 
 TO = "+48123456789"
-API_KEY = "staff-api-key-for-tests-0123456789"
-
-# Every staff route of the lead's part, with a body that passes the access check.
-STAFF_ROUTES = [
-    ("get", "/api/messages", None),
-    ("get", "/api/messages/stats", None),
-    ("post", "/api/send-message", {}),
-    ("post", "/api/messages/1/retry", None),
-    ("get", "/api/conversations", None),
-    ("get", "/api/conversations/%2B48123456789", None),
-    ("post", "/api/conversations/%2B48123456789/mode", {"mode": "human"}),
-    ("get", "/api/auto-reply/config", None),
-    ("post", "/api/auto-reply/config", {"enabled": False, "message": ""}),
-    ("get", "/api/ai/config", None),
-    ("post", "/api/ai/config", {"enabled": False}),
-]
 
 
 def call(client, method: str, path: str, body: dict | None = None, **headers):
@@ -57,48 +40,7 @@ def staff_api(staff):
     return client
 
 
-@pytest.fixture
-def with_api_key(settings):
-    settings.APP_API_KEY = API_KEY
-    return settings
-
-
-# --- access (CONTRACT §3.0) -------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(("method", "path", "body"), STAFF_ROUTES)
-def test_anonymous_callers_get_401_in_seed_2_words(method, path, body):
-    response = call(Client(), method, path, body)
-    assert (response.status_code, response.json()) == (401, {"error": "Authentication required."})
-
-
-@pytest.mark.parametrize(("method", "path", "body"), STAFF_ROUTES)
-def test_regular_users_get_403_with_a_token_or_a_session(user, method, path, body):
-    assert call(client_for(user), method, path, body).json() == {"error": "Forbidden."}
-    session = Client()
-    session.force_login(user)
-    response = call(session, method, path, body)
-    assert (response.status_code, response.json()) == (403, {"error": "Forbidden."})
-
-
-@pytest.mark.parametrize(("method", "path", "body"), STAFF_ROUTES)
-def test_staff_sessions_superuser_tokens_and_the_api_key_get_in(staff, staff_api, with_api_key, method, path, body):
-    for client, headers in [
-        (staff_api, {}),
-        (client_for(staff), {}),
-        (Client(), {"HTTP_X_API_KEY": API_KEY}),
-    ]:
-        response = call(client, method, path, body, **headers)
-        assert response.status_code not in (401, 403), (path, response.content)
-
-
-def test_a_wrong_or_unconfigured_api_key_is_401(settings):
-    settings.APP_API_KEY = ""
-    response = Client().get("/api/messages", HTTP_X_API_KEY="anything")
-    assert (response.status_code, response.json()) == (401, {"error": "Authentication required."})
-    settings.APP_API_KEY = API_KEY
-    assert Client().get("/api/messages", HTTP_X_API_KEY=API_KEY + "x").status_code == 401
-    assert Client().get("/api/messages", HTTP_X_API_KEY=API_KEY).status_code == 200
+# --- access (CONTRACT §3.0; every route: test_staff_access.py) ------------------------------
 
 
 def test_a_staff_session_needs_the_csrf_token_for_unsafe_methods(staff):
