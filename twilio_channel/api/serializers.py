@@ -113,3 +113,77 @@ class HealthSerializer(serializers.Serializer):
     status = serializers.CharField()
     message = serializers.CharField()
     env = serializers.CharField()
+
+
+# --- AI helpers (T4, T17–T19) ----------------------------------------------------------------
+
+
+class AITestInSerializer(serializers.Serializer):
+    participant = serializers.CharField(required=False, help_text="Default: the configured target number.")
+    message = serializers.CharField(required=False, help_text="Default: the newest inbound message, if asked.")
+    api_key = serializers.CharField(required=False, help_text="Used for this call only; never stored or echoed.")
+    history_limit = serializers.IntegerField(required=False, help_text="Default 20, clamped to 1..200.")
+    use_latest_message = serializers.BooleanField(required=False, default=True)
+
+
+class AITestOutSerializer(serializers.Serializer):
+    participant = serializers.CharField()
+    participant_normalized = serializers.CharField()
+    input = serializers.CharField()
+    reply = serializers.CharField()
+    model = serializers.CharField()
+    temperature = serializers.FloatField(allow_null=True)
+    history_limit = serializers.IntegerField()
+    used_latest_message = serializers.BooleanField()
+    latest_message = MessageDictSerializer(allow_null=True)
+    fallback_used = serializers.BooleanField()
+
+
+class AIConversationSerializer(serializers.Serializer):
+    participant = serializers.CharField(help_text='The normalised number; "" when nothing normalises.')
+    items = MessageDictSerializer(many=True)
+
+
+class AISendInSerializer(serializers.Serializer):
+    participant = serializers.CharField(required=False, help_text="Default: the configured target number.")
+    latest = serializers.CharField(required=False, help_text="Sent to the model as the newest user message.")
+    history_limit = serializers.IntegerField(required=False, help_text="Default 20, clamped to 1..200.")
+    api_key = serializers.CharField(required=False, help_text="Used for this call only; never stored or echoed.")
+
+
+class AISendOutSerializer(serializers.Serializer):
+    to = serializers.CharField()
+    to_normalized = serializers.CharField()
+    body = serializers.CharField()
+    sid = serializers.CharField()
+    status = serializers.CharField()
+    model = serializers.CharField()
+    temperature = serializers.FloatField(allow_null=True)
+    history_limit = serializers.IntegerField()
+    origin_number = serializers.CharField(allow_null=True, help_text="Null when sent through a messaging service.")
+
+
+class AIReplyInSerializer(serializers.Serializer):
+    inbound_from = serializers.CharField(help_text="The participant: the reply goes to this address.")
+    inbound_to = serializers.CharField(help_text="Our number the participant wrote to: the reply comes from it.")
+    latest = serializers.CharField(required=False)
+    api_key = serializers.CharField(required=False, help_text="Used for this call only; never stored or echoed.")
+    history_limit = serializers.IntegerField(required=False, help_text="Default 20, clamped to 1..200.")
+
+
+# `from` is a Python keyword, so this shape is built with its field names as strings.
+AIReplyOutSerializer = type(
+    "AIReplyOutSerializer",
+    (serializers.Serializer,),
+    {
+        "to": serializers.CharField(),
+        "from": serializers.CharField(),
+        "body": serializers.CharField(),
+        "sid": serializers.CharField(),
+        "status": serializers.CharField(),
+        "model": serializers.CharField(),
+        "temperature": serializers.FloatField(allow_null=True),
+        "history_limit": serializers.IntegerField(),
+        "__module__": __name__,
+    },
+)

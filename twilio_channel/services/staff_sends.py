@@ -82,15 +82,20 @@ def staff_sender(*, messaging_service_sid: str = "", use_messaging_service: bool
 
 
 def staff_send(
-    *, to: str, messaging_service_sid: str = "", use_messaging_service: bool | None = None, **fields
+    *, to: str, from_: str = "", messaging_service_sid: str = "", use_messaging_service: bool | None = None, **fields
 ) -> Message:
     """Send now and return the row with its SID (T3, the panel, `manage.py send`). Refusals raise
     their domain error (opted out and closed window 409, Twilio not configured 503, bad input 400,
     too many sends 429). When Twilio fails the row is kept `failed` with the error and this raises
-    BadGatewayError with a generic text: the details are in the log only."""
+    BadGatewayError with a generic text: the details are in the log only. `from_` names the
+    sender; without it `staff_sender` picks one."""
     if not twilio_configured():
         raise TwilioNotConfigured()
-    sender = staff_sender(messaging_service_sid=messaging_service_sid, use_messaging_service=use_messaging_service)
+    sender = (
+        {"from_": from_}  # a reply from the number the contact wrote to
+        if from_
+        else staff_sender(messaging_service_sid=messaging_service_sid, use_messaging_service=use_messaging_service)
+    )
     recipient_rate_check(to=to)
     message = outbound_send_now(to=to, **sender, **fields)
     if message.status == "failed":

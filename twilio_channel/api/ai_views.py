@@ -1,0 +1,103 @@
+"""The AI helpers of the staff API (CONTRACT §3.1 T4, §3.2 T17–T19): parse leniently, call one
+service of `twilio_channel.services.ai_helpers`, answer in seed 2's shapes."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import status
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from twilio_channel.api import serializers as s
+from twilio_channel.api.parsing import body_of, clamp_int, optional_str, strict_bool
+from twilio_channel.api.views import TAGS, StaffAPIView, limit_parameter
+from twilio_channel.services import ai_helpers
+
+LLM_ERRORS = {
+    400: OpenApiResponse(description="No OpenAI key, or no conversation partner's number."),
+    502: OpenApiResponse(description="The LLM request failed or returned no content."),
+}
+SEND_ERRORS = {
+    **LLM_ERRORS,
+    409: OpenApiResponse(description="Recipient opted out, or the WhatsApp window is closed."),
+    429: OpenApiResponse(description="Too many messages to this recipient this minute."),
+    503: OpenApiResponse(description="Twilio is not configured."),
+}
+
+
+def _history_limit(data: dict) -> int:
+    return clamp_int(
+        data.get("history_limit"), default=ai_helpers.HISTORY_LIMIT_DEFAULT, low=1, high=ai_helpers.LIMIT_MAX
+    )
+
+
+def _sender_id(request: Request) -> int | None:
+    return getattr(request.user, "pk", None)  # None for the API key, which has no user row
+
+
+class AITestView(StaffAPIView):
+    @extend_schema(request=s.AITestInSerializer, responses={200: s.AITestOutSerializer, **LLM_ERRORS}, tags=TAGS)
+    def post(self, request: Request) -> Response:
+        """What the model would answer in a thread. No SMS is sent and nothing is stored."""
+        data = body_of(request)
+        result = ai_helpers.ai_test(
+            participant=optional_str(data.get("participant"), field="participant"),
+            message=optional_str(data.get("message"), field="message"),
+            api_key=optional_str(data.get("api_key"), field="api_key"),
+            history_limit=_history_limit(data),
+            use_latest_message=bool(
+                strict_bool(data.get("use_latest_message"), field="use_latest_message", default=True)
+            ),
+        )
+        return Response(result)
+
+
+class AIConversationView(StaffAPIView):
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("participant", str, description="Default: the configured target number."),
+            limit_parameter(ai_helpers.CONVERSATION_LIMIT_DEFAULT, ai_helpers.LIMIT_MAX),
+        ],
+        responses={200: s.AIConversationSerializer},
+        tags=TAGS,
+    )
+    def get(self, request: Request) -> Response:
+        """The thread the AI sees for a number, oldest first, matched on the normalised number."""
+        limit = clamp_int(
+            request.query_params.get("limit"),
+            default=ai_helpers.CONVERSATION_LIMIT_DEFAULT,
+            low=1,
+            high=ai_helpers.LIMIT_MAX,
+        )
+        return Response(ai_helpers.ai_conversation(participant=request.query_params.get("participant"), limit=limit))
+
+
+class AISendView(StaffAPIView):
+    @extend_schema(request=s.AISendInSerializer, responses={201: s.AISendOutSerializer, **SEND_ERRORS}, tags=TAGS)
+    def post(self, request: Request) -> Response:
+        """Generate a message for a thread and send it now, to `participant` or the target."""
+        data = body_of(request)
+        result = ai_helpers.ai_send(
+            participant=optional_str(data.get("participant"), field="participant"),
+            latest=optional_str(data.get("latest"), field="latest"),
+            history_limit=_history_limit(data),
+            api_key=optional_str(data.get("api_key"), field="api_key"),
+            sender_id=_sender_id(request),
+        )
+        return Response(result, status=status.HTTP_201_CREATED)
+
+
+class AIReplyView(StaffAPIView):
+    @extend_schema(request=s.AIReplyInSerializer, responses={201: s.AIReplyOutSerializer, **SEND_ERRORS}, tags=TAGS)
+    def post(self, request: Request) -> Response:
+        """Answer a participant from the number they wrote to."""
+        data = body_of(request)
+        result = ai_helpers.ai_reply(
+            inbound_from=optional_str(data.get("inbound_from"), field="inbound_from"),
+            inbound_to=optional_str(data.get("inbound_to"), field="inbound_to"),
+            latest=optional_str(data.get("latest"), field="latest"),
+            api_key=optional_str(data.get("api_key"), field="api_key"),
+            history_limit=_history_limit(data),
+            sender_id=_sender_id(request),
+        )
+        return Response(result, status=status.HTTP_201_CREATED)
