@@ -184,12 +184,14 @@ def external_message_receive(
     media: list[dict],
     user: User | None,
     reply: str | None,
+    created_at: datetime | None = None,
 ) -> tuple[Message, bool]:
     """Store a message that came from outside (SMS, WhatsApp); (message, created). A MessageSid
     stored before (a redelivery, even a concurrent one: the unique constraint decides) returns the
     stored row and queues nothing. `reply`: "bot" queues the AI turn (the user's AI thread for a
     known user, else the number's own thread); "channel" leaves it pending for the channel's own
-    reply (auto-reply, chat engine); None stores it without a reply (opt-out, human mode, ...)."""
+    reply (auto-reply, chat engine); None stores it without a reply (opt-out, human mode, ...).
+    `created_at`: when it was received, for a message imported later (the Twilio sync)."""
     bot = settings.AI_BOT_USER_ID
     if user is not None and reply == "bot":
         conversation, _ = Conversation.objects.get_or_create(
@@ -216,6 +218,8 @@ def external_message_receive(
         media=media,
         reply_state=ReplyState.PENDING if reply else ReplyState.NONE,
     )
+    if created_at is not None:
+        message.created_at = created_at
     try:
         with transaction.atomic():
             message.save()

@@ -59,3 +59,17 @@ def sweep_unanswered_inbound() -> int:
     for message_id in ids:
         handle_inbound.delay(message_id)
     return len(ids)
+
+
+@shared_task(name="twilio_channel.sync_recent_messages", ignore_result=True)
+def sync_recent_messages(limit: int = 50) -> int:
+    """The throttled sync of the message log with Twilio (CONTRACT §4.4.7). Not retried: the next
+    read of the log asks again once the throttle lets it."""
+    from core.exceptions import BadGatewayError
+    from twilio_channel.errors import TwilioNotConfigured
+    from twilio_channel.services.remote import sync_recent_messages as sync
+
+    try:
+        return sync(limit=limit)
+    except (BadGatewayError, TwilioNotConfigured):  # logged by the service with Twilio's code
+        return 0

@@ -187,3 +187,51 @@ AIReplyOutSerializer = type(
         "__module__": __name__,
     },
 )
+
+
+# --- Twilio's own copy of the messages (T8–T11) ----------------------------------------------
+
+# Seed 2's Twilio dict: `from` is a Python keyword, so this shape too is built with string names.
+TwilioDictSerializer = type(
+    "TwilioDictSerializer",
+    (serializers.Serializer,),
+    {
+        "sid": serializers.CharField(),
+        "status": serializers.CharField(allow_null=True),
+        "direction": serializers.CharField(allow_null=True, help_text="Twilio's: inbound, outbound-api, ..."),
+        "from": serializers.CharField(allow_null=True),
+        "to": serializers.CharField(allow_null=True),
+        "body": serializers.CharField(allow_null=True),
+        "num_media": serializers.CharField(allow_null=True, help_text="As Twilio gives it: a number in a string."),
+        "num_segments": serializers.CharField(allow_null=True),
+        "error_code": serializers.IntegerField(allow_null=True),
+        "error_message": serializers.CharField(allow_null=True),
+        "messaging_service_sid": serializers.CharField(allow_null=True),
+        "price": serializers.CharField(allow_null=True),
+        "price_unit": serializers.CharField(allow_null=True),
+        "date_created": serializers.DateTimeField(allow_null=True),
+        "date_updated": serializers.DateTimeField(allow_null=True),
+        "date_sent": serializers.DateTimeField(allow_null=True),
+        "__module__": __name__,
+    },
+)
+
+
+class TwilioListSerializer(serializers.Serializer):
+    items = TwilioDictSerializer(many=True)
+    count = serializers.IntegerField()
+
+
+class TwilioItemSerializer(serializers.Serializer):
+    item = TwilioDictSerializer()
+
+
+class RedactOutSerializer(serializers.Serializer):
+    sid = serializers.CharField()
+    body = serializers.CharField(allow_blank=True)
+    status = serializers.CharField(allow_null=True)
+
+
+class DeleteOutSerializer(serializers.Serializer):
+    sid = serializers.CharField()
+    deleted = serializers.BooleanField()

@@ -23,6 +23,7 @@ from twilio_channel.api.access import STAFF_AUTHENTICATION, STAFF_PERMISSIONS
 from twilio_channel.api.parsing import body_of, clamp_int, optional_str, strict_bool
 from twilio_channel.models import AutoReplyConfig
 from twilio_channel.services.modes import UNCHANGED, ai_config_set, auto_reply_config_set
+from twilio_channel.services.remote import sync_request
 from twilio_channel.services.staff_sends import outbound_retry, staff_send
 
 TAGS = ["twilio"]
@@ -115,6 +116,7 @@ class MessageListView(StaffAPIView):
     def get(self, request: Request) -> Response:
         """The SMS and WhatsApp log, newest first."""
         limit = clamp_int(request.query_params.get("limit"), default=50, low=1, high=500)
+        sync_request(limit=limit)  # throttled, in a task: this answer is the DB as it is now
         return Response(
             _messages_out(selectors.message_list(limit=limit, direction=request.query_params.get("direction")))
         )
@@ -124,6 +126,7 @@ class MessageStatsView(StaffAPIView):
     @extend_schema(responses={200: s.StatsSerializer}, tags=TAGS)
     def get(self, request: Request) -> Response:
         """Message counts and the newest message."""
+        sync_request()  # throttled, in a task: this answer is the DB as it is now
         stats = selectors.message_stats()
         latest = stats.pop("latest")
         return Response({**stats, "latest": selectors.message_dict(latest) if latest is not None else None})
@@ -172,6 +175,7 @@ class ConversationView(StaffAPIView):
         """The thread with one number (`+48…`, or `whatsapp:+48…` for the WhatsApp thread),
         oldest first, with its WhatsApp window, opt-out and AI/human mode."""
         limit = clamp_int(request.query_params.get("limit"), default=200, low=1, high=500)
+        sync_request()  # throttled, in a task: this answer is the DB as it is now
         thread = selectors.phone_thread_get(participant=_participant(participant), limit=limit)
         out = _messages_out(thread.messages)
         return Response(

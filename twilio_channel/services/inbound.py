@@ -12,11 +12,12 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, Q, Value
+from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
 from accounts.models import User
@@ -50,6 +51,7 @@ class InboundMessage:
     status: str = "received"
     profile_name: str = ""
     media: list[dict] = field(default_factory=list)
+    received_at: datetime | None = None  # set for a message imported later (the Twilio sync); else now
 
     @classmethod
     def from_form(cls, form: Mapping[str, str]) -> InboundMessage:
@@ -95,9 +97,11 @@ def _reply_by(contact: Contact) -> str | None:
     return "channel"
 
 
-def inbound_receive(*, inbound: InboundMessage) -> tuple[Message, bool]:
+def inbound_receive(*, inbound: InboundMessage, answer: bool = True) -> tuple[Message, bool]:
     """Store one delivery and queue its reply; (message, created). A MessageSid seen before
-    returns the stored row and queues nothing."""
+    returns the stored row and queues nothing. `answer=False` (a message the Twilio sync imports
+    but does not answer, CONTRACT §4.4.7) stores it without a reply and without acting on an
+    opt-out or opt-in word: an old STOP must not undo a later START."""
     from twilio_channel.tasks import handle_inbound
 
     existing = Message.objects.filter(twilio_sid=inbound.sid).first()
@@ -107,13 +111,19 @@ def inbound_receive(*, inbound: InboundMessage) -> tuple[Message, bool]:
     channel = channel_of(inbound.from_)
     number = participant_number(inbound.from_)
     word = inbound.body.strip().lower()
+    received_at = inbound.received_at or timezone.now()
     with transaction.atomic():
         contact = contact_for(number=number, channel=channel)
+        # Never backwards: an imported old message must not move the WhatsApp window.
         Contact.objects.filter(pk=contact.pk).update(
-            last_inbound_at=timezone.now(), updated_at=timezone.now(), **_profile(inbound)
+            last_inbound_at=Greatest(Coalesce(F("last_inbound_at"), Value(received_at)), Value(received_at)),
+            updated_at=timezone.now(),
+            **_profile(inbound),
         )
         reply: str | None
-        if word in OPT_OUT_WORDS:
+        if not answer:
+            reply = None
+        elif word in OPT_OUT_WORDS:
             contact_opt_out(contact=contact, source="keyword")
             reply = None  # Twilio itself confirms STOP on long codes; nothing of ours answers it
         elif word in OPT_IN_WORDS and contact.opted_out:
@@ -134,6 +144,7 @@ def inbound_receive(*, inbound: InboundMessage) -> tuple[Message, bool]:
             media=inbound.media,
             user=_active_user(contact),
             reply=reply,
+            created_at=inbound.received_at,
         )
         if created and reply == "channel":
             enqueue_on_commit(handle_inbound, message.pk)

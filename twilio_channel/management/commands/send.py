@@ -1,0 +1,33 @@
+"""`python manage.py send --to +48123456789 --body "Hi"`: send one SMS or WhatsApp message now
+(CONTRACT §6.1), through the same staff send as `POST /api/send-message`. A refusal or a Twilio
+failure prints the API's text and exits non-zero."""
+
+from django.core.management.base import BaseCommand, CommandError
+
+from core.exceptions import ApplicationError
+from twilio_channel.services.staff_sends import staff_send
+
+
+class Command(BaseCommand):
+    help = "Send one SMS (or WhatsApp, with a whatsapp: prefix on --to) and store it as an outbound message."
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("--to", required=True, help="+E164, or whatsapp:+E164")
+        parser.add_argument("--body", required=True)
+        parser.add_argument(
+            "--use-messaging-service",
+            action="store_true",
+            help="Send through TWILIO_MESSAGING_SERVICE_SID instead of TWILIO_DEFAULT_FROM.",
+        )
+
+    def handle(self, *args, **options) -> None:
+        try:
+            message = staff_send(
+                to=options["to"],
+                body=options["body"],
+                # Never None: without the flag seed 2 sends from TWILIO_DEFAULT_FROM, service or not.
+                use_messaging_service=bool(options["use_messaging_service"]),
+            )
+        except ApplicationError as exc:  # the domain errors: opted out, not configured, Twilio failed, ...
+            raise CommandError(exc.message) from exc
+        self.stdout.write(f"Message sent. SID={message.twilio_sid}")

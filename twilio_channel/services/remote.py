@@ -1,0 +1,431 @@
+"""Twilio's own copy of the messages (CONTRACT §3.1 T8–T11, §4.4.7, §4.5): the sync that the log's
+read endpoints ask for, the remote list and fetch, redaction and deletion.
+
+Whatever Twilio lists is upserted into the shared Message table by SID (the unique constraint
+decides between a sync and a webhook that store the same message at once); a local row still
+without a SID (a send whose answer was lost) takes the SID of the Twilio message that matches it.
+Only the newest inbound message of a listing may be answered, and only when the active reply mode
+was switched on before it arrived and nobody wrote to that number since: it then goes through the
+webhook's own `inbound_receive`, so it is answered once by the same claim, never by a second path.
+
+The sync is throttled globally in the shared cache: ten web processes asking within
+TWILIO_SYNC_MIN_INTERVAL_S make one Twilio request, from one Celery task.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterable
+from datetime import UTC, datetime, timedelta
+from typing import Any, TypeVar
+
+import requests
+from django.conf import settings
+from django.core.cache import cache
+from django.db import IntegrityError, transaction
+from django.db.models import Max, Q
+from django.utils import timezone
+from twilio.base.exceptions import TwilioException, TwilioRestException
+
+from core.cache import cache_or_fallback
+from core.exceptions import ApplicationError, BadGatewayError, NotFoundError
+from core.tasks import enqueue_on_commit
+from messaging.enums import ConversationKind, Direction
+from messaging.models import CONTENT_MAX_LENGTH, Conversation, Message
+from messaging.selectors import phone_conversation_key
+from messaging.services import last_message_at_moved_to
+from orchestrator.models import AIConfig
+from twilio_channel.addresses import channel_of, participant_number
+from twilio_channel.client import twilio_client, twilio_configured
+from twilio_channel.errors import classify
+from twilio_channel.models import AutoReplyConfig, Contact, SendState
+from twilio_channel.services.inbound import InboundMessage, inbound_receive
+from twilio_channel.services.modes import reply_mode
+from twilio_channel.services.statuses import status_apply
+
+logger = logging.getLogger("twilio_webhook")
+
+T = TypeVar("T")
+
+SYNC_KEY = "twilio:sync"
+SYNC_FALLBACK = "Twilio syncs are throttled per process until it is back"
+PLACEHOLDER_WINDOW = timedelta(seconds=600)
+NOT_FOUND = "Message not found."
+
+# Without the shared cache each process throttles itself (seed 2's rule: one sync per interval).
+_process_lock = threading.Lock()
+_process_last_sync = [float("-inf")]
+
+
+# --- Twilio's message dict --------------------------------------------------------------------
+
+
+def _iso(moment: datetime | None) -> str | None:
+    if moment is None:
+        return None
+    aware = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    return aware.isoformat()
+
+
+def twilio_message_dict(resource: Any) -> dict:
+    """Seed 2's Twilio dict (CONTRACT §3.0) of an SDK MessageInstance; dates as UTC ISO strings."""
+    return {
+        "sid": resource.sid,
+        "status": resource.status,
+        "direction": resource.direction,
+        "from": resource.from_,
+        "to": resource.to,
+        "body": resource.body,
+        "num_media": resource.num_media,
+        "num_segments": resource.num_segments,
+        "error_code": resource.error_code,
+        "error_message": resource.error_message,
+        "messaging_service_sid": resource.messaging_service_sid,
+        "price": resource.price,
+        "price_unit": resource.price_unit,
+        "date_created": _iso(resource.date_created),
+        "date_updated": _iso(resource.date_updated),
+        "date_sent": _iso(resource.date_sent),
+    }
+
+
+# --- upsert -----------------------------------------------------------------------------------
+
+
+def _direction(resource: Any) -> str:
+    """Twilio's `outbound-api`, `outbound-reply` and `outbound-call` are all ours going out."""
+    return Direction.OUTBOUND if (resource.direction or "").startswith("outbound") else Direction.INBOUND
+
+
+def _participant(resource: Any) -> str:
+    return (resource.from_ if _direction(resource) == Direction.INBOUND else resource.to) or ""
+
+
+def _created_at(resource: Any) -> datetime:
+    moment = resource.date_created
+    if moment is None:
+        return timezone.now()
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
+
+
+def _num_media(resource: Any) -> int:
+    try:
+        return max(0, int(resource.num_media or 0))
+    except (TypeError, ValueError):
+        return 0
+
+
+def _error_text(resource: Any) -> str | None:
+    if resource.error_message:
+        return str(resource.error_message)[:500]
+    return f"Error code: {resource.error_code}" if resource.error_code else None
+
+
+def _placeholder_claim(resource: Any) -> Message | None:
+    """A local row without SID, same direction, from and to, created within 600 s of the Twilio
+    message, takes its SID (compare-and-set). An outbound row stored before its sender was known
+    (a messaging service picks it) has no from and still matches. A row still waiting for its
+    first attempt never went to Twilio, so it is no placeholder."""
+    direction = _direction(resource)
+    at = _created_at(resource)
+    rows = Message.objects.filter(
+        twilio_sid__isnull=True,
+        direction=direction,
+        to_number=resource.to or "",
+        created_at__gte=at - PLACEHOLDER_WINDOW,
+        created_at__lte=at + PLACEHOLDER_WINDOW,
+    )
+    if direction == Direction.OUTBOUND:
+        rows = rows.filter(
+            Q(from_number=resource.from_ or "") | Q(from_number__isnull=True) | Q(from_number="")
+        ).exclude(outbound_send__state=SendState.PENDING, outbound_send__needs_reconcile=False)
+    else:
+        rows = rows.filter(from_number=resource.from_ or "")
+    body = resource.body or ""
+    candidates = sorted(rows[:20], key=lambda row: (row.content != body, abs(row.created_at - at)))
+    for candidate in candidates:
+        try:
+            with transaction.atomic():
+                claimed = Message.objects.filter(pk=candidate.pk, twilio_sid__isnull=True).update(
+                    twilio_sid=resource.sid, updated_at=timezone.now()
+                )
+        except IntegrityError:  # another caller stored this SID meanwhile: the caller finds that row
+            return None
+        if claimed:
+            candidate.twilio_sid = resource.sid
+            logger.info("Message %s takes the SID %s of its Twilio copy", candidate.pk, resource.sid)
+            return candidate
+    return None
+
+
+def _outbound_create(resource: Any) -> Message:
+    to = resource.to or ""
+    channel = channel_of(to)
+    number = participant_number(to)
+    at = _created_at(resource)
+    conversation, _ = Conversation.objects.get_or_create(
+        key=phone_conversation_key(number=number, channel=channel),
+        defaults={"kind": ConversationKind.PHONE, "participant_number": number},
+    )
+    message = Message(
+        conversation=conversation,
+        recipient_id=Contact.objects.filter(number=number, channel=channel).values_list("user_id", flat=True).first(),
+        content=(resource.body or "")[:CONTENT_MAX_LENGTH],
+        channel=channel,
+        direction=Direction.OUTBOUND,
+        from_number=resource.from_ or None,
+        to_number=to,
+        participant_number=number,
+        twilio_sid=resource.sid,
+        status=resource.status,
+        error=_error_text(resource),
+        num_media=_num_media(resource),
+        created_at=at,
+    )
+    message.full_clean(exclude=["conversation"], validate_unique=False)  # the constraint decides below
+    try:
+        with transaction.atomic():
+            message.save()
+    except IntegrityError:  # stored by a concurrent sync or send meanwhile
+        return Message.objects.get(twilio_sid=resource.sid)
+    Conversation.objects.filter(pk=conversation.pk).update(last_message_at=last_message_at_moved_to(at))
+    logger.info("Twilio sync stored outbound message %s (%s)", message.pk, resource.sid)
+    return message
+
+
+def _outbound_upsert(resource: Any) -> Message:
+    message = Message.objects.filter(twilio_sid=resource.sid).first() or _placeholder_claim(resource)
+    if message is None:
+        return _outbound_create(resource)
+    if resource.status:  # the rank rules of the status callbacks: never lower, never out of a final one
+        moved = status_apply(
+            sid=resource.sid,
+            status=resource.status,
+            error_code=str(resource.error_code or ""),
+            error_message=resource.error_message or "",
+            message_id=message.pk,
+        )
+        return moved or message
+    return message
+
+
+def _inbound_upsert(resource: Any, *, answer: bool) -> Message:
+    message = Message.objects.filter(twilio_sid=resource.sid).first() or _placeholder_claim(resource)
+    if message is not None:
+        return message  # stored before (by the webhook, say): never answered again from here
+    inbound = InboundMessage(
+        sid=resource.sid,
+        from_=resource.from_ or "",
+        to=resource.to or "",
+        body=resource.body or "",
+        status=resource.status or "received",
+        received_at=_created_at(resource),
+    )
+    message, created = inbound_receive(inbound=inbound, answer=answer)
+    media = _num_media(resource)
+    if created and media and not message.num_media:  # Twilio lists the count, not the media URLs
+        Message.objects.filter(pk=message.pk).update(num_media=media)
+        message.num_media = media
+    return message
+
+
+def remote_upsert(resource: Any, *, answer: bool = False) -> Message:
+    """Store one Twilio message by SID, or bring its row up to date (status only, by rank). An
+    inbound one is filed as the webhook files it (a known user's AI thread, else the number's
+    thread); `answer=True` lets the webhook's pipeline answer it if it is new here."""
+    if not resource.sid:
+        raise ValueError("a Twilio message without a SID")
+    if _direction(resource) == Direction.OUTBOUND:
+        return _outbound_upsert(resource)
+    return _inbound_upsert(resource, answer=answer)
+
+
+def _mode_enabled_since() -> datetime | None:
+    """When the active reply mode was switched on; None with no mode on (nothing answers history)."""
+    mode = reply_mode()
+    if mode == "ai":
+        return AIConfig.objects.filter(pk=1).values_list("enabled_since", flat=True).first()
+    if mode == "auto_reply":
+        return AutoReplyConfig.objects.filter(pk=1).values_list("enabled_since", flat=True).first()
+    return None
+
+
+def _answerable(resource: Any) -> bool:
+    """CONTRACT §4.4.7: new here, received after the active mode was enabled, and not followed by
+    an outbound message to the same number (someone already answered)."""
+    if resource.date_created is None or Message.objects.filter(twilio_sid=resource.sid).exists():
+        return False
+    since = _mode_enabled_since()
+    at = _created_at(resource)
+    if since is None or at <= since:
+        return False
+    address = _participant(resource)
+    return not Message.objects.filter(
+        direction=Direction.OUTBOUND,
+        participant_number=participant_number(address),
+        channel=channel_of(address),
+        created_at__gt=at,
+    ).exists()
+
+
+def _newest_inbound(resources: list[Any]) -> Any | None:
+    inbound = [r for r in resources if r.sid and _direction(r) == Direction.INBOUND]
+    return max(inbound, key=_created_at) if inbound else None
+
+
+def _import(resources: Iterable[Any]) -> list[Message]:
+    """Upsert a listing; its newest inbound message last, once the outbound ones that may answer
+    it are stored, and answered only when `_answerable`."""
+    listed = [r for r in resources if r.sid]
+    newest = _newest_inbound(listed)
+    stored: dict[str, Message] = {}
+    for resource in listed:
+        if resource is not newest:
+            stored[resource.sid] = remote_upsert(resource)
+    if newest is not None:
+        answer = _answerable(newest)
+        stored[newest.sid] = remote_upsert(newest, answer=answer)
+        if answer:
+            logger.info("Twilio sync: newest inbound %s is queued for a reply", newest.sid)
+    return [stored[r.sid] for r in listed]
+
+
+# --- Twilio calls -----------------------------------------------------------------------------
+
+
+def _page_error(exc: Exception) -> Exception:
+    """The SDK's list() reports an HTTP error as a bare TwilioException holding the response:
+    read Twilio's status and code from it, as every other call reports them."""
+    if isinstance(exc, TwilioRestException) or not isinstance(exc, TwilioException) or len(exc.args) < 2:
+        return exc
+    status = getattr(exc.args[1], "status_code", None)
+    if not isinstance(status, int):
+        return exc
+    try:
+        payload = json.loads(exc.args[1].text)
+    except (TypeError, ValueError):
+        payload = {}
+    code = payload.get("code") if isinstance(payload, dict) else None
+    return TwilioRestException(status, "", msg="Unable to fetch page", code=code if isinstance(code, int) else None)
+
+
+def _twilio(
+    call: Callable[[], T], *, action: str, sid: str = "", not_found: bool = False, client_error: bool = False
+) -> T:
+    """Run one SDK call. A failure is logged with its classified summary (Twilio's code and HTTP
+    status, never the request) and raised as a domain error carrying that summary: 400 for
+    `client_error`, NotFoundError for Twilio's 404 with `not_found`, else 502."""
+    try:
+        return call()
+    except (TwilioException, requests.RequestException) as raised:
+        exc = _page_error(raised)
+        summary = classify(exc).summary
+        logger.warning("Twilio %s%s failed: %s", action, f" of {sid}" if sid else "", summary)
+        if not_found and isinstance(exc, TwilioRestException) and exc.status == 404:
+            raise NotFoundError(NOT_FOUND) from raised
+        if client_error:
+            raise ApplicationError(summary) from raised
+        raise BadGatewayError(summary) from raised
+
+
+def _utc(moment: datetime) -> datetime:
+    """The SDK writes a filter time as `%Y-%m-%dT%H:%M:%SZ` without converting it: give it UTC."""
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def sync_recent_messages(*, limit: int) -> int:
+    """List the newest `limit` messages from Twilio and upsert them; the newest inbound one may be
+    answered (CONTRACT §4.4.7). Returns how many were listed. Unthrottled: `sync_request` is the
+    throttled way in."""
+    resources = _twilio(lambda: twilio_client().messages.list(limit=limit), action="sync")
+    messages = _import(resources)
+    logger.info("Twilio sync: %s message(s) listed and upserted", len(messages))
+    return len(messages)
+
+
+def _process_throttle(interval: float) -> bool:
+    now = time.monotonic()
+    with _process_lock:
+        if now - _process_last_sync[0] < interval:
+            return False
+        _process_last_sync[0] = now
+        return True
+
+
+def sync_request(*, limit: int = 50) -> bool:
+    """Ask for a sync, at most once per TWILIO_SYNC_MIN_INTERVAL_S across every process (the key
+    lives in the shared cache); the task runs once the caller's transaction commits. True when
+    this call enqueued it. Without Twilio credentials there is nothing to sync."""
+    if not twilio_configured():
+        return False
+    from twilio_channel.tasks import sync_recent_messages as sync_task
+
+    interval = settings.TWILIO_SYNC_MIN_INTERVAL_S
+    due = cache_or_fallback(
+        lambda: bool(cache.add(SYNC_KEY, 1, timeout=interval)),
+        lambda: _process_throttle(interval),
+        fallback_name=SYNC_FALLBACK,
+    )
+    if due:
+        enqueue_on_commit(sync_task, limit)
+    return due
+
+
+def remote_list(
+    *,
+    limit: int,
+    to: str | None = None,
+    from_: str | None = None,
+    date_sent: datetime | None = None,
+    date_sent_before: datetime | None = None,
+    date_sent_after: datetime | None = None,
+) -> list[dict]:
+    """T8: straight from Twilio, newest first, unthrottled; every item is upserted, and the newest
+    inbound one may be answered as in the sync."""
+    filters: dict[str, Any] = {"to": to, "from_": from_}
+    filters.update(date_sent=date_sent, date_sent_before=date_sent_before, date_sent_after=date_sent_after)
+    params = {name: _utc(value) if isinstance(value, datetime) else value for name, value in filters.items() if value}
+    resources = _twilio(lambda: twilio_client().messages.list(limit=limit, **params), action="list")
+    _import(resources)
+    return [twilio_message_dict(resource) for resource in resources]
+
+
+def remote_fetch(*, sid: str) -> dict:
+    """T9: one message from Twilio, upserted here (never answered: that is the sync's newest only)."""
+    resource = _twilio(lambda: twilio_client().messages(sid).fetch(), action="fetch", sid=sid, not_found=True)
+    remote_upsert(resource)
+    return twilio_message_dict(resource)
+
+
+def remote_redact(*, sid: str) -> dict:
+    """T10: Twilio blanks the body first; only then does the local row lose its text. When Twilio
+    fails the local row is left as it was."""
+    resource = _twilio(
+        lambda: twilio_client().messages(sid).update(body=""), action="redact", sid=sid, client_error=True
+    )
+    remote_upsert(resource)
+    Message.objects.filter(twilio_sid=sid).update(content="", updated_at=timezone.now())
+    logger.info("Message %s redacted in Twilio and here", sid)
+    return {"sid": resource.sid or sid, "body": resource.body or "", "status": resource.status}
+
+
+@transaction.atomic
+def _local_delete(*, sid: str) -> int:
+    rows = Message.objects.filter(twilio_sid=sid)
+    conversation_ids = {pk for pk in rows.values_list("conversation_id", flat=True) if pk is not None}
+    deleted, _ = rows.delete()
+    for conversation_id in conversation_ids:
+        newest = Message.objects.filter(conversation_id=conversation_id).aggregate(at=Max("created_at"))["at"]
+        Conversation.objects.filter(pk=conversation_id).update(last_message_at=newest)
+    return deleted
+
+
+def remote_delete(*, sid: str) -> dict:
+    """T11: deleted in Twilio first, then here by SID; when Twilio fails the local row is kept."""
+    _twilio(lambda: twilio_client().messages(sid).delete(), action="delete", sid=sid, client_error=True)
+    deleted = _local_delete(sid=sid)
+    logger.info("Message %s deleted in Twilio (%s local row(s) deleted)", sid, deleted)
+    return {"sid": sid, "deleted": True}
