@@ -1,11 +1,15 @@
-"""Forms of the session login (the browsable API; the web panel later)."""
+"""Forms of the session login (the browsable API, the web panel) and of the panel's account pages."""
 
+from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 
 from accounts.login_guard import login_retry_after
 from core.net import client_ip
+from core.panel import PanelForm
+from core.phones import InvalidPhoneNumber, normalize_e164
 
 THROTTLED = _("Too many failed login attempts. Try again later.")
 
@@ -24,3 +28,66 @@ class ThrottledAuthenticationForm(AuthenticationForm):
             if self.retry_after is not None:
                 raise ValidationError(THROTTLED, code="throttled")
         return super().clean()
+
+
+class RegisterForm(PanelForm):
+    """Self-registration in the panel; the rules are the API's (the service checks them again)."""
+
+    username = forms.CharField(label=_("Username"), max_length=100)
+    email = forms.EmailField(label=_("Email"), max_length=255)
+    full_name = forms.CharField(label=_("Full name"), max_length=255, required=False)
+    password = forms.CharField(label=_("Password"), widget=forms.PasswordInput(render_value=False), strip=False)
+    password_confirm = forms.CharField(
+        label=_("Confirm password"), widget=forms.PasswordInput(render_value=False), strip=False
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("password") and data.get("password_confirm") and data["password"] != data["password_confirm"]:
+            self.add_error("password_confirm", _("The two passwords do not match."))
+        return data
+
+
+class PhoneNumberFormField(forms.CharField):
+    """Any common spelling in, E.164 out (CONTRACT §9.2 point 4); blank means "no number"."""
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        try:
+            return normalize_e164(value)
+        except InvalidPhoneNumber as exc:
+            raise ValidationError(gettext(str(exc)), code="invalid_phone") from exc
+
+
+class ProfileForm(PanelForm):
+    full_name = forms.CharField(label=_("Full name"), max_length=255, required=False)
+    bio = forms.CharField(label=_("Bio"), max_length=10_000, required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    phone_number = PhoneNumberFormField(
+        label=_("Phone number"),
+        max_length=20,
+        required=False,
+        help_text=_("International format, e.g. +48123456789."),
+        widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel", "placeholder": "+48123456789"}),
+    )
+
+
+class PasswordChangeForm(PanelForm):
+    current_password = forms.CharField(
+        label=_("Current password"), widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}), strip=False
+    )
+    new_password = forms.CharField(
+        label=_("New password"), widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}), strip=False
+    )
+
+
+# The services' English texts that the panel shows, for the catalog (core.panel.error_text).
+SERVICE_TEXTS = [
+    gettext_noop("Username already registered"),
+    gettext_noop("Email already registered"),
+    gettext_noop("Phone number already registered"),
+    gettext_noop("Username or email already exists"),
+    gettext_noop("Current password is incorrect"),
+    gettext_noop("Session not found"),
+    gettext_noop("Phone number must be in E.164 format, e.g. +48123456789"),
+    gettext_noop("Phone number is not a possible number"),
+]

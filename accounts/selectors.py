@@ -1,6 +1,6 @@
 """Reads for accounts: users, sessions, roles."""
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from accounts.models import Role, User, UserSession
@@ -38,3 +38,15 @@ def role_list() -> QuerySet[Role]:
 
 def role_list_for_user(*, user: User) -> QuerySet[Role]:
     return Role.objects.filter(user_roles__user=user).order_by("id")
+
+
+def user_search(*, query: str, exclude_id: int | None = None, limit: int = 20) -> QuerySet[User]:
+    """Active users whose username or full name contains `query` (the panel's recipient picker),
+    by username; a blank query finds nobody rather than listing every user."""
+    query = query.strip()
+    if not query:
+        return User.objects.none()
+    users = User.objects.filter(is_active=True).filter(Q(username__icontains=query) | Q(full_name__icontains=query))
+    if exclude_id is not None:
+        users = users.exclude(pk=exclude_id)
+    return users.order_by("username")[:limit]

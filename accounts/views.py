@@ -1,10 +1,26 @@
 """The session login and logout pages (`/accounts/login/`, `/accounts/logout/`): Django's auth views
 with the shared login throttle. A browser signed in here uses the browsable API (and the admin, when
-staff) with its session cookie; unsafe requests then need the CSRF token."""
+staff) with its session cookie; unsafe requests then need the CSRF token.
 
+Also the panel's account pages: registration, and the profile (`/app/profile/`) with the password
+change and the signed-in devices. They call the services the API calls."""
+
+from django.contrib import messages
+from django.contrib.auth import login, update_session_auth_hash
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
 
-from accounts.forms import ThrottledAuthenticationForm
+from accounts import selectors
+from accounts.forms import PasswordChangeForm, ProfileForm, RegisterForm, ThrottledAuthenticationForm
+from accounts.services import sessions, users
+from core.exceptions import ApplicationError
+from core.panel import add_validation_errors, error_text
 
 
 class SessionLoginView(auth_views.LoginView):
@@ -18,3 +34,96 @@ class SessionLoginView(auth_views.LoginView):
             response.status_code = 429
             response["Retry-After"] = str(form.retry_after)
         return response
+
+
+@require_http_methods(["GET", "POST"])
+def register(request: HttpRequest) -> HttpResponse:
+    if request.user.is_authenticated:
+        return redirect("/")
+    form = RegisterForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            user = users.user_create(
+                username=data["username"],
+                email=data["email"],
+                password=data["password"],
+                full_name=data["full_name"] or None,
+            )
+        except ValidationError as exc:
+            add_validation_errors(form, exc)
+        except ApplicationError as exc:
+            form.add_error(None, error_text(exc))
+        else:
+            login(request, user, backend="accounts.backends.ThrottledModelBackend")
+            messages.success(request, _("Welcome! Your account is ready."))
+            return redirect("/")
+    return render(request, "registration/register.html", {"form": form})
+
+
+def _profile_page(request: HttpRequest, *, profile_form=None, password_form=None, status: int = 200) -> HttpResponse:
+    user = request.user
+    context = {
+        "profile_form": profile_form
+        or ProfileForm(initial={"full_name": user.full_name, "bio": user.bio, "phone_number": user.phone_number}),
+        "password_form": password_form or PasswordChangeForm(),
+        "sessions": selectors.session_list_live(user=user),
+    }
+    return render(request, "accounts/profile.html", context, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def profile(request: HttpRequest) -> HttpResponse:
+    if request.method == "GET":
+        return _profile_page(request)
+    form = ProfileForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            # "" clears a text field, as the API's explicit "" does; the phone arrives as E.164 or None.
+            users.user_profile_update(
+                user=request.user, full_name=data["full_name"], bio=data["bio"], phone_number=data["phone_number"] or ""
+            )
+        except ApplicationError as exc:
+            form.add_error("phone_number", error_text(exc))
+        else:
+            messages.success(request, _("Your profile was saved."))
+            return redirect("panel:profile")
+    return _profile_page(request, profile_form=form, status=400)
+
+
+@login_required
+@require_POST
+def password_change(request: HttpRequest) -> HttpResponse:
+    form = PasswordChangeForm(request.POST)
+    if form.is_valid():
+        try:
+            users.user_password_change(
+                user=request.user,
+                current_session=None,  # a browser session is no API session: every API session ends
+                current_password=form.cleaned_data["current_password"],
+                new_password=form.cleaned_data["new_password"],
+            )
+        except ValidationError as exc:
+            add_validation_errors(form, exc)
+        except ApplicationError as exc:
+            form.add_error("current_password", error_text(exc))
+        else:
+            # This browser stays signed in; every other browser session fails its auth hash now.
+            update_session_auth_hash(request, request.user)
+            messages.success(request, _("Your password was changed. Your other sessions were ended."))
+            return redirect("panel:profile")
+    return _profile_page(request, password_form=form, status=400)
+
+
+@login_required
+@require_POST
+def session_revoke(request: HttpRequest, session_id: int) -> HttpResponse:
+    try:
+        sessions.session_delete(user=request.user, session_id=session_id)
+    except ApplicationError as exc:
+        messages.error(request, error_text(exc))
+    else:
+        messages.success(request, _("The session was ended."))
+    return HttpResponseRedirect(reverse("panel:profile"))

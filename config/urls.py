@@ -18,8 +18,13 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path("docs", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
     path("admin/", admin.site.urls),
-    path("accounts/", include("accounts.urls")),  # session login/logout pages
+    path("accounts/", include("accounts.urls")),  # session login/logout/register pages
+    path("i18n/", include("django.conf.urls.i18n")),  # the language switcher (set_language)
+    # The web panel for end users (CONTRACT §5.2, §8.1); each app serves the pages of its data.
+    path("app/", include("config.panel_urls")),
     *seed_path("api/v1", ApiRootView.as_view(), "api-root"),  # the browsable API's entry page
+    # The staff panel over the Twilio channel: /chat/<participant> and the /staff/ forms (§5.1, §8.1).
+    path("", include("twilio_channel.panel_urls", namespace="staff")),
     path("", include("twilio_channel.urls")),
     path("api/", include("twilio_channel.api.urls")),  # seed 2's staff API (not /api/v1/: that is seed 1)
     path("api/v1/", include(("config.seed1_urls", "v1"), namespace="v1")),

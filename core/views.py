@@ -2,8 +2,11 @@
 
 import logging
 
+from django.conf import settings
+from django.contrib.auth.views import redirect_to_login
 from django.db import DatabaseError, connection
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.utils.module_loading import import_string
 from django.views import defaults
 from django.views.decorators.http import require_GET
 
@@ -15,10 +18,18 @@ logger = logging.getLogger(__name__)
 
 @require_GET
 def root(request: HttpRequest) -> HttpResponse:
-    # Browsers get the console; API clients (no text/html in Accept) get the seed-1 greeting.
-    if "text/html" in request.headers.get("Accept", ""):
+    """Browsers get their panel (§8.1): staff the view named by STAFF_HOME_VIEW (the Twilio
+    dashboard; the admin when it is empty), everyone else the web panel, anonymous visitors the
+    login page. API clients (no text/html in Accept) get the seed-1 greeting (§3.3 rule 4)."""
+    if "text/html" not in request.headers.get("Accept", ""):
+        return JsonResponse({"message": "Hello World", "docs": "/docs"})
+    if not request.user.is_authenticated:
+        return redirect_to_login("/")
+    if not request.user.is_staff:
+        return HttpResponseRedirect("/app/")
+    if not settings.STAFF_HOME_VIEW:
         return HttpResponseRedirect("/admin/")
-    return JsonResponse({"message": "Hello World", "docs": "/docs"})
+    return import_string(settings.STAFF_HOME_VIEW)(request)
 
 
 @require_GET

@@ -1,10 +1,19 @@
 """Conversations and messages in the superuser console: handoff mode, reply state, AI usage (§8.5)."""
 
+from datetime import timedelta
+
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.template.response import TemplateResponse
+from django.urls import path
+from django.utils import timezone
 
 from messaging.enums import ConversationMode
 from messaging.models import Conversation, Message
+from messaging.selectors import ai_token_usage_daily
 from messaging.services import conversation_mode_set
+
+TOKEN_REPORT_DAYS = 30
 
 
 class MessageInline(admin.TabularInline):
@@ -62,6 +71,33 @@ class MessageAdmin(admin.ModelAdmin):
     list_select_related = ["conversation"]
     date_hierarchy = "created_at"
     readonly_fields = [field.name for field in Message._meta.fields]
+    change_list_template = "admin/messaging/message/change_list.html"  # adds the token report's link
+
+    def get_urls(self):
+        report = path(
+            "token-usage/", self.admin_site.admin_view(self.token_usage_view), name="messaging_message_token_usage"
+        )
+        return [report, *super().get_urls()]
+
+    def token_usage_view(self, request):
+        """AI tokens per day and model over the last TOKEN_REPORT_DAYS days (§8.5)."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        since = timezone.now() - timedelta(days=TOKEN_REPORT_DAYS)
+        rows = ai_token_usage_daily(since=since)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": f"AI token usage per day and model (last {TOKEN_REPORT_DAYS} days)",
+            "rows": rows,
+            "totals": {
+                "replies": sum(row.replies for row in rows),
+                "prompt_tokens": sum(row.prompt_tokens for row in rows),
+                "completion_tokens": sum(row.completion_tokens for row in rows),
+                "total_tokens": sum(row.total_tokens for row in rows),
+            },
+        }
+        return TemplateResponse(request, "admin/messaging/message/token_usage.html", context)
 
     def has_add_permission(self, request) -> bool:
         return False  # messages are written by the API, the webhooks and the AI, with their rules

@@ -1,18 +1,18 @@
 """Reads for messaging. The AI context is derived from the Message table (CONTRACT §4.2)."""
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
-from django.db.models.functions import Coalesce, Left
+from django.db.models import Count, F, Max, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models.functions import Coalesce, Left, TruncDate
 
 from accounts.models import User
 from core.lists import Window
 from messaging import access
-from messaging.enums import Channel, Direction, ReplyState
+from messaging.enums import Channel, ConversationKind, ConversationMode, Direction, ReplyState
 from messaging.models import Conversation, Message
 
 
@@ -93,39 +93,48 @@ def _history_role(conversation: Conversation, row: Mapping[str, Any]) -> str:
 # --- seed-1 lists (CONTRACT §2.0, §2.1 A24–A25, §2.2 M1–M4) ---------------------------------
 
 
-def chronological(queryset: QuerySet[Message], window: Window) -> list[Message]:
-    """Seed 1's list order: the newest `limit` rows after `skip`, returned oldest first."""
-    rows = window.apply(queryset.select_related("conversation").order_by("-created_at", "-id"))
-    return list(reversed(list(rows)))
+def chronological(queryset: QuerySet[Message], window: Window, columns: Sequence[str] | None = None) -> list[Any]:
+    """Seed 1's list order: the newest `limit` rows after `skip`, returned oldest first. With
+    `columns`, each row is a tuple of those values instead of a Message: for output that needs no
+    model (the API's lists, where building the instances cost more than the query)."""
+    ordered = queryset.order_by("-created_at", "-id")
+    rows = ordered.values_list(*columns) if columns else ordered.select_related("conversation")
+    return list(reversed(list(window.apply(rows))))
 
 
-def message_list(*, user_id: int, window: Window, unread_only: bool = False) -> list[Message]:
+def message_list(
+    *, user_id: int, window: Window, unread_only: bool = False, columns: Sequence[str] | None = None
+) -> list[Any]:
     if unread_only:  # unread means unread *received*: your own sent messages are never "unread" to you
         rows = Message.objects.filter(recipient_id=user_id, is_read=False)
     else:
         rows = access.messages_visible_to(user_id=user_id)
-    return chronological(rows, window)
+    return chronological(rows, window, columns)
 
 
-def message_list_sent(*, user_id: int, window: Window) -> list[Message]:
-    return chronological(Message.objects.filter(sender_id=user_id), window)
+def message_list_sent(*, user_id: int, window: Window, columns: Sequence[str] | None = None) -> list[Any]:
+    return chronological(Message.objects.filter(sender_id=user_id), window, columns)
 
 
-def message_list_received(*, user_id: int, window: Window, unread_only: bool = False) -> list[Message]:
+def message_list_received(
+    *, user_id: int, window: Window, unread_only: bool = False, columns: Sequence[str] | None = None
+) -> list[Any]:
     rows = Message.objects.filter(recipient_id=user_id)
     if unread_only:
         rows = rows.filter(is_read=False)
-    return chronological(rows, window)
+    return chronological(rows, window, columns)
 
 
 def message_unread_count(*, user_id: int) -> int:
     return Message.objects.filter(recipient_id=user_id, is_read=False).count()
 
 
-def conversation_messages(*, user_id: int, conversation_key: str, window: Window) -> list[Message]:
+def conversation_messages(
+    *, user_id: int, conversation_key: str, window: Window, columns: Sequence[str] | None = None
+) -> list[Any]:
     """Only the caller's own messages in the thread; an unknown key is simply empty."""
     rows = access.messages_visible_to(user_id=user_id).filter(conversation__key=conversation_key)
-    return chronological(rows, window)
+    return chronological(rows, window, columns)
 
 
 def ai_conversation_get(*, user_id: int) -> Conversation | None:
@@ -211,3 +220,160 @@ def conversation_list(*, user_id: int, window: Window) -> list[ConversationSumma
             )
         )
     return rows
+
+
+# --- the web panel (CONTRACT §5.2) -----------------------------------------------------------
+
+
+def conversation_get_for_member(*, user_id: int, conversation_key: str) -> Conversation | None:
+    """The conversation when the user is one of its members (messaging.access), else None: the
+    panel answers a stranger's thread as it answers a missing one."""
+    conversation = Conversation.objects.filter(key=conversation_key).first()
+    if conversation is None or not access.conversation_is_member(user_id=user_id, conversation=conversation):
+        return None
+    return conversation
+
+
+def conversation_counterpart_id(*, conversation: Conversation, user_id: int) -> int | None:
+    """Whom the user writes to in this thread: the bot in an AI thread, the other owner of a direct
+    one, otherwise the other side of the newest message; None when there is nobody (a phone thread)."""
+    if conversation.kind == ConversationKind.AI:
+        return settings.AI_BOT_USER_ID
+    if conversation.kind == ConversationKind.DIRECT and conversation.user_a_id and conversation.user_b_id:
+        return conversation.user_b_id if conversation.user_a_id == user_id else conversation.user_a_id
+    if conversation.kind == ConversationKind.PHONE:
+        return None
+    last = (
+        access.messages_visible_to(user_id=user_id)
+        .filter(conversation=conversation)
+        .order_by("-created_at", "-id")
+        .values("sender_id", "recipient_id")
+        .first()
+    )
+    if last is None:
+        return None
+    return last["recipient_id"] if last["sender_id"] == user_id else last["sender_id"]
+
+
+def ai_reply_awaited(*, user_id: int, conversation_key: str) -> bool:
+    """True while a message of the user's to the bot in this thread waits for its AI turn (the
+    panel shows "the assistant is typing" and polls until it is answered)."""
+    return Message.objects.filter(
+        conversation__key=conversation_key,
+        sender_id=user_id,
+        recipient_id=settings.AI_BOT_USER_ID,
+        reply_state__in=[ReplyState.PENDING, ReplyState.PROCESSING],
+    ).exists()
+
+
+def user_names(*, user_ids: Iterable[int | None]) -> dict[int, str]:
+    """Username by id for the senders shown on a page, in one query."""
+    ids = {pk for pk in user_ids if pk is not None and pk > 0}
+    return dict(User.objects.filter(pk__in=ids).order_by().values_list("id", "username")) if ids else {}
+
+
+# --- staff: the handoff inbox and the AI usage report (CONTRACT §8.5) ------------------------
+
+
+@dataclass(frozen=True)
+class HandoffSummary:
+    conversation: Conversation
+    last_customer_at: datetime | None  # the newest message of the person (inbound, or the AI thread's owner)
+    last_answer_at: datetime | None  # the newest answer to them (outbound, staff, the bot)
+    total_messages: int
+
+    @property
+    def waiting_since(self) -> datetime | None:
+        """When the person started waiting for an answer; None when the newest message is an answer."""
+        if self.last_customer_at is None:
+            return None
+        if self.last_answer_at is not None and self.last_answer_at >= self.last_customer_at:
+            return None
+        return self.last_customer_at
+
+
+def _from_customer(prefix: str = "messages__") -> Q:
+    # A phone contact writes inbound; in a web AI thread the person is the thread's owner.
+    return Q(**{f"{prefix}direction": Direction.INBOUND}) | Q(
+        **{f"{prefix}direction": Direction.INTERNAL, f"{prefix}sender_id": F("user_id")}
+    )
+
+
+def handoff_conversation_list(*, limit: int) -> list[HandoffSummary]:
+    """Conversations in human mode over every channel (phone threads and users' AI threads), the
+    longest waiting first, then those answered most recently; one query."""
+    rows = (
+        Conversation.objects.filter(mode=ConversationMode.HUMAN)
+        .annotate(
+            last_customer_at=Max("messages__created_at", filter=_from_customer()),
+            last_answer_at=Max("messages__created_at", filter=~_from_customer()),
+            total_messages=Count("messages"),
+        )
+        .select_related("user")
+        .order_by(F("last_customer_at").asc(nulls_last=True), "-id")[:limit]
+    )
+    summaries = [
+        HandoffSummary(
+            conversation=row,
+            last_customer_at=row.last_customer_at,
+            last_answer_at=row.last_answer_at,
+            total_messages=row.total_messages,
+        )
+        for row in rows
+    ]
+    waiting = sorted(
+        ((since, s) for s in summaries if (since := s.waiting_since) is not None), key=lambda pair: pair[0]
+    )
+    answered = [s for s in summaries if s.waiting_since is None]  # still in the query's order
+    return [s for _, s in waiting] + answered
+
+
+def conversation_get(*, conversation_id: int) -> Conversation | None:
+    return Conversation.objects.select_related("user").filter(pk=conversation_id).first()
+
+
+def conversation_thread(*, conversation: Conversation, limit: int) -> list[Message]:
+    """The newest `limit` messages of a conversation, oldest first, for the staff who answer it."""
+    newest = Message.objects.filter(conversation=conversation).order_by("-created_at", "-id")[:limit]
+    return list(reversed(list(newest)))
+
+
+@dataclass(frozen=True)
+class TokenUsageRow:
+    day: Any  # a date
+    model: str
+    replies: int
+    prompt_tokens: int
+    completion_tokens: int
+
+    @property
+    def total_tokens(self) -> int:
+        return self.prompt_tokens + self.completion_tokens
+
+
+def ai_token_usage_daily(*, since: datetime | None = None) -> list[TokenUsageRow]:
+    """The AI replies' token counts per day (UTC) and model, newest day first: every message that
+    records a model (web AI turns, Twilio AI replies, the staff's AI helpers)."""
+    rows = Message.objects.exclude(model="")
+    if since is not None:
+        rows = rows.filter(created_at__gte=since)
+    grouped = (
+        rows.annotate(day=TruncDate("created_at"))
+        .values("day", "model")
+        .annotate(
+            reply_count=Count("id"),
+            prompt=Coalesce(Sum("prompt_tokens"), 0),
+            completion=Coalesce(Sum("completion_tokens"), 0),
+        )
+        .order_by("-day", "model")
+    )
+    return [
+        TokenUsageRow(
+            day=row["day"],
+            model=row["model"],
+            replies=row["reply_count"],
+            prompt_tokens=row["prompt"],
+            completion_tokens=row["completion"],
+        )
+        for row in grouped
+    ]

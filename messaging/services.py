@@ -414,3 +414,50 @@ def conversation_mode_set(*, conversation: Conversation, mode: str, source: str)
     if changed:
         logger.info("Conversation %s switched to %s mode (%s)", conversation.pk, mode, source)
     return bool(changed)
+
+
+@transaction.atomic
+def ai_conversation_mode_set(*, user: User, mode: str) -> Conversation:
+    """The user asks for a human in their AI thread, or hands it back to the AI (§8.5), from the
+    panel; the thread is created when the user never wrote to the assistant yet."""
+    conversation, _ = Conversation.objects.get_or_create(
+        key=ai_conversation_key(user_id=user.pk), defaults={"kind": ConversationKind.AI, "user": user}
+    )
+    conversation_mode_set(conversation=conversation, mode=mode, source=f"user {user.pk} in the panel")
+    return conversation
+
+
+STAFF_ONLY = "Only staff can answer a conversation handed over to a human."
+NOT_ANSWERABLE_HERE = "Only a user's conversation with the AI assistant can be answered here."
+CONVERSATION_NOT_FOUND = "Conversation not found."
+
+
+@transaction.atomic
+def staff_message_send(*, staff: User, conversation_id: int, content: str) -> Message:
+    """A staff member's answer in a user's AI thread (the handoff of §8.5, from the staff panel):
+    the user sees it in their thread, and the AI reads it later as an assistant turn. It never
+    queues an AI turn. Phone threads are answered through the Twilio channel's send instead."""
+    if not staff.is_staff:
+        raise ForbiddenError(STAFF_ONLY)
+    conversation = Conversation.objects.select_for_update().filter(pk=conversation_id).first()
+    if conversation is None:
+        raise NotFoundError(CONVERSATION_NOT_FOUND)
+    if conversation.kind != ConversationKind.AI or conversation.user_id is None:
+        raise ApplicationError(NOT_ANSWERABLE_HERE)
+    if not content.strip():
+        raise DjangoValidationError({"content": ["This field may not be blank."]})
+    _check_content(content)
+    message = Message(
+        conversation=conversation,
+        sender_id=staff.pk,
+        recipient_id=conversation.user_id,
+        content=content,
+        channel=Channel.WEB,
+        direction=Direction.INTERNAL,
+        reply_state=ReplyState.NONE,
+    )
+    message.full_clean(exclude=["conversation"])
+    message.save()
+    _touch(conversation, message.created_at)
+    logger.info("Staff member %s answered conversation %s (message %s)", staff.pk, conversation.pk, message.pk)
+    return message

@@ -33,6 +33,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # The pages' language: the switcher's cookie, else the browser's Accept-Language (API: English).
+    "core.locale.PageLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "core.middleware.DebugJsonNotFoundMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -111,7 +113,9 @@ else:
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = ["accounts.backends.ThrottledModelBackend"]  # admin logins share the API throttle
 LOGIN_URL = "/accounts/login/"
-LOGIN_REDIRECT_URL = "/api/v1/"  # the browsable API's entry page, for a login without `next`
+LOGIN_REDIRECT_URL = "/"  # a login without `next`: the root sends each user to their panel
+# What `/` shows staff (CONTRACT §8.1): a dotted view path, so core never imports the channel app.
+STAFF_HOME_VIEW = "twilio_channel.panel_views.dashboard"
 LOGOUT_REDIRECT_URL = LOGIN_URL
 # The one definition of the password rules (accounts.passwords); min 6 is the Vue client's rule.
 AUTH_PASSWORD_VALIDATORS = [
@@ -180,13 +184,17 @@ SPECTACULAR_SETTINGS = {
 }
 
 # --- Internationalisation -------------------------------------------------------------------
-LANGUAGE_CODE = "en-us"
+LANGUAGE_CODE = "en"
+LANGUAGES = [("en", "English"), ("pl", "Polski")]
+# The compiled catalogs (.mo) are committed, so no gettext tools are needed at run time.
+LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
+STATICFILES_DIRS = [BASE_DIR / "static"]  # the panel's own script and the vendored Bootstrap and htmx
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

@@ -1,0 +1,11 @@
+"""The panel's account pages, under `/app/` (CONTRACT §8.1)."""
+
+from django.urls import path
+
+from accounts import views
+
+urlpatterns = [
+    path("profile/", views.profile, name="profile"),
+    path("profile/password/", views.password_change, name="password-change"),
+    path("profile/sessions/<int:session_id>/revoke/", views.session_revoke, name="session-revoke"),
+]
