@@ -508,10 +508,15 @@ class WebhookCluster(Cluster):
              "--log-level", "warning"]
         )  # fmt: skip
         quiet = ["-l", "warning", "--without-gossip", "--without-mingle", "--without-heartbeat"]
-        self._spawn("worker", ["-m", "celery", "-A", "config", "worker", "-Q", "default,sends",
-                               "-n", "bench-default@%h", *quiet])  # fmt: skip
-        self._spawn("worker_ai", ["-m", "celery", "-A", "config", "worker", "-Q", "ai", "-P", "threads",
-                                  "-c", str(options.ai_threads), "-n", "bench-ai@%h", *quiet])  # fmt: skip
+        workers = [
+            self._spawn("worker", ["-m", "celery", "-A", "config", "worker", "-Q", "default,sends",
+                                   "-n", "bench-default@%h", *quiet]),
+            self._spawn("worker_ai", ["-m", "celery", "-A", "config", "worker", "-Q", "ai", "-P", "threads",
+                                      "-c", str(options.ai_threads), "-n", "bench-ai@%h", *quiet]),
+        ]  # fmt: skip
+        for proc in workers:  # before the pool forks its children: they inherit the niceness
+            if options.worker_nice:
+                os.setpriority(os.PRIO_PGRP, proc.pid, options.worker_nice)
         wait_for_http(web_port, "/health", deadline)
         return web_port, env["TWILIO_API_BASE_URL"]
 
@@ -576,6 +581,13 @@ def main() -> None:
         action="store_true",
         help="stop the Celery workers while a load runs (resumed for the drain): the acknowledgement "
         "alone, as if the replies were generated on other machines",
+    )
+    parser.add_argument(
+        "--worker-nice",
+        type=int,
+        default=0,
+        help="run the Celery workers at this CPU niceness (default 0, as the Procfile): what a lower "
+        "priority for the reply work than for the web processes would give on a shared machine",
     )
     parser.add_argument("--endpoints", default="messages,webhook", help="which endpoints to measure")
     parser.add_argument("--warm-up", type=float, default=2.0, help="seconds of warm-up per endpoint at 20/s")
@@ -659,6 +671,7 @@ def main() -> None:
         "people": options.people,
         "known_share": options.known_share,
         "pause_workers": options.pause_workers,
+        "worker_nice": options.worker_nice,
         "web_workers": options.web_workers,
         "web_threads": options.web_threads,
         "ai_threads": options.ai_threads,

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import F, Max, Q, Value
 from django.db.models.expressions import Combinable
 from django.db.models.functions import Coalesce, Greatest
@@ -171,7 +171,7 @@ def _bot_turn_queue(message: Message) -> None:
     enqueue_on_commit(bot_responder().turn_task, message.pk)
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)
 def external_message_receive(
     *,
     twilio_sid: str,
@@ -185,10 +185,12 @@ def external_message_receive(
     user: User | None,
     reply: str | None,
     created_at: datetime | None = None,
-) -> tuple[Message, bool]:
-    """Store a message that came from outside (SMS, WhatsApp); (message, created). A MessageSid
-    stored before (a redelivery, even a concurrent one: the unique constraint decides) returns the
-    stored row and queues nothing. `reply`: "bot" queues the AI turn (the user's AI thread for a
+) -> Message:
+    """Store a message that came from outside (SMS, WhatsApp). A MessageSid stored before (a
+    redelivery, even a concurrent one: the unique constraint decides) raises IntegrityError and
+    queues nothing. There is no savepoint around the INSERT: the duplicate spoils the caller's
+    transaction, which rolls back whatever it did for that delivery and then reads the stored row
+    (twilio_channel.services.inbound.inbound_receive). `reply`: "bot" queues the AI turn (the user's AI thread for a
     known user, else the number's own thread); "channel" leaves it pending for the channel's own
     reply (auto-reply, chat engine); None stores it without a reply (opt-out, human mode, ...).
     `created_at`: when it was received, for a message imported later (the Twilio sync)."""
@@ -220,18 +222,14 @@ def external_message_receive(
     )
     if created_at is not None:
         message.created_at = created_at
-    try:
-        with transaction.atomic():
-            message.save()
-    except IntegrityError:  # the same MessageSid, stored by a concurrent delivery meanwhile
-        return Message.objects.get(twilio_sid=twilio_sid), False
+    message.save()
     _touch(conversation, message.created_at)
     if reply == "bot":
         _bot_turn_queue(message)
     logger.info(
         "Inbound %s message %s stored in conversation %s (reply: %s)", channel, message.pk, conversation.pk, reply
     )
-    return message, True
+    return message
 
 
 def message_send_to_bot_and_wait(

@@ -1,3 +1,8 @@
+from datetime import datetime, tzinfo
+from typing import Any
+
+from django.conf import settings
+from django.utils import timezone
 from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
@@ -40,6 +45,43 @@ class MessageOutSerializer(serializers.ModelSerializer):
             "created_at", "updated_at", "channel", "direction", "status",
         ]  # fmt: skip
         read_only_fields = fields
+
+
+# What MessageOutSerializer shows, in its order; the database columns that hold it. The schema is
+# built from the serializer, the responses from these: a list of 50 went through DRF's per-field
+# machinery 550 times per request, which cost more than the query and the JSON together.
+MESSAGE_OUT_FIELDS = MessageOutSerializer.Meta.fields
+MESSAGE_OUT_COLUMNS = tuple("conversation__key" if name == "conversation_id" else name for name in MESSAGE_OUT_FIELDS)
+_DATETIME_FIELDS = frozenset({"created_at", "updated_at"})
+
+
+def _datetime_out(value: datetime | None, zone: tzinfo | None) -> str | None:
+    # DRF's DateTimeField: ISO 8601 in the current time zone, UTC written as "Z".
+    if not value:
+        return None
+    if zone is not None:
+        value = value.astimezone(zone)
+    text = value.isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+
+def message_rows_out(rows: list[tuple]) -> list[dict[str, Any]]:
+    """MessageOutSerializer's body for rows of MESSAGE_OUT_COLUMNS."""
+    zone = timezone.get_current_timezone() if settings.USE_TZ else None  # once per list: a context lookup
+    out = []
+    for row in rows:
+        message = dict(zip(MESSAGE_OUT_FIELDS, row, strict=True))
+        for name in _DATETIME_FIELDS:
+            message[name] = _datetime_out(message[name], zone)
+        out.append(message)
+    return out
+
+
+def message_out(message: Message) -> dict[str, Any]:
+    """MessageOutSerializer's body for one message (its conversation already loaded or None)."""
+    key = message.conversation.key if message.conversation_id is not None else None
+    row = tuple(key if column == "conversation__key" else getattr(message, column) for column in MESSAGE_OUT_COLUMNS)
+    return message_rows_out([row])[0]
 
 
 class MessageCreateSerializer(serializers.Serializer):

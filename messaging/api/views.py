@@ -29,15 +29,18 @@ def request_channel(request: Request) -> str:
     return Channel.API if header == Channel.API else Channel.WEB
 
 
-def messages_out(messages) -> list:
-    return s.MessageOutSerializer(messages, many=True).data
+# The lists read their rows as s.MESSAGE_OUT_COLUMNS and answer plain dicts (s.message_rows_out).
+COLUMNS = s.MESSAGE_OUT_COLUMNS
 
 
 def message_out(message, code: int = status.HTTP_200_OK) -> Response:
+    # The serializer's data, not a plain dict: the browsable API fills the PUT form from its instance.
     return Response(s.MessageOutSerializer(message).data, status=code)
 
 
 def unread_only(request: Request) -> bool:
+    if "unread_only" not in request.query_params:  # the serializer's default, without building it
+        return False
     return validated(s.ListFilterSerializer, request.query_params)["unread_only"]
 
 
@@ -48,9 +51,12 @@ class MessagesView(APIView):
     @UNREAD_FILTERED_LIST
     def get(self, request: Request) -> Response:
         rows = selectors.message_list(
-            user_id=request.user.pk, window=list_window(request.query_params), unread_only=unread_only(request)
+            user_id=request.user.pk,
+            window=list_window(request.query_params),
+            unread_only=unread_only(request),
+            columns=COLUMNS,
         )
-        return Response(messages_out(rows))
+        return Response(s.message_rows_out(rows))
 
     @extend_schema(
         request=s.MessageCreateSerializer,
@@ -66,23 +72,28 @@ class MessagesView(APIView):
             conversation_key=data["conversation_id"] or None,
             channel=request_channel(request),
         )
-        return message_out(message, status.HTTP_201_CREATED)
+        return Response(s.message_out(message), status=status.HTTP_201_CREATED)
 
 
 class SentView(APIView):
     @extend_schema(parameters=WINDOW_PARAMETERS, responses={200: s.MessageOutSerializer(many=True)}, tags=["messages"])
     def get(self, request: Request) -> Response:
-        rows = selectors.message_list_sent(user_id=request.user.pk, window=list_window(request.query_params))
-        return Response(messages_out(rows))
+        rows = selectors.message_list_sent(
+            user_id=request.user.pk, window=list_window(request.query_params), columns=COLUMNS
+        )
+        return Response(s.message_rows_out(rows))
 
 
 class ReceivedView(APIView):
     @UNREAD_FILTERED_LIST
     def get(self, request: Request) -> Response:
         rows = selectors.message_list_received(
-            user_id=request.user.pk, window=list_window(request.query_params), unread_only=unread_only(request)
+            user_id=request.user.pk,
+            window=list_window(request.query_params),
+            unread_only=unread_only(request),
+            columns=COLUMNS,
         )
-        return Response(messages_out(rows))
+        return Response(s.message_rows_out(rows))
 
 
 class UnreadCountView(APIView):
@@ -178,9 +189,12 @@ class ConversationMessagesView(APIView):
     )
     def get(self, request: Request, conversation_id: str) -> Response:
         rows = selectors.conversation_messages(
-            user_id=request.user.pk, conversation_key=conversation_id, window=list_window(request.query_params)
+            user_id=request.user.pk,
+            conversation_key=conversation_id,
+            window=list_window(request.query_params),
+            columns=COLUMNS,
         )
-        return Response(messages_out(rows))
+        return Response(s.message_rows_out(rows))
 
     @extend_schema(
         request=s.MessageCreateSerializer,
@@ -197,7 +211,7 @@ class ConversationMessagesView(APIView):
             channel=request_channel(request),
             allow_bot=False,  # this path never talks to the AI (seed 1)
         )
-        return message_out(message)
+        return Response(s.message_out(message))
 
 
 class ConversationReadView(APIView):

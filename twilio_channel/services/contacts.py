@@ -4,8 +4,9 @@ with the opt-out state every send path checks."""
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from accounts.models import User
@@ -13,6 +14,8 @@ from core.redact import mask_phone
 from twilio_channel.models import Contact
 
 logger = logging.getLogger("twilio_webhook")
+
+PROFILE_NAME_MAX_LENGTH = Contact._meta.get_field("profile_name").max_length or 255
 
 
 def contact_for(*, number: str, channel: str) -> Contact:
@@ -27,6 +30,51 @@ def contact_for(*, number: str, channel: str) -> Contact:
             return Contact.objects.create(number=number, channel=channel, user=user)
     except IntegrityError:  # created meanwhile by a concurrent delivery
         return Contact.objects.get(number=number, channel=channel)
+
+
+def _inbound_update(*, number: str, channel: str, at: datetime, profile_name: str) -> Contact | None:
+    """UPDATE ... RETURNING: the webhook reads and touches its contact in one statement (the ORM's
+    update() returns a count, so a read would take a second one). None when there is no contact."""
+    quote = connection.ops.quote_name
+    column = {field.name: quote(field.column) for field in Contact._meta.concrete_fields}
+    last = column["last_inbound_at"]
+    # Never backwards: a message imported later (the Twilio sync) must not move the WhatsApp window.
+    assignments = [
+        f"{last} = CASE WHEN {last} IS NULL OR {last} < %s THEN %s ELSE {last} END",
+        f"{column['updated_at']} = %s",
+    ]
+    params: list[object] = [at, at, timezone.now()]
+    if profile_name:
+        assignments.append(f"{column['profile_name']} = %s")
+        params.append(profile_name[:PROFILE_NAME_MAX_LENGTH])
+    returning = ", ".join(column.values())
+    sql = (
+        f"UPDATE {quote(Contact._meta.db_table)} SET {', '.join(assignments)} "  # noqa: S608 - names from the model, values as parameters
+        f"WHERE {column['number']} = %s AND {column['channel']} = %s RETURNING {returning}"
+    )
+    return next(iter(Contact.objects.raw(sql, [*params, number, channel])), None)
+
+
+def contact_inbound_touch(*, number: str, channel: str, at: datetime, profile_name: str = "") -> Contact:
+    """The contact an inbound message comes from, its last inbound time moved to `at` (never back)
+    and its profile name set when Twilio sent one; created and linked as by `contact_for` on first
+    use. Call it inside the delivery's transaction: the contact's row stays locked until it ends."""
+    contact = _inbound_update(number=number, channel=channel, at=at, profile_name=profile_name)
+    if contact is not None:
+        return contact
+    user = User.objects.filter(phone_number=number, is_active=True).first() if number.startswith("+") else None
+    try:
+        with transaction.atomic():
+            return Contact.objects.create(
+                number=number,
+                channel=channel,
+                user=user,
+                last_inbound_at=at,
+                profile_name=profile_name[:PROFILE_NAME_MAX_LENGTH],
+            )
+    except IntegrityError:  # created meanwhile by a concurrent delivery
+        contact = _inbound_update(number=number, channel=channel, at=at, profile_name=profile_name)
+        return contact if contact is not None else Contact.objects.get(number=number, channel=channel)
 
 
 def contact_opt_out(*, contact: Contact, source: str) -> bool:

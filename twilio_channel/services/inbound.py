@@ -15,9 +15,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import transaction
-from django.db.models import F, Q, Value
-from django.db.models.functions import Coalesce, Greatest
+from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import User
@@ -31,7 +30,7 @@ from orchestrator.handoff import BACK_TO_AI_ACK, HANDOFF_ACK, mode_command
 from twilio_channel.addresses import channel_of, participant_number
 from twilio_channel.models import AutoReplyConfig, Contact
 from twilio_channel.sender import sender
-from twilio_channel.services.contacts import contact_for, contact_opt_in, contact_opt_out
+from twilio_channel.services.contacts import contact_inbound_touch, contact_opt_in, contact_opt_out
 from twilio_channel.services.modes import reply_mode
 
 logger = logging.getLogger("twilio_webhook")
@@ -101,61 +100,59 @@ def inbound_receive(*, inbound: InboundMessage, answer: bool = True) -> tuple[Me
     """Store one delivery and queue its reply; (message, created). A MessageSid seen before
     returns the stored row and queues nothing. `answer=False` (a message the Twilio sync imports
     but does not answer, CONTRACT §4.4.7) stores it without a reply and without acting on an
-    opt-out or opt-in word: an old STOP must not undo a later START."""
+    opt-out or opt-in word: an old STOP must not undo a later START.
+
+    The INSERT's unique constraint alone tells a redelivery (CONTRACT §8.2), concurrent or not:
+    nothing looks the MessageSid up first, and the duplicate's IntegrityError rolls back all this
+    delivery did (the contact's touch, an opt-out), so the webhook's hot path is one transaction of
+    five statements (docs/PERFORMANCE.md, "Webhook acknowledgement")."""
     from twilio_channel.tasks import handle_inbound
 
-    existing = Message.objects.filter(twilio_sid=inbound.sid).first()
-    if existing is not None:
-        logger.info("Inbound webhook hit for a message already stored (%s): acknowledged only", inbound.sid)
-        return existing, False
     channel = channel_of(inbound.from_)
     number = participant_number(inbound.from_)
     word = inbound.body.strip().lower()
-    received_at = inbound.received_at or timezone.now()
-    with transaction.atomic():
-        contact = contact_for(number=number, channel=channel)
-        # Never backwards: an imported old message must not move the WhatsApp window.
-        Contact.objects.filter(pk=contact.pk).update(
-            last_inbound_at=Greatest(Coalesce(F("last_inbound_at"), Value(received_at)), Value(received_at)),
-            updated_at=timezone.now(),
-            **_profile(inbound),
-        )
-        reply: str | None
-        if not answer:
-            reply = None
-        elif word in OPT_OUT_WORDS:
-            contact_opt_out(contact=contact, source="keyword")
-            reply = None  # Twilio itself confirms STOP on long codes; nothing of ours answers it
-        elif word in OPT_IN_WORDS and contact.opted_out:
-            contact_opt_in(contact=contact)
-            reply = None
-        elif contact.opted_out:
-            reply = None
-        else:
-            reply = _reply_by(contact)
-        message, created = external_message_receive(
-            twilio_sid=inbound.sid,
-            channel=channel,
-            from_number=inbound.from_,
-            to_number=inbound.to,
-            number=number,
-            content=inbound.body,
-            status=inbound.status,
-            media=inbound.media,
-            user=_active_user(contact),
-            reply=reply,
-            created_at=inbound.received_at,
-        )
-        if created and reply == "channel":
-            enqueue_on_commit(handle_inbound, message.pk)
+    try:
+        with transaction.atomic():
+            contact = contact_inbound_touch(
+                number=number,
+                channel=channel,
+                at=inbound.received_at or timezone.now(),
+                profile_name=inbound.profile_name,
+            )
+            opt_out = answer and word in OPT_OUT_WORDS
+            opt_in = answer and word in OPT_IN_WORDS and contact.opted_out
+            # No reply to an opt-out word (Twilio itself confirms STOP on long codes; nothing of ours
+            # answers it) nor to an opted-out contact, one who is opting back in included.
+            reply = None if not answer or opt_out or contact.opted_out else _reply_by(contact)
+            message = external_message_receive(
+                twilio_sid=inbound.sid,
+                channel=channel,
+                from_number=inbound.from_,
+                to_number=inbound.to,
+                number=number,
+                content=inbound.body,
+                status=inbound.status,
+                media=inbound.media,
+                user=_active_user(contact),
+                reply=reply,
+                created_at=inbound.received_at,
+            )
+            if opt_out:
+                contact_opt_out(contact=contact, source="keyword")
+            elif opt_in:
+                contact_opt_in(contact=contact)
+            if reply == "channel":
+                enqueue_on_commit(handle_inbound, message.pk)
+    except IntegrityError:
+        existing = Message.objects.filter(twilio_sid=inbound.sid).first()
+        if existing is None:
+            raise  # not the MessageSid's constraint
+        logger.info("Inbound webhook hit for a message already stored (%s): acknowledged only", inbound.sid)
+        return existing, False
     logger.info(
         "Inbound webhook hit: %s message %s from %s (reply by %s)", channel, message.pk, mask_phone(number), reply
     )
-    return message, created
-
-
-def _profile(inbound: InboundMessage) -> dict:
-    return {"profile_name": inbound.profile_name[:255]} if inbound.profile_name else {}
+    return message, True
 
 
 def inbound_answer(*, message_id: int) -> Message | None:

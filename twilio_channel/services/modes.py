@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Final, Literal
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from core.exceptions import ApplicationError
@@ -66,13 +66,29 @@ def auto_reply_config_set(*, enabled: bool, message: str) -> AutoReplyConfig:
     return config
 
 
+def _switches_sql() -> str:
+    quote = connection.ops.quote_name
+    exists = "EXISTS(SELECT 1 FROM {} WHERE {} = 1 AND {})"
+    return "SELECT " + ", ".join(
+        exists.format(
+            quote(model._meta.db_table), quote(model._meta.pk.column), quote(model._meta.get_field("enabled").column)
+        )
+        for model in (AIConfig, AutoReplyConfig)
+    )
+
+
 def reply_mode() -> ReplyMode:
     """The mode that answers an inbound message: "ai" (the AI auto-reply), "auto_reply" (the fixed
     text) or "off" (CONTRACT §4.7). The AI wins if both are somehow on. Read from the database each
-    time, never cached: a switch flipped in the panel applies to the very next inbound message."""
-    if AIConfig.objects.filter(pk=1, enabled=True).exists():
+    time, never cached: a switch flipped in the panel (in any process) applies to the very next
+    inbound message. Both switches in one statement: it costs less than asking a shared cache
+    whether a cached copy is still current (docs/PERFORMANCE.md, "Webhook acknowledgement")."""
+    with connection.cursor() as cursor:
+        cursor.execute(_switches_sql())
+        ai_on, auto_reply_on = cursor.fetchone()
+    if ai_on:
         return "ai"
-    return "auto_reply" if AutoReplyConfig.objects.filter(pk=1, enabled=True).exists() else "off"
+    return "auto_reply" if auto_reply_on else "off"
 
 
 # --- the AI auto-reply (orchestrator.AIConfig) ----------------------------------------------
