@@ -60,6 +60,7 @@ def test_a_message_between_users_is_unread_until_opened(browsing, screenshot):
     other = browsing.login(bob, PASSWORD)
     row = other.locator(".conversation", has_text="alice")
     expect(row.locator(".unread-badge")).to_have_text("1 unread")
+    screenshot(other, "conversations-unread")  # the README's picture of the conversations page
     row.get_by_role("link", name="alice").click()
     expect(other.locator(".message-body", has_text="Lunch at noon?")).to_be_visible()
     screenshot(other, "conversation")

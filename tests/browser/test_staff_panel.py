@@ -8,17 +8,18 @@ import urllib.request
 import uuid
 
 import pytest
+from django.db import OperationalError
 from playwright.sync_api import expect
 from twilio.request_validator import RequestValidator
 
 from accounts.tests.factories import PASSWORD, UserFactory
-from messaging.enums import ConversationKind, ConversationMode
+from messaging.enums import ConversationKind, ConversationMode, ReplyState
 from messaging.models import Conversation, Message
 from messaging.selectors import ai_conversation_key
 from orchestrator.models import AIConfig
 from tests.processes import in_process_worker
 from twilio_channel import panel_views
-from twilio_channel.models import AutoReplyConfig
+from twilio_channel.models import AutoReplyConfig, OutboundSend, SendState
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -77,6 +78,26 @@ def inbound(live_server, fake, *, from_: str, body: str, to: str = OUR_NUMBER) -
         "NumMedia": "0",
     }
     assert twilio_webhook(live_server.url, fake.auth_token, "/twilio/inbound", form) == 200
+    settle()
+
+
+def settle(timeout: float = 20.0) -> None:
+    """Wait until the worker has done what the webhook queued (the reply and its send). The test
+    database is SQLite's shared in-memory one, whose table locks fail a concurrent writer at once
+    instead of waiting: the test writes only once the worker is quiet."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            busy = (
+                Message.objects.filter(reply_state__in=[ReplyState.PENDING, ReplyState.PROCESSING]).exists()
+                or OutboundSend.objects.filter(state__in=[SendState.PENDING, SendState.SENDING]).exists()
+            )
+        except OperationalError:  # the worker holds a table lock right now
+            busy = True
+        if not busy:
+            return
+        time.sleep(0.05)
+    raise AssertionError("the worker did not finish the queued reply in time")
 
 
 def staff_login(browsing):
