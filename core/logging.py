@@ -2,8 +2,6 @@
 
 from pathlib import Path
 
-from concurrent_log_handler import ConcurrentRotatingFileHandler
-
 from core.log_filters import kombu_default_hostname_to_debug
 
 FILE_FORMAT = "%(asctime)s - %(name)s - %(levelname)s - %(message)s"
@@ -20,14 +18,31 @@ MAX_BYTES = 1_048_576
 BACKUP_COUNT = 50
 
 
-class RotatingFileHandler(ConcurrentRotatingFileHandler):
-    """concurrent-log-handler's rotating file (web and worker processes write the same files; it
-    locks around rotation) that makes its folder itself: logging is configured before any app is
-    ready, and loading the settings creates no folder."""
+def _rotating_file_handler() -> type:
+    from concurrent_log_handler import ConcurrentRotatingFileHandler
 
-    def __init__(self, filename: str, *args, **kwargs) -> None:
-        Path(filename).resolve().parent.mkdir(parents=True, exist_ok=True)
-        super().__init__(filename, *args, **kwargs)
+    class RotatingFileHandler(ConcurrentRotatingFileHandler):
+        """concurrent-log-handler's rotating file (web and worker processes write the same files; it
+        locks around rotation) that makes its folder itself: logging is configured before any app is
+        ready, and loading the settings creates no folder."""
+
+        __qualname__ = "RotatingFileHandler"  # its public name, for repr and pickling
+
+        def __init__(self, filename: str, *args, **kwargs) -> None:
+            Path(filename).resolve().parent.mkdir(parents=True, exist_ok=True)
+            super().__init__(filename, *args, **kwargs)
+
+    return RotatingFileHandler
+
+
+def __getattr__(name: str) -> type:
+    # `core.logging.RotatingFileHandler` is built on first use: with LOG_TO_FILES off nothing names
+    # it, and the handler's library (with portalocker and its imports) stays unloaded.
+    if name == "RotatingFileHandler":
+        handler = _rotating_file_handler()
+        globals()[name] = handler
+        return handler
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def build_logging(*, logs_dir: Path, to_files: bool, level: str = "INFO") -> dict:

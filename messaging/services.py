@@ -1,13 +1,14 @@
 """Writes for web/API messaging (CONTRACT §2.1 A26–A27, §2.2, §9.2 point 5). Access checks go
 through `messaging.access`; log lines carry ids only, never content."""
 
+import functools
 import logging
 import re
 from datetime import datetime
 
 from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F, Max, Q, Value
 from django.db.models.expressions import Combinable
 from django.db.models.functions import Coalesce, Greatest
@@ -56,23 +57,82 @@ def _conversation_defaults(*, key: str, sender: User, recipient_id: int) -> dict
     return {"kind": ConversationKind.CUSTOM, "user_a": sender}
 
 
-def _conversation_for_send(*, sender: User, recipient_id: int, conversation_key: str | None) -> Conversation:
-    key = conversation_key or pair_key(sender.pk, recipient_id)
-    if len(key) > CONVERSATION_KEY_MAX_LENGTH:
-        raise DjangoValidationError(
-            {"conversation_id": [f"Ensure this field has no more than {CONVERSATION_KEY_MAX_LENGTH} characters."]}
-        )
-    conversation = Conversation.objects.filter(key=key).first()
-    if conversation is None:
-        defaults = _conversation_defaults(key=key, sender=sender, recipient_id=recipient_id)
-        conversation, created = Conversation.objects.get_or_create(key=key, defaults=defaults)
-        if created:
-            _require_pair(conversation, sender_id=sender.pk, recipient_id=recipient_id)
-            return conversation
+@functools.cache
+def _conversation_touch_statement() -> tuple[str, list]:
+    """The UPDATE ... RETURNING of `_conversation_touch`, and per returned column its field and the
+    converters the ORM would apply (SQLite keeps datetimes as text). Built once: the ORM's raw()
+    cost as much CPU again as the statement itself."""
+    quote = connection.ops.quote_name
+    table = Conversation._meta.db_table
+    fields = Conversation._meta.concrete_fields
+    column = {field.attname: quote(field.column) for field in fields}
+    last = column["last_message_at"]
+    # Identifiers from the model's metadata, quoted; the values are parameters.
+    sql = (
+        f"UPDATE {quote(table)} "  # noqa: S608
+        f"SET {last} = CASE WHEN {last} IS NULL OR {last} < %s THEN %s ELSE {last} END "
+        f"WHERE {column['key']} = %s RETURNING {', '.join(column.values())}"
+    )
+    selected = []
+    for field in fields:
+        converters = connection.ops.get_db_converters(field.get_col(table))
+        converters += field.get_db_converters(connection)  # type: ignore[attr-defined]  # not in django-stubs
+        selected.append((field, converters))
+    return sql, selected
+
+
+def _conversation_touch(*, key: str, at: datetime) -> Conversation | None:
+    """A send finds its conversation and moves its last message time (never backwards) in one
+    statement instead of a SELECT and an UPDATE. None when there is none yet."""
+    sql, selected = _conversation_touch_statement()
+    value = connection.ops.adapt_datetimefield_value(at)  # a raw parameter skips the field's adaptation
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [value, value, key])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    values = []
+    for value, (field, converters) in zip(row, selected, strict=True):
+        for convert in converters:
+            value = convert(value, field, connection)
+        values.append(value)
+    return Conversation.from_db(connection.alias, [field.attname for field, _ in selected], values)
+
+
+def _recipient_in(conversation: Conversation | None, *, sender_id: int, recipient_id: int) -> bool:
+    """A direct thread of exactly these two users proves the recipient exists (its user columns are
+    foreign keys, and the touch holds the row until commit), which saves the existence query."""
+    return (
+        conversation is not None
+        and conversation.kind == ConversationKind.DIRECT
+        and {sender_id, recipient_id} == {conversation.user_a_id, conversation.user_b_id}
+    )
+
+
+def _conversation_checked(
+    conversation: Conversation, *, sender: User, recipient_id: int, conversation_key: str | None
+) -> Conversation:
     if conversation_key:  # a derived key names the sender, so only a supplied one needs the check
         access.conversation_require_member(user_id=sender.pk, conversation=conversation)
         _require_pair(conversation, sender_id=sender.pk, recipient_id=recipient_id)
     return conversation
+
+
+def _conversation_create(*, key: str, sender: User, recipient_id: int, conversation_key: str | None) -> Conversation:
+    """The first message of a thread: create its conversation (or take the one a concurrent send
+    just created, with the same checks as an existing one)."""
+    if len(key) > CONVERSATION_KEY_MAX_LENGTH:
+        raise DjangoValidationError(
+            {"conversation_id": [f"Ensure this field has no more than {CONVERSATION_KEY_MAX_LENGTH} characters."]}
+        )
+    defaults = _conversation_defaults(key=key, sender=sender, recipient_id=recipient_id)
+    conversation, created = Conversation.objects.get_or_create(key=key, defaults=defaults)
+    if created:
+        _require_pair(conversation, sender_id=sender.pk, recipient_id=recipient_id)
+        return conversation
+    return _conversation_checked(
+        conversation, sender=sender, recipient_id=recipient_id, conversation_key=conversation_key
+    )
 
 
 def _require_pair(conversation: Conversation, *, sender_id: int, recipient_id: int) -> None:
@@ -113,11 +173,24 @@ def _message_store(
     to_bot = recipient_id == bot
     if to_bot and not allow_bot:
         raise NotFoundError(RECIPIENT_NOT_FOUND)
-    if not to_bot and not User.objects.filter(pk=recipient_id).exists():
+    key = conversation_key or pair_key(sender.pk, recipient_id)
+    at = timezone.now()
+    # Touched before the checks below: the callers' transaction undoes it when one of them fails.
+    conversation = _conversation_touch(key=key, at=at) if len(key) <= CONVERSATION_KEY_MAX_LENGTH else None
+    if (
+        not to_bot
+        and not _recipient_in(conversation, sender_id=sender.pk, recipient_id=recipient_id)
+        and not User.objects.filter(pk=recipient_id).exists()
+    ):
         raise NotFoundError(RECIPIENT_NOT_FOUND)
     _check_content(content)
-
-    conversation = _conversation_for_send(sender=sender, recipient_id=recipient_id, conversation_key=conversation_key)
+    touched = conversation is not None
+    if conversation is None:
+        conversation = _conversation_create(
+            key=key, sender=sender, recipient_id=recipient_id, conversation_key=conversation_key
+        )
+    else:
+        _conversation_checked(conversation, sender=sender, recipient_id=recipient_id, conversation_key=conversation_key)
     message = Message(
         conversation=conversation,
         sender_id=sender.pk,
@@ -126,10 +199,12 @@ def _message_store(
         channel=channel,
         direction=Direction.INTERNAL,
         reply_state=ReplyState.PENDING if to_bot else ReplyState.NONE,
+        created_at=at,
     )
     message.full_clean(exclude=["conversation"])  # just read or created above: no existence query
     message.save()
-    _touch(conversation, message.created_at)
+    if not touched:
+        _touch(conversation, message.created_at)
     logger.info(
         "Message %s sent by user %s to %s in conversation %s (%s)",
         message.pk,

@@ -165,3 +165,8 @@ def route(*, text: str, conversation: Conversation | None, user, now: datetime |
         logger.info("Routing to agent: %s (follow-up)", sticky.name)
         return sticky
     return general_agent()
+
+
+# Once per process, on first import (seed 1's setup_orchestrator()): whatever routes a turn imports
+# this module first, and a process that never runs one never pays for the agents and their tools.
+register_default_agents()

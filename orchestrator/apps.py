@@ -8,12 +8,11 @@ class OrchestratorConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_delete, post_save
 
-        from orchestrator.agents import register_default_agents
         from orchestrator.models import AIConfig
         from orchestrator.selectors import ai_config_changed
 
-        # Agents and tools register here, once per process (seed 1's setup_orchestrator()).
-        register_default_agents()
+        # The agents and tools (pydantic with them) register when orchestrator.agents is first
+        # imported, by the code that routes a turn: a web process that serves no AI turn never loads them.
         # A save of the AI settings reaches this process's next turn at once (orchestrator.selectors).
         post_save.connect(ai_config_changed, sender=AIConfig, dispatch_uid="orchestrator.ai_config_saved")
         post_delete.connect(ai_config_changed, sender=AIConfig, dispatch_uid="orchestrator.ai_config_deleted")

@@ -13,7 +13,7 @@ from kombu import Connection
 from core.logging import build_logging
 
 
-def manage_py_check(tmp_path, level: str) -> str:
+def manage_py_check(tmp_path, level: str, *command: str) -> str:
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "config.settings.local",
@@ -22,7 +22,7 @@ def manage_py_check(tmp_path, level: str) -> str:
         "LOG_LEVEL": level,
     }
     result = subprocess.run(
-        [sys.executable, "manage.py", "check"], cwd=settings.BASE_DIR, env=env,
+        [sys.executable, "manage.py", *(command or ["check"])], cwd=settings.BASE_DIR, env=env,
         capture_output=True, text=True, timeout=120, check=False,
     )  # fmt: skip
     assert result.returncode == 0, result.stderr[-3000:]
@@ -31,8 +31,12 @@ def manage_py_check(tmp_path, level: str) -> str:
 
 def test_manage_py_check_says_nothing_of_the_agents_at_info(tmp_path):
     assert "Registered agent" not in manage_py_check(tmp_path, "INFO")
+    # The agents load with the code that routes a turn, not at start-up (a web process may never).
+    assert "Registered agent" not in manage_py_check(tmp_path, "DEBUG")
+    first_turn = ["shell", "-c", "import orchestrator.agents"]
+    assert "Registered agent" not in manage_py_check(tmp_path, "INFO", *first_turn)
     # The line is still there for whoever asks for DEBUG.
-    assert "[DEBUG] orchestrator: Registered agent: general" in manage_py_check(tmp_path, "DEBUG")
+    assert "[DEBUG] orchestrator: Registered agent: general" in manage_py_check(tmp_path, "DEBUG", *first_turn)
 
 
 @pytest.fixture
