@@ -1,7 +1,10 @@
 """Test settings: the embedded defaults, or PostgreSQL/Redis when DATABASE_URL/REDIS_URL are set."""
 
+import os
+import tempfile
+
 from .base import *  # noqa: F403
-from .base import REDIS_CACHE_OPTIONS, REDIS_URL, SIMPLE_JWT
+from .base import DATABASES, REDIS_CACHE_OPTIONS, REDIS_URL, SIMPLE_JWT
 
 DEBUG = False
 SECRET_KEY = "test-secret-key-not-for-production-0123456789abcdef"
@@ -9,6 +12,14 @@ JWT_SIGNING_KEY = ""
 SIMPLE_JWT = {**SIMPLE_JWT, "SIGNING_KEY": JWT_SIGNING_KEY or SECRET_KEY}
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # speed; hashing is Django's job
 ALLOWED_HOSTS = ["*"]
+
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # A file, not SQLite's shared in-memory database: the browser tests' live server and worker
+    # threads then wait for each other's writes (WAL and the busy timeout, as in production)
+    # instead of failing at once on a table lock. One file per test run, in the temporary folder.
+    DATABASES["default"]["TEST"] = {
+        "NAME": os.path.join(tempfile.gettempdir(), f"ai-messaging-test-{os.getpid()}.sqlite3")
+    }
 
 if REDIS_URL:
     CACHES = {
