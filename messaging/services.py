@@ -512,7 +512,7 @@ def staff_message_send(*, staff: User, conversation_id: int, content: str) -> Me
     queues an AI turn. Phone threads are answered through the Twilio channel's send instead."""
     if not staff.is_staff:
         raise ForbiddenError(STAFF_ONLY)
-    conversation = Conversation.objects.select_for_update().filter(pk=conversation_id).first()
+    conversation = Conversation.objects.filter(pk=conversation_id).first()
     if conversation is None:
         raise NotFoundError(CONVERSATION_NOT_FOUND)
     if conversation.kind != ConversationKind.AI or conversation.user_id is None:
