@@ -14,9 +14,10 @@ urlpatterns = [
     path("health", core_views.health, name="health"),
     path("ready", core_views.ready, name="ready"),
     path("db-test", core_views.db_test, name="db-test"),
-    # The seed-1 API is the hot path: resolved before the ~90 panel, admin and Twilio patterns. Its
-    # prefixes (auth/, messages, reports) match none of theirs, so no URL changes view
-    # (tests/test_urls.py pins that).
+    # The hot paths first: Twilio's three webhooks (Twilio waits on each), then the seed-1 API,
+    # before the ~90 panel, admin and staff API patterns. Their prefixes (twilio/, twilio_webhook,
+    # auth/, messages, reports) match none of the others', so no URL changes view (tests/test_urls.py).
+    path("", include("twilio_channel.urls")),
     path("", include("config.seed1_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
@@ -29,7 +30,6 @@ urlpatterns = [
     *seed_path("api/v1", ApiRootView.as_view(), "api-root"),  # the browsable API's entry page
     # The staff panel over the Twilio channel: /chat/<participant> and the /staff/ forms (§5.1, §8.1).
     path("", include("twilio_channel.panel_urls", namespace="staff")),
-    path("", include("twilio_channel.urls")),
     path("api/", include("twilio_channel.api.urls")),  # seed 2's staff API (not /api/v1/: that is seed 1)
     path("api/v1/", include(("config.seed1_urls", "v1"), namespace="v1")),
 ]

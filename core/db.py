@@ -1,4 +1,7 @@
-from django.db import connection
+import functools
+
+from django.db import connection, models
+from django.db.models import signals
 
 
 def release_db_connection() -> None:
@@ -10,3 +13,40 @@ def release_db_connection() -> None:
     (CONTRACT §9.1 point 3), and tests wrap each test in one."""
     if not connection.in_atomic_block:
         connection.close()
+
+
+@functools.cache
+def _insert_statement(model: type[models.Model], vendor: str) -> tuple[str, list[models.Field]]:
+    """The INSERT ... RETURNING of `row_insert` for one model, and the fields of its parameters.
+    Built once per model: compiling the ORM's INSERT costs more CPU than running it."""
+    meta = model._meta
+    quote = connection.ops.quote_name
+    fields = [field for field in meta.local_concrete_fields if field is not meta.auto_field]
+    columns = ", ".join(quote(field.column) for field in fields)
+    # Identifiers from the model's metadata, quoted; the values are parameters.
+    sql = (
+        f"INSERT INTO {quote(meta.db_table)} ({columns}) "  # noqa: S608
+        f"VALUES ({', '.join(['%s'] * len(fields))}) RETURNING {quote(meta.pk.column)}"
+    )
+    return sql, fields
+
+
+def row_insert(instance: models.Model) -> None:
+    """`instance.save()` for a new row of a model with an auto primary key, in one prepared
+    statement: the same field preparation (defaults, `auto_now`, adaptation), the same pre_save
+    and post_save signals when anything listens, the key read back. For the hot write paths
+    (docs/PERFORMANCE.md); validation stays the caller's (`full_clean`), as with `save()`."""
+    model = type(instance)
+    if signals.pre_save.has_listeners(model):
+        signals.pre_save.send(sender=model, instance=instance, raw=False, using=connection.alias, update_fields=None)
+    sql, fields = _insert_statement(model, connection.vendor)
+    values = [field.get_db_prep_save(field.pre_save(instance, True), connection) for field in fields]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, values)
+        (instance.pk,) = cursor.fetchone()
+    instance._state.adding = False
+    instance._state.db = connection.alias
+    if signals.post_save.has_listeners(model):
+        signals.post_save.send(
+            sender=model, instance=instance, created=True, update_fields=None, raw=False, using=connection.alias
+        )

@@ -15,6 +15,7 @@ from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
 from accounts.models import User
+from core.db import row_insert
 from core.exceptions import ApplicationError, ForbiddenError, NotFoundError
 from core.tasks import enqueue_on_commit
 from messaging import access
@@ -202,7 +203,7 @@ def _message_store(
         created_at=at,
     )
     message.full_clean(exclude=["conversation"])  # just read or created above: no existence query
-    message.save()
+    row_insert(message)
     if not touched:
         _touch(conversation, message.created_at)
     logger.info(
@@ -271,14 +272,17 @@ def external_message_receive(
     `created_at`: when it was received, for a message imported later (the Twilio sync)."""
     bot = settings.AI_BOT_USER_ID
     if user is not None and reply == "bot":
-        conversation, _ = Conversation.objects.get_or_create(
-            key=ai_conversation_key(user_id=user.pk), defaults={"kind": ConversationKind.AI, "user": user}
-        )
+        key = ai_conversation_key(user_id=user.pk)
+        defaults = {"kind": ConversationKind.AI, "user": user}
     else:
-        conversation, _ = Conversation.objects.get_or_create(
-            key=phone_conversation_key(number=number, channel=channel),
-            defaults={"kind": ConversationKind.PHONE, "participant_number": number},
-        )
+        key = phone_conversation_key(number=number, channel=channel)
+        defaults = {"kind": ConversationKind.PHONE, "participant_number": number}
+    at = created_at or timezone.now()
+    # Found and touched in one statement, as for a web message; only a first message creates it.
+    conversation = _conversation_touch(key=key, at=at)
+    touched = conversation is not None
+    if conversation is None:
+        conversation, _ = Conversation.objects.get_or_create(key=key, defaults=defaults)
     message = Message(
         conversation=conversation,
         sender_id=user.pk if user is not None else None,
@@ -294,11 +298,11 @@ def external_message_receive(
         num_media=len(media),
         media=media,
         reply_state=ReplyState.PENDING if reply else ReplyState.NONE,
+        created_at=at,
     )
-    if created_at is not None:
-        message.created_at = created_at
-    message.save()
-    _touch(conversation, message.created_at)
+    row_insert(message)
+    if not touched:
+        _touch(conversation, at)
     if reply == "bot":
         _bot_turn_queue(message)
     logger.info(

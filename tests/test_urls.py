@@ -23,6 +23,7 @@ RESOLVED = {
     "/api/conversations/%2B48123456789": ("api-conversation", "twilio_channel.api.views.ConversationView"),
     "/twilio/inbound": ("twilio-inbound", "twilio_channel.views.inbound"),
     "/twilio_webhook": ("twilio-webhook", "twilio_channel.views.twilio_webhook"),
+    "/twilio/status": ("twilio-status", "twilio_channel.views.status_callback"),
     "/app/conversations/": ("panel:conversations", "messaging.views.conversation_list"),
     "/chat/%2B48123456789": ("staff:chat", "twilio_channel.panel_views.chat"),
     "/staff/send/": ("staff:send", "twilio_channel.panel_views.send"),
@@ -58,11 +59,12 @@ def test_names_reverse_to_the_same_paths():
     assert reverse("admin:index") == "/admin/"
 
 
-def test_the_api_is_tried_before_the_panels_and_the_admin():
+def test_the_webhooks_and_the_api_are_tried_before_the_panels_and_the_admin():
     patterns = get_resolver().url_patterns
     modules = [getattr(getattr(p, "urlconf_name", None), "__name__", None) for p in patterns]
     names = [getattr(p, "name", None) for p in patterns]
     seed1 = modules.index("config.seed1_urls")  # the root mount (the /api/v1/ one is a tuple)
+    assert modules.index("twilio_channel.urls") < seed1  # three patterns: Twilio waits on each answer
     assert seed1 < names.index("schema")
     assert seed1 < min(i for i, p in enumerate(patterns) if str(p.pattern) == "admin/")
     seed1_apps = [str(p.urlconf_name.__name__) for p in patterns[seed1].url_patterns]

@@ -72,3 +72,37 @@ def test_a_refused_send_leaves_the_thread_untouched(user, other_user):
     with pytest.raises(ForbiddenError):
         services.message_send(sender=user, recipient_id=other_user.pk, content="x", conversation_key=key)
     assert Conversation.objects.get(pk=message.conversation_id).last_message_at == before
+
+
+def test_a_stored_message_is_the_row_save_would_write_and_signals_still_fire(auth_client, user, other_user):
+    """The prepared INSERT (core.db.row_insert) keeps save()'s contract: defaults and auto_now
+    filled, the key read back, pre_save and post_save sent to whoever listens."""
+    from django.db.models.signals import post_save, pre_save
+
+    seen = []
+
+    def pre(sender, instance, raw, **kwargs):
+        seen.append(("pre", instance.pk, raw))
+
+    def post(sender, instance, created, **kwargs):
+        seen.append(("post", instance.pk, created))
+
+    pre_save.connect(pre, sender=Message)
+    post_save.connect(post, sender=Message)
+    try:
+        response = send(auth_client, recipient_id=other_user.pk, content="saved like save()")
+    finally:
+        pre_save.disconnect(pre, sender=Message)
+        post_save.disconnect(post, sender=Message)
+
+    assert response.status_code == 201
+    stored = Message.objects.get(pk=response.json()["id"])
+    assert seen == [("pre", None, False), ("post", stored.pk, True)]
+    assert (stored.content, stored.sender_id, stored.recipient_id, stored.media) == (
+        "saved like save()",
+        user.pk,
+        other_user.pk,
+        [],
+    )
+    assert stored.updated_at >= stored.created_at
+    assert stored.conversation.last_message_at == stored.created_at
