@@ -21,6 +21,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from core.db import row_insert
 from core.exceptions import ApplicationError, ConflictError
 from core.redact import mask_phone
 from core.tasks import enqueue_on_commit
@@ -139,7 +140,7 @@ def outbound_create(
         **ai_fields,  # agent, model and token usage of an AI reply
     )
     message.full_clean(exclude=["conversation", "in_reply_to"])
-    message.save()
+    row_insert(message)
     callback = f"{settings.PUBLIC_BASE_URL}/twilio/status?mid={message.pk}" if settings.PUBLIC_BASE_URL else ""
     OutboundSend.objects.create(
         message=message,
@@ -171,7 +172,8 @@ def outbound_send_now(**fields) -> Message:
 
 
 def _claim(message_id: int) -> bool:
-    return _move(message_id, SendState.PENDING, SendState.SENDING)
+    """The one caller that moves the delivery to `sending` counts the attempt in the same UPDATE."""
+    return _move(message_id, SendState.PENDING, SendState.SENDING, attempts=F("attempts") + 1)
 
 
 def _move(message_id: int, source: str, target: str, **fields) -> bool:
@@ -244,9 +246,8 @@ def outbound_deliver(*, message_id: int, final_attempt: bool) -> Message | None:
     if not _claim(message_id):
         logger.info("Outbound message %s is not waiting to be sent: already handled, skipping", message_id)
         return None
-    message = Message.objects.get(pk=message_id)
-    send = OutboundSend.objects.get(message_id=message_id)
-    OutboundSend.objects.filter(pk=send.pk).update(attempts=F("attempts") + 1)
+    send = OutboundSend.objects.select_related("message").get(message_id=message_id)
+    message = send.message
     contact = contact_for(number=message.participant_number or "", channel=message.channel)
     if contact.opted_out:  # opted out after the row was queued
         return _fail(message, OPTED_OUT)

@@ -46,6 +46,17 @@ def test_a_redelivered_task_never_sends_twice(fake_twilio):
     assert len(fake_twilio.created(to=TO)) == 1
 
 
+def test_a_delivery_is_six_statements_and_counts_its_attempt(fake_twilio, django_assert_num_queries):
+    message = outbound_create(to=TO, body="Counted")
+    # the claim with its attempt, the delivery with its message, the contact's opt-out, the
+    # status a callback may have set meanwhile, the message's SID and status, the delivery's state
+    with django_assert_num_queries(6):
+        sent = outbound_deliver(message_id=message.pk, final_attempt=False)
+    assert sent is not None and sent.twilio_sid == fake_twilio.created(to=TO)[0]["sid"]
+    send = OutboundSend.objects.get(message=message)
+    assert (send.state, send.attempts) == ("sent", 1)
+
+
 def run_send_task(message_id: int) -> None:
     """The send task with its retries, as a worker runs it (eagerly: Celery runs each retry it
     schedules at once, countdowns skipped; a retry is not an error here)."""
