@@ -12,8 +12,10 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 WORKDIR /app
 RUN useradd --create-home --uid 10001 app
 
-# The runtime lock only (the development tools are in requirements-dev.txt), every file hash-checked.
-COPY requirements.txt .
+# The pinned installer, then the runtime lock only (the development tools are in
+# requirements-dev.txt), every file hash-checked.
+COPY requirements-pip.txt requirements.txt ./
+RUN pip install --require-hashes -r requirements-pip.txt
 RUN pip install --require-hashes -r requirements.txt
 
 COPY . .

@@ -5,6 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 PYTHON="${PYTHON:-python3}"
 [ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
-.venv/bin/python -m pip install --disable-pip-version-check -q -r requirements.txt
+.venv/bin/python -m pip install --disable-pip-version-check -q --require-hashes -r requirements-pip.txt
+.venv/bin/python -m pip install --disable-pip-version-check -q --require-hashes -r requirements.txt
 .venv/bin/python manage.py migrate --noinput
 exec .venv/bin/python manage.py devserver "$@"

@@ -7,6 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 PYTHON="${PYTHON:-python3}"
 [ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
+.venv/bin/python -m pip install --disable-pip-version-check -q --require-hashes -r requirements-pip.txt
 .venv/bin/python -m pip install --disable-pip-version-check -q --require-hashes -r requirements.txt -r requirements-dev.txt
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .

@@ -67,8 +67,21 @@ def test_the_tests_install_both_locks_and_the_image_only_the_runtime_one():
     assert [test_sh.index(command) for command in commands] == sorted(test_sh.index(command) for command in commands)
     instructions = [line for line in (ROOT / "Dockerfile").read_text().splitlines() if not line.startswith("#")]
     installs = [line for line in instructions if "pip install" in line]
-    assert installs == ["RUN pip install --require-hashes -r requirements.txt"]
+    assert installs == [
+        "RUN pip install --require-hashes -r requirements-pip.txt",
+        "RUN pip install --require-hashes -r requirements.txt",
+    ]
     assert not [line for line in instructions if "requirements-dev" in line]
+
+
+@pytest.mark.parametrize("script", ["test.sh", "run.sh"])
+def test_the_scripts_install_the_pinned_installer_before_the_locks(script):
+    # An older pip than the pinned one refuses the hash-checked locks (litellm asks for httpx[http2]).
+    text = (ROOT / "scripts" / script).read_text()
+    installer = text.index("pip install --disable-pip-version-check -q --require-hashes -r requirements-pip.txt")
+    assert installer < text.index("--require-hashes -r requirements.txt")
+    assert set(lock("requirements-pip.txt")) == {"pip"}
+    assert lock("requirements-pip.txt")["pip"][1] >= 1
 
 
 def test_the_git_hooks_run_the_locked_ruff():
