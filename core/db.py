@@ -15,13 +15,35 @@ def release_db_connection() -> None:
         connection.close()
 
 
+def insert_fields(model: type[models.Model]) -> list[models.Field]:
+    """The columns a new row of `model` is inserted with: every local concrete field but its auto key."""
+    meta = model._meta
+    return [field for field in meta.local_concrete_fields if field is not meta.auto_field]
+
+
+def insert_parameters(instance: models.Model, fields: list[models.Field]) -> list:
+    """The values `save()` would insert for these fields of a new instance: defaults, `auto_now`,
+    each field's adaptation for this connection."""
+    return [field.get_db_prep_save(field.pre_save(instance, True), connection) for field in fields]
+
+
+def save_signals_listen(model: type[models.Model]) -> bool:
+    return signals.pre_save.has_listeners(model) or signals.post_save.has_listeners(model)
+
+
+def saved(instance: models.Model) -> None:
+    """Mark an instance written by a prepared INSERT as stored, as `save()` does."""
+    instance._state.adding = False
+    instance._state.db = connection.alias
+
+
 @functools.cache
 def _insert_statement(model: type[models.Model], vendor: str) -> tuple[str, list[models.Field]]:
     """The INSERT ... RETURNING of `row_insert` for one model, and the fields of its parameters.
     Built once per model: compiling the ORM's INSERT costs more CPU than running it."""
     meta = model._meta
     quote = connection.ops.quote_name
-    fields = [field for field in meta.local_concrete_fields if field is not meta.auto_field]
+    fields = insert_fields(model)
     columns = ", ".join(quote(field.column) for field in fields)
     # Identifiers from the model's metadata, quoted; the values are parameters.
     sql = (
@@ -40,12 +62,10 @@ def row_insert(instance: models.Model) -> None:
     if signals.pre_save.has_listeners(model):
         signals.pre_save.send(sender=model, instance=instance, raw=False, using=connection.alias, update_fields=None)
     sql, fields = _insert_statement(model, connection.vendor)
-    values = [field.get_db_prep_save(field.pre_save(instance, True), connection) for field in fields]
     with connection.cursor() as cursor:
-        cursor.execute(sql, values)
+        cursor.execute(sql, insert_parameters(instance, fields))
         (instance.pk,) = cursor.fetchone()
-    instance._state.adding = False
-    instance._state.db = connection.alias
+    saved(instance)
     if signals.post_save.has_listeners(model):
         signals.post_save.send(
             sender=model, instance=instance, created=True, update_fields=None, raw=False, using=connection.alias

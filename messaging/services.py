@@ -15,7 +15,7 @@ from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
 from accounts.models import User
-from core.db import row_insert
+from core.db import insert_fields, insert_parameters, row_insert, save_signals_listen, saved
 from core.exceptions import ApplicationError, ForbiddenError, NotFoundError
 from core.tasks import enqueue_on_commit
 from messaging import access
@@ -59,45 +59,111 @@ def _conversation_defaults(*, key: str, sender: User, recipient_id: int) -> dict
 
 
 @functools.cache
-def _conversation_touch_statement() -> tuple[str, list]:
-    """The UPDATE ... RETURNING of `_conversation_touch`, and per returned column its field and the
-    converters the ORM would apply (SQLite keeps datetimes as text). Built once: the ORM's raw()
-    cost as much CPU again as the statement itself."""
+def _conversation_columns() -> dict[str, str]:
     quote = connection.ops.quote_name
+    return {field.attname: quote(field.column) for field in Conversation._meta.concrete_fields}
+
+
+@functools.cache
+def _conversation_converters() -> list:
+    """Per column of a conversation row, its field and the converters the ORM would apply (SQLite
+    keeps datetimes as text)."""
     table = Conversation._meta.db_table
-    fields = Conversation._meta.concrete_fields
-    column = {field.attname: quote(field.column) for field in fields}
-    last = column["last_message_at"]
-    # Identifiers from the model's metadata, quoted; the values are parameters.
-    sql = (
-        f"UPDATE {quote(table)} "  # noqa: S608
-        f"SET {last} = CASE WHEN {last} IS NULL OR {last} < %s THEN %s ELSE {last} END "
-        f"WHERE {column['key']} = %s RETURNING {', '.join(column.values())}"
-    )
     selected = []
-    for field in fields:
+    for field in Conversation._meta.concrete_fields:
         converters = connection.ops.get_db_converters(field.get_col(table))
         converters += field.get_db_converters(connection)  # type: ignore[attr-defined]  # not in django-stubs
         selected.append((field, converters))
-    return sql, selected
+    return selected
+
+
+def _conversation_from_row(row) -> Conversation:
+    values = []
+    for value, (field, converters) in zip(row, _conversation_converters(), strict=True):
+        for convert in converters:
+            value = convert(value, field, connection)
+        values.append(value)
+    return Conversation.from_db(connection.alias, [field.attname for field, _ in _conversation_converters()], values)
+
+
+def _touch_update(condition: str = "") -> str:
+    """UPDATE ... RETURNING of the conversation with a key (parameters: the time twice, the key),
+    moving its last message time, never backwards; `condition` narrows the row further."""
+    column = _conversation_columns()
+    last = column["last_message_at"]
+    table = connection.ops.quote_name(Conversation._meta.db_table)
+    # Identifiers from the model's metadata, quoted; the values are parameters.
+    return (
+        f"UPDATE {table} "  # noqa: S608
+        f"SET {last} = CASE WHEN {last} IS NULL OR {last} < %s THEN %s ELSE {last} END "
+        f"WHERE {column['key']} = %s{condition} RETURNING {', '.join(column.values())}"
+    )
 
 
 def _conversation_touch(*, key: str, at: datetime) -> Conversation | None:
     """A send finds its conversation and moves its last message time (never backwards) in one
-    statement instead of a SELECT and an UPDATE. None when there is none yet."""
-    sql, selected = _conversation_touch_statement()
+    statement instead of a SELECT and an UPDATE. None when there is none yet. The statement is
+    built once: the ORM's raw() cost as much CPU again as the statement itself."""
     value = connection.ops.adapt_datetimefield_value(at)  # a raw parameter skips the field's adaptation
     with connection.cursor() as cursor:
-        cursor.execute(sql, [value, value, key])
+        cursor.execute(_touch_update(), [value, value, key])
+        row = cursor.fetchone()
+    return None if row is None else _conversation_from_row(row)
+
+
+@functools.cache
+def _direct_send_statement() -> tuple[str, list]:
+    """PostgreSQL: the direct thread of exactly two users touched and a message inserted into it,
+    as one statement; and the message fields its parameters are for (all but the conversation,
+    which comes from the touched row)."""
+    quote = connection.ops.quote_name
+    column = _conversation_columns()
+    a, b = column["user_a_id"], column["user_b_id"]
+    touch = _touch_update(f" AND {column['kind']} = %s AND (({a} = %s AND {b} = %s) OR ({a} = %s AND {b} = %s))")
+    fields = insert_fields(Message)
+    conversation_pk = column[Conversation._meta.pk.attname]
+    values = ", ".join(f"c.{conversation_pk}" if field.attname == "conversation_id" else "%s" for field in fields)
+    message_pk = quote(Message._meta.pk.column)
+    sql = (
+        f"WITH c AS ({touch}), m AS (INSERT INTO {quote(Message._meta.db_table)} "  # noqa: S608
+        f"({', '.join(quote(field.column) for field in fields)}) SELECT {values} FROM c RETURNING {message_pk}) "
+        f"SELECT m.{message_pk}, c.* FROM c, m"
+    )
+    return sql, [field for field in fields if field.attname != "conversation_id"]
+
+
+def _direct_message_send(*, sender: User, recipient_id: int, content: str, channel: str) -> Message | None:
+    """The hot path of `message_send`, on PostgreSQL: a message to another user (or to oneself) in
+    their existing direct thread, stored by one statement that touches the thread and inserts the
+    message, so it needs no transaction of its own (one round trip where BEGIN, the UPDATE, the
+    INSERT and COMMIT took four). The thread proves the recipient, as in `_recipient_in`. None,
+    with nothing written, whenever the general path has something to decide: no such thread yet
+    (or one whose user was deleted), content it refuses (it checks in its own order), or save
+    signals to send."""
+    key = pair_key(sender.pk, recipient_id)
+    if connection.vendor != "postgresql" or len(key) > CONVERSATION_KEY_MAX_LENGTH or save_signals_listen(Message):
+        return None
+    at = timezone.now()
+    message = _message_new(sender_id=sender.pk, recipient_id=recipient_id, content=content, channel=channel, at=at)
+    try:
+        _check_content(content)
+        message.full_clean(exclude=["conversation"])
+    except DjangoValidationError:
+        return None
+    sql, fields = _direct_send_statement()
+    low, high = sorted((sender.pk, recipient_id))
+    stamp = connection.ops.adapt_datetimefield_value(at)
+    touch = [stamp, stamp, key, ConversationKind.DIRECT, low, high, high, low]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, touch + insert_parameters(message, fields))
         row = cursor.fetchone()
     if row is None:
         return None
-    values = []
-    for value, (field, converters) in zip(row, selected, strict=True):
-        for convert in converters:
-            value = convert(value, field, connection)
-        values.append(value)
-    return Conversation.from_db(connection.alias, [field.attname for field, _ in selected], values)
+    message.pk = row[0]
+    message.conversation = _conversation_from_row(row[1:])
+    saved(message)
+    _message_logged(message)
+    return message
 
 
 def _recipient_in(conversation: Conversation | None, *, sender_id: int, recipient_id: int) -> bool:
@@ -192,32 +258,41 @@ def _message_store(
         )
     else:
         _conversation_checked(conversation, sender=sender, recipient_id=recipient_id, conversation_key=conversation_key)
-    message = Message(
-        conversation=conversation,
-        sender_id=sender.pk,
-        recipient_id=recipient_id,
-        content=content,
-        channel=channel,
-        direction=Direction.INTERNAL,
-        reply_state=ReplyState.PENDING if to_bot else ReplyState.NONE,
-        created_at=at,
-    )
+    message = _message_new(sender_id=sender.pk, recipient_id=recipient_id, content=content, channel=channel, at=at)
+    message.conversation = conversation
+    if to_bot:
+        message.reply_state = ReplyState.PENDING
     message.full_clean(exclude=["conversation"])  # just read or created above: no existence query
     row_insert(message)
     if not touched:
         _touch(conversation, message.created_at)
-    logger.info(
-        "Message %s sent by user %s to %s in conversation %s (%s)",
-        message.pk,
-        sender.pk,
-        recipient_id,
-        conversation.pk,
-        channel,
-    )
+    _message_logged(message)
     return message
 
 
-@transaction.atomic
+def _message_new(*, sender_id: int, recipient_id: int, content: str, channel: str, at: datetime) -> Message:
+    return Message(
+        sender_id=sender_id,
+        recipient_id=recipient_id,
+        content=content,
+        channel=channel,
+        direction=Direction.INTERNAL,
+        reply_state=ReplyState.NONE,
+        created_at=at,
+    )
+
+
+def _message_logged(message: Message) -> None:
+    logger.info(
+        "Message %s sent by user %s to %s in conversation %s (%s)",
+        message.pk,
+        message.sender_id,
+        message.recipient_id,
+        message.conversation_id,
+        message.channel,
+    )
+
+
 def message_send(
     *,
     sender: User,
@@ -229,16 +304,21 @@ def message_send(
 ) -> Message:
     """Store a user's message to another user, to themselves, or to the AI bot (-1). A message to
     the bot is left `pending` and its AI turn is queued once this transaction commits."""
-    message = _message_store(
-        sender=sender,
-        recipient_id=recipient_id,
-        content=content,
-        conversation_key=conversation_key,
-        channel=channel,
-        allow_bot=allow_bot,
-    )
-    if message.reply_state == ReplyState.PENDING:
-        _bot_turn_queue(message)
+    if recipient_id != settings.AI_BOT_USER_ID and conversation_key in (None, pair_key(sender.pk, recipient_id)):
+        message = _direct_message_send(sender=sender, recipient_id=recipient_id, content=content, channel=channel)
+        if message is not None:
+            return message
+    with transaction.atomic():
+        message = _message_store(
+            sender=sender,
+            recipient_id=recipient_id,
+            content=content,
+            conversation_key=conversation_key,
+            channel=channel,
+            allow_bot=allow_bot,
+        )
+        if message.reply_state == ReplyState.PENDING:
+            _bot_turn_queue(message)
     return message
 
 

@@ -1,17 +1,20 @@
-"""POST /messages in an existing thread: the conversation is found and touched by one UPDATE, the
-recipient's existence is proven by that thread, and a refused send leaves the thread as it was."""
+"""POST /messages in an existing thread: the conversation is found and touched by one UPDATE (on
+PostgreSQL one statement that also inserts the message), the recipient's existence is proven by
+that thread, and a refused send leaves the thread as it was."""
 
 from datetime import timedelta
 
 import pytest
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import connection
+from django.forms.models import model_to_dict
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from accounts.tests.factories import UserFactory
 from core.exceptions import ForbiddenError
 from messaging import services
-from messaging.models import Conversation, Message
+from messaging.models import CONTENT_MAX_LENGTH, Conversation, Message
 
 pytestmark = pytest.mark.django_db
 
@@ -20,19 +23,83 @@ def send(client, **body):
     return client.post("/messages", {"content": "hi", **body}, format="json")
 
 
-def test_a_send_in_an_existing_thread_is_three_statements(auth_client, user, other_user):
+def statements_of(context) -> list[str]:
+    statements = [q["sql"].split()[0].upper() for q in context.captured_queries]
+    return [s for s in statements if s not in ("SAVEPOINT", "RELEASE", "BEGIN", "COMMIT")]
+
+
+def test_a_send_in_an_existing_thread_is_the_session_and_one_write(auth_client, user, other_user):
     send(auth_client, recipient_id=other_user.pk)  # creates the thread
     with CaptureQueriesContext(connection) as context:
         response = send(auth_client, recipient_id=other_user.pk)
     assert response.status_code == 201
-    statements = [q["sql"].split()[0].upper() for q in context.captured_queries]
-    # the session, then (inside the transaction) the conversation's UPDATE and the message's INSERT
-    assert [s for s in statements if s not in ("SAVEPOINT", "RELEASE", "BEGIN", "COMMIT")] == [
-        "SELECT",
-        "UPDATE",
-        "INSERT",
-    ]
+    if connection.vendor == "postgresql":
+        # the session, then one statement that touches the thread and inserts the message into it
+        assert statements_of(context) == ["SELECT", "WITH"]
+    else:
+        # the session, then (inside the transaction) the conversation's UPDATE and the message's INSERT
+        assert statements_of(context) == ["SELECT", "UPDATE", "INSERT"]
     assert not any("accounts_user" in q["sql"] for q in context.captured_queries[1:])
+    stored = Message.objects.get(pk=response.json()["id"])
+    assert stored.conversation.last_message_at == stored.created_at
+
+
+@pytest.mark.postgres
+def test_the_one_statement_send_stores_what_the_general_path_stores(user, other_user):
+    first = services.message_send(sender=user, recipient_id=other_user.pk, content="first")  # the thread
+    with CaptureQueriesContext(connection) as context:
+        second = services.message_send(sender=other_user, recipient_id=user.pk, content="second", channel="api")
+    assert statements_of(context) == ["WITH"]
+    assert second.conversation.key == first.conversation.key
+    assert second.conversation.last_message_at == second.created_at
+    rows = {m.pk: model_to_dict(m) for m in Message.objects.filter(pk__in=[first.pk, second.pk])}
+    for row in rows.values():
+        for varying in ("id", "content", "sender_id", "recipient_id", "channel"):
+            row.pop(varying)
+    assert rows[second.pk] == rows[first.pk]
+    stored = Message.objects.get(pk=second.pk)
+    assert (stored.content, stored.sender_id, stored.recipient_id, stored.channel) == (
+        "second",
+        other_user.pk,
+        user.pk,
+        "api",
+    )
+    assert stored.created_at == second.created_at and stored.updated_at >= stored.created_at
+    assert Conversation.objects.get(pk=first.conversation_id).last_message_at == second.created_at
+
+
+@pytest.mark.postgres
+def test_the_one_statement_send_covers_a_note_to_oneself_and_the_derived_key_given(user, other_user):
+    services.message_send(sender=user, recipient_id=user.pk, content="note")
+    services.message_send(sender=user, recipient_id=other_user.pk, content="a")
+    with CaptureQueriesContext(connection) as context:
+        note = services.message_send(sender=user, recipient_id=user.pk, content="again")
+        given = services.message_send(
+            sender=user,
+            recipient_id=other_user.pk,
+            content="b",
+            conversation_key=services.pair_key(user.pk, other_user.pk),
+        )
+    assert statements_of(context) == ["WITH", "WITH"]
+    assert note.conversation.key == services.pair_key(user.pk, user.pk)
+    assert Message.objects.filter(conversation=given.conversation).count() == 2
+
+
+def test_too_long_content_in_an_existing_thread_is_refused_and_stores_nothing(auth_client, user, other_user):
+    send(auth_client, recipient_id=other_user.pk)
+    conversation = Conversation.objects.get(key=services.pair_key(user.pk, other_user.pk))
+    before = conversation.last_message_at
+    too_long = "x" * (CONTENT_MAX_LENGTH + 1)
+
+    response = send(auth_client, recipient_id=other_user.pk, content=too_long)
+    assert response.status_code == 400
+    assert list(response.json()["detail"]) == ["content"]
+    with pytest.raises(DjangoValidationError) as refused:  # the service itself, below the serializer
+        services.message_send(sender=user, recipient_id=other_user.pk, content=too_long)
+    assert list(refused.value.message_dict) == ["content"]
+    conversation.refresh_from_db()
+    assert conversation.last_message_at == before
+    assert Message.objects.filter(conversation=conversation).count() == 1
 
 
 def test_the_thread_moves_to_the_new_message_and_never_back(user, other_user):
