@@ -2,21 +2,30 @@
 included). The API runs them in its serializers and the services again for every other caller; the
 admin console's forms and the interactive `createsuperuser`/`changepassword` run them themselves."""
 
+from django.conf import settings
 from django.contrib.auth.password_validation import (
     MinimumLengthValidator,
-    get_default_password_validators,
+    get_password_validators,
     validate_password,
 )
 from django.core.exceptions import ValidationError
 from django.core.validators import MinLengthValidator
+from django.utils.module_loading import import_string
 
 from accounts.models import User
 
 
 def password_min_length() -> int:
-    """The configured minimum length (0 when no MinimumLengthValidator is configured)."""
-    lengths = [v.min_length for v in get_default_password_validators() if isinstance(v, MinimumLengthValidator)]
-    return max(lengths, default=0)
+    """The configured minimum length (0 when no MinimumLengthValidator is configured). Only the
+    length rules are built: every serializer with a password field asks at import, and the other
+    rules load what a process serving no password request never needs (the common-password list
+    alone is ~1.6 MB)."""
+    length_rules = [
+        rule
+        for rule in settings.AUTH_PASSWORD_VALIDATORS
+        if issubclass(import_string(rule["NAME"]), MinimumLengthValidator)
+    ]
+    return max((validator.min_length for validator in get_password_validators(length_rules)), default=0)
 
 
 def password_check(*, password: str, field: str, user: User | None = None) -> None:
