@@ -78,17 +78,20 @@ def _conversation_converters() -> list:
 
 
 def _conversation_from_row(row) -> Conversation:
+    selected = _conversation_converters()
     values = []
-    for value, (field, converters) in zip(row, _conversation_converters(), strict=True):
+    for value, (field, converters) in zip(row, selected, strict=True):
         for convert in converters:
             value = convert(value, field, connection)
         values.append(value)
-    return Conversation.from_db(connection.alias, [field.attname for field, _ in _conversation_converters()], values)
+    return Conversation.from_db(connection.alias, [field.attname for field, _ in selected], values)
 
 
+@functools.cache
 def _touch_update(condition: str = "") -> str:
     """UPDATE ... RETURNING of the conversation with a key (parameters: the time twice, the key),
-    moving its last message time, never backwards; `condition` narrows the row further."""
+    moving its last message time, never backwards; `condition` narrows the row further. Built once
+    per condition."""
     column = _conversation_columns()
     last = column["last_message_at"]
     table = connection.ops.quote_name(Conversation._meta.db_table)
