@@ -48,8 +48,9 @@ class Message(TimeStamped):
     conversation = models.ForeignKey(
         Conversation, null=True, blank=True, on_delete=models.CASCADE, related_name="messages"
     )
-    sender_id = models.BigIntegerField(null=True, blank=True, db_index=True)
-    recipient_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    # Indexed by the (party, created_at, id) indexes below, which also serve lookups by party alone.
+    sender_id = models.BigIntegerField(null=True, blank=True)
+    recipient_id = models.BigIntegerField(null=True, blank=True)
     content = models.TextField(blank=True, default="")
     is_read = models.BooleanField(default=False)
     channel = models.CharField(max_length=10, choices=Channel.choices, default=Channel.WEB)
@@ -80,6 +81,9 @@ class Message(TimeStamped):
             models.Index(fields=["participant_number", "created_at"]),
             models.Index(fields=["recipient_id", "is_read"]),
             models.Index(fields=["reply_state", "updated_at"]),
+            # A party's newest messages, read in list order without reading the rest of its history.
+            models.Index(fields=["sender_id", "created_at", "id"], name="message_sender_newest"),
+            models.Index(fields=["recipient_id", "created_at", "id"], name="message_recipient_newest"),
         ]
 
     def __str__(self) -> str:
