@@ -120,7 +120,9 @@ def _newest_visible(*, user_id: int, window: Window) -> QuerySet[Message]:
     history. "Sent or received" as one condition makes PostgreSQL collect and sort every message the
     user ever had before taking 50; the newest `skip + limit` sent and the newest `skip + limit`
     received (notes to oneself counted once) are each one backward scan of an index, and the window's
-    rows are among them. Written as SQL: the ORM's union of two sliced querysets cost the web process
+    rows are among them. The rule is `access.participant_q`'s (sent or received; the tests compare
+    the two): repeating it on the outer query would lead PostgreSQL back to the whole history.
+    Written as SQL: the ORM's union of two sliced querysets cost the web process
     more to build than the whole list query."""
     if connection.vendor != "postgresql":  # SQLite: no LIMIT inside a compound; the one condition
         return access.messages_visible_to(user_id=user_id)
