@@ -4,6 +4,9 @@ when they are ready, and the AI worker only after it has loaded litellm."""
 
 import gc
 import importlib
+import subprocess
+import sys
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -99,10 +102,6 @@ print(Node.alive)
 
 
 def test_garbage_cycles_of_finished_work_are_collected_after_the_freeze(tmp_path):
-    import subprocess
-    import sys
-    from pathlib import Path
-
     root = Path(__file__).resolve().parents[2]
     script = tmp_path / "cycles.py"
     script.write_text(_CYCLES_AFTER_FREEZE)
