@@ -16,6 +16,7 @@ from accounts.models import User
 from core.lists import Window
 from messaging import access
 from messaging.enums import Channel, ConversationKind, ConversationMode, Direction, ReplyState
+from messaging.keys import channel_conversation_key
 from messaging.models import Conversation, Message
 
 
@@ -26,7 +27,9 @@ def pair_key(a: int, b: int) -> str:
 
 def phone_conversation_key(*, number: str, channel: str) -> str:
     """The thread of an external number: SMS and WhatsApp threads of one number stay apart."""
-    return f"{'whatsapp' if channel == Channel.WHATSAPP else 'phone'}:{number}"
+    return channel_conversation_key(
+        number=number, channel=Channel.WHATSAPP if channel == Channel.WHATSAPP else Channel.SMS
+    )
 
 
 def ai_conversation_key(*, user_id: int) -> str:
@@ -45,6 +48,10 @@ def ai_history(*, conversation: Conversation, before: Message | None = None, lim
     messages; the bot's replies and staff replies in human mode are `assistant` turns. A chat under a
     custom id has no `user` owner, so the bot's address decides there."""
     rows = _history_rows(conversation).exclude(in_reply_to__reply_state=ReplyState.FAILED)
+    if conversation.kind == ConversationKind.PHONE:
+        # A contact's thread is what went over the channel; nothing a user wrote in the panel or API
+        # (before the key space was reserved, messaging.keys) is the contact's turn.
+        rows = rows.filter(direction__in=[Direction.INBOUND, Direction.OUTBOUND])
     if before is not None:
         rows = rows.filter(
             Q(created_at__lt=before.created_at)

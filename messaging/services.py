@@ -21,7 +21,9 @@ from core.tasks import enqueue_on_commit
 from messaging import access
 from messaging.bot import bot_responder
 from messaging.channels import channel_sender
+from messaging.detach import reserved_key_detach
 from messaging.enums import Channel, ConversationKind, Direction, ReplyState
+from messaging.keys import RESERVED_KEY, is_reserved_key
 from messaging.models import CONTENT_MAX_LENGTH, CONVERSATION_KEY_MAX_LENGTH, Conversation, Message
 from messaging.selectors import ai_conversation_key, pair_key, phone_conversation_key
 
@@ -103,13 +105,18 @@ def _touch_update(condition: str = "") -> str:
     )
 
 
-def _conversation_touch(*, key: str, at: datetime) -> Conversation | None:
+def _conversation_touch(*, key: str, at: datetime, owned_by: dict | None = None) -> Conversation | None:
     """A send finds its conversation and moves its last message time (never backwards) in one
-    statement instead of a SELECT and an UPDATE. None when there is none yet. The statement is
-    built once: the ORM's raw() cost as much CPU again as the statement itself."""
+    statement instead of a SELECT and an UPDATE. None when there is none yet, or (with `owned_by`,
+    field name -> value) when the conversation under the key does not have those values. The
+    statement is built once per set of fields: the ORM's raw() cost as much CPU again as the
+    statement itself."""
     value = connection.ops.adapt_datetimefield_value(at)  # a raw parameter skips the field's adaptation
+    owned_by = owned_by or {}
+    column = _conversation_columns()
+    condition = "".join(f" AND {column[name]} = %s" for name in owned_by)
     with connection.cursor() as cursor:
-        cursor.execute(_touch_update(), [value, value, key])
+        cursor.execute(_touch_update(condition), [value, value, key, *owned_by.values()])
         row = cursor.fetchone()
     return None if row is None else _conversation_from_row(row)
 
@@ -239,6 +246,9 @@ def _message_store(
     channel: str,
     allow_bot: bool = True,
 ) -> Message:
+    if conversation_key and is_reserved_key(conversation_key):
+        # Only the channel pipeline writes there (messaging.keys): checked before anything is read.
+        raise DjangoValidationError({"conversation_id": [RESERVED_KEY]})
     bot = settings.AI_BOT_USER_ID
     to_bot = recipient_id == bot
     if to_bot and not allow_bot:
@@ -354,18 +364,19 @@ def external_message_receive(
     reply (auto-reply, chat engine); None stores it without a reply (opt-out, human mode, ...).
     `created_at`: when it was received, for a message imported later (the Twilio sync)."""
     bot = settings.AI_BOT_USER_ID
-    if user is not None and reply == "bot":
-        key = ai_conversation_key(user_id=user.pk)
-        defaults = {"kind": ConversationKind.AI, "user": user}
-    else:
-        key = phone_conversation_key(number=number, channel=channel)
-        defaults = {"kind": ConversationKind.PHONE, "participant_number": number}
     at = created_at or timezone.now()
-    # Found and touched in one statement, as for a web message; only a first message creates it.
-    conversation = _conversation_touch(key=key, at=at)
+    if user is not None and reply == "bot":
+        key, owner = ai_conversation_key(user_id=user.pk), {"kind": ConversationKind.AI, "user_id": user.pk}
+    else:
+        key, owner = _channel_thread(number=number, channel=channel)
+    # Found and touched in one statement, as for a web message, when it is the thread this message
+    # belongs in; only a first message creates it.
+    conversation = _conversation_touch(key=key, at=at, owned_by=owner)
     touched = conversation is not None
     if conversation is None:
-        conversation, _ = Conversation.objects.get_or_create(key=key, defaults=defaults)
+        conversation = _own_conversation(key=key, owner=owner)
+    if conversation is None:  # an AI key held by anything but the user's AI thread: never used
+        conversation = channel_conversation_get(number=number, channel=channel)
     message = Message(
         conversation=conversation,
         sender_id=user.pk if user is not None else None,
@@ -392,6 +403,42 @@ def external_message_receive(
         "Inbound %s message %s stored in conversation %s (reply: %s)", channel, message.pk, conversation.pk, reply
     )
     return message
+
+
+def _channel_thread(*, number: str, channel: str) -> tuple[str, dict]:
+    """The key of an external number's thread on a channel, and the fields that make a
+    conversation that thread."""
+    return phone_conversation_key(number=number, channel=channel), {
+        "kind": ConversationKind.PHONE,
+        "participant_number": number,
+    }
+
+
+def _own_conversation(*, key: str, owner: dict) -> Conversation | None:
+    """The conversation under `key` with the `owner` fields, created when there is none. Anything
+    else under a channel's key (a user's conversation from before the key space was reserved) is
+    moved off it first (messaging.detach); under another key it is never used: None."""
+    conversation, created = Conversation.objects.get_or_create(key=key, defaults=owner)
+    if created or all(getattr(conversation, name) == value for name, value in owner.items()):
+        return conversation
+    if not is_reserved_key(key):
+        logger.warning("Conversation %s is not the thread its key names: not used", conversation.pk)
+        return None
+    logger.warning("Conversation %s under a channel key is not the channel's own: detached", conversation.pk)
+    thread = reserved_key_detach(conversation)
+    if thread is None:
+        thread, _ = Conversation.objects.get_or_create(key=key, defaults=owner)
+    return thread
+
+
+def channel_conversation_get(*, number: str, channel: str) -> Conversation:
+    """The thread of an external number on a channel (SMS, WhatsApp), created on first use: the
+    one conversation the channel's messages, in and out, are stored in."""
+    key, owner = _channel_thread(number=number, channel=channel)
+    conversation = _own_conversation(key=key, owner=owner)
+    if conversation is None:  # never: a channel's key is always given to its own thread
+        raise RuntimeError(f"No thread for conversation key {key[:12]}…")
+    return conversation
 
 
 def message_send_to_bot_and_wait(

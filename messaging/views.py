@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts.selectors import user_search
 from core.exceptions import ApplicationError, ForbiddenError, NotFoundError
 from core.lists import Window
-from core.panel import error_text, is_htmx
+from core.panel import add_validation_errors, error_text, is_htmx
 from messaging import access, selectors, services
 from messaging.enums import ConversationMode
 from messaging.forms import MessageEditForm, MessageForm, NewMessageForm
@@ -30,6 +30,7 @@ SERVICE_TEXTS = [
     gettext_noop("Recipient is not part of this conversation"),
     gettext_noop("Not a member of this conversation"),
     gettext_noop("Only the sender can update this message"),
+    gettext_noop("This conversation id is reserved for the server's SMS and WhatsApp threads."),
 ]
 
 
@@ -135,7 +136,7 @@ def conversation_send(request: HttpRequest, conversation_key: str) -> HttpRespon
                     allow_bot=False,
                 )
         except ValidationError as exc:
-            form.add_error("content", exc.messages[0])
+            add_validation_errors(form, exc)  # a reserved key (conversation_id) on the whole form
         except ApplicationError as exc:
             form.add_error(None, error_text(exc))
         else:

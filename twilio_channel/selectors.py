@@ -8,7 +8,7 @@ from datetime import datetime
 
 from django.db.models import Count, Max, Q, QuerySet
 
-from messaging.enums import Channel, ConversationMode, Direction
+from messaging.enums import Channel, ConversationKind, ConversationMode, Direction
 from messaging.models import Conversation, Message
 from messaging.selectors import phone_conversation_key
 from twilio_channel.addresses import channel_of, participant_number
@@ -155,7 +155,9 @@ def phone_thread_conversation(*, participant: str) -> Conversation | None:
     """The conversation whose mode the staff switch for `participant` (T7's `mode`)."""
     channel = channel_of(participant)
     number = participant_number(participant)
-    conversation = Conversation.objects.filter(key=phone_conversation_key(number=number, channel=channel)).first()
+    conversation = Conversation.objects.filter(
+        key=phone_conversation_key(number=number, channel=channel), kind=ConversationKind.PHONE
+    ).first()
     if conversation is not None:
         return conversation
     latest = (

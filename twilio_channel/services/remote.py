@@ -33,10 +33,9 @@ from twilio.base.exceptions import TwilioException, TwilioRestException
 from core.cache import cache_or_fallback
 from core.exceptions import ApplicationError, BadGatewayError, NotFoundError
 from core.tasks import enqueue_on_commit
-from messaging.enums import ConversationKind, Direction
+from messaging.enums import Direction
 from messaging.models import CONTENT_MAX_LENGTH, Conversation, Message
-from messaging.selectors import phone_conversation_key
-from messaging.services import last_message_at_moved_to
+from messaging.services import channel_conversation_get, last_message_at_moved_to
 from orchestrator.models import AIConfig
 from twilio_channel.addresses import channel_of, participant_number
 from twilio_channel.client import twilio_client, twilio_configured
@@ -166,10 +165,7 @@ def _outbound_create(resource: Any) -> Message:
     channel = channel_of(to)
     number = participant_number(to)
     at = _created_at(resource)
-    conversation, _ = Conversation.objects.get_or_create(
-        key=phone_conversation_key(number=number, channel=channel),
-        defaults={"kind": ConversationKind.PHONE, "participant_number": number},
-    )
+    conversation = channel_conversation_get(number=number, channel=channel)
     message = Message(
         conversation=conversation,
         recipient_id=Contact.objects.filter(number=number, channel=channel).values_list("user_id", flat=True).first(),

@@ -25,9 +25,9 @@ from core.db import row_insert
 from core.exceptions import ApplicationError, ConflictError
 from core.redact import mask_phone
 from core.tasks import enqueue_on_commit
-from messaging.enums import Channel, ConversationKind, Direction
+from messaging.enums import Channel, Direction
 from messaging.models import CONTENT_MAX_LENGTH, Conversation, Message
-from messaging.selectors import phone_conversation_key
+from messaging.services import channel_conversation_get
 from twilio_channel.addresses import channel_of, is_e164_address, on_channel, participant_number
 from twilio_channel.client import twilio_client, twilio_configured
 from twilio_channel.enums import STATUS_RANKS, TERMINAL_STATUSES, OptOutSource
@@ -77,11 +77,7 @@ def _origin(*, channel: str, from_: str, messaging_service_sid: str, in_reply_to
 def _thread(*, number: str, channel: str, in_reply_to: Message | None) -> Conversation:
     if in_reply_to is not None and in_reply_to.conversation is not None:
         return in_reply_to.conversation
-    conversation, _ = Conversation.objects.get_or_create(
-        key=phone_conversation_key(number=number, channel=channel),
-        defaults={"kind": ConversationKind.PHONE, "participant_number": number},
-    )
-    return conversation
+    return channel_conversation_get(number=number, channel=channel)
 
 
 @transaction.atomic
