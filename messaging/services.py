@@ -4,7 +4,7 @@ through `messaging.access`; log lines carry ids only, never content."""
 import functools
 import logging
 import re
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -17,12 +17,13 @@ from django.utils import timezone
 from accounts.models import User
 from core.db import insert_fields, insert_parameters, row_insert, save_signals_listen, saved
 from core.exceptions import ApplicationError, ForbiddenError, NotFoundError
+from core.redact import mask_phone
 from core.tasks import enqueue_on_commit
 from messaging import access
 from messaging.bot import bot_responder
 from messaging.channels import channel_sender
 from messaging.detach import reserved_key_detach
-from messaging.enums import Channel, ConversationKind, Direction, ReplyState
+from messaging.enums import Channel, ConversationKind, ConversationMode, Direction, ReplyState
 from messaging.keys import RESERVED_KEY, is_reserved_key
 from messaging.models import CONTENT_MAX_LENGTH, CONVERSATION_KEY_MAX_LENGTH, Conversation, Message
 from messaging.selectors import ai_conversation_key, pair_key, phone_conversation_key
@@ -365,6 +366,7 @@ def external_message_receive(
     `created_at`: when it was received, for a message imported later (the Twilio sync)."""
     bot = settings.AI_BOT_USER_ID
     at = created_at or timezone.now()
+    flooded = reply is not None and not _automatic_reply_allowed(number=number, channel=channel, at=at)
     if user is not None and reply == "bot":
         key, owner = ai_conversation_key(user_id=user.pk), {"kind": ConversationKind.AI, "user_id": user.pk}
     else:
@@ -377,6 +379,8 @@ def external_message_receive(
         conversation = _own_conversation(key=key, owner=owner)
     if conversation is None:  # an AI key held by anything but the user's AI thread: never used
         conversation = channel_conversation_get(number=number, channel=channel)
+    if flooded:
+        reply = None  # stored, not answered: staff take it from the handoff inbox
     message = Message(
         conversation=conversation,
         sender_id=user.pk if user is not None else None,
@@ -391,7 +395,7 @@ def external_message_receive(
         status=status or "received",
         num_media=len(media),
         media=media,
-        reply_state=ReplyState.PENDING if reply else ReplyState.NONE,
+        reply_state=ReplyState.PENDING if reply else ReplyState.SKIPPED if flooded else ReplyState.NONE,
         created_at=at,
     )
     row_insert(message)
@@ -399,10 +403,43 @@ def external_message_receive(
         _touch(conversation, at)
     if reply == "bot":
         _bot_turn_queue(message)
+    if flooded:
+        conversation_mode_set(conversation=conversation, mode=ConversationMode.HUMAN, source="automatic reply limit")
     logger.info(
         "Inbound %s message %s stored in conversation %s (reply: %s)", channel, message.pk, conversation.pk, reply
     )
     return message
+
+
+# Inbound messages that were given an automatic reply (queued, being answered or answered).
+_ANSWERED_STATES = (ReplyState.PENDING, ReplyState.PROCESSING, ReplyState.DONE, ReplyState.FAILED)
+
+
+def _automatic_reply_allowed(*, number: str, channel: str, at: datetime) -> bool:
+    """The flood limit (issue 22, point 4): a contact (a number on a channel) gets at most
+    AUTO_REPLY_LIMIT_PER_CONTACT automatic replies (AI, auto-reply, chat engine) in any
+    AUTO_REPLY_LIMIT_WINDOW_S. Every channel stores its inbound messages here, so every channel
+    gets the same limit. The delivery's transaction holds the contact's row (its touch), so two
+    deliveries from one contact count one after the other."""
+    limit = settings.AUTO_REPLY_LIMIT_PER_CONTACT
+    since = at - timedelta(seconds=settings.AUTO_REPLY_LIMIT_WINDOW_S)
+    answered = Message.objects.filter(
+        participant_number=number,
+        channel=channel,
+        direction=Direction.INBOUND,
+        created_at__gt=since,
+        reply_state__in=_ANSWERED_STATES,
+    )
+    if answered[:limit].count() < limit:  # counts no further than the limit
+        return True
+    logger.warning(
+        "%s contact %s is over %s automatic replies in %s s: stored unanswered, handed to staff",
+        channel,
+        mask_phone(number),
+        limit,
+        settings.AUTO_REPLY_LIMIT_WINDOW_S,
+    )
+    return False
 
 
 def _channel_thread(*, number: str, channel: str) -> tuple[str, dict]:

@@ -66,9 +66,10 @@ class StatusEventInline(admin.TabularInline):
 @admin.register(TwilioMessage)
 class TwilioMessageAdmin(admin.ModelAdmin):
     list_display = [
-        "id", "created_at", "direction", "channel", "from_number", "to_number", "status", "error", "retry_of",
+        "id", "created_at", "direction", "channel", "from_number", "to_number", "status", "reply_state", "error",
+        "retry_of",
     ]  # fmt: skip
-    list_filter = ["channel", "direction", "status"]
+    list_filter = ["channel", "direction", "status", "reply_state"]
     search_fields = ["twilio_sid", "participant_number", "from_number", "to_number"]
     date_hierarchy = "created_at"
     readonly_fields = [field.name for field in TwilioMessage._meta.fields]

@@ -37,6 +37,7 @@ def message_dict(message: Message) -> dict:
         "num_media": message.num_media or len(message.media or []),
         "media": message.media or [],
         "retry_of": message.retry_of_id,
+        "reply_state": message.reply_state,
         "created_at": message.created_at,
         "updated_at": message.updated_at,
     }

@@ -342,6 +342,10 @@ TWILIO_STALE_SEND_AFTER_S = 120
 # Staff sends (API, panel, command line) to one recipient number, per minute, counted in the shared
 # cache across processes (CONTRACT §8.7; seed 2's later 10/min).
 TWILIO_SENDS_PER_RECIPIENT_PER_MINUTE = int_alias("TWILIO_SENDS_PER_RECIPIENT_PER_MINUTE", default=10)
+# Automatic replies (AI, auto-reply, chat engine) per contact (a number on a channel) in a sliding
+# window; what a contact sends beyond it is stored unanswered and handed to staff (issue 22).
+AUTO_REPLY_LIMIT_PER_CONTACT = int_alias("AUTO_REPLY_LIMIT_PER_CONTACT", default=20)
+AUTO_REPLY_LIMIT_WINDOW_S = int_alias("AUTO_REPLY_LIMIT_WINDOW_S", default=600)
 # Machine access to the staff API (/api/..., not /api/v1/...) with `X-API-Key`; empty disables it.
 APP_API_KEY = str_alias("APP_API_KEY", default="")
 

@@ -17,6 +17,10 @@ class MessageDictSerializer(serializers.Serializer):
     num_media = serializers.IntegerField()
     media = serializers.ListField(child=serializers.DictField())
     retry_of = serializers.IntegerField(allow_null=True, help_text="The failed message this one resends.")
+    reply_state = serializers.ChoiceField(
+        choices=["none", "pending", "processing", "done", "skipped", "failed"],
+        help_text="Inbound: its automatic reply (`skipped`: none, e.g. over the flood limit).",
+    )
     created_at = serializers.DateTimeField()
     updated_at = serializers.DateTimeField()
 

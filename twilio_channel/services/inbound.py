@@ -141,7 +141,7 @@ def inbound_receive(*, inbound: InboundMessage, answer: bool = True) -> tuple[Me
                 contact_opt_out(contact=contact, source="keyword")
             elif opt_in:
                 contact_opt_in(contact=contact)
-            if reply == "channel":
+            if reply == "channel" and message.reply_state == ReplyState.PENDING:  # not over the flood limit
                 enqueue_on_commit(handle_inbound, message.pk)
     except IntegrityError:
         existing = Message.objects.filter(twilio_sid=inbound.sid).first()

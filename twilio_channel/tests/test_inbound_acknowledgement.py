@@ -22,13 +22,14 @@ from twilio_channel.tests.test_inbound import STRANGER, _sid, inbound_form, repl
 
 pytestmark = pytest.mark.django_db
 
-# BEGIN, the contact's UPDATE ... RETURNING, both reply-mode switches, the conversation's UPDATE
-# ... RETURNING (found and its last_message_at moved), the INSERT, COMMIT (SAVEPOINT/RELEASE
-# inside a test's transaction)
-WEBHOOK_STATEMENTS = 6
+# BEGIN, the contact's UPDATE ... RETURNING, both reply-mode switches, the count of the contact's
+# recent automatic replies (the flood limit, issue 22), the conversation's UPDATE ... RETURNING
+# (found and its last_message_at moved), the INSERT, COMMIT (SAVEPOINT/RELEASE inside a test's
+# transaction)
+WEBHOOK_STATEMENTS = 7
 
 
-def test_a_message_from_a_known_number_is_acknowledged_in_six_statements(
+def test_a_message_from_a_known_number_is_acknowledged_in_seven_statements(
     twilio_post, fake_twilio, settings, django_assert_num_queries
 ):
     settings.CHAT_MODE = "echo"

@@ -199,7 +199,7 @@ def test_the_log_lists_twilio_messages_newest_first_with_limit_and_direction(sta
     assert body["items"][0] | {"created_at": None, "updated_at": None} == {
         "id": new.pk, "sid": new.twilio_sid, "direction": "outbound", "to_number": TO, "from_number": "+15550001111",
         "body": "new", "status": "queued", "error": None, "channel": "sms", "num_media": 0, "media": [],
-        "retry_of": None, "created_at": None, "updated_at": None,
+        "retry_of": None, "reply_state": "none", "created_at": None, "updated_at": None,
     }  # fmt: skip
     assert body["items"][0]["created_at"].endswith("Z")
     assert [i["id"] for i in staff_api.get("/api/messages?direction=inbound").json()["items"]] == [old.pk]
