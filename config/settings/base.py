@@ -301,6 +301,9 @@ AI_CONFIG_BOOTSTRAP_ON_MIGRATE = True
 AI_LEASE_S = float(str_alias("AI_LEASE_S", default="20"))
 AI_SWEEP_INTERVAL_S = float(str_alias("AI_SWEEP_INTERVAL_S", default="15"))
 AI_STALE_REPLY_AFTER_S = int_alias("AI_STALE_REPLY_AFTER_S", default=30)  # sweeper: a queued turn pending this long
+# Turns (and channel replies) the sweepers leave in the workers' hands at most, counting those
+# running, the oldest first: the `ai` worker's threads (the Procfile's `-c 32`, devserver's --ai-threads).
+SWEEP_BATCH_SIZE = int_alias("SWEEP_BATCH_SIZE", default=32)
 CELERY_BEAT_SCHEDULE: dict = {
     # Re-enqueue AI turns stuck `pending`/`processing` (broker outage, dead worker; CONTRACT §8.2).
     "orchestrator-sweep-stale-ai-messages": {

@@ -15,14 +15,16 @@ from messaging.services import reply_state_move
 
 logger = logging.getLogger("orchestrator")
 
-SWEEP_BATCH = 500
-
 
 def ai_replies_sweep(*, older_than_s: float | None = None) -> list[int]:
     """Messages to the bot left `processing` by a worker that died mid-turn (its conversation's
     lease has lapsed: nobody renews it) or left `pending` for AI_STALE_REPLY_AFTER_S (the broker was
     down, a task was lost). Processing ones go back to `pending` by compare-and-set; the ids returned
-    are for the caller to re-enqueue. `older_than_s` overrides both thresholds."""
+    are for the caller to re-enqueue. `older_than_s` overrides both thresholds.
+
+    At most SWEEP_BATCH_SIZE turns are in the workers' hands after a sweep, the oldest first: turns
+    claimed and still running count against it, so a backlog (a flood, a long outage) is fed to
+    the workers a batch per sweep instead of being queued again whole every interval."""
     now = timezone.now()
     lapsed_claim = Q(
         updated_at__lt=now - timedelta(seconds=settings.AI_LEASE_S if older_than_s is None else older_than_s)
@@ -39,21 +41,23 @@ def ai_replies_sweep(*, older_than_s: float | None = None) -> list[int]:
         | Q(conversation__ai_lease_until__isnull=True)
         | Q(conversation__ai_lease_until__lte=now)
     )
-    ids: list[int] = []
+    batch = settings.SWEEP_BATCH_SIZE
+    running = to_bot.filter(reply_state=ReplyState.PROCESSING).exclude(lapsed_claim & lease_free)
+    room = batch - running[:batch].count()
+    if room <= 0:
+        logger.warning("Sweeper re-enqueues nothing: %s AI turns are running", batch)
+        return []
     # The claim is older than one lease, so the lease was taken after it (never the moment between).
-    stuck = to_bot.filter(lease_free, lapsed_claim, reply_state=ReplyState.PROCESSING)
-    for pk in stuck.values_list("pk", flat=True)[:SWEEP_BATCH]:
-        if reply_state_move(
-            message_id=pk, source=ReplyState.PROCESSING, target=ReplyState.PENDING, condition=lapsed_claim, at=now
-        ):
-            ids.append(pk)
-    waiting = to_bot.filter(stale, reply_state=ReplyState.PENDING)
-    for pk in waiting.values_list("pk", flat=True)[:SWEEP_BATCH]:
-        # Touch the row so a long broker outage re-enqueues it once per interval, not every sweep.
-        if reply_state_move(
-            message_id=pk, source=ReplyState.PENDING, target=ReplyState.PENDING, condition=stale, at=now
-        ):
+    stuck = Q(lease_free, lapsed_claim, reply_state=ReplyState.PROCESSING)
+    waiting = Q(stale, reply_state=ReplyState.PENDING)
+    ids: list[int] = []
+    oldest = to_bot.filter(stuck | waiting).order_by("created_at", "id").values_list("pk", "reply_state")[:room]
+    for pk, state in oldest:
+        # A processing one goes back to pending; a pending one is touched, so a long broker outage
+        # re-enqueues it once per interval, not every sweep.
+        condition = lapsed_claim if state == ReplyState.PROCESSING else stale
+        if reply_state_move(message_id=pk, source=state, target=ReplyState.PENDING, condition=condition, at=now):
             ids.append(pk)
     if ids:
-        logger.warning("Sweeper re-enqueues %s stale AI message(s): %s", len(ids), ids[:20])
+        logger.warning("Sweeper re-enqueues %s stale AI message(s), oldest first: %s", len(ids), ids[:20])
     return ids

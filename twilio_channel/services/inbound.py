@@ -192,16 +192,26 @@ def inbound_answer(*, message_id: int) -> Message | None:
 
 def inbound_sweep() -> list[int]:
     """Inbound messages waiting for the channel's reply (not the AI's: its sweeper has those) left
-    `pending` (the broker was down) or `processing` (a worker died); the ids are re-enqueued."""
+    `pending` (the broker was down) or `processing` (a worker died); the ids are re-enqueued. As
+    for the AI's sweeper, at most SWEEP_BATCH_SIZE are in the workers' hands after a sweep (the
+    replies still running count), the oldest first."""
     now = timezone.now()
-    waiting = Message.objects.filter(direction=Direction.INBOUND, recipient_id__isnull=True).filter(
+    channel_replies = Message.objects.filter(direction=Direction.INBOUND, recipient_id__isnull=True)
+    lapsed = Q(updated_at__lt=now - timedelta(seconds=STALE_PROCESSING_S))
+    batch = settings.SWEEP_BATCH_SIZE
+    running = channel_replies.filter(reply_state=ReplyState.PROCESSING).exclude(lapsed)
+    room = batch - running[:batch].count()
+    if room <= 0:
+        logger.warning("Sweeper re-enqueues no inbound message: %s replies are running", batch)
+        return []
+    waiting = channel_replies.filter(
         Q(reply_state=ReplyState.PENDING, updated_at__lt=now - timedelta(seconds=settings.AI_STALE_REPLY_AFTER_S))
-        | Q(reply_state=ReplyState.PROCESSING, updated_at__lt=now - timedelta(seconds=STALE_PROCESSING_S))
+        | Q(lapsed, reply_state=ReplyState.PROCESSING)
     )
     ids = []
-    for pk, state in waiting.values_list("pk", "reply_state")[:500]:
+    for pk, state in waiting.order_by("created_at", "id").values_list("pk", "reply_state")[:room]:
         if reply_state_move(message_id=pk, source=state, target=ReplyState.PENDING, at=now):
             ids.append(pk)
     if ids:
-        logger.warning("Sweeper re-enqueues %s unanswered inbound message(s): %s", len(ids), ids[:20])
+        logger.warning("Sweeper re-enqueues %s unanswered inbound message(s), oldest first: %s", len(ids), ids[:20])
     return ids

@@ -9,6 +9,7 @@ from django.test import Client
 
 from messaging.enums import ConversationMode, ReplyState
 from messaging.models import Conversation, Message
+from twilio_channel.tasks import sweep_unanswered_inbound
 
 pytestmark = pytest.mark.django_db
 
@@ -96,3 +97,20 @@ def test_replies_resume_once_the_window_passed_and_staff_handed_back(deliver, li
     deliver(1)
 
     assert len(fake_twilio.created(to=FLOODER)) == 4
+
+
+def test_the_inbound_sweeper_requeues_a_batch_oldest_first(
+    twilio_post, fake_twilio, settings, django_capture_on_commit_callbacks
+):
+    settings.CHAT_MODE = "echo"
+    settings.SWEEP_BATCH_SIZE = 2
+    for n in range(1, 6):  # the broker was down: stored, no task ever ran
+        twilio_post("/twilio/inbound", inbound_form(f"message {n}", from_=FLOODER, sid=n))
+    for n, message in enumerate(Message.objects.order_by("id")):
+        at = message.created_at - timedelta(minutes=60 - n)
+        Message.objects.filter(pk=message.pk).update(created_at=at, updated_at=at)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert sweep_unanswered_inbound.delay().get() == 2
+
+    assert [reply["body"] for reply in fake_twilio.created(to=FLOODER)] == ["Echo: message 1", "Echo: message 2"]
