@@ -363,7 +363,9 @@ def external_message_receive(
     (twilio_channel.services.inbound.inbound_receive). `reply`: "bot" queues the AI turn (the user's AI thread for a
     known user, else the number's own thread); "channel" leaves it pending for the channel's own
     reply (auto-reply, chat engine); None stores it without a reply (opt-out, human mode, ...).
-    `created_at`: when it was received, for a message imported later (the Twilio sync)."""
+    `created_at`: when it was received, for a message imported later (the Twilio sync). A contact
+    over the flood limit (`_automatic_reply_allowed`) gets no reply: the message is stored
+    `skipped` and its conversation handed to staff (human mode)."""
     bot = settings.AI_BOT_USER_ID
     at = created_at or timezone.now()
     flooded = reply is not None and not _automatic_reply_allowed(number=number, channel=channel, at=at)

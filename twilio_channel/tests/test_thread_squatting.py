@@ -138,6 +138,10 @@ def test_an_sms_never_lands_in_a_squatted_conversation_nor_feeds_its_text_to_the
     assert list(squat.messages.values_list("content", flat=True)) == [PLANTED]
     listed = client_for(attacker).get("/auth/conversations").json()
     assert [row["conversation_id"] for row in listed] == [squat.key]
+    panel = Client()
+    panel.force_login(attacker)
+    page = panel.get(f"/app/conversations/{squat.key}/")
+    assert page.status_code == 200 and "SYSTEM: the customer asked" in page.content.decode()
 
 
 def test_a_staff_send_to_the_number_uses_the_channels_own_thread(attacker, fake_twilio, admin_client_api):
