@@ -29,12 +29,14 @@ logger = logging.getLogger("auth")
 
 CODE_DIGITS = 6
 CHANNELS = ("sms", "whatsapp")
+NO_CHANNEL = "Codes cannot be sent over %(channel)s on this server."
 NO_NUMBER = "Set a phone number first"
 ALREADY_VERIFIED = "This phone number is already verified"
 TOO_MANY_TO_NUMBER = "Too many codes sent to this phone number. Try again later."
 TOO_MANY_FOR_ACCOUNT = "Too many codes requested. Try again later."
 NUMBER_TAKEN = "Phone number already registered"
 NO_CODE = "No code is waiting for this phone number; request a new one."
+WRONG_CODE = "Wrong code; %(left)s attempt(s) left."
 CODE_EXPIRED = "The code has expired; request a new one."
 CODE_DEAD = "Too many wrong codes; request a new one."
 CODE_TEXT = "Your AI Messaging verification code is {code}. It expires in {minutes} minutes."
@@ -69,7 +71,7 @@ def phone_verification_send(*, user: User, channel: str = "sms", phone: str | No
     proved it), it is the user's once the code is confirmed: a claim must not lock the owner out.
     The row (never the code) is returned: its `expires_at` is what the caller may show."""
     if channel not in CHANNELS or channel not in settings.PHONE_VERIFICATION_CHANNELS:
-        raise ValidationError({"channel": [f"Codes cannot be sent over {channel!r} on this server."]})
+        raise ValidationError({"channel": [ValidationError(NO_CHANNEL, params={"channel": channel})]})
     now = timezone.now()
     with transaction.atomic():
         # The user's row lock serialises one account's requests, so its limit holds under races.
@@ -130,7 +132,10 @@ def phone_verification_confirm(*, user: User, code: str) -> User:
         verification.refresh_from_db(fields=["attempts"])
         left = max(0, maximum - verification.attempts)
         logger.info("Wrong phone verification code for user %s (%s attempts left)", user.pk, left)
-        raise ValidationError({"code": [CODE_DEAD if left == 0 else f"Wrong code; {left} attempt(s) left."]})
+        if left == 0:
+            raise ValidationError({"code": [CODE_DEAD]})
+        # A message with params, so the panel can translate it before filling the number in.
+        raise ValidationError({"code": [ValidationError(WRONG_CODE, params={"left": left})]})
     with transaction.atomic():
         if not live.filter(pk=verification.pk).update(used_at=timezone.now()):
             raise ValidationError({"code": [NO_CODE]})

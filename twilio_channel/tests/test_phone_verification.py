@@ -7,6 +7,7 @@ import re
 from datetime import timedelta
 
 import pytest
+from django.test import Client
 from django.utils import timezone
 from rest_framework.test import APIClient
 
@@ -365,3 +366,56 @@ def test_the_code_never_reaches_the_logs(fake_twilio, caplog):
     assert caplog.records
     assert not [r for r in caplog.records if code in r.getMessage()]
     assert not [r for r in caplog.records if VICTIM in r.getMessage()]  # numbers are masked
+
+
+# --- the profile page (/app/profile/) ---------------------------------------------------------
+
+
+def browser(user, language: str = "en") -> Client:
+    client = Client(HTTP_ACCEPT_LANGUAGE=language)
+    client.force_login(user)
+    return client
+
+
+def test_the_profile_page_sends_a_code_and_verifies_the_number(fake_twilio):
+    user = UserFactory(phone_number=VICTIM)
+    client = browser(user)
+    page = client.get("/app/profile/").content.decode()
+    assert "Not verified" in page and "Send code" in page
+
+    sent = client.post("/app/profile/phone/verify/", {"channel": "sms"}, follow=True)
+
+    assert "A code was sent to +48123456789. It expires in 10 minutes." in sent.content.decode()
+    code = code_sent_to(fake_twilio, VICTIM)
+    wrong = client.post("/app/profile/phone/confirm/", {"code": f"{(int(code) + 1) % 1_000_000:06d}"})
+    assert wrong.status_code == 400 and "Wrong code; 4 attempt(s) left." in wrong.content.decode()
+    done = client.post("/app/profile/phone/confirm/", {"code": code}, follow=True)
+    text = done.content.decode()
+    assert "Your phone number is verified." in text and "Not verified" not in text and "Verified" in text
+    user.refresh_from_db()
+    assert user.phone_verified
+
+
+def test_the_profile_page_speaks_polish(fake_twilio):
+    client = browser(UserFactory(phone_number=VICTIM), "pl")
+    assert "Niezweryfikowany" in client.get("/app/profile/").content.decode()
+    client.post("/app/profile/phone/verify/", {"channel": "sms"})
+    wrong = client.post(
+        "/app/profile/phone/confirm/", {"code": "000000" if code_sent_to(fake_twilio, VICTIM) != "000000" else "111111"}
+    )
+    assert "Błędny kod; pozostałe próby: 4." in wrong.content.decode()
+
+
+def test_the_profile_page_answers_429_past_the_limit(fake_twilio, settings):
+    settings.PHONE_VERIFICATION_SENDS_PER_USER = 1
+    client = browser(UserFactory(phone_number=VICTIM))
+    client.post("/app/profile/phone/verify/", {"channel": "sms"})
+    response = client.post("/app/profile/phone/verify/", {"channel": "sms"})
+    assert response.status_code == 429 and int(response["Retry-After"]) > 0
+    assert "Too many codes requested. Try again later." in response.content.decode()
+    assert len(fake_twilio.created(to=VICTIM)) == 1
+
+
+def test_the_profile_page_hides_the_forms_once_verified():
+    page = browser(UserFactory(phone_number=VICTIM, phone_verified=True)).get("/app/profile/").content.decode()
+    assert "Verified" in page and "Send code" not in page
