@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.module_loading import import_string
@@ -112,9 +112,9 @@ def phone_verification_send(*, user: User, channel: str = "sms", phone: str | No
 
 
 def phone_verification_confirm(*, user: User, code: str) -> User:
-    """Check a code against the user's live one; right, its number becomes the user's, verified. A
-    wrong code uses one of its attempts (counted by a conditional UPDATE, so parallel guesses get
-    no more)."""
+    """Check a code against the user's live one; right, its number becomes the user's, verified.
+    Every guess uses one of the code's attempts, counted under a row lock so parallel guesses get
+    no more."""
     maximum = settings.PHONE_VERIFICATION_MAX_ATTEMPTS
     live = PhoneVerification.objects.filter(user=user, used_at__isnull=True)
     verification = live.order_by("-created_at", "-id").first()
@@ -122,15 +122,18 @@ def phone_verification_confirm(*, user: User, code: str) -> User:
         raise ValidationError({"code": [NO_CODE]})
     if verification.expires_at <= timezone.now():
         raise ValidationError({"code": [CODE_EXPIRED]})
-    counted = PhoneVerification.objects.filter(pk=verification.pk, used_at__isnull=True, attempts__lt=maximum).update(
-        attempts=F("attempts") + 1
-    )
-    if not counted:
-        raise ValidationError({"code": [CODE_DEAD]})
+    with transaction.atomic():
+        # The row lock (IMMEDIATE transactions on SQLite) counts parallel guesses one by one.
+        row = live.select_for_update().filter(pk=verification.pk).first()
+        if row is None:
+            raise ValidationError({"code": [NO_CODE]})
+        if row.attempts >= maximum:
+            raise ValidationError({"code": [CODE_DEAD]})
+        row.attempts += 1
+        row.save(update_fields=["attempts", "updated_at"])
     expected = _code_hash(user_id=user.pk, number=verification.number, code=code.strip())
     if not constant_time_compare(expected, verification.code_hash):
-        verification.refresh_from_db(fields=["attempts"])
-        left = max(0, maximum - verification.attempts)
+        left = max(0, maximum - row.attempts)
         logger.info("Wrong phone verification code for user %s (%s attempts left)", user.pk, left)
         if left == 0:
             raise ValidationError({"code": [CODE_DEAD]})

@@ -4,9 +4,11 @@ loopback Twilio, attempts, expiry and rate limits."""
 
 import json
 import re
+import threading
 from datetime import timedelta
 
 import pytest
+from django.db import connection
 from django.test import Client
 from django.utils import timezone
 from rest_framework.test import APIClient
@@ -419,3 +421,34 @@ def test_the_profile_page_answers_429_past_the_limit(fake_twilio, settings):
 def test_the_profile_page_hides_the_forms_once_verified():
     page = browser(UserFactory(phone_number=VICTIM, phone_verified=True)).get("/app/profile/").content.decode()
     assert "Verified" in page and "Send code" not in page
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_parallel_guesses_get_no_more_than_the_attempts(fake_twilio):
+    user = UserFactory()
+    client = client_for(user)
+    client.post(VERIFY, {"phone": VICTIM}, format="json")
+    code = code_sent_to(fake_twilio, VICTIM)
+    wrong = f"{(int(code) + 1) % 1_000_000:06d}"
+    token = client.tokens["access_token"]
+    barrier = threading.Barrier(10)
+    answers: list[str] = []
+
+    def guess() -> None:
+        barrier.wait()
+        try:
+            answers.append(bearer(token).post(CONFIRM, {"code": wrong}, format="json").json()["detail"]["code"][0])
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=guess) for _ in range(10)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+
+    assert len(answers) == 10
+    assert len([a for a in answers if a.startswith("Wrong code;")]) == 4  # 5 guesses checked, the 5th killed it
+    assert PhoneVerification.objects.get().attempts == 5
+    assert client.post(CONFIRM, {"code": code}, format="json").status_code == 400
