@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.module_loading import import_string
@@ -87,8 +87,12 @@ def phone_verification_send(*, user: User, channel: str = "sms", phone: str | No
         _send_limits_check(user=locked, number=number, now=now)
         if number != locked.phone_number and not holders.exists():
             user_profile_update(user=locked, phone_number=number)
-        # A new code kills the ones before it.
+        # A new code kills the ones before it; rows past both the window and any code's life go.
         PhoneVerification.objects.filter(user=locked, used_at__isnull=True).update(used_at=now)
+        stale = now - timedelta(
+            seconds=max(settings.PHONE_VERIFICATION_SEND_WINDOW_S, settings.PHONE_VERIFICATION_CODE_TTL_S)
+        )
+        PhoneVerification.objects.filter(Q(user=locked) | Q(number=number), created_at__lt=stale).delete()
         code = f"{secrets.randbelow(10**CODE_DIGITS):0{CODE_DIGITS}d}"
         ttl = settings.PHONE_VERIFICATION_CODE_TTL_S
         verification = PhoneVerification.objects.create(

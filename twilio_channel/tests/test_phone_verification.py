@@ -312,9 +312,10 @@ def test_sends_per_account_are_limited_with_retry_after(fake_twilio):
     assert response.status_code == 429
     assert 3500 < int(response["Retry-After"]) <= 3601
     assert fake_twilio.created(to="+48600000004") == []
-    # An hour later the account may ask again.
+    # An hour later the account may ask again, and the rows of that hour are gone.
     PhoneVerification.objects.update(created_at=timezone.now() - timedelta(hours=1, seconds=1))
     assert client.post(VERIFY, {"phone": "+48600000004"}, format="json").status_code == 202
+    assert list(PhoneVerification.objects.values_list("number", flat=True)) == ["+48600000004"]
 
 
 def test_sends_to_one_number_are_limited_across_accounts(fake_twilio):
