@@ -8,7 +8,7 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminPasswordChangeForm, AdminUserCreationForm, UserChangeForm
 
 from accounts.models import Role, User, UserRole, UserSession
-from accounts.services import sessions, users
+from accounts.services import phones, sessions, users
 from core.exceptions import ApplicationError
 from core.phones import InvalidPhoneNumber, normalize_e164
 
@@ -39,9 +39,20 @@ class UserAddForm(UserFieldsMixin, AdminUserCreationForm):
 
 
 class UserEditForm(UserFieldsMixin, UserChangeForm):
+    # Only a verified number links SMS/WhatsApp to the user (issue 22); a superuser may vouch for one.
+    phone_verified = forms.BooleanField(
+        label="Phone number verified",
+        required=False,
+        help_text="Tick only when you know the number is this user's. A changed number starts unverified.",
+    )
+
     class Meta(UserChangeForm.Meta):
         model = User
         fields = ("username", "password", "email", "full_name", "bio", "phone_number")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["phone_verified"].initial = self.instance.phone_verified
 
 
 class PasswordSetForm(AdminPasswordChangeForm):
@@ -98,15 +109,21 @@ class UserAdmin(DjangoUserAdmin):
     add_form = UserAddForm
     change_password_form = PasswordSetForm
     list_display = (
-        "username", "email", "full_name", "phone_number", "is_active", "is_superuser", "created_at",
+        "username", "email", "full_name", "phone_number", "phone_verified", "is_active", "is_superuser", "created_at",
     )  # fmt: skip
-    list_filter = ("is_active", "is_superuser", "created_at", "user_roles__role")
+    list_filter = (
+        "is_active",
+        "is_superuser",
+        ("phone_verified_at", admin.EmptyFieldListFilter),
+        "created_at",
+        "user_roles__role",
+    )
     search_fields = ("username", "email", "full_name", "phone_number")
     ordering = ("id",)
     filter_horizontal = ()
     fieldsets = (
         (None, {"fields": ("username", "password")}),
-        ("Profile", {"fields": ("email", "full_name", "bio", "phone_number")}),
+        ("Profile", {"fields": ("email", "full_name", "bio", "phone_number", "phone_verified")}),
         ("Status (change with the list actions)", {"fields": ("is_active", "is_superuser")}),
         ("Dates", {"fields": ("last_login", "created_at", "updated_at")}),
     )
@@ -125,7 +142,40 @@ class UserAdmin(DjangoUserAdmin):
     # The flags are read-only on the change form so that every change passes the services' rules.
     readonly_fields = ("is_active", "is_superuser", "last_login", "created_at", "updated_at")
     inlines = (UserRoleInline, UserSessionInline)
-    actions = ("delete_selected", "enable_users", "disable_users", "make_superusers", "unmake_superusers")
+    actions = (
+        "delete_selected", "enable_users", "disable_users", "make_superusers", "unmake_superusers",
+        "mark_phones_verified",
+    )  # fmt: skip
+
+    @admin.display(boolean=True, description="Phone verified", ordering="phone_verified_at")
+    def phone_verified(self, obj: User) -> bool:
+        return obj.phone_verified
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if request.user.is_superuser:
+            return fieldsets
+        return [
+            (name, {**opts, "fields": tuple(f for f in opts["fields"] if f != "phone_verified")})
+            for name, opts in fieldsets
+        ]
+
+    def save_model(self, request, obj, form, change) -> None:
+        if not change or "phone_number" not in form.changed_data:
+            super().save_model(request, obj, form, change)
+        else:
+            # The number changes through the service, which unverifies it and unlinks the old one.
+            number = obj.phone_number
+            obj.phone_number = form.initial.get("phone_number")
+            super().save_model(request, obj, form, change)
+            users.user_profile_update(user=obj, phone_number=number or "")
+        # Only a box the superuser changed counts: left ticked, it does not vouch for a new number.
+        verified = bool(form.cleaned_data.get("phone_verified"))
+        if change and request.user.is_superuser and "phone_verified" in form.changed_data:
+            try:
+                phones.phone_verified_set(user=obj, verified=verified, actor=request.user, source="admin")
+            except ApplicationError as exc:
+                self.message_user(request, f"{obj.username}: {exc.message}", messages.ERROR)
 
     def get_readonly_fields(self, request, obj=None):
         return self.readonly_fields if obj else ()
@@ -190,6 +240,14 @@ class UserAdmin(DjangoUserAdmin):
             self, request, queryset,
             lambda u: users.user_superuser_set(actor=request.user, user_id=u.pk, value=True), "made superuser",
         )  # fmt: skip
+
+    @admin.action(description="Mark the selected users' phone numbers verified", permissions=["vouch_phone"])
+    def mark_phones_verified(self, request, queryset) -> None:
+        changed = phones.phones_mark_verified(users=queryset, actor=request.user, source="admin")
+        self.message_user(request, f"{len(changed)} phone number(s) marked verified.", messages.SUCCESS)
+
+    def has_vouch_phone_permission(self, request) -> bool:
+        return request.user.is_superuser
 
     @admin.action(description="Remove superuser status from selected users")
     def unmake_superusers(self, request, queryset) -> None:

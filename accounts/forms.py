@@ -71,6 +71,27 @@ class ProfileForm(PanelForm):
     )
 
 
+class PhoneVerifySendForm(PanelForm):
+    channel = forms.ChoiceField(label=_("Send the code by"), choices=[("sms", _("SMS")), ("whatsapp", _("WhatsApp"))])
+
+    def __init__(self, *args, channels: list[str], **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["channel"]
+        field.choices = [(value, label) for value, label in field.choices if value in channels]
+
+
+class PhoneConfirmForm(PanelForm):
+    code = forms.RegexField(
+        label=_("Code"),
+        regex=r"^\s*\d{6}\s*$",
+        max_length=20,
+        error_messages={"invalid": _("Enter the 6-digit code.")},
+        widget=forms.TextInput(
+            attrs={"inputmode": "numeric", "autocomplete": "one-time-code", "placeholder": "123456"}
+        ),
+    )
+
+
 class PasswordChangeForm(PanelForm):
     current_password = forms.CharField(
         label=_("Current password"), widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}), strip=False
@@ -90,4 +111,18 @@ SERVICE_TEXTS = [
     gettext_noop("Session not found"),
     gettext_noop("Phone number must be in E.164 format, e.g. +48123456789"),
     gettext_noop("Phone number is not a possible number"),
+    gettext_noop("Set a phone number first"),
+    gettext_noop("This phone number is already verified"),
+    gettext_noop("Too many codes sent to this phone number. Try again later."),
+    gettext_noop("Too many codes requested. Try again later."),
+    gettext_noop("No code is waiting for this phone number; request a new one."),
+    gettext_noop("Wrong code; %(left)s attempt(s) left."),
+    gettext_noop("The code has expired; request a new one."),
+    gettext_noop("Too many wrong codes; request a new one."),
+    gettext_noop("Codes cannot be sent over %(channel)s on this server."),
+    gettext_noop("WhatsApp cannot deliver the code now; ask for it by SMS."),
+    gettext_noop("Twilio is not configured."),
+    gettext_noop("Twilio send failed"),
+    gettext_noop("Recipient has opted out."),
+    gettext_noop("Too many messages to this recipient. Try again later."),
 ]

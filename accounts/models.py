@@ -30,6 +30,9 @@ class User(AbstractBaseUser, PermissionsMixin, TimeStamped):
     bio = models.TextField(blank=True, null=True)
     # E.164, NULL when unset so that many users can have no number (CONTRACT §1.1, §7 B22).
     phone_number = models.CharField(max_length=20, unique=True, blank=True, null=True)
+    # Set when the user proved the number (a code sent to it, or a superuser): only a verified
+    # number links its SMS/WhatsApp to this account. A new number starts unverified.
+    phone_verified_at = models.DateTimeField(blank=True, null=True)
     is_active = models.BooleanField(default=True)
     is_staff = models.BooleanField(default=False, help_text="Kept equal to is_superuser.")
 
@@ -45,6 +48,10 @@ class User(AbstractBaseUser, PermissionsMixin, TimeStamped):
 
     def __str__(self) -> str:
         return self.username
+
+    @property
+    def phone_verified(self) -> bool:
+        return self.phone_number is not None and self.phone_verified_at is not None
 
     def save(self, *args, **kwargs):
         # Seed 1 authorises on is_superuser alone; admin access follows it.
@@ -97,3 +104,26 @@ class UserSession(TimeStamped):
     @property
     def is_live(self) -> bool:
         return self.is_active and self.expires_at > timezone.now()
+
+
+class PhoneVerification(TimeStamped):
+    """One code sent to a number to prove it (the newest of a user's rows is the live one). Only
+    the code's HMAC is kept; the rows also count the sends for the rate limits."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="phone_verifications")
+    number = models.CharField(max_length=20)
+    channel = models.CharField(max_length=10)
+    code_hash = models.CharField(max_length=64, editable=False)
+    expires_at = models.DateTimeField()
+    attempts = models.PositiveSmallIntegerField(default=0)
+    used_at = models.DateTimeField(blank=True, null=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["user", "created_at"]),
+            models.Index(fields=["number", "created_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"Phone verification {self.pk} of {self.user_id}"

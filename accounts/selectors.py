@@ -23,6 +23,13 @@ def user_get_by_username(*, username: str) -> User | None:
     return User.objects.filter(username=username).first()
 
 
+def user_get_by_verified_phone(*, number: str) -> User | None:
+    """The active user a phone number links to: only a number its owner proved (issue 22)."""
+    if not number.startswith("+"):
+        return None
+    return User.objects.filter(phone_number=number, phone_verified_at__isnull=False, is_active=True).first()
+
+
 def session_get(*, session_id: int, user_id: int) -> UserSession | None:
     """The session (any state) if it belongs to the user, with its user loaded."""
     return UserSession.objects.select_related("user").filter(pk=session_id, user_id=user_id).first()

@@ -5,6 +5,7 @@ staff) with its session cookie; unsafe requests then need the CSRF token.
 Also the panel's account pages: registration, and the profile (`/app/profile/`) with the password
 change and the signed-in devices. They call the services the API calls."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login, update_session_auth_hash
 from django.contrib.auth import views as auth_views
@@ -17,9 +18,17 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts import selectors
-from accounts.forms import PasswordChangeForm, ProfileForm, RegisterForm, ThrottledAuthenticationForm
-from accounts.services import sessions, users
-from core.exceptions import ApplicationError
+from accounts.forms import (
+    PasswordChangeForm,
+    PhoneConfirmForm,
+    PhoneVerifySendForm,
+    ProfileForm,
+    RegisterForm,
+    ThrottledAuthenticationForm,
+)
+from accounts.services import phones, sessions, users
+from core.api.errors import status_code_for
+from core.exceptions import ApplicationError, TooManyRequestsError
 from core.panel import add_validation_errors, error_text
 
 
@@ -61,9 +70,13 @@ def register(request: HttpRequest) -> HttpResponse:
     return render(request, "registration/register.html", {"form": form})
 
 
-def _profile_page(request: HttpRequest, *, profile_form=None, password_form=None, status: int = 200) -> HttpResponse:
+def _profile_page(
+    request: HttpRequest, *, profile_form=None, password_form=None, confirm_form=None, status: int = 200
+) -> HttpResponse:
     user = request.user
     context = {
+        "phone_send_form": PhoneVerifySendForm(channels=settings.PHONE_VERIFICATION_CHANNELS),
+        "phone_confirm_form": confirm_form or PhoneConfirmForm(),
         "profile_form": profile_form
         or ProfileForm(initial={"full_name": user.full_name, "bio": user.bio, "phone_number": user.phone_number}),
         "password_form": password_form or PasswordChangeForm(),
@@ -91,6 +104,57 @@ def profile(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("Your profile was saved."))
             return redirect("panel:profile")
     return _profile_page(request, profile_form=form, status=400)
+
+
+def _translated(exc: ValidationError) -> list[str]:
+    """A service's ValidationError in the page's language, its params filled in after translating."""
+    errors = [error for errors in exc.error_dict.values() for error in errors] if hasattr(exc, "error_dict") else []
+    return [_(e.message) % e.params if e.params else _(e.message) for e in errors] or [_(m) for m in exc.messages]
+
+
+@login_required
+@require_POST
+def phone_verify(request: HttpRequest) -> HttpResponse:
+    """Send a code to the profile's number (issue 22)."""
+    form = PhoneVerifySendForm(request.POST, channels=settings.PHONE_VERIFICATION_CHANNELS)
+    channel = form.cleaned_data["channel"] if form.is_valid() else "sms"
+    try:
+        sent = phones.phone_verification_send(user=request.user, channel=channel)
+    except ValidationError as exc:
+        for text in _translated(exc):
+            messages.error(request, text)
+        return _profile_page(request, status=400)
+    except ApplicationError as exc:
+        messages.error(request, error_text(exc))
+        response = _profile_page(request, status=status_code_for(exc))
+        if isinstance(exc, TooManyRequestsError):
+            response["Retry-After"] = str(exc.retry_after)
+        return response
+    minutes = max(1, settings.PHONE_VERIFICATION_CODE_TTL_S // 60)
+    messages.success(
+        request,
+        _("A code was sent to %(number)s. It expires in %(minutes)s minutes.")
+        % {"number": sent.number, "minutes": minutes},
+    )
+    return redirect("panel:profile")
+
+
+@login_required
+@require_POST
+def phone_confirm(request: HttpRequest) -> HttpResponse:
+    form = PhoneConfirmForm(request.POST)
+    if form.is_valid():
+        try:
+            phones.phone_verification_confirm(user=request.user, code=form.cleaned_data["code"])
+        except ValidationError as exc:
+            for text in _translated(exc):
+                form.add_error("code", text)
+        except ApplicationError as exc:
+            form.add_error("code", error_text(exc))
+        else:
+            messages.success(request, _("Your phone number is verified."))
+            return redirect("panel:profile")
+    return _profile_page(request, confirm_form=form, status=400)
 
 
 @login_required

@@ -33,10 +33,13 @@ class NewPasswordField(serializers.CharField):
 
 
 class UserOutSerializer(serializers.ModelSerializer):
+    # Only a verified number links SMS/WhatsApp to the account (issue 22).
+    phone_verified = serializers.BooleanField(read_only=True)
+
     class Meta:
         model = User
         fields = [
-            "id", "username", "email", "full_name", "bio", "phone_number",
+            "id", "username", "email", "full_name", "bio", "phone_number", "phone_verified",
             "is_active", "is_superuser", "created_at", "updated_at",
         ]  # fmt: skip
 
@@ -92,6 +95,25 @@ class ProfileUpdateSerializer(serializers.Serializer):
 
 class PhoneSetSerializer(serializers.Serializer):
     phone_number = PhoneNumberField(required=True, allow_null=False, allow_blank=False)
+
+
+class PhoneVerifySerializer(serializers.Serializer):
+    phone = PhoneNumberField(allow_blank=False, help_text="Set this number (unverified) and send the code to it.")
+    channel = serializers.ChoiceField(choices=["sms", "whatsapp"], default="sms")
+
+
+class PhoneVerifySentSerializer(serializers.Serializer):
+    phone_number = serializers.CharField()
+    channel = serializers.CharField()
+    expires_at = serializers.DateTimeField()
+    expires_in = serializers.IntegerField(help_text="Seconds the code stays valid.")
+    attempts = serializers.IntegerField(help_text="Wrong codes allowed before the code is dead.")
+
+
+class PhoneConfirmSerializer(serializers.Serializer):
+    code = serializers.RegexField(
+        r"^\s*\d{6}\s*$", max_length=20, error_messages={"invalid": "Enter the 6-digit code."}
+    )
 
 
 class PasswordChangeSerializer(serializers.Serializer):

@@ -9,6 +9,8 @@ urlpatterns = [
     *seed_path("auth/logout-all", views.LogoutAllView.as_view(), "auth-logout-all"),
     *seed_path("auth/me", views.MeView.as_view(), "auth-me"),
     *seed_path("auth/me/phone", views.MePhoneView.as_view(), "auth-me-phone"),
+    *seed_path("auth/me/phone/verify", views.MePhoneVerifyView.as_view(), "auth-me-phone-verify"),
+    *seed_path("auth/me/phone/verify/confirm", views.MePhoneConfirmView.as_view(), "auth-me-phone-confirm"),
     *seed_path("auth/me/password", views.MePasswordView.as_view(), "auth-me-password"),
     *seed_path("auth/users", views.UsersView.as_view(), "auth-users"),
     *seed_path("auth/users/<int:user_id>", views.UserDetailView.as_view(), "auth-user"),

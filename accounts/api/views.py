@@ -13,7 +13,7 @@ from rest_framework.views import APIView
 from accounts import selectors
 from accounts.api import serializers as s
 from accounts.permissions import IsSuperuser
-from accounts.services import roles, sessions, users
+from accounts.services import phones, roles, sessions, users
 from core.api import ack, validated
 from core.lists import WINDOW_PARAMETERS, Window, list_window
 from core.net import client_ip
@@ -123,6 +123,46 @@ class MePhoneView(APIView):
     def put(self, request: Request) -> Response:
         data = validated(s.PhoneSetSerializer, request.data)
         user = users.user_profile_update(user=request.user, phone_number=data["phone_number"])
+        return Response(s.UserOutSerializer(user).data)
+
+
+class MePhoneVerifyView(APIView):
+    @extend_schema(
+        request=s.PhoneVerifySerializer,
+        responses={
+            202: s.PhoneVerifySentSerializer,
+            400: OpenApiResponse(description="No number, a bad number or a channel codes cannot go over."),
+            409: OpenApiResponse(description="The number is already verified, or WhatsApp cannot deliver now."),
+            429: OpenApiResponse(description="Too many codes to this number or for this account; see Retry-After."),
+            503: OpenApiResponse(description="Twilio is not configured."),
+        },
+        tags=["auth"],
+    )
+    def post(self, request: Request) -> Response:
+        data = validated(s.PhoneVerifySerializer, request.data)
+        sent = phones.phone_verification_send(user=request.user, channel=data["channel"], phone=data.get("phone"))
+        body = {
+            "phone_number": sent.number,
+            "channel": sent.channel,
+            "expires_at": sent.expires_at,
+            "expires_in": settings.PHONE_VERIFICATION_CODE_TTL_S,
+            "attempts": settings.PHONE_VERIFICATION_MAX_ATTEMPTS,
+        }
+        return Response(s.PhoneVerifySentSerializer(body).data, status=status.HTTP_202_ACCEPTED)
+
+
+class MePhoneConfirmView(APIView):
+    @extend_schema(
+        request=s.PhoneConfirmSerializer,
+        responses={
+            200: s.UserOutSerializer,
+            400: OpenApiResponse(description="Wrong (with the attempts left), expired or dead code: names `code`."),
+        },
+        tags=["auth"],
+    )
+    def post(self, request: Request) -> Response:
+        data = validated(s.PhoneConfirmSerializer, request.data)
+        user = phones.phone_verification_confirm(user=request.user, code=data["code"])
         return Response(s.UserOutSerializer(user).data)
 
 

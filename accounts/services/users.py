@@ -3,11 +3,13 @@
 import logging
 
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from accounts import selectors
-from accounts.models import User, UserSession
+from accounts.models import PhoneVerification, User, UserSession
 from accounts.passwords import password_check
 from accounts.services.sessions import LoginResult, session_open, sessions_end_others
+from accounts.signals import phone_link_changed
 from core.exceptions import ApplicationError
 from core.redact import mask_phone
 
@@ -66,8 +68,14 @@ def user_register(*, device_info: str | None, ip_address: str | None, **fields) 
 def user_profile_update(*, user: User, **changes) -> User:
     """Only keys given with a non-null value change (A7); `phone_number` arrives normalised."""
     changes = {key: value for key, value in changes.items() if value is not None}
+    unlinked = False
     if "phone_number" in changes:
         _check_unique(phone=changes["phone_number"], exclude_id=user.pk)
+        if (changes["phone_number"] or None) != user.phone_number:
+            # A new number is only claimed: it links to the account once verified (issue 22).
+            unlinked = user.phone_verified
+            changes["phone_verified_at"] = None
+            PhoneVerification.objects.filter(user=user, used_at__isnull=True).update(used_at=timezone.now())
     for key, value in changes.items():
         setattr(user, key, value)
     try:
@@ -77,6 +85,8 @@ def user_profile_update(*, user: User, **changes) -> User:
             user.save(update_fields=[*changes, "updated_at"])
     except IntegrityError as exc:
         raise ApplicationError("Phone number already registered") from exc
+    if unlinked:
+        phone_link_changed.send(sender=User, user=user)
     if "phone_number" in changes:
         logger.info("Phone number updated for user %s: %s", user.pk, mask_phone(user.phone_number))
     return user

@@ -4,6 +4,7 @@ import pytest
 from django.contrib.messages import get_messages
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from accounts.models import Role, User, UserRole, UserSession
@@ -338,3 +339,46 @@ def test_role_admin(console):
     response = console.post(reverse("admin:accounts_role_add"), {"name": "ops", "description": ""})
     assert response.status_code == 302
     assert Role.objects.filter(name="ops").exists()
+
+
+# --- phone verification (issue 22) ------------------------------------------------------------
+
+
+def test_changelist_shows_whether_a_phone_is_verified_and_filters_on_it(console):
+    UserFactory(username="alice", phone_number="+48111111111", phone_verified=True)
+    UserFactory(username="bob", phone_number="+48222222222")
+    response = console.get(CHANGELIST)
+    assert "column-phone_verified" in response.content.decode()
+    verified = console.get(CHANGELIST, {"phone_verified_at__isempty": "0"})
+    assert [u.username for u in verified.context["cl"].result_list] == ["alice"]
+
+
+def test_the_mark_phones_verified_action(console):
+    alice = UserFactory(username="alice", phone_number="+48111111111")
+    nobody = UserFactory(username="bob", phone_number=None)
+    response = act(console, "mark_phones_verified", [alice, nobody])
+    assert "1 phone number(s) marked verified." in messages_of(response)
+    alice.refresh_from_db()
+    assert alice.phone_verified
+
+
+def test_a_superuser_vouches_for_a_number_on_the_change_form(console, user):
+    user.phone_number = "+48111111111"
+    user.save()
+    url = reverse("admin:accounts_user_change", args=[user.pk])
+    assert "Phone number verified" in console.get(url).content.decode()
+    response = console.post(url, change_data(user, phone_verified="on"))
+    assert response.status_code == 302
+    user.refresh_from_db()
+    assert user.phone_verified
+
+
+def test_changing_the_number_on_the_change_form_unverifies_it(console, user):
+    user.phone_number, user.phone_verified_at = "+48111111111", timezone.now()
+    user.save()
+    url = reverse("admin:accounts_user_change", args=[user.pk])
+    # The box stays ticked as rendered: it vouched for the old number, not the new one.
+    response = console.post(url, change_data(user, phone_number="+48 222 222 222", phone_verified="on"))
+    assert response.status_code == 302
+    user.refresh_from_db()
+    assert user.phone_number == "+48222222222" and not user.phone_verified

@@ -114,3 +114,57 @@ def test_set_user_phone_can_revoke_superuser():
     assert user.phone_number == "+48123456789"
     assert not user.is_superuser and not user.is_staff
     assert "superuser status revoked" in out
+
+
+# --- phone verification (issue 22) ------------------------------------------------------------
+
+
+def test_set_user_phone_leaves_a_new_number_unverified():
+    user = UserFactory(username="alice", phone_number="+48111111111", phone_verified=True)
+    run("set_user_phone", "--username", "alice", "--phone", "+48222222222")
+    user.refresh_from_db()
+    assert user.phone_number == "+48222222222" and not user.phone_verified
+
+
+def test_set_user_phone_verified_marks_the_number_verified():
+    user = UserFactory(username="alice")
+    out = run("set_user_phone", "--username", "alice", "--phone", "+48 123 456 789", "--verified", "--superuser")
+    assert out.strip() == "User alice: phone set to +48123456789 (verified) and made superuser"
+    user.refresh_from_db()
+    assert user.phone_verified and user.is_superuser
+
+
+def test_set_user_phone_verified_links_the_numbers_contact():
+    from twilio_channel.models import Contact
+
+    user = UserFactory(username="alice")
+    Contact.objects.create(number="+48123456789", channel="sms")
+    run("set_user_phone", "--username", "alice", "--phone", "+48123456789", "--verified")
+    assert Contact.objects.get().user_id == user.pk
+
+
+def test_mark_phones_verified_all():
+    alice = UserFactory(username="alice", phone_number="+48111111111")
+    bob = UserFactory(username="bob", phone_number="+48222222222", phone_verified=True)
+    nobody = UserFactory(username="carol", phone_number=None)
+    out = run("mark_phones_verified", "--all")
+    assert out.splitlines() == ["  alice: +48111111111 verified", "1 phone number(s) marked verified."]
+    for user in (alice, bob, nobody):
+        user.refresh_from_db()
+    assert alice.phone_verified and bob.phone_verified and not nobody.phone_verified
+
+
+def test_mark_phones_verified_named_users_only():
+    alice = UserFactory(username="alice", phone_number="+48111111111")
+    bob = UserFactory(username="bob", phone_number="+48222222222")
+    run("mark_phones_verified", "alice")
+    alice.refresh_from_db()
+    bob.refresh_from_db()
+    assert alice.phone_verified and not bob.phone_verified
+
+
+@pytest.mark.parametrize("args", [(), ("--all", "alice"), ("ghost",)])
+def test_mark_phones_verified_refuses_unclear_or_unknown_users(args):
+    UserFactory(username="alice", phone_number="+48111111111")
+    with pytest.raises(CommandError):
+        call_command("mark_phones_verified", *args)

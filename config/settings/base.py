@@ -127,6 +127,20 @@ LOGIN_FAILURES_PER_USERNAME = 5
 LOGIN_FAILURES_PER_IP = 50
 LOGIN_FAILURE_WINDOW_S = 30 * 60
 TRUSTED_PROXY_COUNT = int_alias("TRUSTED_PROXY_COUNT", default=0)
+# Phone verification (issue 22): a number links its SMS/WhatsApp to an account only once proved
+# by a code sent to it. Codes live PHONE_VERIFICATION_CODE_TTL_S and take MAX_ATTEMPTS guesses;
+# sends are limited per number and per account over PHONE_VERIFICATION_SEND_WINDOW_S.
+PHONE_VERIFICATION_CODE_TTL_S = env.int("PHONE_VERIFICATION_CODE_TTL_S", default=600)
+PHONE_VERIFICATION_MAX_ATTEMPTS = env.int("PHONE_VERIFICATION_MAX_ATTEMPTS", default=5)
+PHONE_VERIFICATION_SENDS_PER_NUMBER = env.int("PHONE_VERIFICATION_SENDS_PER_NUMBER", default=3)
+PHONE_VERIFICATION_SENDS_PER_USER = env.int("PHONE_VERIFICATION_SENDS_PER_USER", default=3)
+PHONE_VERIFICATION_SEND_WINDOW_S = env.int("PHONE_VERIFICATION_SEND_WINDOW_S", default=3600)
+PHONE_VERIFICATION_CHANNELS = env.list("PHONE_VERIFICATION_CHANNELS", default=["sms", "whatsapp"])
+# An approved WhatsApp template whose variable {{1}} is the code, for WhatsApp outside the 24 h window.
+PHONE_VERIFICATION_WHATSAPP_CONTENT_SID = env.str("PHONE_VERIFICATION_WHATSAPP_CONTENT_SID", default="")
+# What sends a code (`func(*, number, channel, code, text)`): a dotted path, so accounts never
+# imports the channel app.
+PHONE_VERIFICATION_SENDER = "twilio_channel.verification.verification_code_send"
 
 JWT_SIGNING_KEY = env.str("JWT_SIGNING_KEY", default="")
 # A settings module that changes SECRET_KEY or JWT_SIGNING_KEY sets SIGNING_KEY again.
@@ -182,6 +196,8 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "PREPROCESSING_HOOKS": ["core.openapi.drop_slash_aliases"],
+    # Phone verification's `channel` (sms, whatsapp) beside other `channel` fields with more values.
+    "ENUM_NAME_OVERRIDES": {"VerificationChannelEnum": [("sms", "sms"), ("whatsapp", "whatsapp")]},
 }
 
 # --- Internationalisation -------------------------------------------------------------------

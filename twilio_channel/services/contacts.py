@@ -10,6 +10,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from accounts.models import User
+from accounts.selectors import user_get_by_verified_phone
 from core.redact import mask_phone
 from twilio_channel.models import Contact
 
@@ -24,7 +25,7 @@ def contact_for(*, number: str, channel: str) -> Contact:
     contact = Contact.objects.filter(number=number, channel=channel).first()
     if contact is not None:
         return contact
-    user = User.objects.filter(phone_number=number, is_active=True).first() if number.startswith("+") else None
+    user = user_get_by_verified_phone(number=number)
     try:
         with transaction.atomic():
             return Contact.objects.create(number=number, channel=channel, user=user)
@@ -55,6 +56,33 @@ def _inbound_update(*, number: str, channel: str, at: datetime, profile_name: st
     return next(iter(Contact.objects.raw(sql, [*params, number, channel])), None)
 
 
+def contact_user(contact: Contact) -> User | None:
+    """The user a contact speaks for: linked, active, and still the verified owner of the number
+    (a link made before verification existed, or left by a change, never counts)."""
+    user = contact.user
+    if user is None or not user.is_active or not user.phone_verified or user.phone_number != contact.number:
+        return None
+    return user
+
+
+def contacts_relink(*, user: User) -> int:
+    """After the user's verified number changed: contacts of other numbers let go of the user, and
+    the contacts of the verified number (on every channel) link to them. The number of rows changed."""
+    number = user.phone_number if user.phone_verified and user.is_active else None
+    now = timezone.now()
+    released = Contact.objects.filter(user=user).exclude(number=number or "").update(user=None, updated_at=now)
+    linked = 0
+    if number is not None:
+        linked = Contact.objects.filter(number=number).exclude(user=user).update(user=user, updated_at=now)
+    if released or linked:
+        logger.info("Contacts of user %s re-linked: %s released, %s linked", user.pk, released, linked)
+    return released + linked
+
+
+def contacts_relink_on_signal(sender: object, *, user: User, **kwargs: object) -> None:
+    contacts_relink(user=user)
+
+
 def contact_inbound_touch(*, number: str, channel: str, at: datetime, profile_name: str = "") -> Contact:
     """The contact an inbound message comes from, its last inbound time moved to `at` (never back)
     and its profile name set when Twilio sent one; created and linked as by `contact_for` on first
@@ -62,7 +90,7 @@ def contact_inbound_touch(*, number: str, channel: str, at: datetime, profile_na
     contact = _inbound_update(number=number, channel=channel, at=at, profile_name=profile_name)
     if contact is not None:
         return contact
-    user = User.objects.filter(phone_number=number, is_active=True).first() if number.startswith("+") else None
+    user = user_get_by_verified_phone(number=number)
     try:
         with transaction.atomic():
             return Contact.objects.create(

@@ -30,7 +30,7 @@ from orchestrator.handoff import BACK_TO_AI_ACK, HANDOFF_ACK, mode_command
 from twilio_channel.addresses import channel_of, participant_number
 from twilio_channel.models import AutoReplyConfig, Contact
 from twilio_channel.sender import sender
-from twilio_channel.services.contacts import contact_inbound_touch, contact_opt_in, contact_opt_out
+from twilio_channel.services.contacts import contact_inbound_touch, contact_opt_in, contact_opt_out, contact_user
 from twilio_channel.services.modes import reply_mode
 
 logger = logging.getLogger("twilio_webhook")
@@ -80,8 +80,7 @@ class InboundMessage:
 
 
 def _active_user(contact: Contact) -> User | None:
-    user = contact.user
-    return user if user is not None and user.is_active else None
+    return contact_user(contact)  # only the verified owner of the number (issue 22)
 
 
 def _reply_by(contact: Contact) -> str | None:

@@ -46,7 +46,7 @@ def deliver(twilio_post, fake_twilio, django_capture_on_commit_callbacks):
 
 @pytest.fixture
 def ann(db):
-    return UserFactory(username="ann", phone_number=ANN)
+    return UserFactory(username="ann", phone_number=ANN, phone_verified=True)
 
 
 def replies_to(number: str) -> list[str]:

@@ -111,7 +111,7 @@ def test_the_reply_mode_is_one_statement_and_never_stale(django_assert_num_queri
 
 
 def test_touching_a_contact_moves_its_last_inbound_time_only_forward():
-    ann = UserFactory(phone_number="+48111222333")
+    ann = UserFactory(phone_number="+48111222333", phone_verified=True)
     now = timezone.now()
     contact = contact_inbound_touch(number="+48111222333", channel="sms", at=now, profile_name="Ann")
     assert (contact.user_id, contact.last_inbound_at, contact.profile_name) == (ann.pk, now, "Ann")

@@ -95,7 +95,7 @@ def test_a_failed_message_in_twilio_keeps_its_error(sync, fake_twilio):
 
 
 def test_an_inbound_message_from_a_known_user_is_filed_as_the_webhook_files_it(sync, fake_twilio):
-    ann = UserFactory(phone_number=ANN)
+    ann = UserFactory(phone_number=ANN, phone_verified=True)
     received_at = _ago(30)
     remote_message = fake_twilio.add_inbound(from_=ANN, to=OUR_NUMBER, body="Hi from Ann", date_created=received_at)
     sync()

@@ -34,7 +34,7 @@ def _wait(predicate, timeout: float = 20):
 
 @pytest.mark.django_db(transaction=True)
 def test_an_sms_from_a_user_is_answered_by_the_ai_through_the_workers(client, fake_llm, fake_twilio, channel_worker):
-    UserFactory(username="ann", phone_number="+48123456789")
+    UserFactory(username="ann", phone_number="+48123456789", phone_verified=True)
     fake_llm.reply("Hello Ann, from the worker")
     form = {"From": "+48123456789", "To": "+15550001111", "Body": "Hi", "MessageSid": "SM" + "7" * 32}
 

@@ -1,5 +1,7 @@
-"""`python manage.py set_user_phone --username U --phone +E164 [--superuser | --no-superuser]`:
-seed 1's scripts/update_phone.py without its hard-coded user (CONTRACT §6.2)."""
+"""`python manage.py set_user_phone --username U --phone +E164 [--verified] [--superuser | --no-superuser]`:
+seed 1's scripts/update_phone.py without its hard-coded user (CONTRACT §6.2). A new number is
+unverified (its SMS/WhatsApp do not reach the user, issue 22) unless the operator vouches for it
+with `--verified`."""
 
 import argparse
 
@@ -7,7 +9,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from accounts import selectors
-from accounts.services import users
+from accounts.services import phones, users
 from core.exceptions import ApplicationError
 from core.phones import InvalidPhoneNumber, normalize_e164
 
@@ -24,8 +26,13 @@ class Command(BaseCommand):
             default=None,
             help="Also grant (--superuser) or revoke (--no-superuser) superuser status; unchanged without either.",
         )
+        parser.add_argument(
+            "--verified",
+            action="store_true",
+            help="Mark the number verified (you know it is the user's): its SMS/WhatsApp reach the user at once.",
+        )
 
-    def handle(self, *args, username: str, phone: str, superuser: bool | None, **options) -> None:
+    def handle(self, *args, username: str, phone: str, superuser: bool | None, verified: bool, **options) -> None:
         try:
             number = normalize_e164(phone)
         except InvalidPhoneNumber as exc:
@@ -38,9 +45,13 @@ class Command(BaseCommand):
         try:
             with transaction.atomic():
                 users.user_profile_update(user=user, phone_number=number)
+                if verified:
+                    phones.phone_verified_set(user=user, actor=None, source="set_user_phone")
                 if superuser is not None:
                     users.user_superuser_set(actor=None, user_id=user.pk, value=superuser)
         except ApplicationError as exc:
             raise CommandError(exc.message) from exc
         suffix = {True: " and made superuser", False: " and superuser status revoked", None: ""}[superuser]
+        if verified:
+            suffix = f" (verified){suffix}"
         self.stdout.write(self.style.SUCCESS(f"User {username}: phone set to {number}{suffix}"))
