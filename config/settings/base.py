@@ -274,6 +274,16 @@ LIST_LIMIT_MAX = 500
 LITELLM_API_KEY = str_alias("LITELLM_API_KEY", "OPENAI_API_KEY", default="")
 LITELLM_MODEL = str_alias("LITELLM_MODEL", "OPENAI_MODEL", default="gpt-3.5-turbo-1106")  # the one model setting
 LITELLM_BASEURL = str_alias("LITELLM_BASEURL", default="")
+# The provider prefixes a model may have (`anthropic/claude-...`); a bare name (`gpt-4o`) needs
+# none. Routes that take their host from the model string (oobabooga, ...) never belong here: the
+# base URL comes from LITELLM_BASEURL alone. hosted_vllm is the LITELLM_BASEURL route.
+AI_MODEL_PROVIDERS = [name.strip() for name in env.list(
+    "AI_MODEL_PROVIDERS",
+    default=[
+        "openai", "azure", "anthropic", "gemini", "vertex_ai", "bedrock", "mistral", "groq", "cohere",
+        "deepseek", "xai", "together_ai", "fireworks_ai", "openrouter", "perplexity", "hosted_vllm",
+    ],
+) if name.strip()]  # fmt: skip
 AI_LLM_TEMPERATURE = float(str_alias("AI_LLM_TEMPERATURE", "OPENAI_TEMPERATURE", default="0.7"))
 AI_LLM_TIMEOUT_S = float(str_alias("AI_LLM_TIMEOUT_S", default="60"))  # one LLM request
 AI_LLM_RETRIES = int_alias("AI_LLM_RETRIES", default=2)  # bounded retries of a transient LLM error
