@@ -123,9 +123,16 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-LOGIN_FAILURES_PER_USERNAME = 5
-LOGIN_FAILURES_PER_IP = 50
-LOGIN_FAILURE_WINDOW_S = 30 * 60
+# Login and sign-up limits (accounts.login_guard): a username locks at one client address after
+# LOGIN_FAILURES_PER_USERNAME_AND_IP failures; LOGIN_FAILURES_PER_USERNAME over all addresses and
+# LOGIN_FAILURES_PER_IP over all usernames (and wrong X-API-Key guesses) are the ceilings; all
+# within LOGIN_FAILURE_WINDOW_S. Sign-ups (API and panel together) per address per window.
+LOGIN_FAILURES_PER_USERNAME_AND_IP = int_alias("LOGIN_FAILURES_PER_USERNAME_AND_IP", default=5)
+LOGIN_FAILURES_PER_USERNAME = int_alias("LOGIN_FAILURES_PER_USERNAME", default=100)
+LOGIN_FAILURES_PER_IP = int_alias("LOGIN_FAILURES_PER_IP", default=50)
+LOGIN_FAILURE_WINDOW_S = int_alias("LOGIN_FAILURE_WINDOW_S", default=30 * 60)
+REGISTRATIONS_PER_IP = int_alias("REGISTRATIONS_PER_IP", default=10)
+REGISTRATION_WINDOW_S = int_alias("REGISTRATION_WINDOW_S", default=60 * 60)
 TRUSTED_PROXY_COUNT = int_alias("TRUSTED_PROXY_COUNT", default=0)
 
 JWT_SIGNING_KEY = env.str("JWT_SIGNING_KEY", default="")
