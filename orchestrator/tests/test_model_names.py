@@ -140,3 +140,16 @@ def test_the_migration_clears_a_stored_model_that_is_no_allowed_name():
 @pytest.mark.django_db(transaction=True)
 def test_the_migration_keeps_an_allowed_model():
     assert migrated_from_0001_with("anthropic/claude-3-5-sonnet-latest").model == "anthropic/claude-3-5-sonnet-latest"
+
+
+# --- the system check -------------------------------------------------------------------------
+
+
+def test_a_refused_litellm_model_is_a_warning_of_the_system_checks(settings):
+    from django.core.checks import run_checks
+
+    settings.LITELLM_MODEL = ATTACKER
+    warnings = [message for message in run_checks() if message.id == "orchestrator.W001"]
+    assert [message.msg for message in warnings] == [f"LITELLM_MODEL (or OPENAI_MODEL) is refused: {MODEL_NOT_A_NAME}"]
+    settings.LITELLM_MODEL = "gpt-4o-mini"
+    assert not [message for message in run_checks() if message.id == "orchestrator.W001"]
