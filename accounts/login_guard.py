@@ -96,9 +96,9 @@ class WindowCounter:
         return max(1, int(started + self.window - now))
 
     def _shared_waits(self, limits: Limits, now: float) -> list[int]:
+        values = cache.get_many([name for key, _limit in limits for name in (key, f"{key}:start")])  # one trip
         waits = []
         for key, limit in limits:
-            values = cache.get_many([key, f"{key}:start"])
             wait = self._wait(values.get(key, 0), values.get(f"{key}:start", now), limit=limit, now=now)
             if wait is not None:
                 waits.append(wait)
