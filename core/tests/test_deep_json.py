@@ -69,3 +69,9 @@ def test_deep_tool_arguments_from_the_model_are_an_error_text_for_the_model():
 
     with pytest.raises(ValueError, match=TOO_DEEP):
         parse_arguments(DEEP_OBJECT)
+
+
+def test_the_panels_template_variables_field_refuses_deep_json(staff_client):
+    form = {"body": "", "content_sid": "HX" + "0" * 32, "content_variables": "[" * DEPTH}
+    response = staff_client.post("/chat/+48123456789/reply", form)
+    assert response.status_code == 400  # the form's error, as for any text that is no JSON object
