@@ -6,7 +6,7 @@ import pytest
 from django.core.cache import cache
 from rest_framework.test import APIClient
 
-from accounts.login_guard import fallback_counts
+from accounts.login_guard import fallback_counts, registration_fallback_counts
 from accounts.tests.factories import UserFactory
 from core.cache import outage
 from tests.helpers import client_for
@@ -17,10 +17,12 @@ def _clean_cache():
     # Also what a process remembers of a cache outage (core.cache) and its fallback counts.
     outage.reset()
     fallback_counts.clear()
+    registration_fallback_counts.clear()
     cache.clear()
     yield
     outage.reset()
     fallback_counts.clear()
+    registration_fallback_counts.clear()
     cache.clear()
 
 

@@ -19,5 +19,5 @@ class ThrottledModelBackend(ModelBackend):
         if user is None:
             login_failure_record(username=username, ip=ip)
         else:
-            login_success_record(username=username)
+            login_success_record(username=username, ip=ip)
         return user

@@ -103,6 +103,7 @@ class PasswordChangeForm(PanelForm):
 
 # The services' English texts that the panel shows, for the catalog (core.panel.error_text).
 SERVICE_TEXTS = [
+    gettext_noop("Too many sign-ups from this address. Try again later."),
     gettext_noop("Username already registered"),
     gettext_noop("Email already registered"),
     gettext_noop("Phone number already registered"),

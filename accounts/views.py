@@ -29,6 +29,7 @@ from accounts.forms import (
 from accounts.services import phones, sessions, users
 from core.api.errors import status_code_for
 from core.exceptions import ApplicationError, TooManyRequestsError
+from core.net import client_ip
 from core.panel import add_validation_errors, error_text
 
 
@@ -53,7 +54,8 @@ def register(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            user = users.user_create(
+            user = users.user_sign_up(
+                ip_address=client_ip(request),
                 username=data["username"],
                 email=data["email"],
                 password=data["password"],
@@ -61,6 +63,12 @@ def register(request: HttpRequest) -> HttpResponse:
             )
         except ValidationError as exc:
             add_validation_errors(form, exc)
+        except TooManyRequestsError as exc:
+            # As `POST /auth/register` answers: 429 with the seconds to wait.
+            form.add_error(None, error_text(exc))
+            response = render(request, "registration/register.html", {"form": form}, status=429)
+            response["Retry-After"] = str(exc.retry_after)
+            return response
         except ApplicationError as exc:
             form.add_error(None, error_text(exc))
         else:

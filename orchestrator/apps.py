@@ -6,8 +6,10 @@ class OrchestratorConfig(AppConfig):
     verbose_name = "AI orchestrator"
 
     def ready(self) -> None:
+        from django.core import checks
         from django.db.models.signals import post_delete, post_save
 
+        from orchestrator.checks import llm_model_check
         from orchestrator.models import AIConfig
         from orchestrator.selectors import ai_config_changed
 
@@ -16,3 +18,4 @@ class OrchestratorConfig(AppConfig):
         # A save of the AI settings reaches this process's next turn at once (orchestrator.selectors).
         post_save.connect(ai_config_changed, sender=AIConfig, dispatch_uid="orchestrator.ai_config_saved")
         post_delete.connect(ai_config_changed, sender=AIConfig, dispatch_uid="orchestrator.ai_config_deleted")
+        checks.register(llm_model_check)

@@ -21,6 +21,8 @@ from typing import Any
 
 from django.conf import settings
 
+from orchestrator.model_names import model_name_problem
+
 logger = logging.getLogger("orchestrator")
 
 PLACEHOLDER_API_KEY = "sk-local-placeholder"  # local OpenAI-compatible servers want some key
@@ -106,7 +108,8 @@ class LLMError(Exception):
     `timeout`. Kinds of an HTTP error response, with its `status_code`: `bad_request` (400),
     `auth_error` (401), `permission_denied` (403), `not_found` (404), `rate_limited` (429),
     `http_error` (any other, 5xx included). Else `bad_response` (a body that is no completion),
-    `not_configured`, or `api_error` (an error litellm raised that none of these names). `detail`
+    `not_configured`, `model_refused` (the model is no allowed model name: nothing was sent), or
+    `api_error` (an error litellm raised that none of these names). `detail`
     is an exception class name or a fixed text of this module: never a message, which could quote
     the prompt or the server's body. `transient` errors are retried by `chat_completion`."""
 
@@ -261,6 +264,9 @@ def chat_completion(
     config = config or llm_settings()
     if not config.configured:
         raise LLMError("not_configured")
+    if model_name_problem(config.model) is not None:
+        # A row saved before names were checked, or LITELLM_MODEL itself: no request leaves with it.
+        raise LLMError("model_refused", "not an allowed model name")
     litellm = _litellm()
     per_call = config.timeout if timeout is None else timeout
     kwargs: dict[str, Any] = {

@@ -6,6 +6,7 @@ from django.db.models import Q
 
 from core.phones import E164_RE, normalize_contact
 from orchestrator.enums import AIEnabledSource
+from orchestrator.model_names import MODEL_MAX_LENGTH, validate_model_name
 from orchestrator.secrets import secret_decrypt, secret_encrypt, secret_mask
 
 TEMPERATURE_MIN, TEMPERATURE_MAX = 0.0, 2.0
@@ -41,7 +42,13 @@ class AIConfig(models.Model):
     system_prompt = models.TextField(blank=True, default="")
     target_number = models.CharField(max_length=64, blank=True, default="")
     target_number_normalized = models.CharField(max_length=32, blank=True, default="", editable=False)
-    model = models.CharField(max_length=100, blank=True, default="", help_text="Empty: LITELLM_MODEL")
+    model = models.CharField(
+        max_length=MODEL_MAX_LENGTH,
+        blank=True,
+        default="",
+        validators=[validate_model_name],
+        help_text="A model name (gpt-4o, anthropic/claude-...), never a URL. Empty: LITELLM_MODEL",
+    )
     temperature = models.FloatField(default=temperature_default)
     enabled_source = models.CharField(max_length=8, choices=AIEnabledSource.choices, default=AIEnabledSource.DB)
     enabled_since = models.DateTimeField(null=True, blank=True)

@@ -23,13 +23,9 @@ from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections, transaction
 
 from core.redact import mask_phone
 from orchestrator.enums import AIEnabledSource
+from orchestrator.model_names import model_name_problem
 from orchestrator.models import TEMPERATURE_MAX, TEMPERATURE_MIN, AIConfig
-from twilio_channel.services.modes import (
-    MODEL_MAX_LENGTH,
-    TARGET_MAX_LENGTH,
-    ai_enabled_apply,
-    auto_reply_config_force_off,
-)
+from twilio_channel.services.modes import TARGET_MAX_LENGTH, ai_enabled_apply, auto_reply_config_force_off
 
 logger = logging.getLogger("twilio_webhook")
 
@@ -53,14 +49,14 @@ class BootstrapOutcome:
 def ai_env_overrides() -> dict[str, object]:
     """The AIConfig fields the environment sets, parsed as in §4.8: strings trimmed (blank = not
     set), AI_ENABLED one of 1/true/t/yes/y or 0/false/f/no/n (else ignored, see config.env), a
-    temperature in 0..2 (else ignored with a warning); values too long for their column are ignored."""
+    temperature in 0..2 (else ignored with a warning), a model that is an allowed model name (else
+    ignored with a warning); values too long for their column are ignored."""
     values: dict[str, object] = {}
     if settings.AI_ENABLED is not None:
         values["enabled"] = bool(settings.AI_ENABLED)
     for raw, key, variable, limit in (
         (settings.AI_TARGET_NUMBER, "target_number", "AI_TARGET_NUMBER", TARGET_MAX_LENGTH),
         (settings.AI_SYSTEM_PROMPT, "system_prompt", "AI_SYSTEM_PROMPT", None),
-        (settings.AI_ENV_MODEL, "model", "LITELLM_MODEL/OPENAI_MODEL", MODEL_MAX_LENGTH),
     ):
         text = (raw or "").strip()
         if not text:
@@ -69,6 +65,14 @@ def ai_env_overrides() -> dict[str, object]:
             logger.warning("Ignoring %s from env: longer than %s characters", variable, limit)
             continue
         values[key] = text
+    model = (settings.AI_ENV_MODEL or "").strip()
+    problem = model_name_problem(model)
+    if problem is not None:
+        # The row keeps the model it has (the release step's migrate must not fail over it); the
+        # AI turns refuse the same name if it comes in as the LITELLM_MODEL default.
+        logger.warning("Ignoring LITELLM_MODEL/OPENAI_MODEL from env: %s", problem)
+    elif model:
+        values["model"] = model
     temperature = settings.AI_ENV_TEMPERATURE
     if temperature is not None:
         if TEMPERATURE_MIN <= float(temperature) <= TEMPERATURE_MAX:

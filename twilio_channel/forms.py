@@ -1,11 +1,10 @@
 """Forms of the staff panel (CONTRACT §5.1). They check the shape of what was typed; the services
 check the rules again and their refusals are shown on the form in words."""
 
-import json
-
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from core.json_input import json_loads
 from core.panel import PanelForm
 from twilio_channel.models import AUTO_REPLY_MAX_LENGTH
 
@@ -72,7 +71,7 @@ class ReplyForm(StaffForm):
         if not raw:
             return None
         try:
-            value = json.loads(raw)
+            value = json_loads(raw)
         except ValueError:
             value = None
         if not isinstance(value, dict):

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import json
-
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from core.json_input import json_loads
 from twilio_channel.services.inbound import InboundMessage, inbound_receive
 from twilio_channel.services.statuses import status_apply
 from twilio_channel.webhooks import signature_valid
@@ -43,7 +42,7 @@ def _lenient_form(request: HttpRequest) -> QueryDict | dict:
         return form
     if request.content_type == "application/json":
         try:
-            body = json.loads(request.body or b"{}")
+            body = json_loads(request.body or b"{}")
         except ValueError:
             body = {}
         form = {str(key): str(value) for key, value in body.items()} if isinstance(body, dict) else {}

@@ -40,7 +40,14 @@ class PublicView(APIView):
 
 
 class RegisterView(PublicView):
-    @extend_schema(request=s.UserCreateSerializer, responses={201: s.RegisterOutSerializer}, tags=["auth"])
+    @extend_schema(
+        request=s.UserCreateSerializer,
+        responses={
+            201: s.RegisterOutSerializer,
+            429: OpenApiResponse(description="Too many sign-ups from this address; retry after Retry-After seconds."),
+        },
+        tags=["auth"],
+    )
     def post(self, request: Request) -> Response:
         data = validated(s.UserCreateSerializer, request.data)
         result = users.user_register(

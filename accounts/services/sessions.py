@@ -13,7 +13,7 @@ from rest_framework_simplejwt.settings import api_settings
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 
 from accounts import selectors
-from accounts.login_guard import login_failure_record, login_retry_after, login_success_record
+from accounts.login_guard import LOGIN_THROTTLED, login_failure_record, login_retry_after, login_success_record
 from accounts.models import User, UserSession
 from accounts.tokens import TokenPair, refresh_token_claims, token_claims, token_pair_issue
 from core.exceptions import ForbiddenError, NotFoundError, TooManyRequestsError, UnauthorizedError
@@ -47,7 +47,7 @@ def user_login(*, username: str, password: str, device_info: str | None, ip_addr
     retry_after = login_retry_after(username=username, ip=ip_address)
     if retry_after is not None:
         logger.warning("Login throttled from %s", ip_address)
-        raise TooManyRequestsError("Too many failed login attempts. Try again later.", retry_after=retry_after)
+        raise TooManyRequestsError(LOGIN_THROTTLED, retry_after=retry_after)
 
     user = selectors.user_get_by_username(username=username)
     if user is None or not user.check_password(password):
@@ -59,7 +59,7 @@ def user_login(*, username: str, password: str, device_info: str | None, ip_addr
         logger.info("Login refused for disabled user %s from %s", user.pk, ip_address)
         raise ForbiddenError("User is disabled")
 
-    login_success_record(username=username)
+    login_success_record(username=username, ip=ip_address)
     with transaction.atomic():
         session, tokens = session_open(user=user, device_info=device_info, ip_address=ip_address)
         user.last_login = timezone.now()

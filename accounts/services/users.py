@@ -6,14 +6,17 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts import selectors
+from accounts.login_guard import registration_record, registration_retry_after
 from accounts.models import PhoneVerification, User, UserSession
 from accounts.passwords import password_check
 from accounts.services.sessions import LoginResult, session_open, sessions_end_others
 from accounts.signals import phone_link_changed
-from core.exceptions import ApplicationError
+from core.exceptions import ApplicationError, TooManyRequestsError
 from core.redact import mask_phone
 
 logger = logging.getLogger("auth")
+
+SIGN_UPS_THROTTLED = "Too many sign-ups from this address. Try again later."
 
 
 def _check_unique(
@@ -57,10 +60,22 @@ def user_create(
     return user
 
 
-def user_register(*, device_info: str | None, ip_address: str | None, **fields) -> LoginResult:
+def user_sign_up(*, ip_address: str, **fields) -> User:
+    """Self-registration's new user (the API's and the panel's): at most REGISTRATIONS_PER_IP
+    attempts per client address in REGISTRATION_WINDOW_S. Every attempt that gets here counts,
+    refused ones too (a taken username, a weak password): they also tell which usernames exist."""
+    retry_after = registration_retry_after(ip=ip_address)
+    if retry_after is not None:
+        logger.warning("Sign-up throttled from %s", ip_address)
+        raise TooManyRequestsError(SIGN_UPS_THROTTLED, retry_after=retry_after)
+    registration_record(ip=ip_address)
+    return user_create(**fields)
+
+
+def user_register(*, device_info: str | None, ip_address: str, **fields) -> LoginResult:
     """Self-registration creates the user and a first session, exactly as login does (§9.2)."""
     with transaction.atomic():
-        user = user_create(**fields)
+        user = user_sign_up(ip_address=ip_address, **fields)
         session, tokens = session_open(user=user, device_info=device_info, ip_address=ip_address)
     return LoginResult(user=user, session=session, tokens=tokens)
 

@@ -37,10 +37,71 @@ def test_five_failures_for_a_username_lock_it_even_for_the_right_password(user):
     assert_throttled(attempt(user.username))
 
 
-def test_username_lock_follows_the_username_across_ips(user):
-    for i in range(5):
-        assert attempt(user.username, ip=f"10.0.1.{i}").status_code == 401
+def test_failures_from_another_address_never_lock_the_user_out(user):
+    # Was: five failures anywhere locked the username everywhere, so anyone could lock anyone out.
+    for _ in range(5):
+        assert attempt(user.username, ip="10.6.6.6").status_code == 401
+    assert_throttled(attempt(user.username, "secret123", ip="10.6.6.6"))
+    assert attempt(user.username, "secret123", ip="10.9.9.9").status_code == 200
+
+
+def test_a_username_has_a_ceiling_over_all_addresses(user, settings):
+    assert settings.LOGIN_FAILURES_PER_USERNAME == 100
+    for address in range(20):
+        for _ in range(5):
+            assert attempt(user.username, ip=f"10.0.1.{address}").status_code == 401
     assert_throttled(attempt(user.username, "secret123", ip="10.9.9.9"))
+
+
+def test_a_success_does_not_lift_the_username_ceiling(user, settings):
+    settings.LOGIN_FAILURES_PER_USERNAME = 10
+    for address in range(2):
+        for _ in range(4):
+            attempt(user.username, ip=f"10.0.8.{address}")
+    assert attempt(user.username, "secret123", ip="10.0.8.9").status_code == 200
+    attempt(user.username, ip="10.0.8.5")
+    attempt(user.username, ip="10.0.8.5")
+    assert_throttled(attempt(user.username, "secret123", ip="10.0.8.9"))
+
+
+def test_the_limits_are_settings(user, settings):
+    settings.LOGIN_FAILURES_PER_USERNAME_AND_IP = 2
+    for _ in range(2):
+        attempt(user.username)
+    assert_throttled(attempt(user.username, "secret123"))
+
+
+def test_x_forwarded_for_is_not_trusted_without_proxies(user, settings):
+    settings.TRUSTED_PROXY_COUNT = 0
+    for i in range(5):
+        APIClient().post(
+            "/auth/login",
+            {"username": user.username, "password": "wrong-password"},
+            format="json",
+            REMOTE_ADDR="10.0.9.1",
+            HTTP_X_FORWARDED_FOR=f"192.0.2.{i}",
+        )
+    assert_throttled(attempt(user.username, "secret123", ip="10.0.9.1"))
+
+
+def test_behind_a_trusted_proxy_the_forwarded_address_counts(user, settings):
+    settings.TRUSTED_PROXY_COUNT = 1
+    for _ in range(5):
+        APIClient().post(
+            "/auth/login",
+            {"username": user.username, "password": "wrong-password"},
+            format="json",
+            REMOTE_ADDR="10.0.9.2",
+            HTTP_X_FORWARDED_FOR="192.0.2.66",
+        )
+    other_client = APIClient().post(
+        "/auth/login",
+        {"username": user.username, "password": "secret123"},
+        format="json",
+        REMOTE_ADDR="10.0.9.2",
+        HTTP_X_FORWARDED_FOR="192.0.2.77",
+    )
+    assert other_client.status_code == 200
 
 
 def test_username_lock_does_not_touch_other_users(user, other_user):

@@ -123,9 +123,16 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-LOGIN_FAILURES_PER_USERNAME = 5
-LOGIN_FAILURES_PER_IP = 50
-LOGIN_FAILURE_WINDOW_S = 30 * 60
+# Login and sign-up limits (accounts.login_guard): a username locks at one client address after
+# LOGIN_FAILURES_PER_USERNAME_AND_IP failures; LOGIN_FAILURES_PER_USERNAME over all addresses and
+# LOGIN_FAILURES_PER_IP over all usernames (and wrong X-API-Key guesses) are the ceilings; all
+# within LOGIN_FAILURE_WINDOW_S. Sign-ups (API and panel together) per address per window.
+LOGIN_FAILURES_PER_USERNAME_AND_IP = int_alias("LOGIN_FAILURES_PER_USERNAME_AND_IP", default=5)
+LOGIN_FAILURES_PER_USERNAME = int_alias("LOGIN_FAILURES_PER_USERNAME", default=100)
+LOGIN_FAILURES_PER_IP = int_alias("LOGIN_FAILURES_PER_IP", default=50)
+LOGIN_FAILURE_WINDOW_S = int_alias("LOGIN_FAILURE_WINDOW_S", default=30 * 60)
+REGISTRATIONS_PER_IP = int_alias("REGISTRATIONS_PER_IP", default=10)
+REGISTRATION_WINDOW_S = int_alias("REGISTRATION_WINDOW_S", default=60 * 60)
 TRUSTED_PROXY_COUNT = int_alias("TRUSTED_PROXY_COUNT", default=0)
 # Phone verification (issue 22): a number links its SMS/WhatsApp to an account only once proved
 # by a code sent to it. Codes live PHONE_VERIFICATION_CODE_TTL_S and take MAX_ATTEMPTS guesses;
@@ -172,7 +179,7 @@ REST_FRAMEWORK = {
         "core.api.renderers.BrowsableAPIRenderer",
     ],
     "DEFAULT_PARSER_CLASSES": [
-        "rest_framework.parsers.JSONParser",
+        "core.api.parsers.JSONParser",  # DRF's, with too deep a nesting a 400 rather than a 500
         "rest_framework.parsers.FormParser",
         "rest_framework.parsers.MultiPartParser",
     ],
@@ -290,6 +297,16 @@ LIST_LIMIT_MAX = 500
 LITELLM_API_KEY = str_alias("LITELLM_API_KEY", "OPENAI_API_KEY", default="")
 LITELLM_MODEL = str_alias("LITELLM_MODEL", "OPENAI_MODEL", default="gpt-3.5-turbo-1106")  # the one model setting
 LITELLM_BASEURL = str_alias("LITELLM_BASEURL", default="")
+# The provider prefixes a model may have (`anthropic/claude-...`); a bare name (`gpt-4o`) needs
+# none. Routes that take their host from the model string (oobabooga, ...) never belong here: the
+# base URL comes from LITELLM_BASEURL alone. hosted_vllm is the LITELLM_BASEURL route.
+AI_MODEL_PROVIDERS = [name.strip() for name in env.list(
+    "AI_MODEL_PROVIDERS",
+    default=[
+        "openai", "azure", "anthropic", "gemini", "vertex_ai", "bedrock", "mistral", "groq", "cohere",
+        "deepseek", "xai", "together_ai", "fireworks_ai", "openrouter", "perplexity", "hosted_vllm",
+    ],
+) if name.strip()]  # fmt: skip
 AI_LLM_TEMPERATURE = float(str_alias("AI_LLM_TEMPERATURE", "OPENAI_TEMPERATURE", default="0.7"))
 AI_LLM_TIMEOUT_S = float(str_alias("AI_LLM_TIMEOUT_S", default="60"))  # one LLM request
 AI_LLM_RETRIES = int_alias("AI_LLM_RETRIES", default=2)  # bounded retries of a transient LLM error

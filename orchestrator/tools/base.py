@@ -9,7 +9,6 @@ server-side `ToolContext`, never from the arguments, so no prompt can make a too
 from __future__ import annotations
 
 import functools
-import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -18,6 +17,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from accounts.models import User
+from core.json_input import json_loads
 from messaging.models import Conversation
 
 logger = logging.getLogger("orchestrator")
@@ -90,7 +90,7 @@ def parse_arguments(raw: str | dict | None) -> dict:
         return {}
     if isinstance(raw, dict):
         return raw
-    value = json.loads(raw)
+    value = json_loads(raw)
     if value is None:
         return {}
     if not isinstance(value, dict):

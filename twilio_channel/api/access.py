@@ -11,6 +11,8 @@ from rest_framework.authentication import SessionAuthentication
 from rest_framework.permissions import BasePermission
 
 from accounts.authentication import BearerAuthentication
+from accounts.login_guard import LOGIN_THROTTLED, login_failure_record, login_retry_after
+from core.net import client_ip
 
 AUTHENTICATION_REQUIRED = "Authentication required."
 
@@ -36,8 +38,17 @@ class ApiKeyAuthentication:
         supplied = request.headers.get(self.header)
         if supplied is None:
             return None
+        # Wrong keys count against the address's login ceiling (accounts.login_guard), and past it
+        # even the right key waits: otherwise the answer would tell a guesser when it is right.
+        ip = client_ip(request)
+        retry_after = login_retry_after(username=None, ip=ip)
+        if retry_after is not None:
+            throttled = exceptions.Throttled(detail=LOGIN_THROTTLED)  # the login's text, without DRF's suffix
+            throttled.wait = retry_after  # Retry-After
+            raise throttled
         expected = settings.APP_API_KEY
         if not expected or not hmac.compare_digest(supplied.encode(), expected.encode()):
+            login_failure_record(username=None, ip=ip)
             raise exceptions.AuthenticationFailed(AUTHENTICATION_REQUIRED)
         return ApiKeyCaller(), None
 

@@ -3,22 +3,25 @@ are clamped rather than refused, and booleans are read strictly."""
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from core.exceptions import ApplicationError
+from core.json_input import TOO_DEEP, JSONTooDeep, json_loads
 
 TRUE_WORDS = ("true", "1")
 FALSE_WORDS = ("false", "0")
 
 
 def body_of(request) -> dict[str, Any]:
-    """The JSON object of the request, or its form; anything unreadable is `{}`."""
+    """The JSON object of the request, or its form; anything unreadable is `{}`, except a body nested
+    too deeply to read, which is refused (a 400) rather than taken as an empty change."""
     content_type = (request.content_type or "").split(";")[0].strip()
     if content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
         return {key: request.POST.get(key) for key in request.POST}
     try:
-        data = json.loads(request.body or b"{}")
+        data = json_loads(request.body or b"{}")
+    except JSONTooDeep as exc:
+        raise ApplicationError(TOO_DEEP) from exc
     except (ValueError, UnicodeDecodeError):
         return {}
     return data if isinstance(data, dict) else {}

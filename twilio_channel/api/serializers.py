@@ -108,7 +108,11 @@ class AIConfigInSerializer(serializers.Serializer):
     enabled = serializers.BooleanField()
     target_number = serializers.CharField(required=False)
     system_prompt = serializers.CharField(required=False)
-    model = serializers.CharField(required=False, help_text='Empty: "gpt-4o-mini".')
+    model = serializers.CharField(
+        required=False,
+        help_text="A model name (gpt-4o, anthropic/claude-3-5-sonnet-latest), never a URL; a provider prefix "
+        "must be in AI_MODEL_PROVIDERS. Empty: LITELLM_MODEL.",
+    )
     temperature = serializers.FloatField(required=False)
     api_key = serializers.CharField(required=False, help_text="Absent: unchanged; empty: cleared.")
 

@@ -3,8 +3,6 @@ leniently, call one service or selector, answer. Errors speak the `error` dialec
 
 from __future__ import annotations
 
-import json
-
 from django.conf import settings
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
@@ -14,6 +12,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.exceptions import ApplicationError, NotFoundError
+from core.json_input import json_loads
 from messaging.enums import ConversationMode
 from messaging.services import conversation_mode_set
 from orchestrator.models import AIConfig
@@ -54,7 +53,7 @@ def _content_variables(raw: object) -> dict | None:
         return None
     if isinstance(raw, str):
         try:
-            raw = json.loads(raw)
+            raw = json_loads(raw)
         except ValueError as exc:
             raise ApplicationError("Field 'content_variables' must be a JSON object.") from exc
     if not isinstance(raw, dict):

@@ -23,6 +23,7 @@ from core.redact import mask_phone
 from messaging.enums import Direction
 from messaging.models import Message
 from orchestrator.llm import LLMError, LLMSettings, chat_completion, llm_settings
+from orchestrator.model_names import model_name_problem
 from orchestrator.models import target_normalize
 from orchestrator.selectors import ai_config_get
 from twilio_channel.addresses import channel_of, on_channel
@@ -84,6 +85,9 @@ def _llm_config(api_key: str | None) -> LLMSettings:
         config = dataclasses.replace(config, api_key=api_key.strip())
     if not config.configured:  # §9.4 point 1: a LITELLM_BASEURL counts as configured
         raise NoAIKey()
+    problem = model_name_problem(config.model)
+    if problem is not None:  # said here, before any request, so no remote answer is ever reflected
+        raise ApplicationError(problem, extra={"field": "model"})
     return config
 
 

@@ -20,6 +20,7 @@ from django.utils import timezone
 from core.exceptions import ApplicationError
 from core.redact import mask_phone
 from orchestrator.enums import AIEnabledSource
+from orchestrator.model_names import model_name_problem
 from orchestrator.models import TEMPERATURE_MAX, TEMPERATURE_MIN, TEMPERATURE_OUT_OF_RANGE, AIConfig, target_normalize
 from twilio_channel.models import AUTO_REPLY_MAX_LENGTH, AutoReplyConfig
 
@@ -31,9 +32,8 @@ TEXT_TOO_LONG = f"Auto-reply text cannot exceed {AUTO_REPLY_MAX_LENGTH} characte
 TEMPERATURE_NOT_A_NUMBER = "Temperature must be a number."
 TARGET_REQUIRED = "Provide the conversation partner's number."
 API_KEY_REQUIRED = "Provide an API key to enable the AI integration."
-TARGET_MAX_LENGTH, MODEL_MAX_LENGTH = 64, 100  # AIConfig.target_number, AIConfig.model
+TARGET_MAX_LENGTH = 64  # AIConfig.target_number
 TARGET_TOO_LONG = f"The conversation partner's number cannot exceed {TARGET_MAX_LENGTH} characters."
-MODEL_TOO_LONG = f"The model name cannot exceed {MODEL_MAX_LENGTH} characters."
 
 ReplyMode = Literal["ai", "auto_reply", "off"]
 
@@ -153,8 +153,9 @@ def ai_config_clean(
     if target is not None and len(target) > TARGET_MAX_LENGTH:
         raise ApplicationError(TARGET_TOO_LONG, extra={"field": "target_number"})
     cleaned_model = None if model is None else model.strip()
-    if cleaned_model is not None and len(cleaned_model) > MODEL_MAX_LENGTH:
-        raise ApplicationError(MODEL_TOO_LONG, extra={"field": "model"})
+    model_problem = None if cleaned_model is None else model_name_problem(cleaned_model)
+    if model_problem is not None:
+        raise ApplicationError(model_problem, extra={"field": "model"})
     key = api_key if isinstance(api_key, Unchanged) else (api_key or "").strip()
     if enabled:
         stored_target = config.target_number if config is not None else ""

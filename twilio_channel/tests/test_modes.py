@@ -13,6 +13,7 @@ from config.env import optional_bool
 from core.exceptions import ApplicationError
 from orchestrator.enums import AIEnabledSource
 from orchestrator.llm import llm_settings
+from orchestrator.model_names import MODEL_TOO_LONG
 from orchestrator.models import AIConfig
 from tests.helpers import capturing
 from twilio_channel.bootstrap import (
@@ -24,7 +25,6 @@ from twilio_channel.bootstrap import (
 from twilio_channel.models import AutoReplyConfig
 from twilio_channel.services.modes import (
     API_KEY_REQUIRED,
-    MODEL_TOO_LONG,
     TARGET_REQUIRED,
     TARGET_TOO_LONG,
     TEMPERATURE_NOT_A_NUMBER,

@@ -113,6 +113,7 @@ def test_an_explicit_default_sender_beats_a_configured_messaging_service(staff_a
         ({"to": TO}, "Provide at least one of: 'body', 'content_sid', or 'media_urls'."),
         ({"to": TO, "body": "x", "use_messaging_service": "maybe"}, "Field 'use_messaging_service' must be a boolean."),
         ({"to": TO, "body": "x", "content_variables": "[1"}, "Field 'content_variables' must be a JSON object."),
+        ({"to": TO, "body": "x", "content_variables": "[" * 9999}, "Field 'content_variables' must be a JSON object."),
         ({"to": TO, "media_urls": ["ftp://example.com/a"]}, "media_urls takes at most 10 http(s) URLs"),
     ],
 )
