@@ -31,7 +31,11 @@ class User(AbstractBaseUser, PermissionsMixin, TimeStamped):
     # E.164, NULL when unset so that many users can have no number (CONTRACT §1.1, §7 B22).
     phone_number = models.CharField(max_length=20, unique=True, blank=True, null=True)
     is_active = models.BooleanField(default=True)
-    is_staff = models.BooleanField(default=False, help_text="Kept equal to is_superuser.")
+    is_staff = models.BooleanField(
+        default=False,
+        help_text="Agent: the staff panel, the handoff inbox and the staff API's messaging routes. "
+        "A superuser is always staff.",
+    )
 
     objects = UserManager()
 
@@ -47,8 +51,9 @@ class User(AbstractBaseUser, PermissionsMixin, TimeStamped):
         return self.username
 
     def save(self, *args, **kwargs):
-        # Seed 1 authorises on is_superuser alone; admin access follows it.
-        self.is_staff = self.is_superuser
+        # Staff without superuser is the agent role (least privilege); a superuser is always staff.
+        if self.is_superuser:
+            self.is_staff = True
         if self.phone_number == "":
             self.phone_number = None
         super().save(*args, **kwargs)

@@ -114,3 +114,28 @@ def test_set_user_phone_can_revoke_superuser():
     assert user.phone_number == "+48123456789"
     assert not user.is_superuser and not user.is_staff
     assert "superuser status revoked" in out
+
+
+@pytest.mark.parametrize(
+    ("start", "role", "flags"),
+    [
+        ({}, "agent", (True, False)),
+        ({"is_superuser": True}, "agent", (True, False)),
+        ({"is_staff": True}, "superuser", (True, True)),
+        ({"is_staff": True}, "user", (False, False)),
+        ({"is_superuser": True}, "user", (False, False)),
+    ],
+)
+def test_set_user_role(start, role, flags):
+    user = UserFactory(username="alice", **start)
+    assert "role set to " + role in run("set_user_role", "--username", "alice", "--role", role)
+    user.refresh_from_db()
+    assert (user.is_staff, user.is_superuser) == flags
+
+
+def test_set_user_role_refuses_an_unknown_user_or_role():
+    with pytest.raises(CommandError, match="not found"):
+        run("set_user_role", "--username", "nobody", "--role", "agent")
+    UserFactory(username="alice")
+    with pytest.raises(CommandError):
+        run("set_user_role", "--username", "alice", "--role", "admin")

@@ -12,7 +12,7 @@ ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.
 APP_ENV = env.str("APP_ENV", default="dev")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "core.admin_site.AdminConfig",  # django.contrib.admin with a superuser-only site
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
