@@ -193,6 +193,15 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "PREPROCESSING_HOOKS": ["core.openapi.drop_slash_aliases"],
+    # Each caller's schema lists the routes their role may call (core.openapi.AudienceSchemaGenerator):
+    # staff routes only for staff. The API key counts as staff, as on the staff API.
+    "DEFAULT_GENERATOR_CLASS": "core.openapi.AudienceSchemaGenerator",
+    "SERVE_PUBLIC": False,
+    "SERVE_AUTHENTICATION": [
+        "accounts.authentication.BearerAuthentication",
+        "twilio_channel.api.access.ApiKeyAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
 }
 
 # --- Internationalisation -------------------------------------------------------------------

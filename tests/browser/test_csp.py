@@ -55,6 +55,10 @@ def test_the_user_panel_runs_under_the_policy(browsing):
     watched.page.get_by_role("link", name="AI Assistant").click()
     watched.page.wait_for_load_state("networkidle")
     watched.check("the AI thread")
+    # Swagger UI asks for the schema with the user's session: no staff route in it.
+    watched.visit("/docs", ".swagger-ui .info")
+    expect(watched.page.locator(".opblock-summary-path", has_text="/messages").first).to_be_visible()
+    expect(watched.page.locator(".opblock-summary-path", has_text="/api/send-message")).to_have_count(0)
 
 
 def test_the_staff_panel_the_admin_the_docs_and_the_browsable_api_run_under_the_policy(browsing):
@@ -65,5 +69,6 @@ def test_the_staff_panel_the_admin_the_docs_and_the_browsable_api_run_under_the_
         watched.visit(path, "#content")
     watched.visit("/docs", ".swagger-ui .info")  # Swagger UI rendered the schema: its scripts ran
     watched.visit("/api/docs/", ".swagger-ui .info")
+    expect(watched.page.locator(".opblock-summary-path", has_text="/api/send-message")).to_have_count(1)
     for path in ("/api/v1/", "/api/v1/messages", "/api/v1/auth/me"):
         watched.visit(path, ".response-info")
