@@ -56,7 +56,11 @@ def test_gunicorns_access_log_masks_numbers_in_the_path_query_and_referrer(tmp_p
     log = tmp_path / "gunicorn.log"
     with log.open("w") as out:
         server = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "config.wsgi", "--bind", f"127.0.0.1:{port}"],
+            [
+                sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "config.wsgi",
+                "--bind", f"127.0.0.1:{port}",
+                "--no-control-socket",  # gunicorn's default socket is one per home, shared by every run
+            ],
             cwd=settings.BASE_DIR, env=env, stdout=out, stderr=subprocess.STDOUT,
         )  # fmt: skip
         try:
