@@ -72,3 +72,22 @@ def test_the_staff_panel_the_admin_the_docs_and_the_browsable_api_run_under_the_
     expect(watched.page.locator(".opblock-summary-path", has_text="/api/send-message")).to_have_count(1)
     for path in ("/api/v1/", "/api/v1/messages", "/api/v1/auth/me"):
         watched.visit(path, ".response-info")
+    # A PUT from the page: DRF's scripts send it and write the answer's page in place.
+    watched.page.locator("form[data-method=PUT] button", has_text="PUT").first.click()
+    watched.page.wait_for_load_state("networkidle")
+    expect(watched.page.locator(".request-info")).to_contain_text("PUT /api/v1/auth/me")
+    watched.check("the PUT's answer")
+
+
+def test_an_agent_works_in_the_staff_panel_without_the_configuration_tabs(browsing):
+    watched = Watched(browsing, UserFactory(username="helper", is_staff=True))
+    watched.visit("/", "main")
+    tabs = watched.page.get_by_role("navigation", name="Dashboard sections")
+    expect(tabs.get_by_role("link", name="Messages")).to_be_visible()
+    expect(tabs.get_by_role("link", name="Handoff inbox")).to_be_visible()
+    expect(tabs.get_by_role("link", name="AI", exact=True)).to_have_count(0)
+    expect(tabs.get_by_role("link", name="Auto-reply")).to_have_count(0)
+    for path in ("/?tab=handoff", "/chat/+48123456789"):
+        watched.visit(path, "main")
+    assert watched.page.goto("/?tab=ai").status == 403
+    assert watched.page.goto("/admin/").url.endswith("/admin/login/?next=/admin/")
