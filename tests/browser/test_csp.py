@@ -65,8 +65,12 @@ def test_the_staff_panel_the_admin_the_docs_and_the_browsable_api_run_under_the_
     watched = Watched(browsing, UserFactory(username="boss", is_superuser=True))
     for path in ("/?tab=messages", "/?tab=auto-reply", "/?tab=ai", "/?tab=handoff", "/chat/+48123456789"):
         watched.visit(path, "main")
-    for path in ("/admin/", "/admin/accounts/user/", "/admin/accounts/user/add/", "/admin/messaging/message/"):
+    for path in ("/admin/", "/admin/accounts/user/add/", "/admin/messaging/message/token-usage/"):
         watched.visit(path, "#content")
+    from django.contrib import admin
+
+    for model in admin.site._registry:  # every changelist of the console
+        watched.visit(f"/admin/{model._meta.app_label}/{model._meta.model_name}/", "#content")
     watched.visit("/docs", ".swagger-ui .info")  # Swagger UI rendered the schema: its scripts ran
     watched.visit("/api/docs/", ".swagger-ui .info")
     expect(watched.page.locator(".opblock-summary-path", has_text="/api/send-message")).to_have_count(1)
