@@ -47,6 +47,12 @@ def superuser(db):
 
 
 @pytest.fixture
+def agent(db):
+    """Staff without superuser: the staff panel and the messaging routes, no configuration."""
+    return UserFactory(is_staff=True, username="agent")
+
+
+@pytest.fixture
 def auth_client(user) -> APIClient:
     return client_for(user)
 

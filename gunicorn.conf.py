@@ -28,3 +28,5 @@ threads = _positive_int("WEB_THREADS", 8)
 # Above AI_SYNC_TIMEOUT_S (60 s): the blocking AI chat must finish before gunicorn gives up on it.
 timeout = 90
 accesslog = "-"
+# The access log with phone numbers in paths masked (`/chat/+48*****789`), like every other log line.
+logger_class = "core.access_log.PhoneMaskingLogger"

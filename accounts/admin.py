@@ -35,7 +35,8 @@ class UserFieldsMixin:
 class UserAddForm(UserFieldsMixin, AdminUserCreationForm):
     class Meta(AdminUserCreationForm.Meta):
         model = User
-        fields = ("username", "email", "full_name", "phone_number", "is_superuser")
+        fields = ("username", "email", "full_name", "phone_number", "is_staff", "is_superuser")
+        labels = {"is_staff": "Agent (staff panel and messaging only)"}
 
 
 class UserEditForm(UserFieldsMixin, UserChangeForm):
@@ -109,10 +110,12 @@ class UserAdmin(DjangoUserAdmin):
     add_form = UserAddForm
     change_password_form = PasswordSetForm
     list_display = (
-        "username", "email", "full_name", "phone_number", "phone_verified", "is_active", "is_superuser", "created_at",
+        "username", "email", "full_name", "phone_number", "phone_verified", "is_active", "is_staff", "is_superuser",
+        "created_at",
     )  # fmt: skip
     list_filter = (
         "is_active",
+        "is_staff",
         "is_superuser",
         ("phone_verified_at", admin.EmptyFieldListFilter),
         "created_at",
@@ -124,7 +127,7 @@ class UserAdmin(DjangoUserAdmin):
     fieldsets = (
         (None, {"fields": ("username", "password")}),
         ("Profile", {"fields": ("email", "full_name", "bio", "phone_number", "phone_verified")}),
-        ("Status (change with the list actions)", {"fields": ("is_active", "is_superuser")}),
+        ("Status (change with the list actions)", {"fields": ("is_active", "is_staff", "is_superuser")}),
         ("Dates", {"fields": ("last_login", "created_at", "updated_at")}),
     )
     add_fieldsets = (
@@ -133,18 +136,18 @@ class UserAdmin(DjangoUserAdmin):
             {
                 "classes": ("wide",),
                 "fields": (
-                    "username", "email", "full_name", "phone_number", "is_superuser",
+                    "username", "email", "full_name", "phone_number", "is_staff", "is_superuser",
                     "usable_password", "password1", "password2",
                 ),
             },
         ),
     )  # fmt: skip
     # The flags are read-only on the change form so that every change passes the services' rules.
-    readonly_fields = ("is_active", "is_superuser", "last_login", "created_at", "updated_at")
+    readonly_fields = ("is_active", "is_staff", "is_superuser", "last_login", "created_at", "updated_at")
     inlines = (UserRoleInline, UserSessionInline)
     actions = (
-        "delete_selected", "enable_users", "disable_users", "make_superusers", "unmake_superusers",
-        "mark_phones_verified",
+        "delete_selected", "enable_users", "disable_users", "make_agents", "unmake_agents",
+        "make_superusers", "unmake_superusers", "mark_phones_verified",
     )  # fmt: skip
 
     @admin.display(boolean=True, description="Phone verified", ordering="phone_verified_at")
@@ -232,6 +235,20 @@ class UserAdmin(DjangoUserAdmin):
         _run_per_user(
             self, request, queryset,
             lambda u: users.user_active_set(actor=request.user, user_id=u.pk, active=False), "disabled",
+        )  # fmt: skip
+
+    @admin.action(description="Make selected users agents (staff panel and messaging only)")
+    def make_agents(self, request, queryset) -> None:
+        _run_per_user(
+            self, request, queryset,
+            lambda u: users.user_agent_set(actor=request.user, user_id=u.pk, value=True), "made agent",
+        )  # fmt: skip
+
+    @admin.action(description="Remove the agent role from selected users")
+    def unmake_agents(self, request, queryset) -> None:
+        _run_per_user(
+            self, request, queryset,
+            lambda u: users.user_agent_set(actor=request.user, user_id=u.pk, value=False), "no longer agent",
         )  # fmt: skip
 
     @admin.action(description="Make selected users superusers")

@@ -34,7 +34,11 @@ class User(AbstractBaseUser, PermissionsMixin, TimeStamped):
     # number links its SMS/WhatsApp to this account. A new number starts unverified.
     phone_verified_at = models.DateTimeField(blank=True, null=True)
     is_active = models.BooleanField(default=True)
-    is_staff = models.BooleanField(default=False, help_text="Kept equal to is_superuser.")
+    is_staff = models.BooleanField(
+        default=False,
+        help_text="Agent: the staff panel, the handoff inbox and the staff API's messaging routes. "
+        "A superuser is always staff.",
+    )
 
     objects = UserManager()
 
@@ -54,8 +58,9 @@ class User(AbstractBaseUser, PermissionsMixin, TimeStamped):
         return self.phone_number is not None and self.phone_verified_at is not None
 
     def save(self, *args, **kwargs):
-        # Seed 1 authorises on is_superuser alone; admin access follows it.
-        self.is_staff = self.is_superuser
+        # Staff without superuser is the agent role (least privilege); a superuser is always staff.
+        if self.is_superuser:
+            self.is_staff = True
         if self.phone_number == "":
             self.phone_number = None
         super().save(*args, **kwargs)

@@ -2,6 +2,8 @@
 
 import logging
 
+from core.redact import mask_phones_in_url
+
 KOMBU_DEFAULT_HOSTNAME = "No hostname was supplied"
 
 
@@ -12,4 +14,15 @@ def kombu_default_hostname_to_debug(record: logging.LogRecord) -> bool:
     kombu warnings keep their level (e.g. `rediss://` without SSL options)."""
     if record.levelno == logging.WARNING and record.getMessage().startswith(KOMBU_DEFAULT_HOSTNAME):
         record.levelno, record.levelname = logging.DEBUG, logging.getLevelName(logging.DEBUG)
+    return True
+
+
+def mask_phones_in_request_lines(record: logging.LogRecord) -> bool:
+    """The request logs (runserver's `django.server` access lines, `django.request`'s "Not Found:
+    /chat/+48…") name the path, which for the chat view and the staff API holds a phone number:
+    the line is logged with the number masked, as every other log line has it."""
+    message = record.getMessage()
+    masked = mask_phones_in_url(message)
+    if masked != message:
+        record.msg, record.args = masked, ()
     return True

@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from core.log_filters import kombu_default_hostname_to_debug
+from core.log_filters import kombu_default_hostname_to_debug, mask_phones_in_request_lines
 
 FILE_FORMAT = "%(asctime)s - %(name)s - %(levelname)s - %(message)s"
 CONSOLE_FORMAT = "[%(asctime)s] [%(levelname)s] %(name)s: %(message)s"
@@ -53,6 +53,15 @@ def build_logging(*, logs_dir: Path, to_files: bool, level: str = "INFO") -> dic
         "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
         "celery": {"handlers": ["console"], "level": "INFO", "propagate": False},
         "kombu.connection": {"filters": [kombu_default_hostname_to_debug]},
+        # Request paths carry phone numbers (/chat/+48…): masked in runserver's access lines and
+        # in django.request's warnings. gunicorn's access log: core.access_log.
+        "django.server": {
+            "handlers": ["console"],
+            "level": "INFO",
+            "propagate": False,
+            "filters": [mask_phones_in_request_lines],
+        },
+        "django.request": {"filters": [mask_phones_in_request_lines]},
     }
     for name, filename in NAMED_LOGGERS.items():
         logger_handlers = ["console"]

@@ -28,7 +28,8 @@ def root(request: HttpRequest) -> HttpResponse:
     if not request.user.is_staff:
         return HttpResponseRedirect("/app/")
     if not settings.STAFF_HOME_VIEW:
-        return HttpResponseRedirect("/admin/")
+        # Without a staff panel: the admin, which is the superusers' console alone (agents: /app/).
+        return HttpResponseRedirect("/admin/" if request.user.is_superuser else "/app/")
     return import_string(settings.STAFF_HOME_VIEW)(request)
 
 

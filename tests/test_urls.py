@@ -33,7 +33,7 @@ RESOLVED = {
         "django.contrib.admin.options.change_view",
     ),
     "/api/schema/": ("schema", "drf_spectacular.views.SpectacularAPIView"),
-    "/docs": ("docs", "drf_spectacular.views.SpectacularSwaggerView"),
+    "/docs": ("docs", "drf_spectacular.views.SpectacularSwaggerSplitView"),
     "/i18n/setlang/": ("set_language", "django.views.i18n.set_language"),
     "/accounts/login/": ("login", "accounts.views.SessionLoginView"),
 }

@@ -39,6 +39,8 @@ from twilio_channel.services.remote import sync_request
 from twilio_channel.services.staff_sends import outbound_retry, staff_send
 
 TABS = ["messages", "auto-reply", "ai", "handoff"]
+# The configuration tabs: superusers only; an agent sees the messages and the handoff inbox.
+SUPERUSER_TABS = {"auto-reply", "ai"}
 MESSAGES_LIMIT = 50  # seed 2: "last 50 entries"
 MESSAGES_REFRESH_S = 15  # the dashboard's table and stats
 THREAD_LIMIT = 400  # seed 2's chat view asked for 400
@@ -100,6 +102,19 @@ def staff_required(view):
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
         if not request.user.is_staff:
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def superuser_required(view):
+    """The configuration forms: like staff_required, and an agent (staff, not superuser) gets a 403."""
+
+    @wraps(view)
+    @staff_required
+    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if not request.user.is_superuser:
             raise PermissionDenied
         return view(request, *args, **kwargs)
 
@@ -239,7 +254,10 @@ def _to_tab(tab: str) -> HttpResponse:
 def dashboard(request: HttpRequest) -> HttpResponse:
     """`/` for staff (core.views.root calls it through STAFF_HOME_VIEW); `?tab=` picks the tab."""
     tab = request.GET.get("tab", "messages")
-    return _dashboard(request, tab=tab if tab in TABS else "messages")
+    tab = tab if tab in TABS else "messages"
+    if tab in SUPERUSER_TABS and not request.user.is_superuser:
+        raise PermissionDenied
+    return _dashboard(request, tab=tab)
 
 
 @staff_required
@@ -273,7 +291,7 @@ def send(request: HttpRequest) -> HttpResponse:
     return _dashboard(request, tab="messages", status=status, send_form=form)
 
 
-@staff_required
+@superuser_required
 @require_POST
 def auto_reply_save(request: HttpRequest) -> HttpResponse:
     form = AutoReplyForm(request.POST)
@@ -294,7 +312,7 @@ def auto_reply_save(request: HttpRequest) -> HttpResponse:
     return _dashboard(request, tab="auto-reply", status=status, auto_reply_form=form)
 
 
-@staff_required
+@superuser_required
 @require_POST
 def ai_config_save(request: HttpRequest) -> HttpResponse:
     form = AIConfigForm(request.POST)
@@ -325,7 +343,7 @@ def ai_config_save(request: HttpRequest) -> HttpResponse:
     return _dashboard(request, tab="ai", status=status, ai_form=form)
 
 
-@staff_required
+@superuser_required
 @require_POST
 def ai_test_run(request: HttpRequest) -> HttpResponse:
     """Test connection (T4): what the model would answer; nothing is sent or stored."""

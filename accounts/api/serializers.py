@@ -40,8 +40,9 @@ class UserOutSerializer(serializers.ModelSerializer):
         model = User
         fields = [
             "id", "username", "email", "full_name", "bio", "phone_number", "phone_verified",
-            "is_active", "is_superuser", "created_at", "updated_at",
+            "is_active", "is_superuser", "is_staff", "created_at", "updated_at",
         ]  # fmt: skip
+        extra_kwargs = {"is_staff": {"help_text": "Staff: an agent, or a superuser (always staff)."}}
 
 
 class UserCreateSerializer(serializers.Serializer):
@@ -123,6 +124,10 @@ class PasswordChangeSerializer(serializers.Serializer):
 
 class SuperuserFlagSerializer(serializers.Serializer):
     is_superuser = serializers.BooleanField()
+
+
+class AgentFlagSerializer(serializers.Serializer):
+    is_agent = serializers.BooleanField()
 
 
 class SessionOutSerializer(serializers.ModelSerializer):

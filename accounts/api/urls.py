@@ -17,6 +17,7 @@ urlpatterns = [
     *seed_path("auth/users/<int:user_id>/disable", views.UserDisableView.as_view(), "auth-user-disable"),
     *seed_path("auth/users/<int:user_id>/enable", views.UserEnableView.as_view(), "auth-user-enable"),
     *seed_path("auth/users/<int:user_id>/superuser", views.UserSuperuserView.as_view(), "auth-user-superuser"),
+    *seed_path("auth/users/<int:user_id>/agent", views.UserAgentView.as_view(), "auth-user-agent"),
     *seed_path("auth/users/<int:user_id>/roles", views.UserRolesView.as_view(), "auth-user-roles"),
     *seed_path("auth/sessions", views.SessionsView.as_view(), "auth-sessions"),
     *seed_path("auth/sessions/<int:session_id>", views.SessionDetailView.as_view(), "auth-session"),

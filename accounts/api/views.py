@@ -241,6 +241,23 @@ class UserSuperuserView(SuperuserView):
         return ack(f"User superuser status set to {value}")
 
 
+class UserAgentView(SuperuserView):
+    @extend_schema(
+        parameters=[OpenApiParameter("is_agent", bool, required=False)],
+        request=s.AgentFlagSerializer,
+        responses={200: s.MessageOutSerializer},
+        tags=["users"],
+        description="Agent: staff panel, handoff inbox and the staff API's messaging routes, nothing else. "
+        "A superuser is always staff (400).",
+    )
+    def put(self, request: Request, user_id: int) -> Response:
+        # The same two spellings as the superuser flag: the query wins over the body.
+        source = request.query_params if "is_agent" in request.query_params else request.data
+        value = validated(s.AgentFlagSerializer, source)["is_agent"]
+        users.user_agent_set(actor=request.user, user_id=user_id, value=value)
+        return ack(f"User agent status set to {value}")
+
+
 class SessionsView(APIView):
     @extend_schema(parameters=WINDOW_PARAMETERS, responses={200: s.SessionOutSerializer(many=True)}, tags=["auth"])
     def get(self, request: Request) -> Response:

@@ -148,6 +148,39 @@ def user_superuser_set(*, actor: User | None, user_id: int, value: bool) -> User
     if actor is not None and user.pk == actor.pk:
         raise ApplicationError("Cannot change your own superuser status")
     user.is_superuser = value
+    user.is_staff = value  # the toggle sets both (CONTRACT §1.1); an agent is made with user_agent_set
     user.save(update_fields=["is_superuser", "is_staff", "updated_at"])
     logger.info("User %s superuser=%s set by %s", user.pk, value, actor.pk if actor else "cli")
     return user
+
+
+@transaction.atomic
+def user_agent_set(*, actor: User | None, user_id: int, value: bool) -> User:
+    """The agent role is `is_staff` without `is_superuser`: the staff panel, the handoff inbox and the
+    staff API's messaging routes, nothing that manages users or configuration. `actor=None` is the
+    operator's shell."""
+    user = selectors.user_get(user_id=user_id)
+    if actor is not None and user.pk == actor.pk:
+        raise ApplicationError("Cannot change your own agent status")
+    if user.is_superuser:
+        raise ApplicationError("A superuser is always staff; remove superuser status first")
+    user.is_staff = value
+    user.save(update_fields=["is_staff", "updated_at"])
+    logger.info("User %s agent=%s set by %s", user.pk, value, actor.pk if actor else "cli")
+    return user
+
+
+ROLES = ("user", "agent", "superuser")
+
+
+@transaction.atomic
+def user_role_set(*, actor: User | None, user_id: int, role: str) -> User:
+    """One of ROLES, through the two flag services above (the same rules as the admin's actions)."""
+    if role not in ROLES:
+        raise ApplicationError(f"Role must be one of: {', '.join(ROLES)}")
+    user = selectors.user_get(user_id=user_id)
+    if role == "superuser":
+        return user_superuser_set(actor=actor, user_id=user.pk, value=True)
+    if user.is_superuser:
+        user = user_superuser_set(actor=actor, user_id=user.pk, value=False)
+    return user_agent_set(actor=actor, user_id=user.pk, value=role == "agent")

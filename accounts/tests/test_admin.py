@@ -39,6 +39,48 @@ def test_non_staff_cannot_open_the_console(user):
     assert "/admin/login/" in response["Location"]
 
 
+@pytest.mark.parametrize(
+    "path", ["/admin/", CHANGELIST, "/admin/messaging/message/", "/admin/messaging/message/token-usage/"]
+)
+def test_an_agent_cannot_open_the_console(agent, path):
+    # Agents work in the staff panel; the admin is the superuser console.
+    client = Client()
+    client.force_login(agent)
+    response = client.get(path)
+    assert response.status_code == 302
+    assert "/admin/login/" in response["Location"]
+
+
+def test_an_agent_cannot_sign_in_to_the_console(agent):
+    from accounts.tests.factories import PASSWORD
+
+    client = Client()
+    form = {"username": agent.username, "password": PASSWORD}
+    response = client.post("/admin/login/?next=/admin/", form, follow=True)
+    assert response.request["PATH_INFO"] == "/admin/login/"
+    assert client.get(CHANGELIST).status_code == 302
+
+
+def test_make_and_unmake_agent_actions(console, user, superuser):
+    response = act(console, "make_agents", [user])
+    user.refresh_from_db()
+    assert user.is_staff and not user.is_superuser
+    assert any("1 user(s) made agent" in m for m in messages_of(response))
+    response = act(console, "unmake_agents", [user, superuser])
+    user.refresh_from_db()
+    superuser.refresh_from_db()
+    assert not user.is_staff
+    assert superuser.is_staff and superuser.is_superuser
+    assert any("Cannot change your own agent status" in m for m in messages_of(response))
+
+
+def test_an_agent_is_created_in_the_console(console):
+    response = add_user(console, username="helper", email="helper@example.com", phone_number="", is_staff="on")
+    assert response.status_code == 302, response.content.decode()[-2000:]
+    created = User.objects.get(username="helper")
+    assert created.is_staff and not created.is_superuser
+
+
 def test_changelist_shows_the_columns(console, superuser):
     UserFactory(username="alice", email="alice@example.com", full_name="Alice A", phone_number="+48123456789")
     response = console.get(CHANGELIST)

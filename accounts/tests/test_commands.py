@@ -168,3 +168,28 @@ def test_mark_phones_verified_refuses_unclear_or_unknown_users(args):
     UserFactory(username="alice", phone_number="+48111111111")
     with pytest.raises(CommandError):
         call_command("mark_phones_verified", *args)
+
+
+@pytest.mark.parametrize(
+    ("start", "role", "flags"),
+    [
+        ({}, "agent", (True, False)),
+        ({"is_superuser": True}, "agent", (True, False)),
+        ({"is_staff": True}, "superuser", (True, True)),
+        ({"is_staff": True}, "user", (False, False)),
+        ({"is_superuser": True}, "user", (False, False)),
+    ],
+)
+def test_set_user_role(start, role, flags):
+    user = UserFactory(username="alice", **start)
+    assert "role set to " + role in run("set_user_role", "--username", "alice", "--role", role)
+    user.refresh_from_db()
+    assert (user.is_staff, user.is_superuser) == flags
+
+
+def test_set_user_role_refuses_an_unknown_user_or_role():
+    with pytest.raises(CommandError, match="not found"):
+        run("set_user_role", "--username", "nobody", "--role", "agent")
+    UserFactory(username="alice")
+    with pytest.raises(CommandError):
+        run("set_user_role", "--username", "alice", "--role", "admin")

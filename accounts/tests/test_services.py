@@ -8,6 +8,7 @@ from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, Ou
 from accounts.models import User, UserSession
 from accounts.services import sessions, users
 from accounts.tests.factories import UserFactory
+from core.exceptions import ApplicationError
 
 pytestmark = pytest.mark.django_db
 
@@ -34,6 +35,25 @@ def test_superuser_set_from_the_shell_has_no_actor():
     users.user_superuser_set(actor=None, user_id=user.pk, value=True)
     user.refresh_from_db()
     assert user.is_superuser and user.is_staff
+
+
+def test_an_agent_stays_staff_when_saved_and_a_superuser_is_always_staff():
+    agent = UserFactory(is_staff=True)
+    agent.full_name = "Agent A"
+    agent.save()
+    agent.refresh_from_db()
+    assert agent.is_staff and not agent.is_superuser
+    boss = UserFactory(is_superuser=True, is_staff=False)
+    assert User.objects.get(pk=boss.pk).is_staff
+
+
+def test_agent_set_refuses_a_superuser_and_yourself():
+    boss = UserFactory(is_superuser=True)
+    agent = UserFactory(is_staff=True)
+    with pytest.raises(ApplicationError, match="always staff"):
+        users.user_agent_set(actor=None, user_id=boss.pk, value=False)
+    with pytest.raises(ApplicationError, match="your own agent status"):
+        users.user_agent_set(actor=agent, user_id=agent.pk, value=False)
 
 
 def _user_with_tokens(count: int) -> User:

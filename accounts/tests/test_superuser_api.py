@@ -16,6 +16,7 @@ SUPERUSER_ENDPOINTS = [
     ("put", "/auth/users/{id}/disable"),
     ("put", "/auth/users/{id}/enable"),
     ("put", "/auth/users/{id}/superuser?is_superuser=true"),
+    ("put", "/auth/users/{id}/agent?is_agent=true"),
     ("get", "/auth/roles"),
     ("post", "/auth/roles"),
     ("delete", "/auth/roles/{role}"),
@@ -39,10 +40,18 @@ def test_non_superuser_is_refused(auth_client, other_user, method, path):
     assert response.json() == {"detail": "Superuser access required"}
     # Nothing changed behind the refusal.
     other_user.refresh_from_db()
-    assert other_user.is_active and not other_user.is_superuser
+    assert other_user.is_active and not other_user.is_superuser and not other_user.is_staff
     assert Role.objects.filter(pk=role.pk).exists()
     assert not User.objects.filter(username="new").exists()
     assert not UserRole.objects.exists()
+
+
+@pytest.mark.parametrize(("method", "path"), SUPERUSER_ENDPOINTS)
+def test_an_agent_is_refused_too(agent, other_user, method, path):
+    response = getattr(client_for(agent), method)(path.format(id=other_user.pk, role=1), {}, format="json")
+    assert (response.status_code, response.json()) == (403, {"detail": "Superuser access required"})
+    other_user.refresh_from_db()
+    assert not other_user.is_staff and not other_user.is_superuser
 
 
 @pytest.mark.parametrize(("method", "path"), SUPERUSER_ENDPOINTS)
@@ -215,6 +224,32 @@ def test_superuser_flag_from_query(admin_client_api, user):
     assert response.json() == {"message": "User superuser status set to False"}
     user.refresh_from_db()
     assert not user.is_superuser and not user.is_staff
+
+
+def test_agent_flag_from_query_or_body(admin_client_api, user):
+    response = admin_client_api.put(f"/auth/users/{user.pk}/agent?is_agent=true")
+    assert (response.status_code, response.json()) == (200, {"message": "User agent status set to True"})
+    user.refresh_from_db()
+    assert user.is_staff and not user.is_superuser
+    detail = admin_client_api.get(f"/auth/users/{user.pk}").json()
+    assert (detail["is_staff"], detail["is_superuser"]) == (True, False)
+    response = admin_client_api.put(f"/auth/users/{user.pk}/agent", {"is_agent": False}, format="json")
+    assert response.json() == {"message": "User agent status set to False"}
+    user.refresh_from_db()
+    assert not user.is_staff
+
+
+def test_agent_flag_refuses_a_superuser_a_bad_value_and_yourself(admin_client_api, superuser, user):
+    other = UserFactory(is_superuser=True)
+    response = admin_client_api.put(f"/auth/users/{other.pk}/agent?is_agent=false")
+    assert response.status_code == 400
+    assert "always staff" in response.json()["detail"]
+    response = admin_client_api.put(f"/auth/users/{user.pk}/agent", {"is_agent": "maybe"}, format="json")
+    assert response.status_code == 400 and "is_agent" in response.json()["detail"]
+    assert admin_client_api.put(f"/auth/users/{superuser.pk}/agent?is_agent=true").status_code == 400
+    user.refresh_from_db()
+    other.refresh_from_db()
+    assert not user.is_staff and other.is_staff
 
 
 def test_superuser_flag_from_json_body(admin_client_api, user):

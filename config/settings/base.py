@@ -12,7 +12,7 @@ ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.
 APP_ENV = env.str("APP_ENV", default="dev")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "core.admin_site.AdminConfig",  # django.contrib.admin with a superuser-only site
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -32,6 +32,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "core.middleware.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     # The pages' language: the switcher's cookie, else the browser's Accept-Language (API: English).
     "core.locale.PageLocaleMiddleware",
@@ -42,6 +43,16 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
+
+# Every page loads only this server's files: no inline script, no eval, no framing (README "Browser
+# hardening"). Empty sends no header.
+CONTENT_SECURITY_POLICY = env.str(
+    "CONTENT_SECURITY_POLICY",
+    default=(
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self' data:; "
+        "connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+    ),
+)
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
@@ -205,6 +216,15 @@ SPECTACULAR_SETTINGS = {
     "PREPROCESSING_HOOKS": ["core.openapi.drop_slash_aliases"],
     # Phone verification's `channel` (sms, whatsapp) beside other `channel` fields with more values.
     "ENUM_NAME_OVERRIDES": {"VerificationChannelEnum": [("sms", "sms"), ("whatsapp", "whatsapp")]},
+    # Each caller's schema lists the routes their role may call (core.openapi.AudienceSchemaGenerator):
+    # staff routes only for staff. The API key counts as staff, as on the staff API.
+    "DEFAULT_GENERATOR_CLASS": "core.openapi.AudienceSchemaGenerator",
+    "SERVE_PUBLIC": False,
+    "SERVE_AUTHENTICATION": [
+        "accounts.authentication.BearerAuthentication",
+        "twilio_channel.api.access.ApiKeyAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
 }
 
 # --- Internationalisation -------------------------------------------------------------------

@@ -134,6 +134,9 @@ class BrowsableAPIRenderer(renderers.BrowsableAPIRenderer):
 
     def get_context(self, data, accepted_media_type, renderer_context):
         context = super().get_context(data, accepted_media_type, renderer_context)
+        # DRF inlines pygments' CSS in a <style> when pygments is installed (only in development
+        # here): the Content-Security-Policy allows no inline style, and production has no pygments.
+        context["code_style"] = None
         view, request, response = renderer_context["view"], renderer_context["request"], renderer_context["response"]
         listed = request.method == "GET" and response.status_code == 200 and isinstance(data, list)
         if listed and declared(type(view), "GET").windowed:

@@ -53,10 +53,20 @@ def test_swagger_ui_uses_only_local_assets(client, url):
     assets = ASSET.findall(html)
     assert assets, html
     assert not re.search(r"""(?:src|href)\s*=\s*["'](?:https?:)?//""", html, re.IGNORECASE), html
+    # The start-up script is the split view's own `?script` answer (no inline script: CSP).
+    script = f"{url}?script="
+    assert script in assets, assets
+    response = client.get(script)
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("application/javascript")
+    assert "SwaggerUIBundle(" in response.content.decode()
     for asset in assets:
+        if asset == script:
+            continue
         assert asset.startswith(settings.STATIC_URL), asset
         # Each one is a file of an installed app, so runserver (DEBUG) and collectstatic serve it.
         assert finders.find(asset.removeprefix(settings.STATIC_URL).split("?")[0]), asset
+    assert "<style" not in html and not re.search(r"<script>", html), html
 
 
 def test_swagger_css_is_found_by_the_static_finders():

@@ -1,4 +1,5 @@
 import pytest
+from django.test import Client
 
 
 @pytest.mark.django_db
@@ -36,6 +37,15 @@ def test_root_is_json_for_api_clients(client):
 def test_root_sends_browsers_to_the_console(client):
     response = client.get("/", HTTP_ACCEPT="text/html,application/xhtml+xml")
     assert response.status_code == 302
+
+
+@pytest.mark.django_db
+def test_without_a_staff_panel_superusers_land_in_the_admin_and_agents_in_their_panel(settings, superuser, agent):
+    settings.STAFF_HOME_VIEW = ""
+    for user, landing in ((superuser, "/admin/"), (agent, "/app/")):
+        client = Client()
+        client.force_login(user)
+        assert client.get("/", HTTP_ACCEPT="text/html")["Location"] == landing
 
 
 @pytest.mark.parametrize(

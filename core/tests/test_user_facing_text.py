@@ -35,7 +35,8 @@ def test_the_pattern(text, found):
 
 
 @pytest.mark.django_db
-def test_the_api_schema_speaks_of_the_product(client):
+def test_the_api_schema_speaks_of_the_product(client, superuser):
+    client.force_login(superuser)  # the whole schema: anonymous callers see no staff route
     response = client.get("/api/schema/", {"format": "json"})
     assert response.status_code == 200
     assert history_words(json.dumps(response.json(), ensure_ascii=False)) == []

@@ -1,5 +1,7 @@
 """Who may call the seed-2 staff API (CONTRACT §3.0): staff with a Django session (CSRF checked on
-unsafe methods), a superuser's JWT, or the `X-API-Key` header when APP_API_KEY is set."""
+unsafe methods) or a JWT, or the `X-API-Key` header when APP_API_KEY is set. Agents (`is_staff`
+without `is_superuser`) reach the messaging routes only; configuration, the AI helpers and Twilio's
+own copy of the messages are for superusers and the API key."""
 
 from __future__ import annotations
 
@@ -57,18 +59,23 @@ class ApiKeyAuthentication:
 
 
 class StaffCaller(BasePermission):
-    """A session of a staff member, a superuser's token, or the API key; anyone else who is signed in
-    gets 403 "Forbidden."."""
+    """Staff (agents and superusers) by session or token, or the API key; anyone else who is signed
+    in gets 403 "Forbidden."."""
 
     def has_permission(self, request, view) -> bool:
         user = request.user
-        if not (user and user.is_authenticated):
-            return False
-        if isinstance(request.successful_authenticator, BearerAuthentication):
-            return bool(user.is_superuser)
-        return bool(user.is_staff)
+        return bool(user and user.is_authenticated and user.is_staff)
+
+
+class SuperuserCaller(BasePermission):
+    """Superusers by session or token, or the API key: agents get 403 "Forbidden." too."""
+
+    def has_permission(self, request, view) -> bool:
+        user = request.user
+        return bool(user and user.is_authenticated and user.is_superuser)
 
 
 # Bearer first: its authenticate_header makes DRF answer 401, not 403, to anonymous callers.
 STAFF_AUTHENTICATION = [BearerAuthentication, ApiKeyAuthentication, SessionAuthentication]
 STAFF_PERMISSIONS = [StaffCaller]
+SUPERUSER_PERMISSIONS = [SuperuserCaller]

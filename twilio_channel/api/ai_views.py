@@ -10,7 +10,7 @@ from rest_framework.response import Response
 
 from twilio_channel.api import serializers as s
 from twilio_channel.api.parsing import body_of, clamp_int, optional_str, strict_bool
-from twilio_channel.api.views import TAGS, StaffAPIView, limit_parameter
+from twilio_channel.api.views import TAGS, SuperuserAPIView, limit_parameter
 from twilio_channel.services import ai_helpers
 
 LLM_ERRORS = {
@@ -35,7 +35,7 @@ def _sender_id(request: Request) -> int | None:
     return getattr(request.user, "pk", None)  # None for the API key, which has no user row
 
 
-class AITestView(StaffAPIView):
+class AITestView(SuperuserAPIView):
     @extend_schema(request=s.AITestInSerializer, responses={200: s.AITestOutSerializer, **LLM_ERRORS}, tags=TAGS)
     def post(self, request: Request) -> Response:
         """What the model would answer in a thread. No SMS is sent and nothing is stored."""
@@ -52,7 +52,7 @@ class AITestView(StaffAPIView):
         return Response(result)
 
 
-class AIConversationView(StaffAPIView):
+class AIConversationView(SuperuserAPIView):
     @extend_schema(
         parameters=[
             OpenApiParameter("participant", str, description="Default: the configured target number."),
@@ -72,7 +72,7 @@ class AIConversationView(StaffAPIView):
         return Response(ai_helpers.ai_conversation(participant=request.query_params.get("participant"), limit=limit))
 
 
-class AISendView(StaffAPIView):
+class AISendView(SuperuserAPIView):
     @extend_schema(request=s.AISendInSerializer, responses={201: s.AISendOutSerializer, **SEND_ERRORS}, tags=TAGS)
     def post(self, request: Request) -> Response:
         """Generate a message for a thread and send it now, to `participant` or the target."""
@@ -87,7 +87,7 @@ class AISendView(StaffAPIView):
         return Response(result, status=status.HTTP_201_CREATED)
 
 
-class AIReplyView(StaffAPIView):
+class AIReplyView(SuperuserAPIView):
     @extend_schema(request=s.AIReplyInSerializer, responses={201: s.AIReplyOutSerializer, **SEND_ERRORS}, tags=TAGS)
     def post(self, request: Request) -> Response:
         """Answer a participant from the number they wrote to."""

@@ -12,7 +12,7 @@ from rest_framework.response import Response
 
 from twilio_channel.api import serializers as s
 from twilio_channel.api.parsing import clamp_int
-from twilio_channel.api.views import TAGS, StaffAPIView, limit_parameter
+from twilio_channel.api.views import TAGS, SuperuserAPIView, limit_parameter
 from twilio_channel.services import remote
 
 NOT_CONFIGURED = OpenApiResponse(description="Twilio is not configured.")
@@ -37,7 +37,7 @@ def _date_parameter(name: str, description: str) -> OpenApiParameter:
     return OpenApiParameter(name, str, description=f"{description} ISO 8601; an unparsable value is ignored.")
 
 
-class RemoteMessageListView(StaffAPIView):
+class RemoteMessageListView(SuperuserAPIView):
     @extend_schema(
         parameters=[
             limit_parameter(20, 100),
@@ -70,7 +70,7 @@ class RemoteMessageListView(StaffAPIView):
         return Response({"items": items, "count": len(items)})
 
 
-class RemoteMessageView(StaffAPIView):
+class RemoteMessageView(SuperuserAPIView):
     @extend_schema(
         operation_id="api_messages_remote_retrieve",
         responses={
@@ -99,7 +99,7 @@ class RemoteMessageView(StaffAPIView):
         return Response(remote.remote_delete(sid=sid))
 
 
-class RemoteMessageRedactView(StaffAPIView):
+class RemoteMessageRedactView(SuperuserAPIView):
     @extend_schema(
         operation_id="api_messages_redact",
         request=None,

@@ -18,7 +18,7 @@ from messaging.services import conversation_mode_set
 from orchestrator.models import AIConfig
 from twilio_channel import selectors
 from twilio_channel.api import serializers as s
-from twilio_channel.api.access import STAFF_AUTHENTICATION, STAFF_PERMISSIONS
+from twilio_channel.api.access import STAFF_AUTHENTICATION, STAFF_PERMISSIONS, SUPERUSER_PERMISSIONS
 from twilio_channel.api.parsing import body_of, clamp_int, optional_str, strict_bool
 from twilio_channel.models import AutoReplyConfig
 from twilio_channel.services.modes import UNCHANGED, ai_config_set, auto_reply_config_set
@@ -37,10 +37,16 @@ def limit_parameter(default: int, high: int) -> OpenApiParameter:
 
 
 class StaffAPIView(APIView):
-    """Staff only: a staff session (CSRF on unsafe methods), a superuser's JWT, or `X-API-Key`."""
+    """Staff only (agents included): a session (CSRF on unsafe methods), a JWT, or `X-API-Key`."""
 
     authentication_classes = STAFF_AUTHENTICATION
     permission_classes = STAFF_PERMISSIONS
+
+
+class SuperuserAPIView(StaffAPIView):
+    """Configuration and Twilio-account operations: superusers or `X-API-Key`, not agents."""
+
+    permission_classes = SUPERUSER_PERMISSIONS
 
 
 def _messages_out(messages) -> dict:
@@ -211,7 +217,7 @@ def _auto_reply_out(config: AutoReplyConfig) -> dict:
     return {"enabled": config.enabled, "message": config.message, "enabled_since": config.enabled_since}
 
 
-class AutoReplyConfigView(StaffAPIView):
+class AutoReplyConfigView(SuperuserAPIView):
     @extend_schema(responses={200: s.AutoReplyConfigSerializer}, tags=TAGS)
     def get(self, request: Request) -> Response:
         """The auto-reply switch and its text."""
@@ -242,7 +248,7 @@ def _ai_config_out(config: AIConfig) -> dict:
     }
 
 
-class AIConfigView(StaffAPIView):
+class AIConfigView(SuperuserAPIView):
     @extend_schema(responses={200: s.AIConfigOutSerializer}, tags=TAGS)
     def get(self, request: Request) -> Response:
         """The AI auto-reply's settings; the key only as a masked preview."""

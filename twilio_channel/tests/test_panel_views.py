@@ -111,6 +111,47 @@ def test_an_anonymous_visitor_is_sent_to_the_login_page(path):
     assert response["Location"].startswith("/accounts/login/?next=")
 
 
+SUPERUSER_ONLY = ["/?tab=auto-reply", "/?tab=ai", "/staff/auto-reply/", "/staff/ai/", "/staff/ai/test/"]
+
+
+@pytest.fixture
+def agent_client(agent):
+    client = Client()
+    client.force_login(agent)
+    return client
+
+
+@pytest.mark.parametrize("path", SUPERUSER_ONLY)
+def test_an_agent_gets_403_on_the_configuration_tabs_and_their_forms(path, agent_client):
+    config_before = (AutoReplyConfig.objects.count(), AIConfig.objects.count())
+    form = {"enabled": "on", "message": "hi", "target_number": TO, "model": "m", "temperature": "0.5"}
+    is_tab = path.startswith("/?")
+    response = agent_client.get(path, **HTML) if is_tab else agent_client.post(path, form, **HTML)
+    assert response.status_code == 403
+    assert (AutoReplyConfig.objects.count(), AIConfig.objects.count()) == config_before
+
+
+def test_an_agent_sees_messages_and_the_handoff_inbox_but_no_configuration_tab(agent_client, staff_client):
+    page = text(agent_client.get("/", **HTML))
+    assert "Twilio dashboard" in page and "Handoff inbox" in page
+    for hidden in ("?tab=auto-reply", "?tab=ai", "User management", "Manage reports"):
+        assert hidden not in page, hidden
+    assert agent_client.get("/?tab=handoff", **HTML).status_code == 200
+    assert agent_client.get(f"/chat/{TO}", **HTML).status_code == 200
+    superuser_page = text(staff_client.get("/", **HTML))
+    assert "?tab=auto-reply" in superuser_page and "?tab=ai" in superuser_page
+
+
+def test_an_agent_sends_takes_over_and_answers(agent_client, agent, fake_twilio):
+    response = agent_client.post("/staff/send/", {"to": TO, "body": "Hello from an agent"}, **HTML)
+    assert response.status_code == 302
+    sent = Message.objects.get(content="Hello from an agent")
+    assert sent.sender_id == agent.pk
+    inbound("please help")
+    assert agent_client.post(f"/chat/{TO}/mode", {"mode": "human"}, **HTML).status_code == 302
+    assert Conversation.objects.get(key=phone_conversation_key(number=TO, channel=Channel.SMS)).mode == "human"
+
+
 def test_the_root_still_greets_api_clients_in_json(staff_client):
     assert staff_client.get("/", HTTP_ACCEPT="application/json").json() == {"message": "Hello World", "docs": "/docs"}
 

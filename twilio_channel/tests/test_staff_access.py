@@ -1,6 +1,7 @@
 """Every staff route under `/api/` (CONTRACT §3.0), found from the URL configuration so a new one
 cannot be left open: anonymous callers get 401, other users 403, and staff get in by session,
-superuser token or API key."""
+superuser token or API key. Agents (staff, not superuser) get in by session or token to the
+messaging routes only; every other staff route, a new one included, answers them 403."""
 
 import json
 import re
@@ -50,6 +51,17 @@ def staff_routes() -> list[tuple[str, str]]:
 
 
 ROUTES = staff_routes()
+# What an agent may call: sending, the log and its stats, retrying, the phone threads and their mode.
+AGENT_ROUTES = {
+    ("post", "/api/send-message"),
+    ("get", "/api/messages"),
+    ("get", "/api/messages/stats"),
+    ("post", "/api/messages/1/retry"),
+    ("get", "/api/conversations"),
+    ("get", "/api/conversations/%2B48123456789"),
+    ("post", "/api/conversations/%2B48123456789/mode"),
+}
+SUPERUSER_ROUTES = [route for route in ROUTES if route not in AGENT_ROUTES]
 
 
 def call(client, method: str, path: str, **headers):
@@ -87,6 +99,29 @@ def test_staff_get_in_by_session_superuser_token_or_api_key(superuser, settings,
     for client, headers in [(session, {}), (client_for(superuser), {}), (Client(), {"HTTP_X_API_KEY": API_KEY})]:
         response = call(client, method, path, **headers)
         assert response.status_code not in (401, 403), (method, path, response.content)
+
+
+def test_the_agent_routes_are_routed():
+    assert set(ROUTES) >= AGENT_ROUTES
+    assert ("post", "/api/ai/config") in SUPERUSER_ROUTES and ("post", "/api/auto-reply/config") in SUPERUSER_ROUTES
+
+
+@pytest.mark.parametrize(("method", "path"), sorted(AGENT_ROUTES))
+def test_agents_get_the_messaging_routes_by_session_or_token(agent, method, path):
+    session = Client()
+    session.force_login(agent)
+    for client in (session, client_for(agent)):
+        response = call(client, method, path)
+        assert response.status_code not in (401, 403), (method, path, response.content)
+
+
+@pytest.mark.parametrize(("method", "path"), SUPERUSER_ROUTES)
+def test_agents_get_403_on_configuration_ai_and_twilio_account_routes(agent, method, path):
+    session = Client()
+    session.force_login(agent)
+    for client in (session, client_for(agent)):
+        response = call(client, method, path)
+        assert (response.status_code, response.json()) == (403, {"error": "Forbidden."}), (method, path)
 
 
 def test_a_wrong_or_unconfigured_api_key_is_401(settings):

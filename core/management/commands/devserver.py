@@ -81,6 +81,7 @@ def web_command(settings, *, python: str, reload: bool = True) -> list[str]:
         "--threads", str(WEB_THREADS),
         "--timeout", str(timeout),
         "--access-logfile", "-",
+        "--logger-class", "core.access_log.PhoneMaskingLogger",  # phone numbers masked in paths
     ]  # fmt: skip
     return [*command, "--reload"] if reload else command
 
