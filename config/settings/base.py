@@ -32,6 +32,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "core.middleware.UnstorableTextMiddleware",  # a NUL in the URL: never a 500 from a lookup
     "django.contrib.sessions.middleware.SessionMiddleware",
     # The pages' language: the switcher's cookie, else the browser's Accept-Language (API: English).
     "core.locale.PageLocaleMiddleware",

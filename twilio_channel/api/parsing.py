@@ -8,6 +8,7 @@ import json
 from typing import Any
 
 from core.exceptions import ApplicationError
+from core.text import data_clean
 
 BODY_NOT_AN_OBJECT = "Request body must be a JSON object."
 TRUE_WORDS = ("true", "1")
@@ -16,10 +17,12 @@ FALSE_WORDS = ("false", "0")
 
 def body_of(request) -> dict[str, Any]:
     """The JSON object of the request, or its form; an empty body is `{}`. Anything else (cut-off
-    JSON, an array, a string) is a 400, so a write never reads a broken body as "all fields absent"."""
+    JSON, an array, a string) is a 400, so a write never reads a broken body as "all fields absent".
+    Strings come without what the database cannot store (NUL, lone surrogates): a staff send with
+    one goes out without it instead of failing."""
     content_type = (request.content_type or "").split(";")[0].strip()
     if content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
-        return {key: request.POST.get(key) for key in request.POST}
+        return data_clean({key: request.POST.get(key) for key in request.POST})
     if not request.body.strip():
         return {}
     try:
@@ -28,7 +31,7 @@ def body_of(request) -> dict[str, Any]:
         raise ApplicationError(BODY_NOT_AN_OBJECT, extra={"field": "body"}) from exc
     if not isinstance(data, dict):
         raise ApplicationError(BODY_NOT_AN_OBJECT, extra={"field": "body"})
-    return data
+    return data_clean(data)
 
 
 def clamp_int(raw: object, *, default: int, low: int, high: int) -> int:
