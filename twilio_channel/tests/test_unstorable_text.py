@@ -80,6 +80,16 @@ def test_a_status_callback_with_a_nul_is_applied(twilio_post, fake_twilio):
     assert unknown.status_code == 200
 
 
+def test_the_twilio_sync_keeps_listed_messages_with_a_nul(fake_twilio, django_capture_on_commit_callbacks):
+    from twilio_channel.services.remote import sync_recent_messages
+
+    fake_twilio.add_message(to=OUR_NUMBER, from_=ANN, body="in\x00bound", direction="inbound", status="received")
+    fake_twilio.add_message(to=ANN, from_=OUR_NUMBER, body="out\x00bound", status="delivered")
+    with django_capture_on_commit_callbacks(execute=True):
+        sync_recent_messages(limit=10)
+    assert sorted(Message.objects.values_list("content", flat=True)) == ["inbound", "outbound"]
+
+
 # --- the staff API and the commands: the message goes out, without the NUL ---------------------
 
 
