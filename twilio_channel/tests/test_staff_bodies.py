@@ -110,3 +110,31 @@ def test_auto_reply_fields_left_out_keep_their_values(staff_api, configured):
 def test_a_mode_switch_without_a_mode_is_refused(staff_api, configured):
     response = post(staff_api, f"/api/conversations/{TARGET}/mode", "{}")
     assert (response.status_code, response.json()) == (400, {"error": "Field 'mode' must be 'ai' or 'human'."})
+
+
+PANEL_WRITES = [
+    "/staff/send/",
+    "/staff/auto-reply/",
+    "/staff/ai/",
+    "/staff/ai/test/",
+    "/staff/messages/1/retry/",
+    f"/chat/{TARGET}/reply",
+    f"/chat/{TARGET}/mode",
+    "/staff/handoff/1/answer/",
+    "/staff/handoff/1/mode/",
+]
+
+
+@pytest.mark.parametrize("path", PANEL_WRITES)
+@pytest.mark.parametrize("body", ['{"enabled": ', '{"message": "x"}', ""])
+def test_a_staff_panel_write_that_is_not_a_form_is_a_400_that_changes_nothing(
+    staff_api, configured, fake_twilio, path, body
+):
+    # An empty form would read as "every box unticked": the auto-reply's message blank and off.
+    AutoReplyConfig.objects.filter(pk=1).update(enabled=True, message="We are closed.")
+    AIConfig.objects.filter(pk=1).update(enabled=False)
+    response = post(staff_api, path, body)
+    assert response.status_code == 400
+    assert (AutoReplyConfig.load().enabled, AutoReplyConfig.load().message) == (True, "We are closed.")
+    assert not Message.objects.exists()
+    assert fake_twilio.created() == []
