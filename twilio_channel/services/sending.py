@@ -7,6 +7,13 @@ delivery back to `pending` for the task's retry; when the request may have reach
 a timeout), the next attempt first looks for the message in Twilio's list and adopts it instead of
 sending again. Twilio's create call has no idempotency key, so a crash between Twilio accepting a
 send and our save is the one window left; that reconciliation closes it before any resend.
+
+A body longer than the channel takes is split into parts (`splitting`), one row and one delivery
+each. Only the first is `pending`; the others are `held`, which neither the claim nor the sweeper
+touches, and each is released (`held → pending`, then queued) in the same transaction that records
+the SID of the part before it. So part n+1 is sent only after Twilio accepted part n, whatever
+retries, reconciliations or dead workers happen in between; a part that fails for good fails the
+parts after it.
 """
 
 from __future__ import annotations

@@ -137,6 +137,18 @@ def test_a_later_part_waits_while_the_one_before_is_retried(fake_twilio, django_
     assert set(OutboundSend.objects.values_list("state", flat=True)) == {SendState.SENT}
 
 
+def test_a_part_twilio_took_before_an_error_is_not_sent_twice_and_the_next_follows(
+    fake_twilio, django_capture_on_commit_callbacks
+):
+    fake_twilio.accept_then_fail(500, operation="create")  # part 1 went out, but we got a 500
+    parts = queue_long(django_capture_on_commit_callbacks)
+    assert [m["body"] for m in fake_twilio.created(to=ANN)] == [parts[0].content]
+    assert OutboundSend.objects.get(message=parts[1]).state == SendState.HELD
+    with django_capture_on_commit_callbacks(execute=True):
+        send_message.apply(args=[parts[0].pk])  # the retry reconciles part 1 instead of resending it
+    assert [m["body"] for m in fake_twilio.created(to=ANN)] == [part.content for part in parts]
+
+
 def test_when_a_part_fails_the_later_parts_are_not_sent_and_fail_too(fake_twilio, django_capture_on_commit_callbacks):
     fake_twilio.fail(400, code=21211, operation="create")  # permanent
     parts = queue_long(django_capture_on_commit_callbacks)
