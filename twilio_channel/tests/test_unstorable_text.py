@@ -205,7 +205,9 @@ def test_a_path_with_a_nul_is_404(user, path):
     response = client.post(path, {}) if path.endswith("/mode") else client.get(path)
     assert response.status_code == 404
     api = client_for(user).get("/auth/conversations/conv_%00/messages")
-    assert api.status_code == 404
+    assert (api.status_code, api.json()) == (404, {"detail": "Not Found"})
+    staff_api = client.get("/api/conversations/%00%ff", HTTP_ACCEPT="application/json")
+    assert (staff_api.status_code, staff_api.json()) == (404, {"error": "Not Found"})
 
 
 def test_a_nul_in_a_query_parameter_is_dropped(user, other_user):
