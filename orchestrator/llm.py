@@ -250,6 +250,26 @@ def _to_reply(response: Any, fallback_model: str) -> LLMReply:
     )
 
 
+def _input_capped(messages: list[dict]) -> list[dict]:
+    """The user's turns cut to AI_INPUT_MAX_CHARS (issue 23): one huge inbound message must not
+    make a huge prompt. The stored message keeps all of it; the log says what was cut."""
+    cap = settings.AI_INPUT_MAX_CHARS
+    if cap <= 0 or not any(_too_long(message, cap) for message in messages):
+        return messages
+    capped = []
+    for message in messages:
+        if _too_long(message, cap):
+            logger.warning("LLM input: a user message of %s characters cut to %s", len(message["content"]), cap)
+            message = {**message, "content": message["content"][:cap]}
+        capped.append(message)
+    return capped
+
+
+def _too_long(message: dict, cap: int) -> bool:
+    content = message.get("content")
+    return message.get("role") == "user" and isinstance(content, str) and len(content) > cap
+
+
 def chat_completion(
     *,
     messages: list[dict],
@@ -271,7 +291,7 @@ def chat_completion(
     per_call = config.timeout if timeout is None else timeout
     kwargs: dict[str, Any] = {
         "model": config.litellm_model,
-        "messages": messages,
+        "messages": _input_capped(messages),
         "api_key": config.api_key or PLACEHOLDER_API_KEY,
         "num_retries": 0,  # retries are ours (see the module docstring); 0 also stops the SDK's own
     }

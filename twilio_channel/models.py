@@ -47,6 +47,7 @@ class Contact(TimeStamped):
 
 
 class SendState(models.TextChoices):
+    HELD = "held"  # a later part of a split message: waits until the part before it is sent
     PENDING = "pending"  # waiting for a (first or next) attempt
     SENDING = "sending"  # claimed by one caller, the Twilio request under way
     SENT = "sent"  # Twilio accepted it: Message.status follows Twilio from here
@@ -70,6 +71,11 @@ class OutboundSend(TimeStamped):
     # the next attempt first looks for the message in Twilio's list instead of sending again.
     needs_reconcile = models.BooleanField(default=False)
     last_error_code = models.IntegerField(null=True, blank=True)
+    # The next part of a message split for its channel: held until Twilio accepts this one, so
+    # the parts arrive in order (twilio_channel.services.splitting).
+    next_part = models.OneToOneField(
+        Message, null=True, blank=True, on_delete=models.SET_NULL, related_name="previous_part_send"
+    )
 
     class Meta:
         indexes = [models.Index(fields=["state", "updated_at"])]

@@ -94,8 +94,13 @@ SERVICE_TEXTS = [
 ]
 
 
+FORM_CONTENT_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
 def staff_required(view):
-    """Anonymous visitors go to the login page; a signed-in user who is not staff gets a 403."""
+    """Anonymous visitors go to the login page; a signed-in user who is not staff gets a 403. A POST
+    that is not a form (JSON, say) is a 400: Django would read it as an empty form, and an absent
+    checkbox means "off" (issue 23: a malformed request must never switch something off)."""
 
     @wraps(view)
     def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
@@ -103,6 +108,8 @@ def staff_required(view):
             return redirect_to_login(request.get_full_path())
         if not request.user.is_staff:
             raise PermissionDenied
+        if request.method == "POST" and request.content_type not in FORM_CONTENT_TYPES:
+            return HttpResponse(_("This page takes form submissions only."), status=400, content_type="text/plain")
         return view(request, *args, **kwargs)
 
     return wrapper

@@ -8,6 +8,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from core.json_input import json_loads
+from core.text import text_clean
 from twilio_channel.services.inbound import InboundMessage, inbound_receive
 from twilio_channel.services.statuses import status_apply
 from twilio_channel.webhooks import signature_valid
@@ -70,7 +71,7 @@ def status_callback(request: HttpRequest) -> JsonResponse:
     """T2: a delivery status of one of our outbound messages; `?mid=` names the row."""
     if not signature_valid(request):
         return JsonResponse({"status": "forbidden", "message": "Invalid signature"}, status=403)
-    form = request.POST
+    form = {key: text_clean(value) for key, value in request.POST.items()}  # no NUL reaches the database
     sid = (form.get("MessageSid") or form.get("SmsSid") or "").strip()
     status = (form.get("MessageStatus") or form.get("SmsStatus") or "").strip()
     if not sid:

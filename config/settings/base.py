@@ -33,6 +33,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "core.middleware.ContentSecurityPolicyMiddleware",
+    "core.middleware.UnstorableTextMiddleware",  # a NUL in the URL: never a 500 from a lookup
     "django.contrib.sessions.middleware.SessionMiddleware",
     # The pages' language: the switcher's cookie, else the browser's Accept-Language (API: English).
     "core.locale.PageLocaleMiddleware",
@@ -333,6 +334,9 @@ AI_LLM_RETRIES = int_alias("AI_LLM_RETRIES", default=2)  # bounded retries of a 
 AI_LLM_RETRY_BACKOFF_S = float(str_alias("AI_LLM_RETRY_BACKOFF_S", default="0.5"))  # doubles per retry
 AI_SYNC_TIMEOUT_S = float(str_alias("AI_SYNC_TIMEOUT_S", default="60"))  # the whole blocking turn (M11)
 AI_AGENT_STICKY_MINUTES = int_alias("AI_AGENT_STICKY_MINUTES", default=10)
+# A user message longer than this is cut before it goes to the LLM (logged), so one huge SMS or
+# web message cannot make a huge prompt; the stored message keeps all of it.
+AI_INPUT_MAX_CHARS = int_alias("AI_INPUT_MAX_CHARS", default=8000)
 # The AIConfig API key is stored encrypted with a key derived from this, or from SECRET_KEY when it
 # is unset. If it changes, a stored key reads as unset (with a warning) until it is entered again.
 AI_CONFIG_ENCRYPTION_KEY = str_alias("AI_CONFIG_ENCRYPTION_KEY", default="")
@@ -402,6 +406,11 @@ TWILIO_SENDS_PER_RECIPIENT_PER_MINUTE = int_alias("TWILIO_SENDS_PER_RECIPIENT_PE
 # window; what a contact sends beyond it is stored unanswered and handed to staff (issue 22).
 AUTO_REPLY_LIMIT_PER_CONTACT = int_alias("AUTO_REPLY_LIMIT_PER_CONTACT", default=20)
 AUTO_REPLY_LIMIT_WINDOW_S = int_alias("AUTO_REPLY_LIMIT_WINDOW_S", default=600)
+# A message longer than its channel takes (Twilio: 1,600 characters on SMS, 4,096 on WhatsApp) is
+# sent as numbered parts, in order; past TWILIO_MAX_PARTS parts the text is cut with "…".
+TWILIO_SMS_MAX_CHARS = int_alias("TWILIO_SMS_MAX_CHARS", default=1600)
+TWILIO_WHATSAPP_MAX_CHARS = int_alias("TWILIO_WHATSAPP_MAX_CHARS", default=4096)
+TWILIO_MAX_PARTS = int_alias("TWILIO_MAX_PARTS", default=10)
 # Machine access to the staff API (/api/..., not /api/v1/...) with `X-API-Key`; empty disables it.
 APP_API_KEY = str_alias("APP_API_KEY", default="")
 

@@ -64,7 +64,8 @@ DEFAULT_ACCOUNT_SID = "AC" + "fa4e" * 8
 DEFAULT_AUTH_TOKEN = "feedface" * 4
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 1000
-MAX_BODY_LENGTH = 1600
+MAX_BODY_LENGTH = 1600  # SMS; Twilio counts UTF-16 code units (an emoji outside the BMP is two)
+MAX_WHATSAPP_BODY_LENGTH = 4096
 
 OPERATIONS = ("create", "list", "fetch", "update", "delete", "fetch_account")
 
@@ -815,8 +816,9 @@ class FakeTwilioServer:
             return 400, error_body(400, 21212, message)
         if not body and not media and not content_sid:
             return 400, error_body(400, 21602, "Message body is required.")
-        if len(body) > MAX_BODY_LENGTH:
-            return 400, error_body(400, 21617, "The concatenated message body exceeds the 1600 character limit.")
+        limit = MAX_WHATSAPP_BODY_LENGTH if to.startswith("whatsapp:") else MAX_BODY_LENGTH
+        if len(body.encode("utf-16-le")) // 2 > limit:
+            return 400, error_body(400, 21617, f"The concatenated message body exceeds the {limit} character limit.")
         if "ContentVariables" in form:
             try:
                 json.loads(form["ContentVariables"])

@@ -105,7 +105,7 @@ class AIConfigOutSerializer(serializers.Serializer):
 
 
 class AIConfigInSerializer(serializers.Serializer):
-    enabled = serializers.BooleanField()
+    enabled = serializers.BooleanField(required=False, help_text="Absent: unchanged, as every field here.")
     target_number = serializers.CharField(required=False)
     system_prompt = serializers.CharField(required=False)
     model = serializers.CharField(

@@ -149,6 +149,7 @@ class MessageRetryView(StaffAPIView):
     )
     def post(self, request: Request, message_id: int) -> Response:
         """Resend a failed message: a new row (`retry_of` = the failed one), sent from the queue."""
+        body_of(request)  # no fields, but a malformed body is refused like on every staff write
         retry = outbound_retry(message_id=message_id)
         return Response(selectors.message_dict(retry), status=status.HTTP_202_ACCEPTED)
 
@@ -225,12 +226,13 @@ class AutoReplyConfigView(SuperuserAPIView):
 
     @extend_schema(request=s.AutoReplyConfigSerializer, responses={200: s.AutoReplyConfigSerializer}, tags=TAGS)
     def post(self, request: Request) -> Response:
-        """Switch the auto-reply and set its text (≤ 640 characters). Turning it on turns the AI
-        auto-reply off."""
+        """Switch the auto-reply and set its text (≤ 640 characters); a field left out keeps its
+        stored value. Turning it on turns the AI auto-reply off."""
         data = body_of(request)
-        enabled = strict_bool(data.get("enabled"), field="enabled", default=False)
-        message = optional_str(data.get("message"), field="message") or ""
-        auto_reply_config_set(enabled=bool(enabled), message=message)
+        auto_reply_config_set(  # an absent field keeps its stored value
+            enabled=strict_bool(data.get("enabled"), field="enabled"),
+            message=optional_str(data.get("message"), field="message"),
+        )
         return Response(_auto_reply_out(AutoReplyConfig.load()))
 
 
@@ -257,11 +259,11 @@ class AIConfigView(SuperuserAPIView):
     @extend_schema(request=s.AIConfigInSerializer, responses={200: s.AIConfigOutSerializer}, tags=TAGS)
     def post(self, request: Request) -> Response:
         """Switch the AI auto-reply and change its settings. Turning it on turns the auto-reply
-        off. `api_key` absent keeps the stored key; an empty one clears it."""
+        off. A field left out keeps its stored value; an empty `api_key` clears the key."""
         data = body_of(request)
         api_key = optional_str(data.get("api_key"), field="api_key") if "api_key" in data else UNCHANGED
         config = ai_config_set(
-            enabled=bool(strict_bool(data.get("enabled"), field="enabled", default=False)),
+            enabled=strict_bool(data.get("enabled"), field="enabled"),  # absent: unchanged, as every field
             target_number=optional_str(data.get("target_number"), field="target_number"),
             system_prompt=optional_str(data.get("system_prompt"), field="system_prompt"),
             model=optional_str(data.get("model"), field="model"),

@@ -22,6 +22,7 @@ from django.utils import timezone
 from accounts.models import User
 from core.redact import mask_phone
 from core.tasks import enqueue_on_commit
+from core.text import text_clean
 from messaging.enums import ConversationMode, Direction, ReplyState
 from messaging.models import Message
 from messaging.services import conversation_mode_set, external_message_receive, reply_state_move
@@ -54,10 +55,14 @@ class InboundMessage:
 
     @classmethod
     def from_form(cls, form: Mapping[str, str]) -> InboundMessage:
-        """From Twilio's webhook form (already decoded: never the raw body, §4.4.2)."""
+        """From Twilio's webhook form (already decoded: never the raw body, §4.4.2). Every value is
+        cleaned of what the database cannot store (a NUL): the message is kept, never refused."""
+
+        def raw(name: str) -> str:
+            return text_clean(form.get(name) or "")
 
         def value(name: str) -> str:
-            return (form.get(name) or "").strip()
+            return raw(name).strip()
 
         try:
             count = max(0, min(int(value("NumMedia") or 0), 10))
@@ -72,7 +77,7 @@ class InboundMessage:
             sid=value("MessageSid") or value("SmsMessageSid") or value("SmsSid"),
             from_=value("From"),
             to=value("To"),
-            body=form.get("Body") or "",
+            body=raw("Body"),
             status=value("SmsStatus") or value("MessageStatus") or "received",
             profile_name=value("ProfileName"),
             media=media,

@@ -48,10 +48,15 @@ def auto_reply_text_clean(*, enabled: bool, message: str) -> str:
 
 
 @transaction.atomic
-def auto_reply_config_set(*, enabled: bool, message: str) -> AutoReplyConfig:
-    """Switch the auto-reply and set its text (trimmed). `enabled_since` is set when it turns on and
-    kept while it stays on, so messages received before that are never answered. Turning it on
-    turns the AI auto-reply off (CONTRACT §4.7)."""
+def auto_reply_config_set(*, enabled: bool | None, message: str | None) -> AutoReplyConfig:
+    """Switch the auto-reply and set its text (trimmed); None keeps what is stored (issue 23: an
+    absent field never changes configuration). `enabled_since` is set when it turns on and kept
+    while it stays on, so messages received before that are never answered. Turning it on turns
+    the AI auto-reply off (CONTRACT §4.7)."""
+    if enabled is None or message is None:
+        stored = AutoReplyConfig.objects.filter(pk=1).first() or AutoReplyConfig()
+        enabled = stored.enabled if enabled is None else enabled
+        message = stored.message if message is None else message
     text = auto_reply_text_clean(enabled=enabled, message=message)
     if enabled:
         ai_config_force_off()  # first: the lock order of this module's docstring
@@ -138,7 +143,7 @@ def ai_temperature_clean(value: object) -> float:
 def ai_config_clean(
     *,
     config: AIConfig | None,
-    enabled: bool,
+    enabled: bool | None,
     target_number: str | None = None,
     system_prompt: str | None = None,
     model: str | None = None,
@@ -147,7 +152,10 @@ def ai_config_clean(
 ) -> AIConfigInput:
     """Validate a change of `config` (None: no row yet) with T16's rules and messages; each error
     names its form field in `extra["field"]`. Enabling needs a partner number that normalises and
-    a way to reach an LLM: a key stored, given or in the environment, or LITELLM_BASEURL."""
+    a way to reach an LLM: a key stored, given or in the environment, or LITELLM_BASEURL. `enabled`
+    None keeps the stored switch, and the change is checked against it."""
+    if enabled is None:
+        enabled = config is not None and config.enabled
     cleaned_temperature = None if temperature is None else ai_temperature_clean(temperature)
     target = None if target_number is None else target_number.strip()
     if target is not None and len(target) > TARGET_MAX_LENGTH:
@@ -189,7 +197,7 @@ def ai_enabled_apply(*, config: AIConfig, enabled: bool, source: str) -> None:
 @transaction.atomic
 def ai_config_set(
     *,
-    enabled: bool,
+    enabled: bool | None,
     target_number: str | None = None,
     system_prompt: str | None = None,
     model: str | None = None,
@@ -197,10 +205,10 @@ def ai_config_set(
     api_key: str | Unchanged = UNCHANGED,
     source: str = AIEnabledSource.UI,
 ) -> AIConfig:
-    """Switch the AI auto-reply and change its settings (T16). None leaves a field as stored, and so
-    does `api_key=UNCHANGED`, while `api_key=""` clears the key; `model=""` means LITELLM_MODEL.
-    Whoever calls this decides the switch, so `enabled_source` becomes `source` ("ui": the panel,
-    the API, the admin) even when `enabled` stays as it was. Enabling turns the auto-reply off."""
+    """Switch the AI auto-reply and change its settings (T16). None leaves a field as stored (the
+    switch too), and so does `api_key=UNCHANGED`, while `api_key=""` clears the key; `model=""` means LITELLM_MODEL.
+    Whoever passes `enabled` decides the switch, so `enabled_source` becomes `source` ("ui": the
+    panel, the API, the admin) even when `enabled` stays as it was. Enabling turns the auto-reply off."""
     config, _ = AIConfig.objects.select_for_update().get_or_create(pk=1)
     change = ai_config_clean(
         config=config,
@@ -221,14 +229,15 @@ def ai_config_set(
         config.temperature = change.temperature
     if not isinstance(change.api_key, Unchanged):
         config.api_key = change.api_key
-    ai_enabled_apply(config=config, enabled=enabled, source=source)
+    if enabled is not None:  # a change that leaves the switch out decides nothing about it
+        ai_enabled_apply(config=config, enabled=change.enabled, source=source)
     config.full_clean()
     config.save()
-    if enabled:
+    if change.enabled:
         auto_reply_config_force_off()
     logger.info(
         "AI auto-reply %s (source=%s, model=%s, target=%s, API key %s)",
-        "enabled" if enabled else "disabled",
+        "enabled" if change.enabled else "disabled",
         source,
         config.model or "(LITELLM_MODEL)",
         mask_phone(config.target_number_normalized) or "(none)",

@@ -33,6 +33,7 @@ from twilio.base.exceptions import TwilioException, TwilioRestException
 from core.cache import cache_or_fallback
 from core.exceptions import ApplicationError, BadGatewayError, NotFoundError
 from core.tasks import enqueue_on_commit
+from core.text import text_clean
 from messaging.enums import Direction
 from messaging.models import CONTENT_MAX_LENGTH, Conversation, Message
 from messaging.services import channel_conversation_get, last_message_at_moved_to
@@ -169,7 +170,7 @@ def _outbound_create(resource: Any) -> Message:
     message = Message(
         conversation=conversation,
         recipient_id=Contact.objects.filter(number=number, channel=channel).values_list("user_id", flat=True).first(),
-        content=(resource.body or "")[:CONTENT_MAX_LENGTH],
+        content=text_clean(resource.body or "")[:CONTENT_MAX_LENGTH],
         channel=channel,
         direction=Direction.OUTBOUND,
         from_number=resource.from_ or None,
@@ -216,7 +217,7 @@ def _inbound_upsert(resource: Any, *, answer: bool) -> Message:
         sid=resource.sid,
         from_=resource.from_ or "",
         to=resource.to or "",
-        body=resource.body or "",
+        body=text_clean(resource.body or ""),  # as the webhook's: kept without a NUL
         status=resource.status or "received",
         received_at=_created_at(resource),
     )

@@ -7,6 +7,13 @@ delivery back to `pending` for the task's retry; when the request may have reach
 a timeout), the next attempt first looks for the message in Twilio's list and adopts it instead of
 sending again. Twilio's create call has no idempotency key, so a crash between Twilio accepting a
 send and our save is the one window left; that reconciliation closes it before any resend.
+
+A body longer than the channel takes is split into parts (`splitting`), one row and one delivery
+each. Only the first is `pending`; the others are `held`, which neither the claim nor the sweeper
+touches, and each is released (`held → pending`, then queued) in the same transaction that records
+the SID of the part before it. So part n+1 is sent only after Twilio accepted part n, whatever
+retries, reconciliations or dead workers happen in between; a part that fails for good fails the
+parts after it.
 """
 
 from __future__ import annotations
@@ -14,6 +21,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Sequence
+from contextlib import nullcontext
 from datetime import timedelta
 
 from django.conf import settings
@@ -41,6 +49,7 @@ from twilio_channel.errors import (
 )
 from twilio_channel.models import OutboundSend, SendState
 from twilio_channel.services.contacts import contact_for, contact_opt_out
+from twilio_channel.services.splitting import body_split, channel_limit
 
 logger = logging.getLogger("twilio_webhook")
 
@@ -49,6 +58,7 @@ WINDOW_CLOSED = "WhatsApp 24-hour window closed; provide content_sid."
 NO_SENDER = "No TWILIO_DEFAULT_FROM or messaging service is configured to send from."
 MEDIA_URLS_MAX = 10
 RECONCILE_LOOKBACK = timedelta(minutes=2)
+EARLIER_PART_FAILED = "Not sent: an earlier part of this message failed."
 
 
 class SendRefused(ConflictError):
@@ -96,7 +106,9 @@ def outbound_create(
 ) -> Message:
     """The `queued` row of a message to `to` (`+E164`, or `whatsapp:+E164`), refused locally when
     Twilio is not configured, the recipient opted out, or a WhatsApp window is closed and no
-    template is given. Nothing is sent yet: see `outbound_queue` and `outbound_send_now`."""
+    template is given. Nothing is sent yet: see `outbound_queue` and `outbound_send_now`. A body
+    longer than the channel takes becomes numbered parts (`splitting`): the first row is returned,
+    the others are held and sent one after the other once Twilio accepts the one before."""
     if not twilio_configured():
         raise TwilioNotConfigured()
     to = to.strip()
@@ -120,33 +132,54 @@ def outbound_create(
     from_number, service_sid = _origin(
         channel=channel, from_=from_, messaging_service_sid=messaging_service_sid, in_reply_to=in_reply_to
     )
-    message = Message(
-        conversation=_thread(number=number, channel=channel, in_reply_to=in_reply_to),
-        sender_id=sender_id,
-        recipient_id=contact.user_id,
-        content=body,
-        channel=channel,
-        direction=Direction.OUTBOUND,
-        from_number=from_number or None,
-        to_number=to,
-        participant_number=number,
-        status="queued",
-        media=[{"url": url} for url in media_urls],
-        in_reply_to=in_reply_to,
-        **ai_fields,  # agent, model and token usage of an AI reply
+    # A template is sent instead of the body; anything else longer than the channel takes goes out
+    # as numbered parts, each its own row, the first carrying the media and the token usage.
+    parts = (
+        [body] if content_sid else body_split(body, limit=channel_limit(channel), max_parts=settings.TWILIO_MAX_PARTS)
     )
-    message.full_clean(exclude=["conversation", "in_reply_to"])
-    row_insert(message)
-    callback = f"{settings.PUBLIC_BASE_URL}/twilio/status?mid={message.pk}" if settings.PUBLIC_BASE_URL else ""
-    OutboundSend.objects.create(
-        message=message,
-        messaging_service_sid=service_sid,
-        content_sid=content_sid,
-        content_variables=content_variables or {},
-        status_callback=callback,
-    )
-    logger.info("Outbound message %s queued to %s (%s)", message.pk, mask_phone(number), channel)
-    return message
+    conversation = _thread(number=number, channel=channel, in_reply_to=in_reply_to)
+    later_fields = {name: value for name, value in ai_fields.items() if not name.endswith("_tokens")}
+    messages = []
+    for index, part in enumerate(parts):
+        message = Message(
+            conversation=conversation,
+            sender_id=sender_id,
+            recipient_id=contact.user_id,
+            content=part,
+            channel=channel,
+            direction=Direction.OUTBOUND,
+            from_number=from_number or None,
+            to_number=to,
+            participant_number=number,
+            status="queued",
+            media=[{"url": url} for url in media_urls] if index == 0 else [],
+            in_reply_to=in_reply_to,
+            **(ai_fields if index == 0 else later_fields),  # agent, model and token usage of an AI reply
+        )
+        message.full_clean(exclude=["conversation", "in_reply_to"])
+        row_insert(message)
+        messages.append(message)
+    for index, message in enumerate(messages):
+        callback = f"{settings.PUBLIC_BASE_URL}/twilio/status?mid={message.pk}" if settings.PUBLIC_BASE_URL else ""
+        OutboundSend.objects.create(
+            message=message,
+            state=SendState.PENDING if index == 0 else SendState.HELD,
+            next_part=messages[index + 1] if index + 1 < len(messages) else None,
+            messaging_service_sid=service_sid,
+            content_sid=content_sid,
+            content_variables=content_variables or {},
+            status_callback=callback,
+        )
+    if len(messages) > 1:
+        logger.info(
+            "Outbound message %s split in %s parts for %s (%s characters)",
+            messages[0].pk,
+            len(messages),
+            channel,
+            len(body),
+        )
+    logger.info("Outbound message %s queued to %s (%s)", messages[0].pk, mask_phone(number), channel)
+    return messages[0]
 
 
 def outbound_queue(**fields) -> Message:
@@ -189,9 +222,11 @@ def _finish(message: Message, **fields) -> Message:
     return message
 
 
-def _fail(message: Message, error: str) -> Message:
+def _fail(message: Message, error: str, send: OutboundSend | None = None) -> Message:
     logger.warning("Outbound message %s failed: %s", message.pk, error)
     _move(message.pk, SendState.SENDING, SendState.FAILED)
+    if send is not None and send.next_part_id:
+        _later_parts_fail(send)
     return _finish(message, status="failed", error=error[:500])
 
 
@@ -246,7 +281,7 @@ def outbound_deliver(*, message_id: int, final_attempt: bool) -> Message | None:
     message = send.message
     contact = contact_for(number=message.participant_number or "", channel=message.channel)
     if contact.opted_out:  # opted out after the row was queued
-        return _fail(message, OPTED_OUT)
+        return _fail(message, OPTED_OUT, send)
     try:
         found = _already_sent(message) if send.needs_reconcile else None
         if found is not None:
@@ -256,22 +291,45 @@ def outbound_deliver(*, message_id: int, final_attempt: bool) -> Message | None:
             result = twilio_client().messages.create(**_create_params(message, send))
             sid, status = result.sid, result.status
     except TwilioNotConfigured:
-        return _fail(message, "Twilio is not configured.")
+        return _fail(message, "Twilio is not configured.", send)
     except Exception as exc:
         try:
             error = classify(exc)
         except Exception:
             logger.exception("Outbound message %s: unexpected error while sending", message.pk)
-            return _fail(message, "internal error")
+            return _fail(message, "internal error", send)
         return _after_error(message, send, error, final_attempt=final_attempt)
     # A status callback (?mid=) may have come in since the claim: never lower what it said. Our
     # own `queued` (the row waiting here) says nothing.
     current = Message.objects.filter(pk=message.pk).values_list("status", flat=True).first()
     status = _status_after(None if current == "queued" else current, status)
-    message = _finish(message, twilio_sid=sid, status=status, error=None)
-    _move(message.pk, SendState.SENDING, SendState.SENT, needs_reconcile=False, last_error_code=None)
+    # A part with a next one: its SID and the release of the next in one transaction, so a crash
+    # leaves this part `sending` (reconciled by the sweeper, then released), never the next held.
+    with transaction.atomic() if send.next_part_id else nullcontext():
+        message = _finish(message, twilio_sid=sid, status=status, error=None)
+        _move(message.pk, SendState.SENDING, SendState.SENT, needs_reconcile=False, last_error_code=None)
+        if send.next_part_id:
+            _next_part_release(send.next_part_id)
     logger.info("Outbound message %s sent with SID=%s (%s)", message.pk, sid, message.status)
     return message
+
+
+def _next_part_release(message_id: int) -> None:
+    from twilio_channel.tasks import send_message
+
+    if _move(message_id, SendState.HELD, SendState.PENDING):
+        enqueue_on_commit(send_message, message_id)
+
+
+def _later_parts_fail(send: OutboundSend) -> None:
+    """The held parts after a part that failed: never sent out of order, so failed too (each can be
+    retried)."""
+    next_id = send.next_part_id
+    while next_id is not None:
+        if not _move(next_id, SendState.HELD, SendState.FAILED):
+            return
+        Message.objects.filter(pk=next_id).update(status="failed", error=EARLIER_PART_FAILED, updated_at=timezone.now())
+        next_id = OutboundSend.objects.filter(message_id=next_id).values_list("next_part_id", flat=True).first()
 
 
 def _after_error(message: Message, send: OutboundSend, error: ChannelError, *, final_attempt: bool) -> Message:
@@ -283,9 +341,9 @@ def _after_error(message: Message, send: OutboundSend, error: ChannelError, *, f
         if error.code == OPTED_OUT_CODE:
             contact = contact_for(number=message.participant_number or "", channel=message.channel)
             contact_opt_out(contact=contact, source=OptOutSource.TWILIO)
-        return _fail(message, error.summary)
+        return _fail(message, error.summary, send)
     if final_attempt:
-        return _fail(message, error.summary)
+        return _fail(message, error.summary, send)
     _move(message.pk, SendState.SENDING, SendState.PENDING)
     _finish(message, error=error.summary)
     logger.warning("Outbound message %s: %s; will retry", message.pk, error.summary)

@@ -282,11 +282,10 @@ def test_ai_test_refuses_a_non_boolean_use_latest_message(staff, ai):
     assert (response.status_code, response.json()) == (400, {"error": "Field 'use_latest_message' must be a boolean."})
 
 
-def test_ai_test_reads_an_invalid_json_body_as_empty(staff, ai):
+def test_ai_test_refuses_an_invalid_json_body(staff, ai):
     response = staff.post("/api/ai/test", data="{not json", content_type="application/json")
 
-    assert response.status_code == 200, response.content
-    assert response.json()["fallback_used"] is True
+    assert (response.status_code, response.json()) == (400, {"error": "Request body must be a JSON object."})
 
 
 # --- T17: GET /api/ai/conversation ------------------------------------------------------------

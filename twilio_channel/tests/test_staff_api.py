@@ -124,9 +124,9 @@ def test_bad_sends_are_400_in_seed_2_words_and_store_nothing(staff_api, fake_twi
     assert fake_twilio.created() == []
 
 
-def test_a_body_that_is_not_json_counts_as_empty(staff_api, fake_twilio):
+def test_a_body_that_is_not_json_is_refused(staff_api, fake_twilio):
     response = staff_api.post("/api/send-message", "{not json", content_type="application/json")
-    assert (response.status_code, response.json()) == (400, {"error": "Field 'to' is required."})
+    assert (response.status_code, response.json()) == (400, {"error": "Request body must be a JSON object."})
 
 
 def test_an_opted_out_recipient_or_a_closed_whatsapp_window_is_refused_locally(staff_api, fake_twilio):

@@ -4,6 +4,7 @@ through the same service as `POST /api/ai/send`, with seed 2's command-line text
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from core.exceptions import ApplicationError
+from core.text import text_clean
 from twilio_channel.services import ai_helpers
 
 NO_KEY = "No saved OpenAI key. Set OPENAI_API_KEY or save it in the panel."
@@ -23,8 +24,11 @@ class Command(BaseCommand):
     help = "Generate an AI message from the conversation history and send it via Twilio."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--to", help="Recipient (+E164 or whatsapp:+E164); default: the AI target number.")
-        parser.add_argument("--latest", help="Treated as the newest message from the recipient.")
+        # An undecodable byte on the command line arrives as a lone surrogate: cleaned like the API's text.
+        parser.add_argument(
+            "--to", type=text_clean, help="Recipient (+E164 or whatsapp:+E164); default: the AI target number."
+        )
+        parser.add_argument("--latest", type=text_clean, help="Treated as the newest message from the recipient.")
         parser.add_argument(
             "--history-limit",
             type=_positive,

@@ -5,6 +5,7 @@ failure prints the API's text and exits non-zero."""
 from django.core.management.base import BaseCommand, CommandError
 
 from core.exceptions import ApplicationError
+from core.text import text_clean
 from twilio_channel.services.staff_sends import staff_send
 
 
@@ -13,7 +14,8 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser) -> None:
         parser.add_argument("--to", required=True, help="+E164, or whatsapp:+E164")
-        parser.add_argument("--body", required=True)
+        # An undecodable byte on the command line arrives as a lone surrogate: cleaned like the API's text.
+        parser.add_argument("--body", required=True, type=text_clean)
         parser.add_argument(
             "--use-messaging-service",
             action="store_true",
