@@ -78,6 +78,11 @@ else:
     # A connection pool per process (psycopg_pool): the threaded AI worker keeps many turns in
     # flight and hands its connection back during each LLM call (core.db.release_db_connection).
     DATABASES["default"]["CONN_MAX_AGE"] = 0
+    # The pool checks a connection before handing it out (one empty round trip): a connection the
+    # server ended while it sat idle (a restart, a failover, pg_terminate_backend) is replaced
+    # instead of failing the next request. One that dies mid-request is the caller's to retry
+    # (core.db.once_more_on_new_connection, used by the Twilio webhooks).
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
     DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
         "min_size": 1,
         "max_size": int_alias("DB_POOL_MAX_SIZE", default=20),
