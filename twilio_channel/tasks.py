@@ -42,6 +42,19 @@ def reconcile_statuses() -> int:
     return statuses_reconcile()
 
 
+@shared_task(name="twilio_channel.reconcile_inbound", ignore_result=True)
+def reconcile_inbound() -> int:
+    """Inbound messages whose webhook never reached us, from Twilio's list. Not retried: the next
+    run (every minute) looks at the same window again."""
+    from core.exceptions import BadGatewayError
+    from twilio_channel.services.inbound_reconcile import inbound_reconcile
+
+    try:
+        return len(inbound_reconcile())
+    except BadGatewayError:  # logged by the service with Twilio's code
+        return 0
+
+
 @shared_task(name="twilio_channel.handle_inbound", acks_late=True, ignore_result=True)
 def handle_inbound(message_id: int) -> None:
     """The auto-reply or chat-engine reply to one inbound message (the AI's goes through the

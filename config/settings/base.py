@@ -306,6 +306,8 @@ AI_CONFIG_BOOTSTRAP_ON_MIGRATE = True
 AI_LEASE_S = float(str_alias("AI_LEASE_S", default="20"))
 AI_SWEEP_INTERVAL_S = float(str_alias("AI_SWEEP_INTERVAL_S", default="15"))
 AI_STALE_REPLY_AFTER_S = int_alias("AI_STALE_REPLY_AFTER_S", default=30)  # sweeper: a queued turn pending this long
+# How often beat looks for inbound messages whose webhook never reached us (see the Twilio section).
+TWILIO_INBOUND_RECONCILE_INTERVAL_S = float(str_alias("TWILIO_INBOUND_RECONCILE_INTERVAL_S", default="60"))
 CELERY_BEAT_SCHEDULE: dict = {
     # Re-enqueue AI turns stuck `pending`/`processing` (broker outage, dead worker; CONTRACT §8.2).
     "orchestrator-sweep-stale-ai-messages": {
@@ -318,6 +320,11 @@ CELERY_BEAT_SCHEDULE: dict = {
     "twilio-sweep-unanswered-inbound": {
         "task": "twilio_channel.sweep_unanswered_inbound",
         "schedule": AI_SWEEP_INTERVAL_S,
+    },
+    # Store and answer inbound messages whose webhook never reached us (CONTRACT §8.2).
+    "twilio-reconcile-inbound": {
+        "task": "twilio_channel.reconcile_inbound",
+        "schedule": TWILIO_INBOUND_RECONCILE_INTERVAL_S,
     },
     # Look up outbound statuses whose callbacks never came.
     "twilio-reconcile-statuses": {"task": "twilio_channel.reconcile_statuses", "schedule": 24 * 60 * 60.0},
@@ -342,6 +349,11 @@ WHATSAPP_FALLBACK_CONTENT_SID = str_alias("WHATSAPP_FALLBACK_CONTENT_SID", defau
 # jitter, capped well below the broker's visibility timeout.
 TWILIO_SEND_MAX_RETRIES = 3
 TWILIO_SEND_BACKOFF_MAX_S = 60
+# The inbound reconcile (beat, every TWILIO_INBOUND_RECONCILE_INTERVAL_S) lists Twilio's messages of
+# the last TWILIO_INBOUND_RECONCILE_WINDOW_S, at most TWILIO_INBOUND_RECONCILE_LIMIT of them (inbound
+# and outbound), and runs every inbound one never stored here through the webhook's pipeline.
+TWILIO_INBOUND_RECONCILE_WINDOW_S = int_alias("TWILIO_INBOUND_RECONCILE_WINDOW_S", default=300)
+TWILIO_INBOUND_RECONCILE_LIMIT = int_alias("TWILIO_INBOUND_RECONCILE_LIMIT", default=200)
 # Outbound rows left queued/sending this long are sent again by the sweeper (after reconciling).
 TWILIO_STALE_SEND_AFTER_S = 120
 # Staff sends (API, panel, command line) to one recipient number, per minute, counted in the shared
