@@ -306,6 +306,12 @@ AI_CONFIG_BOOTSTRAP_ON_MIGRATE = True
 AI_LEASE_S = float(str_alias("AI_LEASE_S", default="20"))
 AI_SWEEP_INTERVAL_S = float(str_alias("AI_SWEEP_INTERVAL_S", default="15"))
 AI_STALE_REPLY_AFTER_S = int_alias("AI_STALE_REPLY_AFTER_S", default=30)  # sweeper: a queued turn pending this long
+# A send holds its delivery's claim for TWILIO_SEND_LEASE_S, renewed every quarter of that while it
+# runs; a dead worker's claim lapses within TWILIO_SEND_LEASE_S and the sweeper (every
+# TWILIO_SEND_SWEEP_INTERVAL_S) reconciles it with Twilio and sends it only if Twilio never got it:
+# recovery within TWILIO_SEND_LEASE_S + TWILIO_SEND_SWEEP_INTERVAL_S (35 s).
+TWILIO_SEND_LEASE_S = float(str_alias("TWILIO_SEND_LEASE_S", default="25"))
+TWILIO_SEND_SWEEP_INTERVAL_S = float(str_alias("TWILIO_SEND_SWEEP_INTERVAL_S", default="15"))
 # How often beat looks for inbound messages whose webhook never reached us (see the Twilio section).
 TWILIO_INBOUND_RECONCILE_INTERVAL_S = float(str_alias("TWILIO_INBOUND_RECONCILE_INTERVAL_S", default="60"))
 CELERY_BEAT_SCHEDULE: dict = {
@@ -315,7 +321,7 @@ CELERY_BEAT_SCHEDULE: dict = {
         "schedule": AI_SWEEP_INTERVAL_S,
     },
     # Re-send outbound rows left `queued`/`sending` (reconciled with Twilio first; CONTRACT §8.3).
-    "twilio-sweep-stale-sends": {"task": "twilio_channel.sweep_stale_sends", "schedule": 60.0},
+    "twilio-sweep-stale-sends": {"task": "twilio_channel.sweep_stale_sends", "schedule": TWILIO_SEND_SWEEP_INTERVAL_S},
     # Re-enqueue auto-reply/chat-engine replies to inbound messages left unanswered.
     "twilio-sweep-unanswered-inbound": {
         "task": "twilio_channel.sweep_unanswered_inbound",
@@ -354,7 +360,8 @@ TWILIO_SEND_BACKOFF_MAX_S = 60
 # and outbound), and runs every inbound one never stored here through the webhook's pipeline.
 TWILIO_INBOUND_RECONCILE_WINDOW_S = int_alias("TWILIO_INBOUND_RECONCILE_WINDOW_S", default=300)
 TWILIO_INBOUND_RECONCILE_LIMIT = int_alias("TWILIO_INBOUND_RECONCILE_LIMIT", default=200)
-# Outbound rows left queued/sending this long are sent again by the sweeper (after reconciling).
+# Outbound rows left queued this long (a lost task, the broker down; a retry waits at most
+# TWILIO_SEND_BACKOFF_MAX_S) are sent again by the sweeper. A `sending` one goes by its lease above.
 TWILIO_STALE_SEND_AFTER_S = 120
 # Staff sends (API, panel, command line) to one recipient number, per minute, counted in the shared
 # cache across processes (CONTRACT §8.7; seed 2's later 10/min).
