@@ -167,9 +167,19 @@ def outbound_queue(**fields) -> Message:
 
 def outbound_send_now(**fields) -> Message:
     """Create the row and send it inline, with the same claim as the task (API, panel, CLI). The
-    row tells what happened: `sent`/`queued`/... with its SID, or `failed` with its error."""
+    row tells what happened: `sent`/`queued`/... with its SID; `failed` with its error when Twilio
+    refused it for good; or still `queued` without a SID when Twilio was busy or unreachable (429,
+    5xx, network): then the `sends` queue takes it over as the task's first retry, with its backoff
+    (and a look in Twilio's list first when the request may have gone through)."""
+    from twilio_channel.tasks import send_message_retry
+
     message = outbound_create(**fields)
-    return outbound_deliver(message_id=message.pk, final_attempt=True) or message
+    try:
+        return outbound_deliver(message_id=message.pk, final_attempt=False) or message
+    except TransientChannelError:
+        send_message_retry(message.pk)
+        message.refresh_from_db()
+        return message
 
 
 def _claim(message_id: int) -> bool:
