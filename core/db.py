@@ -1,7 +1,12 @@
 import functools
+import logging
+from collections.abc import Callable
+from typing import TypeVar
 
-from django.db import connection, models
+from django.db import InterfaceError, OperationalError, connection, models
 from django.db.models import signals
+
+T = TypeVar("T")
 
 
 def release_db_connection() -> None:
@@ -13,6 +18,36 @@ def release_db_connection() -> None:
     (CONTRACT §9.1 point 3), and tests wrap each test in one."""
     if not connection.in_atomic_block:
         connection.close()
+
+
+def connection_lost(exc: BaseException) -> bool:
+    """Whether a database error says the connection itself died (the server restarted or failed
+    over, `pg_terminate_backend`, the network): psycopg's client-side errors (no SQLSTATE: "server
+    closed the connection unexpectedly", "the connection is closed") and the server's connection
+    exceptions (08...) and shutdowns (57P01-57P03). Not a deadlock, a serialization failure or a
+    lock or statement timeout, nor the pool timing out (no connection to be had: a second try would
+    only double the wait), nor anything from SQLite."""
+    cause = exc.__cause__
+    if cause is None or type(cause).__name__ == "PoolTimeout":
+        return False
+    sqlstate = getattr(cause, "sqlstate", "")  # psycopg errors have it (None when client-side)
+    return sqlstate is None or sqlstate.startswith(("08", "57P01", "57P02", "57P03"))
+
+
+def once_more_on_new_connection(call: Callable[[], T], *, logger_name: str = __name__) -> T:
+    """Run `call`, and once more on a new connection when the one it ran on died under it: its
+    transaction died with the connection, so nothing of the first try is left. Only outside a
+    transaction, and only for work that a second run cannot double (the caller's to ensure)."""
+    try:
+        return call()
+    except (OperationalError, InterfaceError) as exc:
+        if connection.in_atomic_block or not connection_lost(exc):
+            raise
+        logging.getLogger(logger_name).warning(
+            "Database connection lost (%s); trying once more on a new connection", type(exc.__cause__).__name__
+        )
+        connection.close()
+        return call()
 
 
 def insert_fields(model: type[models.Model]) -> list[models.Field]:

@@ -49,16 +49,20 @@ def _broker_failure(exc: BaseException) -> str:
     return f"broker error ({_class_name(exc)})"
 
 
-def enqueue_on_commit(task, *args) -> None:
-    """Send `task.delay(*args)` once the surrounding transaction commits. A broker outage is one
-    WARNING line, no traceback: the row is stored and the beat sweeper re-enqueues it. Anything else
-    is logged with its traceback by Django's robust `on_commit`: never raised into the request."""
+def enqueue_on_commit(task, *args, **options) -> None:
+    """Send `task.delay(*args)` (`apply_async` with `options`, e.g. a countdown) once the
+    surrounding transaction commits. A broker outage is one WARNING line, no traceback: the row is
+    stored and the beat sweeper re-enqueues it. Anything else is logged with its traceback by
+    Django's robust `on_commit`: never raised into the request."""
     name = getattr(task, "name", task)
     call = f"{name}({', '.join(map(repr, args))})"  # tasks take ids only: no free text in the log
 
     def send() -> None:
         try:
-            task.delay(*args)
+            if options:
+                task.apply_async(args, **options)
+            else:
+                task.delay(*args)
         except _broker_errors() as exc:
             if task.app.conf.task_always_eager:  # the task itself ran and failed: no broker involved
                 raise

@@ -439,7 +439,7 @@ def test_check_deploy_passes_without_warnings():
 
 
 def gunicorn_settings(monkeypatch, **env) -> dict:
-    for name in ("WEB_CONCURRENCY", "WEB_THREADS", "PORT"):
+    for name in ("WEB_CONCURRENCY", "WEB_THREADS", "WEB_KEEPALIVE_S", "PORT"):
         monkeypatch.delenv(name, raising=False)
     for name, value in env.items():
         monkeypatch.setenv(name, value)

@@ -72,9 +72,10 @@ def start(stack_env, tmp_path):
     """Starts a worker or beat for this test; all of them are stopped after it."""
     processes: list[CeleryProcess] = []
 
-    def start_process(kind: str, name: str = "") -> CeleryProcess:
+    def start_process(kind: str, name: str = "", queues: str = "ai,default") -> CeleryProcess:
         if kind == "worker":
-            process = CeleryProcess.worker(name, env=stack_env, log_dir=tmp_path).start(ready=WORKER_READY)
+            worker = CeleryProcess.worker(name, env=stack_env, log_dir=tmp_path, queues=queues)
+            process = worker.start(ready=WORKER_READY)
         else:
             process = CeleryProcess.beat(env=stack_env, log_dir=tmp_path).start(ready="beat: Starting")
         processes.append(process)
@@ -188,3 +189,48 @@ def test_messages_to_the_bot_sent_while_the_broker_is_down_are_answered_once_it_
     assert [reply.content for reply in replies] == ["answered after the outage"]
     time.sleep(1)
     assert len(_replies(message.pk)) == 1
+
+
+@pytest.fixture
+def twilio_stack(stack_env, fake_twilio, settings):
+    """The workers and this process send to the loopback Twilio."""
+    twilio = {
+        "TWILIO_ACCOUNT_SID": fake_twilio.account_sid,
+        "TWILIO_AUTH_TOKEN": fake_twilio.auth_token,
+        "TWILIO_DEFAULT_FROM": "+15550001111",
+        "TWILIO_API_BASE_URL": fake_twilio.url,
+        "TWILIO_HTTP_TIMEOUT_S": "10",
+        "PUBLIC_BASE_URL": "https://messaging.example.com",
+    }
+    stack_env.update(twilio)
+    settings.TWILIO_ACCOUNT_SID, settings.TWILIO_AUTH_TOKEN = fake_twilio.account_sid, fake_twilio.auth_token
+    settings.TWILIO_DEFAULT_FROM, settings.TWILIO_API_BASE_URL = "+15550001111", fake_twilio.url
+    yield fake_twilio
+    for name in twilio:
+        stack_env.pop(name)
+
+
+def test_a_sends_worker_killed_mid_send_is_recovered_within_a_minute_with_one_send(twilio_stack, start, app_sends_to):
+    from twilio_channel.models import OutboundSend
+    from twilio_channel.services.sending import outbound_queue
+
+    to = "+48500600700"
+    # Twilio takes the message at once, but the answer never comes back to the doomed worker.
+    twilio_stack.timeout(seconds=120, process=True, operation="create")
+    doomed = start("worker", "doomed-sends", queues="default,sends")
+    start("beat")
+    message = outbound_queue(to=to, body="Your code is 1234")
+    assert _wait_for(lambda: twilio_stack.calls("create"), timeout=20), doomed.output()[-3000:]
+    start("worker", "survivor", queues="default,sends")
+    killed_at = time.monotonic()
+    doomed.kill()
+
+    sent = _wait_for(
+        lambda: Message.objects.filter(pk=message.pk, twilio_sid__isnull=False).first(), timeout=60, interval=0.5
+    )
+    recovered_in = time.monotonic() - killed_at
+
+    assert sent is not None, f"not recovered after {recovered_in:.0f}s"
+    assert recovered_in < 60
+    assert [m["sid"] for m in twilio_stack.created(to=to)] == [sent.twilio_sid]  # reconciled, not sent again
+    assert OutboundSend.objects.get(message=message).state == "sent"

@@ -36,7 +36,7 @@ from twilio_channel.models import AutoReplyConfig
 from twilio_channel.services import ai_helpers
 from twilio_channel.services.modes import UNCHANGED, ai_config_set, auto_reply_config_set, reply_mode
 from twilio_channel.services.remote import sync_request
-from twilio_channel.services.staff_sends import outbound_retry, staff_send
+from twilio_channel.services.staff_sends import outbound_retry, staff_send, staff_send_queued
 
 TABS = ["messages", "auto-reply", "ai", "handoff"]
 # The configuration tabs: superusers only; an agent sees the messages and the handoff inbox.
@@ -275,6 +275,15 @@ def messages_fragment(request: HttpRequest) -> HttpResponse:
     return render(request, "twilio_channel/_messages.html", {**_messages_context(_direction(request)), "oob": True})
 
 
+def _sent_notice(request: HttpRequest, message: Message) -> None:
+    if staff_send_queued(message):
+        messages.warning(request, _("Twilio is busy: the message is queued and will be sent shortly."))
+        return
+    messages.success(
+        request, _("Sent. SID: %(sid)s, status: %(status)s.") % {"sid": message.twilio_sid, "status": message.status}
+    )
+
+
 @staff_required
 @require_POST
 def send(request: HttpRequest) -> HttpResponse:
@@ -290,10 +299,7 @@ def send(request: HttpRequest) -> HttpResponse:
         except ValidationError as exc:
             add_validation_errors(form, exc, fields={"content": "body", "to_number": "to"})
         else:
-            messages.success(
-                request,
-                _("Sent. SID: %(sid)s, status: %(status)s.") % {"sid": message.twilio_sid, "status": message.status},
-            )
+            _sent_notice(request, message)
             return _to_tab("messages")
     return _dashboard(request, tab="messages", status=status, send_form=form)
 
@@ -466,10 +472,7 @@ def chat_reply(request: HttpRequest, participant: str) -> HttpResponse:
         except ValidationError as exc:
             add_validation_errors(form, exc, fields={"content": "body"})
         else:
-            messages.success(
-                request,
-                _("Sent. SID: %(sid)s, status: %(status)s.") % {"sid": message.twilio_sid, "status": message.status},
-            )
+            _sent_notice(request, message)
             return redirect("staff:chat", participant=participant)
     return render(request, "twilio_channel/chat.html", {**_thread_context(participant), "form": form}, status=status)
 

@@ -2,16 +2,25 @@
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
+from functools import wraps
+
 from django.conf import settings
+from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from core.cache import RETRY_AFTER_S
+from core.db import once_more_on_new_connection
 from core.json_input import json_loads
 from core.text import text_clean
 from twilio_channel.services.inbound import InboundMessage, inbound_receive
 from twilio_channel.services.statuses import status_apply
 from twilio_channel.webhooks import signature_valid
+
+logger = logging.getLogger("twilio_webhook")
 
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response/>'
 # Seed 1's lower-case keys, accepted only while signatures are not checked (CONTRACT §4.4.2).
@@ -22,8 +31,42 @@ def _twiml() -> HttpResponse:
     return HttpResponse(EMPTY_TWIML, content_type="text/xml")
 
 
+def stored_or_503(unavailable: Callable[[], HttpResponse]):
+    """Twilio does not retry a webhook by default, so a 500 loses the message. The view runs once
+    more on a new connection when its connection died under it (the service dedups on MessageSid,
+    so a second run stores nothing twice); if the database still cannot store it, Twilio gets
+    `unavailable()` as a 503 with Retry-After, which its connection overrides retry (README), and
+    the inbound reconcile finds the message in Twilio's list otherwise."""
+
+    def decorate(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        @wraps(view)
+        def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+            try:
+                return once_more_on_new_connection(lambda: view(request, *args, **kwargs), logger_name=logger.name)
+            except (OperationalError, InterfaceError) as exc:
+                logger.warning(
+                    "Twilio webhook %s not stored: database unavailable (%s); answered 503",
+                    request.path,
+                    type(exc).__name__,
+                )
+            response = unavailable()
+            response.status_code = 503
+            response["Retry-After"] = str(RETRY_AFTER_S)
+            response._has_been_logged = True  # type: ignore[attr-defined]  # logged above, without a traceback
+            return response
+
+        return wrapper
+
+    return decorate
+
+
+def _unavailable_json() -> JsonResponse:
+    return JsonResponse({"detail": "Service temporarily unavailable. Try again later."})
+
+
 @csrf_exempt
 @require_POST
+@stored_or_503(_twiml)
 def inbound(request: HttpRequest) -> HttpResponse:
     """T1: an SMS or WhatsApp message to one of our numbers. Stored, its reply queued; Twilio gets
     empty TwiML at once (a duplicate too)."""
@@ -52,6 +95,7 @@ def _lenient_form(request: HttpRequest) -> QueryDict | dict:
 
 @csrf_exempt
 @require_POST
+@stored_or_503(_unavailable_json)
 def twilio_webhook(request: HttpRequest) -> JsonResponse:
     """W1: the same pipeline as T1, with seed 1's JSON answer."""
     if not signature_valid(request):
@@ -67,6 +111,7 @@ def twilio_webhook(request: HttpRequest) -> JsonResponse:
 
 @csrf_exempt
 @require_POST
+@stored_or_503(lambda: JsonResponse({"status": "error", "message": "Service temporarily unavailable"}))
 def status_callback(request: HttpRequest) -> JsonResponse:
     """T2: a delivery status of one of our outbound messages; `?mid=` names the row."""
     if not signature_valid(request):

@@ -90,6 +90,11 @@ else:
     # A connection pool per process (psycopg_pool): the threaded AI worker keeps many turns in
     # flight and hands its connection back during each LLM call (core.db.release_db_connection).
     DATABASES["default"]["CONN_MAX_AGE"] = 0
+    # The pool checks a connection before handing it out (one empty round trip): a connection the
+    # server ended while it sat idle (a restart, a failover, pg_terminate_backend) is replaced
+    # instead of failing the next request. One that dies mid-request is the caller's to retry
+    # (core.db.once_more_on_new_connection, used by the Twilio webhooks).
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
     DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
         "min_size": 1,
         "max_size": int_alias("DB_POOL_MAX_SIZE", default=20),
@@ -361,6 +366,14 @@ AI_STALE_REPLY_AFTER_S = int_alias("AI_STALE_REPLY_AFTER_S", default=30)  # swee
 # Turns (and channel replies) the sweepers leave in the workers' hands at most, counting those
 # running, the oldest first: the `ai` worker's threads (the Procfile's `-c 32`, devserver's --ai-threads).
 SWEEP_BATCH_SIZE = int_alias("SWEEP_BATCH_SIZE", default=32)
+# A send holds its delivery's claim for TWILIO_SEND_LEASE_S, renewed every quarter of that while it
+# runs; a dead worker's claim lapses within TWILIO_SEND_LEASE_S and the sweeper (every
+# TWILIO_SEND_SWEEP_INTERVAL_S) reconciles it with Twilio and sends it only if Twilio never got it:
+# recovery within TWILIO_SEND_LEASE_S + TWILIO_SEND_SWEEP_INTERVAL_S (35 s).
+TWILIO_SEND_LEASE_S = float(str_alias("TWILIO_SEND_LEASE_S", default="25"))
+TWILIO_SEND_SWEEP_INTERVAL_S = float(str_alias("TWILIO_SEND_SWEEP_INTERVAL_S", default="15"))
+# How often beat looks for inbound messages whose webhook never reached us (see the Twilio section).
+TWILIO_INBOUND_RECONCILE_INTERVAL_S = float(str_alias("TWILIO_INBOUND_RECONCILE_INTERVAL_S", default="60"))
 CELERY_BEAT_SCHEDULE: dict = {
     # Re-enqueue AI turns stuck `pending`/`processing` (broker outage, dead worker; CONTRACT §8.2).
     "orchestrator-sweep-stale-ai-messages": {
@@ -368,11 +381,16 @@ CELERY_BEAT_SCHEDULE: dict = {
         "schedule": AI_SWEEP_INTERVAL_S,
     },
     # Re-send outbound rows left `queued`/`sending` (reconciled with Twilio first; CONTRACT §8.3).
-    "twilio-sweep-stale-sends": {"task": "twilio_channel.sweep_stale_sends", "schedule": 60.0},
+    "twilio-sweep-stale-sends": {"task": "twilio_channel.sweep_stale_sends", "schedule": TWILIO_SEND_SWEEP_INTERVAL_S},
     # Re-enqueue auto-reply/chat-engine replies to inbound messages left unanswered.
     "twilio-sweep-unanswered-inbound": {
         "task": "twilio_channel.sweep_unanswered_inbound",
         "schedule": AI_SWEEP_INTERVAL_S,
+    },
+    # Store and answer inbound messages whose webhook never reached us (CONTRACT §8.2).
+    "twilio-reconcile-inbound": {
+        "task": "twilio_channel.reconcile_inbound",
+        "schedule": TWILIO_INBOUND_RECONCILE_INTERVAL_S,
     },
     # Look up outbound statuses whose callbacks never came.
     "twilio-reconcile-statuses": {"task": "twilio_channel.reconcile_statuses", "schedule": 24 * 60 * 60.0},
@@ -397,7 +415,13 @@ WHATSAPP_FALLBACK_CONTENT_SID = str_alias("WHATSAPP_FALLBACK_CONTENT_SID", defau
 # jitter, capped well below the broker's visibility timeout.
 TWILIO_SEND_MAX_RETRIES = 3
 TWILIO_SEND_BACKOFF_MAX_S = 60
-# Outbound rows left queued/sending this long are sent again by the sweeper (after reconciling).
+# The inbound reconcile (beat, every TWILIO_INBOUND_RECONCILE_INTERVAL_S) lists Twilio's messages of
+# the last TWILIO_INBOUND_RECONCILE_WINDOW_S, at most TWILIO_INBOUND_RECONCILE_LIMIT of them (inbound
+# and outbound), and runs every inbound one never stored here through the webhook's pipeline.
+TWILIO_INBOUND_RECONCILE_WINDOW_S = int_alias("TWILIO_INBOUND_RECONCILE_WINDOW_S", default=300)
+TWILIO_INBOUND_RECONCILE_LIMIT = int_alias("TWILIO_INBOUND_RECONCILE_LIMIT", default=200)
+# Outbound rows left queued this long (a lost task, the broker down; a retry waits at most
+# TWILIO_SEND_BACKOFF_MAX_S) are sent again by the sweeper. A `sending` one goes by its lease above.
 TWILIO_STALE_SEND_AFTER_S = 120
 # Staff sends (API, panel, command line) to one recipient number, per minute, counted in the shared
 # cache across processes (CONTRACT §8.7; seed 2's later 10/min).

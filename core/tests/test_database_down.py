@@ -1,13 +1,19 @@
 """With the database unreachable an API client gets a JSON 503 with Retry-After in its path's
-dialect, and any unexpected error a JSON 500: never Django's HTML error page."""
+dialect, and any unexpected error a JSON 500: never Django's HTML error page. Which database errors
+say that the connection died (and a second try on a new one may work)."""
 
+import sqlite3
+
+import psycopg
 import pytest
 from django.db import OperationalError
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.urls import path
+from psycopg_pool import PoolTimeout
 from rest_framework.test import APIClient
 
 from accounts.tests.factories import UserFactory
+from core.db import connection_lost
 from tests.helpers import client_for
 
 pytestmark = pytest.mark.django_db
@@ -86,3 +92,26 @@ def test_a_browser_still_gets_the_html_error_page(client):
     response = client.get("/page/crash", HTTP_ACCEPT="text/html")
     assert response.status_code == 500
     assert response["Content-Type"].startswith("text/html")
+
+
+def _django_error(cause: BaseException) -> OperationalError:
+    error = OperationalError(str(cause))
+    error.__cause__ = cause
+    return error
+
+
+@pytest.mark.parametrize(
+    ("cause", "lost"),
+    [
+        (psycopg.OperationalError("consuming input failed: server closed the connection unexpectedly"), True),
+        (psycopg.errors.AdminShutdown("terminating connection due to administrator command"), True),
+        (psycopg.errors.ConnectionFailure("connection failure"), True),
+        (psycopg.errors.DeadlockDetected("deadlock detected"), False),
+        (psycopg.errors.SerializationFailure("could not serialize access"), False),
+        (psycopg.errors.QueryCanceled("canceling statement due to statement timeout"), False),
+        (PoolTimeout("couldn't get a connection after 30.00 sec"), False),
+        (sqlite3.OperationalError("database is locked"), False),
+    ],
+)
+def test_only_a_dead_connection_counts_as_lost(cause, lost):
+    assert connection_lost(_django_error(cause)) is lost

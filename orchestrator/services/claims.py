@@ -12,18 +12,14 @@ within AI_LEASE_S and the sweeper hands its message to another worker; a worker 
 from __future__ import annotations
 
 import logging
-import threading
-import time
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import DatabaseError, connection
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
+from core.heartbeat import Heartbeat
 from messaging.enums import ReplyState
 from messaging.models import Conversation, Message
 from messaging.services import reply_state_move
@@ -90,49 +86,21 @@ def lease_release(*, conversation_id: int, token: str) -> None:
     Conversation.objects.filter(pk=conversation_id, ai_lease_token=token).update(ai_lease_until=None, ai_lease_token="")
 
 
-class LeaseHeartbeat:
+class LeaseHeartbeat(Heartbeat):
     """Renews the leases of the turns this process runs, every quarter of AI_LEASE_S, in one
-    UPDATE for all of them. One daemon thread per process, alive only while a turn holds a lease;
-    a lease another worker has taken over (its token changed) is simply no longer renewed."""
+    UPDATE for all of them; a lease another worker has taken over (its token changed) is simply no
+    longer renewed."""
 
-    def __init__(self) -> None:
-        self._tokens: set[str] = set()
-        self._lock = threading.Lock()
-        self._thread: threading.Thread | None = None
+    thread_name = "ai-lease-heartbeat"
+    what = "lease(s)"
+    log = logger
 
-    @contextmanager
-    def holding(self, token: str) -> Iterator[None]:
-        with self._lock:
-            self._tokens.add(token)
-            if self._thread is None:
-                self._thread = threading.Thread(target=self._run, name="ai-lease-heartbeat", daemon=True)
-                self._thread.start()
-        try:
-            yield
-        finally:
-            with self._lock:
-                self._tokens.discard(token)
+    def interval(self) -> float:
+        return settings.AI_LEASE_S / 4
 
-    def _run(self) -> None:
-        while True:
-            time.sleep(settings.AI_LEASE_S / 4)
-            with self._lock:
-                tokens = list(self._tokens)
-                if not tokens:
-                    self._thread = None
-                    return
-            self.renew(tokens)
-
-    @staticmethod
-    def renew(tokens: list[str]) -> int:
+    def renew(self, keys: list) -> int:
         until = timezone.now() + timedelta(seconds=settings.AI_LEASE_S)
-        try:
-            return Conversation.objects.filter(ai_lease_token__in=tokens).update(ai_lease_until=until)
-        except DatabaseError as exc:  # the next beat tries again; the lease outlives a few missed beats
-            logger.warning("AI lease heartbeat could not renew %s lease(s): %s", len(tokens), type(exc).__name__)
-            return 0
-        finally:
-            connection.close()  # hand the connection back (pool) between beats
+        return Conversation.objects.filter(ai_lease_token__in=keys).update(ai_lease_until=until)
 
 
 heartbeat = LeaseHeartbeat()

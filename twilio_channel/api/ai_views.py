@@ -19,6 +19,7 @@ LLM_ERRORS = {
 }
 SEND_ERRORS = {
     **LLM_ERRORS,
+    202: OpenApiResponse(description="Twilio was busy or unreachable: queued (`sid` null), sent with backoff."),
     409: OpenApiResponse(description="Recipient opted out, or the WhatsApp window is closed."),
     429: OpenApiResponse(description="Too many messages to this recipient this minute."),
     503: OpenApiResponse(description="Twilio is not configured."),
@@ -72,6 +73,11 @@ class AIConversationView(SuperuserAPIView):
         return Response(ai_helpers.ai_conversation(participant=request.query_params.get("participant"), limit=limit))
 
 
+def _sent_status(result: dict) -> int:
+    """201 once Twilio took the message; 202 while it waits in the `sends` queue (Twilio was busy)."""
+    return status.HTTP_202_ACCEPTED if result["sid"] is None else status.HTTP_201_CREATED
+
+
 class AISendView(SuperuserAPIView):
     @extend_schema(request=s.AISendInSerializer, responses={201: s.AISendOutSerializer, **SEND_ERRORS}, tags=TAGS)
     def post(self, request: Request) -> Response:
@@ -84,7 +90,7 @@ class AISendView(SuperuserAPIView):
             api_key=optional_str(data.get("api_key"), field="api_key"),
             sender_id=_sender_id(request),
         )
-        return Response(result, status=status.HTTP_201_CREATED)
+        return Response(result, status=_sent_status(result))
 
 
 class AIReplyView(SuperuserAPIView):
@@ -100,4 +106,4 @@ class AIReplyView(SuperuserAPIView):
             history_limit=_history_limit(data),
             sender_id=_sender_id(request),
         )
-        return Response(result, status=status.HTTP_201_CREATED)
+        return Response(result, status=_sent_status(result))

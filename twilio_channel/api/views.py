@@ -23,7 +23,7 @@ from twilio_channel.api.parsing import body_of, clamp_int, optional_str, strict_
 from twilio_channel.models import AutoReplyConfig
 from twilio_channel.services.modes import UNCHANGED, ai_config_set, auto_reply_config_set
 from twilio_channel.services.remote import sync_request
-from twilio_channel.services.staff_sends import outbound_retry, staff_send
+from twilio_channel.services.staff_sends import outbound_retry, staff_send, staff_send_queued
 
 TAGS = ["twilio"]
 PARTICIPANT_REQUIRED = "Participant is required."
@@ -81,9 +81,13 @@ class SendMessageView(StaffAPIView):
         request=s.SendMessageInSerializer,
         responses={
             200: s.SendMessageOutSerializer,
+            202: OpenApiResponse(
+                s.MessageDictSerializer,
+                description="Twilio was busy or unreachable: the row, `queued`, is sent from the queue with backoff.",
+            ),
             409: OpenApiResponse(description="Recipient opted out, or the WhatsApp window is closed."),
             429: OpenApiResponse(description="Too many messages to this recipient this minute."),
-            502: OpenApiResponse(description="Twilio did not accept it; a `failed` row is kept."),
+            502: OpenApiResponse(description="Twilio refused it for good; a `failed` row is kept."),
             503: OpenApiResponse(description="Twilio is not configured."),
         },
         tags=TAGS,
@@ -106,6 +110,8 @@ class SendMessageView(StaffAPIView):
             use_messaging_service=strict_bool(data.get("use_messaging_service"), field="use_messaging_service"),
             sender_id=request.user.pk,
         )
+        if staff_send_queued(message):  # Twilio busy or unreachable: the `sends` queue retries it
+            return Response(selectors.message_dict(message), status=status.HTTP_202_ACCEPTED)
         return Response({"sid": message.twilio_sid, "status": message.status})
 
 

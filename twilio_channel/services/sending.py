@@ -26,11 +26,12 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
 from core.db import row_insert
 from core.exceptions import ApplicationError, ConflictError
+from core.heartbeat import Heartbeat
 from core.redact import mask_phone
 from core.tasks import enqueue_on_commit
 from messaging.enums import Channel, Direction
@@ -195,9 +196,19 @@ def outbound_queue(**fields) -> Message:
 
 def outbound_send_now(**fields) -> Message:
     """Create the row and send it inline, with the same claim as the task (API, panel, CLI). The
-    row tells what happened: `sent`/`queued`/... with its SID, or `failed` with its error."""
+    row tells what happened: `sent`/`queued`/... with its SID; `failed` with its error when Twilio
+    refused it for good; or still `queued` without a SID when Twilio was busy or unreachable (429,
+    5xx, network): then the `sends` queue takes it over as the task's first retry, with its backoff
+    (and a look in Twilio's list first when the request may have gone through)."""
+    from twilio_channel.tasks import send_message_retry
+
     message = outbound_create(**fields)
-    return outbound_deliver(message_id=message.pk, final_attempt=True) or message
+    try:
+        return outbound_deliver(message_id=message.pk, final_attempt=False) or message
+    except TransientChannelError:
+        send_message_retry(message.pk)
+        message.refresh_from_db()
+        return message
 
 
 def _claim(message_id: int) -> bool:
@@ -271,12 +282,37 @@ def _status_after(current: str | None, reported: str) -> str:
     return reported if STATUS_RANKS.get(reported, -1) > STATUS_RANKS.get(current, -1) else current
 
 
+class SendHeartbeat(Heartbeat):
+    """Renews the claims of the deliveries this process is sending, every quarter of
+    TWILIO_SEND_LEASE_S: a worker that dies mid-send stops renewing, and the sweeper takes its
+    delivery over once the lease has lapsed; a live one, however slow Twilio is, keeps it."""
+
+    thread_name = "send-lease-heartbeat"
+    log = logger
+
+    def interval(self) -> float:
+        return settings.TWILIO_SEND_LEASE_S / 4
+
+    def renew(self, keys: list) -> int:
+        return OutboundSend.objects.filter(message_id__in=keys, state=SendState.SENDING).update(
+            updated_at=timezone.now()
+        )
+
+
+heartbeat = SendHeartbeat()
+
+
 def outbound_deliver(*, message_id: int, final_attempt: bool) -> Message | None:
     """Send one queued row; None when another caller already claimed it. Raises
     TransientChannelError (the row back to `queued`) for the task to retry unless `final_attempt`."""
     if not _claim(message_id):
         logger.info("Outbound message %s is not waiting to be sent: already handled, skipping", message_id)
         return None
+    with heartbeat.holding(message_id):
+        return _deliver(message_id, final_attempt=final_attempt)
+
+
+def _deliver(message_id: int, *, final_attempt: bool) -> Message:
     send = OutboundSend.objects.select_related("message").get(message_id=message_id)
     message = send.message
     contact = contact_for(number=message.participant_number or "", channel=message.channel)
@@ -351,14 +387,22 @@ def _after_error(message: Message, send: OutboundSend, error: ChannelError, *, f
 
 
 def outbound_sweep(*, older_than_s: float | None = None) -> list[int]:
-    """Deliveries left `pending` (the broker was down) or `sending` (a worker died mid-send) past
-    TWILIO_STALE_SEND_AFTER_S: a `sending` one may have reached Twilio, so it is reconciled before
-    any resend. The message ids returned are for the caller to re-enqueue."""
+    """Deliveries left `pending` past TWILIO_STALE_SEND_AFTER_S (the broker was down, a task was
+    lost) or `sending` past TWILIO_SEND_LEASE_S since their last heartbeat (the worker died
+    mid-send): a `sending` one may have reached Twilio, so it is reconciled before any resend.
+    `older_than_s` overrides both. The message ids returned are for the caller to re-enqueue."""
     now = timezone.now()
-    cutoff = now - timedelta(seconds=settings.TWILIO_STALE_SEND_AFTER_S if older_than_s is None else older_than_s)
-    stale = OutboundSend.objects.filter(state__in=[SendState.PENDING, SendState.SENDING], updated_at__lt=cutoff)
+    cutoffs: dict[str, float] = {
+        SendState.PENDING: settings.TWILIO_STALE_SEND_AFTER_S if older_than_s is None else older_than_s,
+        SendState.SENDING: settings.TWILIO_SEND_LEASE_S if older_than_s is None else older_than_s,
+    }
+    stale = OutboundSend.objects.filter(
+        Q(state=SendState.PENDING, updated_at__lt=now - timedelta(seconds=cutoffs[SendState.PENDING]))
+        | Q(state=SendState.SENDING, updated_at__lt=now - timedelta(seconds=cutoffs[SendState.SENDING]))
+    )
     ids = []
     for pk, message_id, state in stale.values_list("pk", "message_id", "state")[:500]:
+        cutoff = now - timedelta(seconds=cutoffs[state])
         reconcile = {"needs_reconcile": True} if state == SendState.SENDING else {}
         if OutboundSend.objects.filter(pk=pk, state=state, updated_at__lt=cutoff).update(
             state=SendState.PENDING, updated_at=now, **reconcile

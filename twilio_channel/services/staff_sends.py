@@ -86,9 +86,11 @@ def staff_send(
 ) -> Message:
     """Send now and return the row with its SID (T3, the panel, `manage.py send`). Refusals raise
     their domain error (opted out and closed window 409, Twilio not configured 503, bad input 400,
-    too many sends 429). When Twilio fails the row is kept `failed` with the error and this raises
-    BadGatewayError with a generic text: the details are in the log only. `from_` names the
-    sender; without it `staff_sender` picks one."""
+    too many sends 429). When Twilio refuses it for good the row is kept `failed` with the error and
+    this raises BadGatewayError with a generic text: the details are in the log only. When Twilio
+    is busy or unreachable the row is returned still `queued`, without a SID: the `sends` queue
+    sends it with backoff (`staff_send_queued`). `from_` names the sender; without it
+    `staff_sender` picks one."""
     if not twilio_configured():
         raise TwilioNotConfigured()
     sender = (
@@ -103,7 +105,19 @@ def staff_send(
             "Staff send %s to %s failed: %s", message.pk, mask_phone(message.participant_number), message.error
         )
         raise BadGatewayError(SEND_FAILED, extra={"message_id": message.pk})
+    if staff_send_queued(message):
+        logger.info(
+            "Staff send %s to %s: Twilio busy (%s); queued",
+            message.pk,
+            mask_phone(message.participant_number),
+            message.error,
+        )
     return message
+
+
+def staff_send_queued(message: Message) -> bool:
+    """A staff send that Twilio has not taken yet: it waits in the `sends` queue for its retry."""
+    return message.twilio_sid is None and message.status != "failed"
 
 
 def outbound_retry(*, message_id: int) -> Message:

@@ -398,6 +398,18 @@ def test_ai_send_with_nothing_to_answer_makes_no_llm_call(staff, ai, fake_twilio
     assert ai.requests == [] and fake_twilio.requests == []
 
 
+def test_ai_send_that_twilio_is_too_busy_for_is_queued_202(staff, ai, fake_twilio):
+    ai.reply("See you tomorrow.")
+    fake_twilio.fail(429, operation="create")
+
+    response = staff.post("/api/ai/send", {"latest": "bye"}, format="json")
+
+    assert response.status_code == 202
+    assert (response.json()["sid"], response.json()["status"]) == (None, "queued")
+    row = Message.objects.get(direction=Direction.OUTBOUND, participant_number=TARGET)
+    assert (row.status, row.content, row.twilio_sid) == ("queued", "See you tomorrow.", None)
+
+
 def test_ai_send_keeps_a_failed_row_with_the_generated_text_when_twilio_fails(staff, ai, fake_twilio, caplog):
     ai.reply("See you tomorrow.")
     fake_twilio.fail(400, 21211, "Invalid 'To' Phone Number", operation="create")
@@ -521,7 +533,7 @@ def test_ai_reply_refusals(staff, ai, settings, fake_twilio):
     ai.error(400)
     failed = staff.post("/api/ai/reply", numbers, format="json")
     ai.reply("Hello there.")
-    fake_twilio.fail(500, operation="create")
+    fake_twilio.fail(400, 21211, "Invalid 'To' Phone Number", operation="create")  # refused for good
     not_sent = staff.post("/api/ai/reply", numbers, format="json")
     settings.LITELLM_BASEURL = ""
     no_key = staff.post("/api/ai/reply", numbers, format="json")
@@ -541,7 +553,7 @@ def test_the_api_key_never_appears_in_a_response_or_a_log_line(staff, ai, fake_t
     config.api_key = STORED_SECRET
     config.save()
     ai.error(401, {"error": {"message": f"Incorrect API key provided: {SECRET}", "type": "invalid_request_error"}})
-    fake_twilio.fail(500, operation="create")
+    fake_twilio.fail(400, 21211, "Invalid 'To' Phone Number", operation="create")
     calls = [
         ("/api/ai/test", {"message": "hi", "api_key": SECRET}),  # the LLM refuses the key
         ("/api/ai/test", {"message": "hi", "api_key": SECRET}),

@@ -35,6 +35,14 @@ def ai_send(*args: str) -> str:
     return out.getvalue()
 
 
+def test_ai_send_that_twilio_is_too_busy_for_is_queued_and_says_so(ai, fake_twilio):
+    ai.reply("Tomorrow before noon.")
+    fake_twilio.fail(429, operation="create")
+    output = ai_send("--to", TARGET, "--latest", "When will it arrive?")
+    assert output.strip() == f"Twilio is busy: the AI message to {TARGET} is queued and will be sent shortly."
+    assert Message.objects.get(direction=Direction.OUTBOUND).status == "queued"
+
+
 def test_ai_send_to_a_number_with_the_latest_message(ai, fake_twilio):
     thread_message(Direction.OUTBOUND, "Your parcel has shipped.")
     thread_message(Direction.INBOUND, "When will it arrive?")

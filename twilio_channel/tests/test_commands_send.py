@@ -29,6 +29,14 @@ def run(*args: str) -> str:
 # --- send ----------------------------------------------------------------------------------------
 
 
+def test_send_that_twilio_is_too_busy_for_is_queued_and_says_so(fake_twilio):
+    fake_twilio.fail(429)
+    out = run("send", "--to", TO, "--body", "Later")
+    message = Message.objects.get()
+    assert out.strip() == f"Twilio is busy: message {message.pk} is queued and will be sent shortly."
+    assert (message.status, message.twilio_sid) == ("queued", None)
+
+
 def test_send_sends_stores_and_prints_the_sid(fake_twilio):
     out = run("send", "--to", TO, "--body", "Hello from the shell")
 

@@ -360,3 +360,25 @@ def test_two_concurrent_deliveries_of_one_sid_make_one_row_and_one_reply(twilio_
     assert statuses == [200, 200, 200, 200]
     assert Message.objects.filter(twilio_sid=_sid(1)).count() == 1
     assert len(fake_twilio.created(to=STRANGER)) == 1
+
+
+@pytest.mark.parametrize(
+    ("path", "form", "content_type"),
+    [
+        ("/twilio/inbound", inbound_form("Hi"), "text/xml"),
+        ("/twilio_webhook", inbound_form("Hi"), "application/json"),
+        ("/twilio/status", {"MessageSid": _sid(1), "MessageStatus": "delivered"}, "application/json"),
+    ],
+)
+def test_a_webhook_the_database_cannot_store_is_a_503_with_retry_after_never_a_500(
+    twilio_post, fake_twilio, monkeypatch, path, form, content_type
+):
+    from django.db import OperationalError
+    from django.db.backends.base.base import BaseDatabaseWrapper
+
+    def refuse(self, *args, **kwargs):
+        raise OperationalError("could not connect to server")
+
+    monkeypatch.setattr(BaseDatabaseWrapper, "cursor", refuse)
+    response = twilio_post(path, form)
+    assert (response.status_code, response["Retry-After"], response["Content-Type"]) == (503, "5", content_type)

@@ -219,6 +219,24 @@ def test_the_manual_send_goes_to_twilio_and_shows_the_sid(staff_client, fake_twi
     assert response.redirect_chain[-1][0] == "/?tab=messages"
 
 
+def test_a_manual_send_twilio_is_too_busy_for_is_queued_and_says_so(
+    staff_client, fake_twilio, django_capture_on_commit_callbacks
+):
+    fake_twilio.fail(429, times=2)
+    with django_capture_on_commit_callbacks(execute=False) as queued:
+        english = staff_client.post("/staff/send/", {"to": TO, "body": "Later"}, follow=True, **HTML)
+        polish = staff_client.post(
+            "/staff/send/", {"to": TO, "body": "Później"}, follow=True, HTTP_ACCEPT_LANGUAGE="pl", **HTML
+        )
+
+    assert "Twilio is busy: the message is queued and will be sent shortly." in text(english)
+    assert "Twilio jest zajęty: wiadomość czeka w kolejce i zostanie wkrótce wysłana." in text(polish)
+    assert english.redirect_chain[-1][0] == "/?tab=messages"
+    sends = [callback for callback in queued if "twilio_channel.send_message" in callback.__qualname__]
+    assert (list(Message.objects.values_list("status", flat=True)), len(sends)) == (["queued", "queued"], 2)
+    assert fake_twilio.created() == []
+
+
 @pytest.mark.parametrize(
     ("form", "status", "shown"),
     [
@@ -241,7 +259,7 @@ def test_refusals_of_the_send_service_are_shown_in_words(staff_client, fake_twil
     assert (refused.status_code, "Recipient has opted out." in text(refused)) == (409, True)
     closed = staff_client.post("/staff/send/", {"to": f"whatsapp:{TO}", "body": "x"})
     assert "WhatsApp 24-hour window closed; provide content_sid." in text(closed)
-    fake_twilio.fail(500, times=5)
+    fake_twilio.fail(400, 21211, "Invalid 'To' Phone Number")  # a permanent refusal; a busy Twilio queues
     failed = staff_client.post("/staff/send/", {"to": "+48500600700", "body": "x"})
     assert (failed.status_code, "Twilio send failed" in text(failed)) == (502, True)
     settings.TWILIO_ACCOUNT_SID = ""

@@ -1,9 +1,12 @@
 """Outbound sends through the real twilio SDK against the loopback Twilio (CONTRACT §4.3.4, §8.3,
 §8.4, §9.3): one row per message, one claim per send, honest retries and refusals."""
 
+import threading
+import time
 from datetime import timedelta
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 
 from core.exceptions import ApplicationError, ServiceUnavailableError
@@ -244,6 +247,52 @@ def test_the_sweeper_resends_a_queued_row_and_reconciles_a_sending_one(fake_twil
     assert set(OutboundSend.objects.values_list("state", flat=True)) == {"sent"}
     OutboundSend.objects.update(updated_at=old)
     assert outbound_sweep() == []  # sent deliveries are never swept again
+
+
+def test_a_send_whose_worker_died_is_swept_once_its_lease_lapses_not_before(fake_twilio, settings):
+    stuck = outbound_create(to=TO, body="Worker died mid-send")
+    OutboundSend.objects.filter(message=stuck).update(state="sending")
+    lease = settings.TWILIO_SEND_LEASE_S
+
+    OutboundSend.objects.update(updated_at=timezone.now() - timedelta(seconds=lease - 2))
+    assert outbound_sweep() == []  # maybe still sending: its last heartbeat is younger than the lease
+    OutboundSend.objects.update(updated_at=timezone.now() - timedelta(seconds=lease + 1))
+    assert outbound_sweep() == [stuck.pk]
+    assert OutboundSend.objects.get().needs_reconcile  # it may have reached Twilio: looked up first
+
+
+def test_a_send_is_recovered_within_a_minute_of_its_worker_dying():
+    """The lease lapses, then the next sweep (beat) hands it on: both within 60 s. The Twilio
+    timeouts of one live send (a look-up and a create) stay below the lease even without a beat."""
+    from django.conf import settings as django_settings
+
+    sweep = django_settings.CELERY_BEAT_SCHEDULE["twilio-sweep-stale-sends"]["schedule"]
+    assert django_settings.TWILIO_SEND_LEASE_S + sweep <= 40
+    assert 2 * django_settings.TWILIO_HTTP_TIMEOUT_S < django_settings.TWILIO_SEND_LEASE_S
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_send_longer_than_its_lease_keeps_it_through_the_heartbeat(fake_twilio, settings, monkeypatch):
+    from twilio_channel.services import sending
+
+    monkeypatch.setattr(sending, "heartbeat", sending.SendHeartbeat())  # not one still asleep from an earlier test
+    settings.TWILIO_SEND_LEASE_S = 0.3  # renewed every 0.075 s
+    fake_twilio.set_latency(0.9)  # below the client's timeout of 1 s
+    message = outbound_create(to=TO, body="Slow Twilio")
+    swept = []
+
+    def sweeper() -> None:
+        time.sleep(0.6)  # two leases later: without renewals the send would look dead
+        swept.append(outbound_sweep())
+        connection.close()
+
+    rival = threading.Thread(target=sweeper)
+    rival.start()
+    sent = outbound_deliver(message_id=message.pk, final_attempt=True)
+    rival.join()
+
+    assert swept == [[]]
+    assert sent.twilio_sid and len(fake_twilio.created(to=TO)) == 1
 
 
 def test_the_daily_reconciliation_picks_up_statuses_whose_callbacks_never_came(fake_twilio):

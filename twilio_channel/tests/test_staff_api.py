@@ -155,6 +155,52 @@ def test_a_twilio_failure_is_a_generic_502_and_keeps_a_failed_row(staff_api, fak
     assert (failed.status, failed.content, failed.error) == ("failed", "hi", "Error code: 21211 HTTP 400")
 
 
+@pytest.fixture
+def queued_sends(monkeypatch):
+    """The options of every send_message task queued (the eager task still runs)."""
+    from twilio_channel.tasks import send_message
+
+    queued = []
+    apply_async = send_message.apply_async
+
+    def spy(args=None, kwargs=None, **options):
+        queued.append((args, options))
+        return apply_async(args, kwargs, **options)
+
+    monkeypatch.setattr(send_message, "apply_async", spy)
+    return queued
+
+
+@pytest.mark.parametrize(
+    "fault",
+    [
+        lambda twilio: twilio.fail(429),  # rate limited: the request had no effect
+        lambda twilio: twilio.fail(503, operation="create"),  # Twilio unavailable
+        lambda twilio: twilio.drop(operation="create"),  # the connection dropped before any answer
+        lambda twilio: twilio.accept_then_fail(500, operation="create"),  # taken, but the answer lost
+    ],
+)
+def test_a_transient_twilio_error_queues_the_send_with_the_tasks_backoff_and_it_goes_out_once(
+    staff_api, fake_twilio, queued_sends, django_capture_on_commit_callbacks, fault
+):
+    fault(fake_twilio)
+
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        response = send(staff_api, to=TO, body="Busy Twilio")
+        row = Message.objects.get()
+        assert (row.status, row.twilio_sid, OutboundSend.objects.get().state) == ("queued", None, "pending")
+
+    assert response.status_code == 202
+    body = response.json()
+    assert (body["id"], body["sid"], body["status"], body["body"]) == (row.pk, None, "queued", "Busy Twilio")
+    assert len(callbacks) == 1  # the `sends` queue, as the task's first retry with its own countdown
+    [(args, options)] = queued_sends
+    assert args == (row.pk,) and options["retries"] == 1 and 0 <= options["countdown"] <= 2
+    row.refresh_from_db()
+    [sent] = fake_twilio.created(to=TO)  # sent once (a 5xx that was taken is adopted, not resent)
+    assert (row.twilio_sid, OutboundSend.objects.get().state) == (sent["sid"], "sent")
+
+
 def test_sends_to_one_number_are_rate_limited_across_the_shared_cache(staff_api, fake_twilio, settings):
     settings.TWILIO_SENDS_PER_RECIPIENT_PER_MINUTE = 2
     assert [send(staff_api, to=TO, body=str(n)).status_code for n in range(2)] == [200, 200]

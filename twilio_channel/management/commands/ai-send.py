@@ -58,4 +58,7 @@ class Command(BaseCommand):
             raise CommandError(NO_CONTENT) from exc
         except ApplicationError as exc:
             raise CommandError(exc.message) from exc
+        if result["sid"] is None:  # Twilio busy or unreachable: the `sends` queue retries it
+            self.stdout.write(f"Twilio is busy: the AI message to {result['to']} is queued and will be sent shortly.")
+            return
         self.stdout.write(f"AI message sent to {result['to']}. SID={result['sid']}")

@@ -6,7 +6,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from core.exceptions import ApplicationError
 from core.text import text_clean
-from twilio_channel.services.staff_sends import staff_send
+from twilio_channel.services.staff_sends import staff_send, staff_send_queued
 
 
 class Command(BaseCommand):
@@ -32,4 +32,7 @@ class Command(BaseCommand):
             )
         except ApplicationError as exc:  # the domain errors: opted out, not configured, Twilio failed, ...
             raise CommandError(exc.message) from exc
+        if staff_send_queued(message):  # Twilio busy or unreachable: the `sends` queue retries it
+            self.stdout.write(f"Twilio is busy: message {message.pk} is queued and will be sent shortly.")
+            return
         self.stdout.write(f"Message sent. SID={message.twilio_sid}")
