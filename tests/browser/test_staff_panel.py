@@ -232,7 +232,8 @@ def test_the_ai_tab_saves_and_tests_the_connection(browsing, screenshot, twilio_
 
 
 def test_a_failed_message_is_retried_and_shows_its_real_status(browsing, screenshot, twilio_live, live_server):
-    twilio_live.fail(503, operation="create", times=4)  # the inline send gives up: a failed row
+    # A permanent refusal fails the row at once (a busy Twilio, 429/5xx, would queue it instead).
+    twilio_live.fail(400, 21211, "Invalid 'To' Phone Number", operation="create")
     page = staff_login(browsing)
     page.get_by_label("Recipient").fill("+48600700803")
     page.get_by_label("Message", exact=True).fill("Please retry me")
