@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 
 from django.conf import settings
 from django.http import HttpRequest
@@ -11,6 +12,9 @@ from twilio.request_validator import RequestValidator
 from core.redact import mask_phones_in_url
 
 logger = logging.getLogger("twilio_webhook")
+
+_unchecked_lock = threading.Lock()
+_unchecked_warned = [False]  # this process said that it takes webhooks unchecked
 
 
 def signed_url(request: HttpRequest) -> str:
@@ -27,11 +31,23 @@ def _refused(request: HttpRequest, reason: str, *args: object) -> bool:
     return False
 
 
+def _unchecked_warn_once() -> None:
+    with _unchecked_lock:
+        if _unchecked_warned[0]:
+            return
+        _unchecked_warned[0] = True
+    logger.warning(
+        "TWILIO_VALIDATE_SIGNATURE is off: this process accepts Twilio webhooks without checking their "
+        "signature (said once per process). Keep it on anywhere the server is reachable from the internet."
+    )
+
+
 def signature_valid(request: HttpRequest) -> bool:
     """True when X-Twilio-Signature matches the form and the URL under TWILIO_AUTH_TOKEN (always
-    false without a token), or when TWILIO_VALIDATE_SIGNATURE is off (warned at start-up). A refusal
-    is logged with its reason."""
+    false without a token), or when TWILIO_VALIDATE_SIGNATURE is off (a system check at start-up,
+    and a warning at each process's first such webhook). A refusal is logged with its reason."""
     if not settings.TWILIO_VALIDATE_SIGNATURE:
+        _unchecked_warn_once()
         return True
     if not settings.TWILIO_AUTH_TOKEN:
         return _refused(request, "signature checks are on but TWILIO_AUTH_TOKEN is not set")
