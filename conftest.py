@@ -11,6 +11,10 @@ from accounts.tests.factories import UserFactory
 from core.cache import outage
 from tests.helpers import client_for
 
+# The processes tests start (another settings module too) never read the developer's .env either;
+# the test settings themselves never do (config/env.py).
+os.environ["DJANGO_READ_DOT_ENV_FILE"] = "false"
+
 
 @pytest.fixture(autouse=True)
 def _clean_cache():

@@ -1,4 +1,4 @@
-"""The one place that reads the process environment (and `.env` when present)."""
+"""The one place that reads the process environment (and `.env` when present, except in tests)."""
 
 from pathlib import Path
 
@@ -9,8 +9,21 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 # folder: core's AppConfig.ready() makes the ones the configured backends need.
 VAR_DIR = BASE_DIR / "var"
 
+TEST_SETTINGS = "config.settings.test"
+
 env = environ.Env()
-if (BASE_DIR / ".env").is_file():
+
+
+def dot_env_wanted() -> bool:
+    """Whether `.env` is read. Never under the test settings: a developer's .env (a real token, an
+    LLM, DEBUG logging) would change what the tests test. DJANGO_READ_DOT_ENV_FILE=false turns it
+    off for any settings module (scripts/test.sh and conftest.py set it for the processes they start)."""
+    if env.str("DJANGO_SETTINGS_MODULE", default="") == TEST_SETTINGS:
+        return False
+    return env.bool("DJANGO_READ_DOT_ENV_FILE", default=True)
+
+
+if dot_env_wanted() and (BASE_DIR / ".env").is_file():
     env.read_env(str(BASE_DIR / ".env"), overwrite=False)
 
 

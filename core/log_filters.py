@@ -26,3 +26,42 @@ def mask_phones_in_request_lines(record: logging.LogRecord) -> bool:
     if masked != message:
         record.msg, record.args = masked, ()
     return True
+
+
+# Beat's own line for every task it starts, and the worker's for each periodic task it receives.
+BEAT_SENDING = "Scheduler: Sending due task"
+RECEIVED = "Task %(name)s[%(id)s] received"
+SUCCEEDED = "Task %(name)s[%(id)s] succeeded in"
+NOTHING_DONE = frozenset({"0", "[]", "None", "()", "{}"})
+
+
+def _periodic_task_names() -> frozenset[str]:
+    from django.conf import settings
+
+    schedule = getattr(settings, "CELERY_BEAT_SCHEDULE", None) or {}
+    return frozenset(entry.get("task", "") for entry in schedule.values())
+
+
+def _to_debug(record: logging.LogRecord) -> None:
+    record.levelno, record.levelname = logging.DEBUG, logging.getLevelName(logging.DEBUG)
+
+
+def periodic_task_lines_to_debug(record: logging.LogRecord) -> bool:
+    """Beat starts the sweepers and the reconciles every 15 to 60 s, and Celery said so at INFO
+    three times a run ("Sending due task", "received", "succeeded ...: 0"): a quiet server's log was
+    nothing else. Those lines are said at DEBUG; a run that did something keeps its "succeeded" line
+    at INFO, and its service logs what it did. Other tasks' lines keep their level."""
+    if record.levelno != logging.INFO:
+        return True
+    if record.name == "celery.beat":
+        if isinstance(record.msg, str) and record.msg.startswith(BEAT_SENDING):
+            _to_debug(record)
+        return True
+    context = record.args if isinstance(record.args, dict) else None
+    if context is None or not isinstance(record.msg, str) or context.get("name") not in _periodic_task_names():
+        return True
+    if record.msg.startswith(RECEIVED) or (
+        record.msg.startswith(SUCCEEDED) and str(context.get("return_value", "")).strip() in NOTHING_DONE
+    ):
+        _to_debug(record)
+    return True

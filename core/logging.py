@@ -2,7 +2,11 @@
 
 from pathlib import Path
 
-from core.log_filters import kombu_default_hostname_to_debug, mask_phones_in_request_lines
+from core.log_filters import (
+    kombu_default_hostname_to_debug,
+    mask_phones_in_request_lines,
+    periodic_task_lines_to_debug,
+)
 
 FILE_FORMAT = "%(asctime)s - %(name)s - %(levelname)s - %(message)s"
 CONSOLE_FORMAT = "[%(asctime)s] [%(levelname)s] %(name)s: %(message)s"
@@ -53,6 +57,14 @@ def build_logging(*, logs_dir: Path, to_files: bool, level: str = "INFO") -> dic
         "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
         "celery": {"handlers": ["console"], "level": "INFO", "propagate": False},
         "kombu.connection": {"filters": [kombu_default_hostname_to_debug]},
+        # Beat's and the worker's lines for the periodic sweeps and reconciles: DEBUG when they did
+        # nothing (a filter works on the logger that logs, so each of Celery's three is named).
+        "celery.beat": {"filters": [periodic_task_lines_to_debug]},
+        "celery.worker.strategy": {"filters": [periodic_task_lines_to_debug]},
+        "celery.app.trace": {"filters": [periodic_task_lines_to_debug]},
+        # The twilio SDK logs every request and response at INFO (headers included); the project
+        # logs one line per send itself (twilio_channel.services.sending). LOG_LEVEL=DEBUG shows them.
+        "twilio.http_client": {"level": "DEBUG" if level == "DEBUG" else "WARNING"},
         # Request paths carry phone numbers (/chat/+48…): masked in runserver's access lines and
         # in django.request's warnings. gunicorn's access log: core.access_log.
         "django.server": {

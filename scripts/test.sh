@@ -15,4 +15,6 @@ PYTHON="${PYTHON:-python3}"
 shopt -s nullglob globstar
 typed=(*/services.py */services/**/*.py */selectors.py */selectors/**/*.py */tokens.py)
 .venv/bin/mypy "${typed[@]}"
+# The tests run on the embedded defaults and their own values, never on the developer's .env.
+export DJANGO_READ_DOT_ENV_FILE=false
 exec .venv/bin/python -m pytest "$@"

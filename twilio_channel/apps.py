@@ -1,9 +1,4 @@
-import logging
-
 from django.apps import AppConfig
-from django.conf import settings
-
-logger = logging.getLogger("twilio_webhook")
 
 
 class TwilioChannelConfig(AppConfig):
@@ -25,8 +20,10 @@ class TwilioChannelConfig(AppConfig):
         from twilio_channel.services.contacts import contacts_relink_on_signal
 
         phone_link_changed.connect(contacts_relink_on_signal, dispatch_uid="twilio_channel.contacts_relink")
-        if not settings.TWILIO_VALIDATE_SIGNATURE:
-            logger.warning(
-                "TWILIO_VALIDATE_SIGNATURE is off: Twilio webhooks are accepted without checking their "
-                "signature. Keep it on anywhere the server is reachable from the internet."
-            )
+        from django.core import checks
+
+        from twilio_channel.checks import signature_check
+
+        # Signature checks off: a system check at start-up (runserver, migrate), and once per process
+        # at its first unchecked webhook (twilio_channel.webhooks); no longer every process at import.
+        checks.register(signature_check)

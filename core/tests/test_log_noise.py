@@ -5,9 +5,11 @@ import logging.config
 import os
 import subprocess
 import sys
+from datetime import timedelta
 
 import pytest
 from django.conf import settings
+from django.utils import timezone
 from kombu import Connection
 
 from core.logging import build_logging
@@ -61,3 +63,71 @@ def test_the_filesystem_broker_has_no_hostname_warning_below_debug(console_loggi
     console_logging("DEBUG")
     Connection("filesystem://").info()
     assert "[DEBUG] kombu.connection: No hostname was supplied" in capsys.readouterr().err
+
+
+# --- beat and the periodic sweeps: DEBUG when they did nothing (issue 28 point 7) ----------------
+
+
+def beat_starts(task_name: str) -> None:
+    """What beat does when an entry of CELERY_BEAT_SCHEDULE is due; the task runs here, eagerly,
+    instead of going to the broker."""
+    from celery.beat import Scheduler
+
+    import orchestrator.tasks  # noqa: F401  (the periodic tasks register on import)
+    import twilio_channel.tasks  # noqa: F401
+    from config.celery import app
+
+    class EagerScheduler(Scheduler):
+        def apply_async(self, entry, producer=None, advance=True, **kwargs):
+            return self.app.tasks[entry.task].apply()
+
+    [entry_name] = [name for name, entry in settings.CELERY_BEAT_SCHEDULE.items() if entry["task"] == task_name]
+    scheduler = EagerScheduler(app, lazy=True)
+    entry = scheduler.Entry(name=entry_name, task=task_name, schedule=60.0, app=app)
+    scheduler.apply_entry(entry, producer=None)
+
+
+def worker_receives(task_name: str) -> None:
+    from celery.app.trace import LOG_RECEIVED
+    from celery.utils.log import get_logger
+
+    context = {"id": "4d1f", "name": task_name, "args": "()", "kwargs": "{}", "eta": None}
+    get_logger("celery.worker.strategy").info(LOG_RECEIVED, context, extra={"data": context})
+
+
+@pytest.mark.django_db
+def test_a_periodic_sweep_that_found_nothing_says_so_at_debug(console_logging, capsys):
+    console_logging("INFO")
+    beat_starts("twilio_channel.sweep_stale_sends")
+    worker_receives("twilio_channel.sweep_stale_sends")
+    beat_starts("orchestrator.sweep_stale_ai_messages")
+    beat_starts("twilio_channel.reconcile_inbound")
+    console = capsys.readouterr().err
+    assert "sweep_stale_sends" not in console and "sweep_stale_ai_messages" not in console
+    assert "reconcile_inbound" not in console
+
+    console_logging("DEBUG")  # still there for whoever asks
+    beat_starts("twilio_channel.sweep_stale_sends")
+    worker_receives("twilio_channel.sweep_stale_sends")
+    console = capsys.readouterr().err
+    assert "[DEBUG] celery.beat: Scheduler: Sending due task twilio-sweep-stale-sends" in console
+    assert "[DEBUG] celery.worker.strategy: Task twilio_channel.sweep_stale_sends[4d1f] received" in console
+    assert "[DEBUG] celery.app.trace: Task twilio_channel.sweep_stale_sends[" in console
+
+
+@pytest.mark.django_db
+def test_a_periodic_sweep_that_did_something_and_other_tasks_keep_info(console_logging, capsys, user):
+    from messaging.models import Message
+    from orchestrator.tests.helpers import send_to_bot
+
+    console_logging("INFO")
+    lost = send_to_bot(user, "Its task was lost")
+    an_hour_ago = timezone.now() - timedelta(hours=1)
+    Message.objects.filter(pk=lost.pk).update(created_at=an_hour_ago, updated_at=an_hour_ago)
+    beat_starts("orchestrator.sweep_stale_ai_messages")
+    worker_receives("twilio_channel.send_message")
+    console = capsys.readouterr().err
+    assert "[INFO] celery.app.trace: Task orchestrator.sweep_stale_ai_messages[" in console
+    assert "succeeded in" in console and "s: 1" in console
+    assert "[WARNING] orchestrator: Sweeper re-enqueues 1 stale AI message(s)" in console
+    assert "[INFO] celery.worker.strategy: Task twilio_channel.send_message[4d1f] received" in console

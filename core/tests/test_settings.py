@@ -137,3 +137,39 @@ def test_a_worker_and_beat_start_in_a_checkout_without_var(checkout):
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait(timeout=10)
+
+
+# --- the tests never read a developer's .env (issue 28 point 7) ---------------------------------
+
+SHOW_DOT_ENV_VALUES = (
+    "import json, django; django.setup(); from django.conf import settings as s; "
+    "print(json.dumps([s.CHAT_MODE, s.TWILIO_AUTH_TOKEN]))"
+)
+
+
+def settings_values_with_a_dot_env(root: Path, **env_vars: str) -> list[str]:
+    (root / ".env").write_text("CHAT_MODE=keywords\nTWILIO_AUTH_TOKEN=bogus-token-from-dot-env\n")
+    env = checkout_env(LOG_TO_FILES="false", **env_vars)
+    for name in ("CHAT_MODE", "TWILIO_AUTH_TOKEN", "DJANGO_READ_DOT_ENV_FILE"):
+        if name not in env_vars:
+            env.pop(name, None)
+    result = subprocess.run(
+        [sys.executable, "-c", SHOW_DOT_ENV_VALUES], cwd=root, env=env, capture_output=True, text=True, timeout=120,
+        check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr[-3000:]
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def test_the_test_settings_never_read_the_dot_env(checkout):
+    assert settings_values_with_a_dot_env(checkout, DJANGO_SETTINGS_MODULE="config.settings.test") == ["echo", ""]
+    # The variable scripts/test.sh and conftest.py set keeps it away from any other settings module too.
+    local = {"DJANGO_SETTINGS_MODULE": "config.settings.local"}
+    assert settings_values_with_a_dot_env(checkout, DJANGO_READ_DOT_ENV_FILE="false", **local) == ["echo", ""]
+    # Outside the tests the file is read, as before.
+    assert settings_values_with_a_dot_env(checkout, **local) == ["keywords", "bogus-token-from-dot-env"]
+
+
+def test_the_test_run_sets_the_switch_for_the_processes_it_starts():
+    assert os.environ["DJANGO_READ_DOT_ENV_FILE"] == "false"  # conftest.py
+    assert "export DJANGO_READ_DOT_ENV_FILE=false" in (ROOT / "scripts" / "test.sh").read_text()

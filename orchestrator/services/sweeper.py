@@ -44,12 +44,14 @@ def ai_replies_sweep(*, older_than_s: float | None = None) -> list[int]:
     batch = settings.SWEEP_BATCH_SIZE
     running = to_bot.filter(reply_state=ReplyState.PROCESSING).exclude(lapsed_claim & lease_free)
     room = batch - running[:batch].count()
-    if room <= 0:
-        logger.warning("Sweeper re-enqueues nothing: %s AI turns are running", batch)
-        return []
     # The claim is older than one lease, so the lease was taken after it (never the moment between).
     stuck = Q(lease_free, lapsed_claim, reply_state=ReplyState.PROCESSING)
     waiting = Q(stale, reply_state=ReplyState.PENDING)
+    if room <= 0:
+        # Busy workers are no news; a backlog they keep waiting is.
+        log = logger.warning if to_bot.filter(stuck | waiting).exists() else logger.debug
+        log("Sweeper re-enqueues nothing: %s AI turns are running", batch)
+        return []
     ids: list[int] = []
     oldest = to_bot.filter(stuck | waiting).order_by("created_at", "id").values_list("pk", "reply_state")[:room]
     for pk, state in oldest:

@@ -2,6 +2,7 @@
 never the whole backlog again every interval, never more than SWEEP_BATCH_SIZE in the workers'
 hands, turns still running included."""
 
+import logging
 import os
 import re
 from datetime import timedelta
@@ -16,6 +17,7 @@ from messaging.enums import ReplyState
 from messaging.models import Message
 from orchestrator.tasks import sweep_stale_ai_messages
 from orchestrator.tests.helpers import send_to_bot
+from tests.helpers import capturing
 
 pytestmark = pytest.mark.django_db
 
@@ -68,3 +70,20 @@ def test_the_default_batch_is_the_ai_workers_threads():
     assert "SWEEP_BATCH_SIZE" in (Path(django_settings.BASE_DIR) / ".env.example").read_text()
     if "SWEEP_BATCH_SIZE" not in os.environ:
         assert django_settings.SWEEP_BATCH_SIZE == AI_THREADS
+
+
+def test_full_workers_with_nothing_waiting_are_no_warning(user, settings, caplog):
+    """Busy workers are normal: the sweep says so at DEBUG; a backlog they keep waiting is a WARNING."""
+    settings.SWEEP_BATCH_SIZE = 1
+    running = send_to_bot(user, "being answered", conversation_key="busy")
+    Message.objects.filter(pk=running.pk).update(reply_state=ReplyState.PROCESSING)  # claimed just now
+
+    with capturing(caplog, "orchestrator"):
+        assert sweep_stale_ai_messages.delay().get() == 0
+    assert [r.levelno for r in caplog.records if "re-enqueues nothing" in r.getMessage()] == [logging.DEBUG]
+
+    caplog.clear()
+    _stale_backlog(user, 1)
+    with capturing(caplog, "orchestrator"):
+        assert sweep_stale_ai_messages.delay().get() == 0
+    assert [r.levelno for r in caplog.records if "re-enqueues nothing" in r.getMessage()] == [logging.WARNING]

@@ -205,13 +205,15 @@ def inbound_sweep() -> list[int]:
     batch = settings.SWEEP_BATCH_SIZE
     running = channel_replies.filter(reply_state=ReplyState.PROCESSING).exclude(lapsed)
     room = batch - running[:batch].count()
-    if room <= 0:
-        logger.warning("Sweeper re-enqueues no inbound message: %s replies are running", batch)
-        return []
     waiting = channel_replies.filter(
         Q(reply_state=ReplyState.PENDING, updated_at__lt=now - timedelta(seconds=settings.AI_STALE_REPLY_AFTER_S))
         | Q(lapsed, reply_state=ReplyState.PROCESSING)
     )
+    if room <= 0:
+        # Busy workers are no news; a backlog they keep waiting is.
+        log = logger.warning if waiting.exists() else logger.debug
+        log("Sweeper re-enqueues no inbound message: %s replies are running", batch)
+        return []
     ids = []
     for pk, state in waiting.order_by("created_at", "id").values_list("pk", "reply_state")[:room]:
         if reply_state_move(message_id=pk, source=state, target=ReplyState.PENDING, at=now):

@@ -4,9 +4,13 @@ read endpoints ask for, the remote list and fetch, redaction and deletion.
 Whatever Twilio lists is upserted into the shared Message table by SID (the unique constraint
 decides between a sync and a webhook that store the same message at once); a local row still
 without a SID (a send whose answer was lost) takes the SID of the Twilio message that matches it.
-Only the newest inbound message of a listing may be answered, and only when the active reply mode
-was switched on before it arrived and nobody wrote to that number since: it then goes through the
-webhook's own `inbound_receive`, so it is answered once by the same claim, never by a second path.
+An inbound message listed that we never stored and that arrived within the inbound reconcile's
+window (TWILIO_INBOUND_RECONCILE_WINDOW_S) is a lost webhook, whoever lists it first (the sync, the
+remote list or fetch, the reconcile): `lost_webhooks_receive` stores and answers it through the
+webhook's own `inbound_receive`, once. Older history keeps §4.4.7's rule: only the newest inbound
+message of a listing may be answered, and only when the active reply mode was switched on before it
+arrived and nobody wrote to that number since; it too goes through `inbound_receive`, so it is
+answered once by the same claim, never by a second path.
 
 The sync is throttled globally in the shared cache: ten web processes asking within
 TWILIO_SYNC_MIN_INTERVAL_S make one Twilio request, from one Celery task.
@@ -19,6 +23,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
@@ -53,6 +58,9 @@ T = TypeVar("T")
 SYNC_KEY = "twilio:sync"
 SYNC_FALLBACK = "Twilio syncs are throttled per process until it is back"
 PLACEHOLDER_WINDOW = timedelta(seconds=600)
+# An inbound message this young may still have its webhook on the way (with its media URLs and the
+# sender's profile name, which Twilio's list lacks): left to it, a later listing looks again.
+WEBHOOK_SETTLE_S = 15
 NOT_FOUND = "Message not found."
 
 # Without the shared cache each process throttles itself (seed 2's rule: one sync per interval).
@@ -209,10 +217,11 @@ def _outbound_upsert(resource: Any) -> Message:
     return message
 
 
-def _inbound_upsert(resource: Any, *, answer: bool) -> Message:
+def _inbound_upsert(resource: Any, *, answer: bool) -> tuple[Message, bool]:
+    """(message, created here)."""
     message = Message.objects.filter(twilio_sid=resource.sid).first() or _placeholder_claim(resource)
     if message is not None:
-        return message  # stored before (by the webhook, say): never answered again from here
+        return message, False  # stored before (by the webhook, say): never answered again from here
     inbound = InboundMessage(
         sid=resource.sid,
         from_=resource.from_ or "",
@@ -226,7 +235,7 @@ def _inbound_upsert(resource: Any, *, answer: bool) -> Message:
     if created and media and not message.num_media:  # Twilio lists the count, not the media URLs
         Message.objects.filter(pk=message.pk).update(num_media=media)
         message.num_media = media
-    return message
+    return message, created
 
 
 def remote_upsert(resource: Any, *, answer: bool = False) -> Message:
@@ -237,7 +246,49 @@ def remote_upsert(resource: Any, *, answer: bool = False) -> Message:
         raise ValueError("a Twilio message without a SID")
     if _direction(resource) == Direction.OUTBOUND:
         return _outbound_upsert(resource)
-    return _inbound_upsert(resource, answer=answer)
+    return _inbound_upsert(resource, answer=answer)[0]
+
+
+@dataclass(frozen=True)
+class LostWebhooks:
+    # SID -> its row, oldest first: stored and answered here (or by a concurrent caller, or a placeholder's)
+    stored: dict[str, Message]
+    # every SID of the window's inbound messages that had no row: stored above, or left to its webhook
+    taken: frozenset[str]
+
+
+def lost_webhooks_receive(resources: Iterable[Any]) -> LostWebhooks:
+    """CONTRACT §8.2: a listed inbound message that arrived within TWILIO_INBOUND_RECONCILE_WINDOW_S
+    and has no row here is a webhook that never reached us. Once it has settled (WEBHOOK_SETTLE_S)
+    it is stored and answered through the webhook's own pipeline, oldest first; a younger one is
+    left to its webhook. Every caller that lists messages runs them through here first, so none of
+    them stores a lost webhook unanswered; the unique MessageSid decides between callers and a late
+    webhook, so the message is answered once."""
+    now = timezone.now()
+    since = now - timedelta(seconds=settings.TWILIO_INBOUND_RECONCILE_WINDOW_S)
+    settled = now - timedelta(seconds=WEBHOOK_SETTLE_S)
+    recent = [
+        resource
+        for resource in resources
+        if resource.sid and _direction(resource) == Direction.INBOUND and _created_at(resource) >= since
+    ]
+    known = set(
+        Message.objects.filter(twilio_sid__in=[resource.sid for resource in recent]).values_list(
+            "twilio_sid", flat=True
+        )
+    )
+    unstored = [resource for resource in recent if resource.sid not in known]
+    stored = {}
+    for resource in sorted((r for r in unstored if _created_at(r) <= settled), key=_created_at):
+        message, created = _inbound_upsert(resource, answer=True)
+        if created:
+            logger.warning(
+                "Inbound message %s never came through its webhook: stored from Twilio's list as message %s",
+                resource.sid,
+                message.pk,
+            )
+        stored[resource.sid] = message
+    return LostWebhooks(stored=stored, taken=frozenset(resource.sid for resource in unstored))
 
 
 def _mode_enabled_since() -> datetime | None:
@@ -274,20 +325,23 @@ def _newest_inbound(resources: list[Any]) -> Any | None:
 
 
 def _import(resources: Iterable[Any]) -> list[Message]:
-    """Upsert a listing; its newest inbound message last, once the outbound ones that may answer
-    it are stored, and answered only when `_answerable`."""
+    """Upsert a listing: its lost webhooks first (stored and answered, or left to their webhook
+    while young), then the rest; the newest inbound message last, once the outbound ones that may
+    answer it are stored, and answered only when `_answerable`. Only the newest inbound message of
+    the whole listing may be answered as history: one a lost webhook took answers nothing more."""
     listed = [r for r in resources if r.sid]
+    lost = lost_webhooks_receive(listed)
     newest = _newest_inbound(listed)
-    stored: dict[str, Message] = {}
+    stored: dict[str, Message] = dict(lost.stored)
     for resource in listed:
-        if resource is not newest:
+        if resource is not newest and resource.sid not in lost.taken:
             stored[resource.sid] = remote_upsert(resource)
-    if newest is not None:
+    if newest is not None and newest.sid not in lost.taken:
         answer = _answerable(newest)
         stored[newest.sid] = remote_upsert(newest, answer=answer)
         if answer:
             logger.info("Twilio sync: newest inbound %s is queued for a reply", newest.sid)
-    return [stored[r.sid] for r in listed]
+    return [stored[r.sid] for r in listed if r.sid in stored]
 
 
 # --- Twilio calls -----------------------------------------------------------------------------
@@ -333,12 +387,20 @@ def _utc(moment: datetime) -> datetime:
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
+def twilio_messages_list(*, action: str, limit: int, **filters: Any) -> list[Any]:
+    """Twilio's messages, newest first, at most `limit`; the filters (`to`, `from_`, `date_sent`,
+    `date_sent_before`, `date_sent_after`) that are set are passed on, times in UTC. A failure is
+    logged and raised as `_twilio` does (BadGatewayError)."""
+    params = {name: _utc(value) if isinstance(value, datetime) else value for name, value in filters.items() if value}
+    return _twilio(lambda: twilio_client().messages.list(limit=limit, **params), action=action)
+
+
 def sync_recent_messages(*, limit: int) -> int:
-    """List the newest `limit` messages from Twilio and upsert them; the newest inbound one may be
-    answered (CONTRACT §4.4.7). Returns how many were listed. Unthrottled: `sync_request` is the
-    throttled way in."""
-    resources = _twilio(lambda: twilio_client().messages.list(limit=limit), action="sync")
-    messages = _import(resources)
+    """List the newest `limit` messages from Twilio and upsert them: lost webhooks are answered, and
+    of the history the newest inbound one may be (CONTRACT §4.4.7). Returns how many were stored or
+    brought up to date (an unstored inbound message still waiting for its webhook is left to it).
+    Unthrottled: `sync_request` is the throttled way in."""
+    messages = _import(twilio_messages_list(action="sync", limit=limit))
     logger.info("Twilio sync: %s message(s) listed and upserted", len(messages))
     return len(messages)
 
@@ -380,20 +442,26 @@ def remote_list(
     date_sent_before: datetime | None = None,
     date_sent_after: datetime | None = None,
 ) -> list[dict]:
-    """T8: straight from Twilio, newest first, unthrottled; every item is upserted, and the newest
-    inbound one may be answered as in the sync."""
-    filters: dict[str, Any] = {"to": to, "from_": from_}
-    filters.update(date_sent=date_sent, date_sent_before=date_sent_before, date_sent_after=date_sent_after)
-    params = {name: _utc(value) if isinstance(value, datetime) else value for name, value in filters.items() if value}
-    resources = _twilio(lambda: twilio_client().messages.list(limit=limit, **params), action="list")
+    """T8: straight from Twilio, newest first, unthrottled; the items are imported as in the sync."""
+    resources = twilio_messages_list(
+        action="list",
+        limit=limit,
+        to=to,
+        from_=from_,
+        date_sent=date_sent,
+        date_sent_before=date_sent_before,
+        date_sent_after=date_sent_after,
+    )
     _import(resources)
     return [twilio_message_dict(resource) for resource in resources]
 
 
 def remote_fetch(*, sid: str) -> dict:
-    """T9: one message from Twilio, upserted here (never answered: that is the sync's newest only)."""
+    """T9: one message from Twilio, upserted here; answered only when it is a lost webhook (the
+    sync's newest-inbound rule is for listings)."""
     resource = _twilio(lambda: twilio_client().messages(sid).fetch(), action="fetch", sid=sid, not_found=True)
-    remote_upsert(resource)
+    if resource.sid not in lost_webhooks_receive([resource]).taken:
+        remote_upsert(resource)
     return twilio_message_dict(resource)
 
 

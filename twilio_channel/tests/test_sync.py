@@ -1,6 +1,10 @@
-"""The Twilio sync of the message log (CONTRACT §4.4.7, §4.5): upsert by SID with placeholder
-matching, the reactive reply to the newest inbound message at most once and never to history, and
-the global throttle shared by every process (two OS processes against Redis below)."""
+"""The Twilio sync of the message log (CONTRACT §4.4.7, §4.5, §8.2): upsert by SID with placeholder
+matching, a lost webhook of the inbound reconcile's window answered once, the reactive reply to the
+newest inbound message of the history at most once, and the global throttle shared by every process
+(two OS processes against Redis below).
+
+History is what arrived before the reconcile's window (`_history`): a message of the window that we
+never stored is a lost webhook, whoever lists it first."""
 
 import os
 import subprocess
@@ -10,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.conf import settings as django_settings
+from django.test import Client
 from django.utils import timezone
 
 from accounts.tests.factories import UserFactory
@@ -22,6 +27,7 @@ from twilio_channel.services import remote
 from twilio_channel.services.modes import auto_reply_config_set
 from twilio_channel.services.remote import sync_recent_messages, sync_request
 from twilio_channel.services.sending import outbound_create
+from twilio_channel.tasks import reconcile_inbound
 from twilio_channel.tasks import sync_recent_messages as sync_task
 from twilio_channel.tests.conftest import ACCOUNT_SID, AUTH_TOKEN
 from twilio_channel.tests.factories import OutboundMessageFactory
@@ -38,6 +44,11 @@ def _ago(seconds: float) -> datetime:
     return datetime.now(UTC).replace(microsecond=0) - timedelta(seconds=seconds)
 
 
+def _history(seconds: float = 0) -> datetime:
+    """`seconds` before the inbound reconcile's window begins: history, no lost webhook."""
+    return _ago(django_settings.TWILIO_INBOUND_RECONCILE_WINDOW_S + 60 + seconds)
+
+
 @pytest.fixture
 def sync(fake_twilio, django_capture_on_commit_callbacks):
     """One sync as the task runs it, with the work it queues (the reply, its send) run too."""
@@ -51,9 +62,9 @@ def sync(fake_twilio, django_capture_on_commit_callbacks):
 
 @pytest.fixture
 def auto_reply_on(db):
-    """Auto-reply mode, switched on a minute ago."""
+    """Auto-reply mode, switched on a minute before `_history()`."""
     config = auto_reply_config_set(enabled=True, message=THANKS)
-    AutoReplyConfig.objects.filter(pk=1).update(enabled_since=timezone.now() - timedelta(minutes=1))
+    AutoReplyConfig.objects.filter(pk=1).update(enabled_since=_history(60))
     config.refresh_from_db()
     return config
 
@@ -96,7 +107,7 @@ def test_a_failed_message_in_twilio_keeps_its_error(sync, fake_twilio):
 
 def test_an_inbound_message_from_a_known_user_is_filed_as_the_webhook_files_it(sync, fake_twilio):
     ann = UserFactory(phone_number=ANN, phone_verified=True)
-    received_at = _ago(30)
+    received_at = _history()
     remote_message = fake_twilio.add_inbound(from_=ANN, to=OUR_NUMBER, body="Hi from Ann", date_created=received_at)
     sync()
     message = Message.objects.get(twilio_sid=remote_message["sid"])
@@ -107,7 +118,7 @@ def test_an_inbound_message_from_a_known_user_is_filed_as_the_webhook_files_it(s
 
 
 def test_an_old_stop_imported_by_a_sync_opts_nobody_out(sync, fake_twilio):
-    fake_twilio.add_inbound(from_=ANN, to=OUR_NUMBER, body="STOP", date_created=_ago(600))
+    fake_twilio.add_inbound(from_=ANN, to=OUR_NUMBER, body="STOP", date_created=_history())
     sync()
     assert Contact.objects.get(number=ANN, channel="sms").opted_out is False
 
@@ -155,8 +166,8 @@ def test_a_placeholder_with_another_sender_is_not_matched(sync, fake_twilio):
 
 
 def test_the_newest_inbound_message_is_answered_once(sync, fake_twilio, auto_reply_on):
-    fake_twilio.add_inbound(from_=BOB, to=OUR_NUMBER, body="Earlier", date_created=_ago(20))
-    newest = fake_twilio.add_inbound(from_=ANN, to=OUR_NUMBER, body="Hello?", date_created=_ago(10))
+    fake_twilio.add_inbound(from_=BOB, to=OUR_NUMBER, body="Earlier", date_created=_history(20))
+    newest = fake_twilio.add_inbound(from_=ANN, to=OUR_NUMBER, body="Hello?", date_created=_history(10))
 
     sync()
 
@@ -174,7 +185,7 @@ def test_the_newest_inbound_message_is_answered_once(sync, fake_twilio, auto_rep
 
 
 def test_a_message_received_before_the_mode_was_enabled_gets_no_reply(sync, fake_twilio, auto_reply_on):
-    before = fake_twilio.add_inbound(from_=ANN, to=OUR_NUMBER, body="Old", date_created=_ago(120))
+    before = fake_twilio.add_inbound(from_=ANN, to=OUR_NUMBER, body="Old", date_created=_history(120))
     sync()
     assert replies(fake_twilio, ANN) == []
     assert Message.objects.get(twilio_sid=before["sid"]).reply_state == ReplyState.NONE
@@ -182,14 +193,14 @@ def test_a_message_received_before_the_mode_was_enabled_gets_no_reply(sync, fake
 
 def test_no_reply_without_a_reply_mode_on(sync, fake_twilio, settings):
     settings.CHAT_MODE = "echo"  # the chat engine answers webhooks, never history
-    fake_twilio.add_inbound(from_=ANN, to=OUR_NUMBER, body="Anyone?", date_created=_ago(5))
+    fake_twilio.add_inbound(from_=ANN, to=OUR_NUMBER, body="Anyone?", date_created=_history())
     sync()
     assert replies(fake_twilio, ANN) == []
 
 
 def test_a_message_someone_already_answered_gets_no_reply(sync, fake_twilio, auto_reply_on):
-    fake_twilio.add_inbound(from_=ANN, to=OUR_NUMBER, body="Question", date_created=_ago(20))
-    fake_twilio.add_message(to=ANN, from_=OUR_NUMBER, body="Answered from the console", date_created=_ago(10))
+    fake_twilio.add_inbound(from_=ANN, to=OUR_NUMBER, body="Question", date_created=_history(20))
+    fake_twilio.add_message(to=ANN, from_=OUR_NUMBER, body="Answered from the console", date_created=_history(10))
     sync()
     assert fake_twilio.created(to=ANN) == []
 
@@ -215,15 +226,97 @@ def test_a_reply_the_ai_gives_goes_through_its_own_turn(sync, fake_twilio, fake_
 
     AIConfig.objects.update_or_create(
         pk=1,
-        defaults={"enabled": True, "target_number": ANN, "enabled_since": timezone.now() - timedelta(minutes=1)},
+        defaults={"enabled": True, "target_number": ANN, "enabled_since": _history(60)},
     )
     fake_llm.reply("Hello from the AI")
-    fake_twilio.add_inbound(from_=BOB, to=OUR_NUMBER, body="Hi bot", date_created=_ago(5))
+    fake_twilio.add_inbound(from_=BOB, to=OUR_NUMBER, body="Hi bot", date_created=_history())
 
     sync()
     sync()
 
     assert replies(fake_twilio, BOB) == ["Hello from the AI"]
+
+
+# --- a lost webhook the sync lists before the inbound reconcile does (CONTRACT §8.2) -------------
+
+
+@pytest.fixture
+def reconcile(django_capture_on_commit_callbacks):
+    def run() -> int:
+        with django_capture_on_commit_callbacks(execute=True):
+            return reconcile_inbound.delay().get()
+
+    return run
+
+
+def test_a_lost_webhook_the_sync_lists_first_is_answered_once(
+    sync, reconcile, fake_twilio, settings, twilio_post, django_capture_on_commit_callbacks
+):
+    settings.CHAT_MODE = "echo"  # what answers a stranger's webhook with no reply mode on
+    older = fake_twilio.add_inbound(from_=BOB, to=OUR_NUMBER, body="First", date_created=_ago(90))
+    lost = fake_twilio.add_inbound(from_=ANN, to=OUR_NUMBER, body="Hello?", date_created=_ago(40))
+
+    sync()
+
+    assert replies(fake_twilio, ANN) == ["Echo: Hello?"]
+    assert replies(fake_twilio, BOB) == ["Echo: First"]  # every lost webhook, not only the newest
+    message = Message.objects.get(twilio_sid=lost["sid"])
+    assert message.reply_state == ReplyState.DONE
+    assert Message.objects.filter(in_reply_to=message).count() == 1
+
+    sync()
+    assert reconcile() == 0  # stored by the sync: nothing left to it
+    form = {"From": ANN, "To": OUR_NUMBER, "Body": "Hello?", "MessageSid": lost["sid"]}
+    with django_capture_on_commit_callbacks(execute=True):
+        assert twilio_post("/twilio/inbound", form).status_code == 200  # the webhook, late
+
+    assert replies(fake_twilio, ANN) == ["Echo: Hello?"]
+    assert replies(fake_twilio, BOB) == ["Echo: First"]
+    assert Message.objects.filter(twilio_sid__in=[older["sid"], lost["sid"]]).count() == 2
+
+
+def test_a_message_whose_webhook_may_still_come_is_left_to_it(
+    sync, fake_twilio, settings, twilio_post, django_capture_on_commit_callbacks
+):
+    settings.CHAT_MODE = "echo"
+    young = fake_twilio.add_inbound(from_=ANN, to=OUR_NUMBER, body="Just now", date_created=_ago(2))
+
+    sync()
+    assert not Message.objects.filter(twilio_sid=young["sid"]).exists()  # not stored unanswered
+
+    form = {"From": ANN, "To": OUR_NUMBER, "Body": "Just now", "MessageSid": young["sid"]}
+    with django_capture_on_commit_callbacks(execute=True):
+        assert twilio_post("/twilio/inbound", form).status_code == 200
+    sync()
+    assert replies(fake_twilio, ANN) == ["Echo: Just now"]
+
+
+def test_history_is_not_answered_when_the_newest_inbound_message_is_a_lost_webhook(sync, fake_twilio, auto_reply_on):
+    old = fake_twilio.add_inbound(from_=BOB, to=OUR_NUMBER, body="Old", date_created=_history())
+    fake_twilio.add_inbound(from_=ANN, to=OUR_NUMBER, body="Lost", date_created=_ago(40))
+
+    sync()
+
+    assert replies(fake_twilio, ANN) == [THANKS]
+    assert replies(fake_twilio, BOB) == []
+    assert Message.objects.get(twilio_sid=old["sid"]).reply_state == ReplyState.NONE
+
+
+def test_a_lost_webhook_fetched_by_its_sid_is_answered_once(
+    fake_twilio, settings, django_capture_on_commit_callbacks, reconcile
+):
+    settings.CHAT_MODE = "echo"
+    staff = Client()
+    staff.force_login(UserFactory(is_superuser=True))
+    lost = fake_twilio.add_inbound(from_=ANN, to=OUR_NUMBER, body="Fetch me", date_created=_ago(40))
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert staff.get(f"/api/messages/{lost['sid']}").status_code == 200
+        assert staff.get(f"/api/messages/{lost['sid']}").status_code == 200
+    assert reconcile() == 0
+
+    assert replies(fake_twilio, ANN) == ["Echo: Fetch me"]
+    assert Message.objects.get(twilio_sid=lost["sid"]).reply_state == ReplyState.DONE
 
 
 # --- the task, and the throttle -------------------------------------------------------------------

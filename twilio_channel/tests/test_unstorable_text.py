@@ -5,10 +5,13 @@ form error, storing nothing; a path that carries a NUL is a 404. Each entry poin
 on SQLite and, in the PostgreSQL pass, on PostgreSQL, where the 500s were."""
 
 import json
+from datetime import timedelta
 
 import pytest
+from django.conf import settings as django_settings
 from django.core.management import call_command
 from django.test import Client
+from django.utils import timezone
 
 from accounts.tests.factories import UserFactory
 from messaging.models import Message
@@ -83,7 +86,11 @@ def test_a_status_callback_with_a_nul_is_applied(twilio_post, fake_twilio):
 def test_the_twilio_sync_keeps_listed_messages_with_a_nul(fake_twilio, django_capture_on_commit_callbacks):
     from twilio_channel.services.remote import sync_recent_messages
 
-    fake_twilio.add_message(to=OUR_NUMBER, from_=ANN, body="in\x00bound", direction="inbound", status="received")
+    # Before the inbound reconcile's window: history, not a lost webhook (answered).
+    history = timezone.now() - timedelta(seconds=django_settings.TWILIO_INBOUND_RECONCILE_WINDOW_S + 60)
+    fake_twilio.add_message(
+        to=OUR_NUMBER, from_=ANN, body="in\x00bound", direction="inbound", status="received", date_created=history
+    )
     fake_twilio.add_message(to=ANN, from_=OUR_NUMBER, body="out\x00bound", status="delivered")
     with django_capture_on_commit_callbacks(execute=True):
         sync_recent_messages(limit=10)
