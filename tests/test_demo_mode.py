@@ -1,0 +1,189 @@
+"""Demo mode (issue 28 point 1): `devserver --demo` runs the demo model and the Twilio stand-in and
+points every process at them; the assistant answers and uses its tools and SMS go end to end with
+no account anywhere; production settings refuse it."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.parse
+import urllib.request
+import uuid
+
+import pytest
+from django.conf import settings as django_settings
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.test import override_settings
+from twilio.request_validator import RequestValidator
+
+from accounts.tests.factories import UserFactory
+from core.management.commands.devserver import DEMO_FROM_NUMBER, build_processes, demo_environment, free_port
+from demo.llm_server import FakeLLMServer
+from demo.model import NOTICE, demo_completion
+from demo.twilio_standin import DemoTwilioServer
+from messaging.models import Message
+from reports.models import Report
+
+ANN = "+48123456789"
+BOOLEAN_SETTINGS = {"DEMO_MODE", "TWILIO_VALIDATE_SIGNATURE"}
+
+
+@pytest.fixture(scope="module")
+def demo_servers():
+    """What `python -m demo` serves, in this process."""
+    model = FakeLLMServer()
+    model.state.responder = demo_completion
+    twilio = DemoTwilioServer(callback_delay=0.05)
+    model.start()
+    twilio.start()
+    yield model, twilio
+    model.stop()
+    twilio.stop()
+
+
+def _port(url: str) -> int:
+    return int(urllib.parse.urlsplit(url).port or 0)
+
+
+@pytest.fixture
+def demo_settings(settings, demo_servers):
+    """The settings every process gets from devserver --demo's environment."""
+    model, twilio = demo_servers
+    twilio.reset()
+    for name, value in demo_environment(llm_port=_port(model.url), twilio_port=_port(twilio.url)).items():
+        setattr(settings, name, value.lower() == "true" if name in BOOLEAN_SETTINGS else value)
+    settings.AI_LLM_RETRY_BACKOFF_S = 0
+    return settings
+
+
+# --- the process set and its environment ------------------------------------------------------
+
+
+def test_demo_adds_the_stand_ins_process_and_points_every_process_at_it():
+    with override_settings(AI_MESSAGE_HOST="127.0.0.1", AI_MESSAGE_PORT=9123, AI_MESSAGE_SSL=False):
+        processes = build_processes(demo_ports=(7001, 7002))
+        environ = demo_environment(llm_port=7001, twilio_port=7002)
+    assert list(processes) == ["web", "worker", "worker_ai", "beat", "demo"]
+    assert processes["demo"] == [sys.executable, "-m", "demo", "--llm-port", "7001", "--twilio-port", "7002"]
+    assert "demo" not in build_processes()
+    assert environ["DEMO_MODE"] == "true"  # other settings key their demo defaults on it
+    assert environ["LITELLM_BASEURL"] == "http://127.0.0.1:7001/v1"
+    assert environ["TWILIO_API_BASE_URL"] == "http://127.0.0.1:7002"
+    assert environ["PUBLIC_BASE_URL"] == "http://127.0.0.1:9123"  # the stand-in's status callbacks come here
+    assert environ["TWILIO_DEFAULT_FROM"] == DEMO_FROM_NUMBER
+    assert environ["TWILIO_VALIDATE_SIGNATURE"] == "true"
+    assert environ["LITELLM_MODEL"] and environ["TWILIO_ACCOUNT_SID"] and environ["TWILIO_AUTH_TOKEN"]
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        {"SETTINGS_MODULE": "config.settings.production", "DEBUG": True},
+        {"SETTINGS_MODULE": "config.settings.local", "DEBUG": False},
+    ],
+)
+def test_demo_mode_is_refused_with_production_settings(overrides):
+    with override_settings(**overrides), pytest.raises(CommandError, match="refused with production settings"):
+        call_command("devserver", "--demo")
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings.production",
+        "DEMO_MODE": "true",
+        "DJANGO_SECRET_KEY": "x" * 50,
+        "CELERY_BROKER_URL": "redis://127.0.0.1:6379/0",
+    }
+    result = subprocess.run(
+        [sys.executable, "-c", "import django; django.setup()"],
+        cwd=django_settings.BASE_DIR, env=env, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert result.returncode != 0
+    assert "DEMO_MODE=true is refused with production settings" in result.stderr
+
+
+@pytest.mark.timeout(60)
+def test_python_m_demo_serves_the_model_and_stops_on_sigterm():
+    llm_port, twilio_port = free_port(), free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "demo", "--llm-port", str(llm_port), "--twilio-port", str(twilio_port)],
+        cwd=django_settings.BASE_DIR, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )  # fmt: skip
+    try:
+        assert f"127.0.0.1:{llm_port}/v1" in process.stdout.readline()
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{llm_port}/v1/chat/completions",
+            data=b'{"messages": [{"role": "user", "content": "hello"}]}',
+            headers={"Content-Type": "application/json"},
+        )
+        with urllib.request.urlopen(request, timeout=10) as response:
+            assert b"demo model" in response.read()
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=10) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+
+
+# --- the demo model, through litellm ------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_the_demo_model_files_and_lists_reports_through_its_tools(demo_settings, auth_client, user):
+    filed = auth_client.post("/messages/ai", {"content": "report: my router is broken"}, format="json")
+    assert filed.status_code in (200, 201), filed.content
+    report = Report.objects.get(reporter=user)
+    assert (report.title, report.content) == ("my router is broken", "my router is broken")
+    assert "Report created successfully" in filed.json()["content"]
+    assert NOTICE in filed.json()["content"]  # it says it is a demo model
+
+    listed = auth_client.post("/messages/ai", {"content": "show my reports"}, format="json")
+    assert "Your Reports:" in listed.json()["content"]
+    assert f"#{report.pk}" in listed.json()["content"] and "my router is broken" in listed.json()["content"]
+
+    chat = auth_client.post("/messages/ai", {"content": "hello there"}, format="json")
+    assert "demo model" in chat.json()["content"] and "You said: hello there" in chat.json()["content"]
+    assert Report.objects.count() == 1
+
+
+# --- end to end: an SMS in, the AI's reply out through the stand-in, its status back ------------
+
+
+def _inbound(base_url: str, token: str, *, from_: str, body: str) -> int:
+    url = base_url + "/twilio/inbound"
+    form = {
+        "From": from_,
+        "To": DEMO_FROM_NUMBER,
+        "Body": body,
+        "MessageSid": "SM" + uuid.uuid4().hex,
+        "SmsStatus": "received",
+        "NumMedia": "0",
+    }
+    request = urllib.request.Request(
+        url,
+        data=urllib.parse.urlencode(form).encode(),
+        headers={"X-Twilio-Signature": RequestValidator(token).compute_signature(url, form)},
+    )
+    with urllib.request.urlopen(request, timeout=30) as response:
+        return response.status
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_sms_files_a_report_and_the_reply_is_captured_and_delivered(demo_settings, demo_servers, live_server):
+    _, twilio = demo_servers
+    demo_settings.PUBLIC_BASE_URL = live_server.url
+    ann = UserFactory(username="ann", phone_number=ANN, phone_verified=True)
+
+    assert _inbound(live_server.url, twilio.auth_token, from_=ANN, body="report: no water in room 5") == 200
+
+    report = Report.objects.get(reporter=ann)
+    assert report.title == "no water in room 5"
+    [sent] = twilio.created(to=ANN)
+    assert sent["from"] == DEMO_FROM_NUMBER and "Report created successfully" in sent["body"]
+    reply = Message.objects.get(direction="outbound", to_number=ANN)
+    deadline = time.monotonic() + 10
+    while reply.status != "delivered" and time.monotonic() < deadline:  # the stand-in's signed callbacks
+        time.sleep(0.05)
+        reply.refresh_from_db()
+    assert reply.status == "delivered"
+    assert [status for _, _, status in twilio.callbacks] == [200, 200]
