@@ -2,6 +2,7 @@
 points every process at them; the assistant answers and uses its tools and SMS go end to end with
 no account anywhere; production settings refuse it."""
 
+import io
 import os
 import signal
 import subprocess
@@ -75,6 +76,33 @@ def test_demo_adds_the_stand_ins_process_and_points_every_process_at_it():
     assert environ["TWILIO_DEFAULT_FROM"] == DEMO_FROM_NUMBER
     assert environ["TWILIO_VALIDATE_SIGNATURE"] == "true"
     assert environ["LITELLM_MODEL"] and environ["TWILIO_ACCOUNT_SID"] and environ["TWILIO_AUTH_TOKEN"]
+
+
+def test_devserver_demo_starts_the_five_processes_with_the_demo_environment(monkeypatch):
+    from core.management.commands import devserver
+
+    added: dict[str, tuple[str, dict]] = {}
+
+    class Manager:
+        returncode = 0
+
+        def add_process(self, name, command, env, cwd):
+            added[name] = (command, env)
+
+        def loop(self):
+            pass
+
+    monkeypatch.setattr(devserver, "process_manager", lambda printer: Manager())
+    monkeypatch.setenv("TWILIO_AUTH_TOKEN", "a-real-token-from-the-shell")
+    with override_settings(DEBUG=True, SETTINGS_MODULE="config.settings.local", AI_MESSAGE_SSL=False):
+        call_command("devserver", "--demo", stdout=io.StringIO())
+    assert list(added) == ["web", "worker", "worker_ai", "beat", "demo"]
+    ports = added["demo"][0].split()[-3::2]  # exec python -m demo --llm-port N --twilio-port M
+    for _, env in added.values():
+        assert env["DEMO_MODE"] == "true"
+        assert env["LITELLM_BASEURL"] == f"http://127.0.0.1:{ports[0]}/v1"
+        assert env["TWILIO_API_BASE_URL"] == f"http://127.0.0.1:{ports[1]}"
+        assert env["TWILIO_AUTH_TOKEN"] != "a-real-token-from-the-shell"  # the shell's account is never used
 
 
 @pytest.mark.parametrize(
