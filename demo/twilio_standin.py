@@ -30,6 +30,10 @@ class DemoTwilioServer(FakeTwilioServer):
         self.callback_delay = callback_delay
         self.callbacks: list[tuple[str, dict[str, str], int | None]] = []  # (url, form, HTTP status)
 
+    def reset(self) -> None:
+        super().reset()
+        self.callbacks.clear()
+
     def _create(self, params: dict[str, list[str]]) -> tuple[int, dict[str, Any]]:
         status, data = super()._create(params)
         callback = (params.get("StatusCallback") or [""])[0]

@@ -3,6 +3,7 @@ points every process at them; the assistant answers and uses its tools and SMS g
 no account anywhere; production settings refuse it."""
 
 import io
+import json
 import os
 import signal
 import subprocess
@@ -22,9 +23,10 @@ from twilio.request_validator import RequestValidator
 from accounts.tests.factories import UserFactory
 from core.management.commands.devserver import DEMO_FROM_NUMBER, build_processes, demo_environment, free_port
 from demo.llm_server import FakeLLMServer
-from demo.model import NOTICE, demo_completion
+from demo.model import HANDOFF_TEXT, NOTICE, demo_completion
 from demo.twilio_standin import DemoTwilioServer
-from messaging.models import Message
+from messaging.enums import ConversationMode
+from messaging.models import Conversation, Message
 from reports.models import Report
 
 ANN = "+48123456789"
@@ -173,6 +175,21 @@ def test_the_demo_model_files_and_lists_reports_through_its_tools(demo_settings,
     assert "demo model" in chat.json()["content"] and "You said: hello there" in chat.json()["content"]
     assert Report.objects.count() == 1
 
+    handed = auth_client.post("/messages/ai", {"content": "I need a human please"}, format="json")
+    assert HANDOFF_TEXT in handed.json()["content"]
+    assert Conversation.objects.get(key=f"conv_-1_{user.pk}").mode == ConversationMode.HUMAN
+
+
+def test_the_demo_model_uses_only_the_tools_it_is_offered():
+    report = {"role": "user", "content": "Zgłoszenie: brak wody w pokoju 5"}
+    offered = [{"type": "function", "function": {"name": "create_report"}}]
+    [call] = demo_completion({"messages": [report], "tools": offered})["tool_calls"]
+    assert call["function"]["name"] == "create_report"
+    assert json.loads(call["function"]["arguments"])["title"] == "brak wody w pokoju 5"
+    # A guest (an unknown number) has no report tools: the model says what it would do, in words.
+    answer = demo_completion({"messages": [report]})
+    assert "tool_calls" not in answer and NOTICE in answer["content"]
+
 
 # --- end to end: an SMS in, the AI's reply out through the stand-in, its status back ------------
 
@@ -210,7 +227,8 @@ def test_an_sms_files_a_report_and_the_reply_is_captured_and_delivered(demo_sett
     assert sent["from"] == DEMO_FROM_NUMBER and "Report created successfully" in sent["body"]
     reply = Message.objects.get(direction="outbound", to_number=ANN)
     deadline = time.monotonic() + 10
-    while reply.status != "delivered" and time.monotonic() < deadline:  # the stand-in's signed callbacks
+    # The stand-in's signed callbacks (it notes each answer once the server has given it).
+    while (reply.status != "delivered" or len(twilio.callbacks) < 2) and time.monotonic() < deadline:
         time.sleep(0.05)
         reply.refresh_from_db()
     assert reply.status == "delivered"
