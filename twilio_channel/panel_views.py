@@ -45,7 +45,12 @@ from twilio_channel.models import AutoReplyConfig
 from twilio_channel.services import ai_helpers
 from twilio_channel.services.modes import UNCHANGED, ai_config_set, auto_reply_config_set, reply_mode
 from twilio_channel.services.remote import sync_request
-from twilio_channel.services.simulator import simulator_inbound, simulator_participant, simulator_replies_are_real
+from twilio_channel.services.simulator import (
+    simulator_inbound,
+    simulator_participant,
+    simulator_received_texts,
+    simulator_replies_are_real,
+)
 from twilio_channel.services.staff_sends import outbound_retry, staff_send, staff_send_queued
 
 TABS = ["messages", "auto-reply", "ai", "handoff", "simulator"]
@@ -609,12 +614,22 @@ def _simulated_participant(number: str, channel: str) -> str | None:
         return None
 
 
+@dataclass(frozen=True)
+class SimulatorRow:
+    row: MessageRow
+    text: str  # as the phone got it
+
+
 def _simulator_thread(number: str, channel: str) -> dict:
     participant = _simulated_participant(number, channel)
     rows = []
     if participant is not None:
         thread = selectors.phone_thread_get(participant=participant, limit=THREAD_LIMIT)
-        rows = [message_row(message) for message in thread.messages]
+        received = simulator_received_texts(participant=participant, limit=THREAD_LIMIT)
+        rows = [
+            SimulatorRow(row=message_row(message), text=received.get(message.twilio_sid or "", message.content))
+            for message in thread.messages
+        ]
     return {
         "participant": participant,
         "rows": rows,

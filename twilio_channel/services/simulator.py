@@ -10,7 +10,9 @@ from __future__ import annotations
 import logging
 import uuid
 
+import requests
 from django.conf import settings
+from twilio.base.exceptions import TwilioException
 
 from core.exceptions import ApplicationError
 from core.phones import InvalidPhoneNumber, normalize_e164
@@ -19,6 +21,7 @@ from core.text import text_clean
 from messaging.enums import Channel
 from messaging.models import Message
 from twilio_channel.addresses import on_channel
+from twilio_channel.client import twilio_client, twilio_configured
 from twilio_channel.services.inbound import InboundMessage, inbound_receive
 
 logger = logging.getLogger("twilio_webhook")
@@ -70,3 +73,18 @@ def simulator_inbound(*, number: str, channel: str, body: str, send_for_real: bo
     message, _ = inbound_receive(inbound=inbound)
     logger.info("Phone simulator: message %s from %s", message.pk, mask_phone(participant))
     return message
+
+
+def simulator_received_texts(*, participant: str, limit: int) -> dict[str, str]:
+    """The texts as the contact's phone got them, by MessageSid: Twilio's own copy, asked of the
+    local stand-in only. There the simulator is the phone, so a verification code shows as sent
+    (the stored row keeps it masked) and a demo user can verify a number. With a real Twilio the
+    phone is real and the page shows the stored rows alone (empty here)."""
+    if simulator_replies_are_real() or not twilio_configured():
+        return {}
+    try:
+        resources = twilio_client().messages.list(to=participant, limit=limit)
+    except (TwilioException, requests.RequestException) as exc:
+        logger.warning("Phone simulator: the Twilio stand-in did not list the replies: %s", type(exc).__name__)
+        return {}
+    return {resource.sid: resource.body or "" for resource in resources if resource.sid}

@@ -2,6 +2,8 @@
 the webhook's own pipeline (contact, dedup, modes, AI, outbound rows) and the page shows the thread
 as the contact sees it. Replies go to the Twilio stand-in; with a real Twilio only when confirmed."""
 
+import re
+
 import pytest
 from django.test import Client
 
@@ -9,6 +11,7 @@ from accounts.tests.factories import UserFactory
 from messaging.enums import Direction
 from messaging.models import Message
 from reports.models import Report
+from tests.helpers import client_for
 from twilio_channel.models import Contact
 
 pytestmark = pytest.mark.django_db
@@ -160,3 +163,25 @@ def test_the_page_speaks_polish(superuser_client, fake_twilio, settings):
         "/staff/simulator/", {"number": "123", "channel": "sms", "body": "x"}, HTTP_ACCEPT_LANGUAGE="pl"
     )
     assert refused.status_code == 400
+
+
+def test_with_the_stand_in_the_phone_shows_what_twilio_got_so_a_demo_user_can_verify(
+    superuser_client, fake_twilio, settings
+):
+    """The stored row keeps a verification code masked; the simulated phone, like a real one, shows
+    the text Twilio got, so in demo mode a user can verify a number by reading the code here."""
+    ann = UserFactory(username="ann", phone_number=STRANGER)
+    client = client_for(ann)
+    assert client.post("/auth/me/phone/verify", {}, format="json").status_code == 202
+    stored = Message.objects.get(direction=Direction.OUTBOUND, to_number=STRANGER)
+    assert re.search(r"\d{6}", stored.content) is None  # masked in the database
+
+    html = superuser_client.get("/staff/simulator/thread/", {"number": STRANGER, "channel": "sms"}).content.decode()
+    code = re.search(r"\b(\d{6})\b", html).group(1)
+    assert client.post("/auth/me/phone/verify/confirm", {"code": code}, format="json").status_code == 200
+    ann.refresh_from_db()
+    assert ann.phone_verified_at is not None
+
+    settings.TWILIO_API_BASE_URL = ""  # a real Twilio: the real phone has the code, the page shows the stored row
+    html = superuser_client.get("/staff/simulator/thread/", {"number": STRANGER, "channel": "sms"}).content.decode()
+    assert code not in html
