@@ -233,3 +233,42 @@ def test_an_sms_files_a_report_and_the_reply_is_captured_and_delivered(demo_sett
         reply.refresh_from_db()
     assert reply.status == "delivered"
     assert [status for _, _, status in twilio.callbacks] == [200, 200]
+
+
+def test_the_stand_ins_callbacks_reach_a_self_signed_dev_server(tmp_path):
+    """devserver with AI_MESSAGE_SSL serves a self-signed certificate on this machine."""
+    import ssl
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=localhost",
+         "-keyout", str(key), "-out", str(cert)],
+        check=True, capture_output=True, timeout=60,
+    )  # fmt: skip
+    received: list[str] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self):
+            received.append(self.headers.get("X-Twilio-Signature", ""))
+            self.send_response(200)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        standin = DemoTwilioServer()
+        url = f"https://127.0.0.1:{server.server_address[1]}/twilio/status?mid=1"
+        assert standin._post(url, {"MessageStatus": "sent"}) == 200
+        assert received and received[0]
+    finally:
+        server.shutdown()
+        server.server_close()
