@@ -96,8 +96,12 @@ def test_devserver_demo_starts_the_five_processes_with_the_demo_environment(monk
 
     monkeypatch.setattr(devserver, "process_manager", lambda printer: Manager())
     monkeypatch.setenv("TWILIO_AUTH_TOKEN", "a-real-token-from-the-shell")
-    with override_settings(DEBUG=True, SETTINGS_MODULE="config.settings.local", AI_MESSAGE_SSL=False):
-        call_command("devserver", "--demo", stdout=io.StringIO())
+    banner = io.StringIO()
+    with override_settings(
+        DEBUG=True, SETTINGS_MODULE="config.settings.local", AI_MESSAGE_SSL=False, AI_MESSAGE_PORT=8765
+    ):
+        call_command("devserver", "--demo", stdout=banner)
+    assert "Phone simulator (superusers): http://127.0.0.1:8765/?tab=simulator" in banner.getvalue()
     assert list(added) == ["web", "worker", "worker_ai", "beat", "demo"]
     ports = added["demo"][0].split()[-3::2]  # exec python -m demo --llm-port N --twilio-port M
     for _, env in added.values():

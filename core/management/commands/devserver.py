@@ -293,7 +293,10 @@ class Command(BaseCommand):
                 f"  API docs:  {url}docs",
             ]
         if "demo" in processes:
-            lines.append("  Demo mode: a demo model answers and SMS go to a local Twilio stand-in (no accounts).")
+            lines += [
+                "  Demo mode: a demo model answers and SMS go to a local Twilio stand-in (no accounts).",
+                f"  Phone simulator (superusers): {url}?tab=simulator",
+            ]
         lines.append(
             f"  First superuser: {project_python()} manage.py createsuperuser  (in {django_settings.BASE_DIR})"
         )
