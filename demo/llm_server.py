@@ -1,4 +1,4 @@
-"""A scripted OpenAI-compatible chat-completions server on loopback.
+"""A scripted OpenAI-compatible chat-completions server on loopback (tests; demo mode with demo/model.py).
 
 litellm reaches it over real HTTP through `api_base`, so tests exercise the same client code as
 production. Each test queues the responses it wants (text replies, tool calls, HTTP errors,

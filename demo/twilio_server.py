@@ -1,4 +1,4 @@
-"""A Twilio-compatible Messages API on loopback, for tests.
+"""A Twilio-compatible Messages API on loopback, for tests and demo mode (demo/twilio_standin.py).
 
 The real twilio SDK reaches it over real HTTP once the client's API domain points at it
 (`client.api.base_url = server.url`, or `twilio_client_for(server)` below), so tests exercise the
