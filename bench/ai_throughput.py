@@ -104,7 +104,7 @@ class Cluster:
         llm_port, web_port = free_port(), free_port()
         self._spawn(
             "fake_llm",
-            ["-m", "tests.fakes.llm_server", "--port", str(llm_port), "--latency", str(self.options.latency)],
+            ["-m", "demo.llm_server", "--port", str(llm_port), "--latency", str(self.options.latency)],
         )
         self.env["LITELLM_BASEURL"] = f"http://127.0.0.1:{llm_port}"
         self._spawn(

@@ -5,8 +5,8 @@ how fast they are acknowledged, with `POST /messages` (a registered user writing
 JWT auth) on the same stack as the yardstick. The stack is the production shape: gunicorn
 (`config.wsgi`, gthread, `--web-workers` processes × the Procfile's 8 threads), the `default,sends`
 Celery worker and `worker_ai`, PostgreSQL and Redis, the Twilio API pointed at the loopback stand-in
-(`tests/fakes/twilio_server.py`, so the replies to inbound messages are really sent) and the LLM
-stand-in (`tests/fakes/llm_server.py`).
+(`demo/twilio_server.py`, so the replies to inbound messages are really sent) and the LLM
+stand-in (`demo/llm_server.py`).
 
 Open loop: request i is due at t0 + i/rate whatever the earlier ones are doing; a dispatcher hands
 each due request to an idle sender out of a pool of `--senders` threads with a keep-alive connection
@@ -492,12 +492,10 @@ class WebhookCluster(Cluster):
         web_port = int(env["PUBLIC_BASE_URL"].rsplit(":", 1)[1])
         twilio_port = int(env["TWILIO_API_BASE_URL"].rsplit(":", 1)[1])
         llm_port = int(env["LITELLM_BASEURL"].rsplit(":", 1)[1])
-        self._spawn("fake_twilio", ["-m", "tests.fakes.twilio_server", "--port", str(twilio_port),
+        self._spawn("fake_twilio", ["-m", "demo.twilio_server", "--port", str(twilio_port),
                                     "--account-sid", env["TWILIO_ACCOUNT_SID"],
                                     "--auth-token", env["TWILIO_AUTH_TOKEN"]])  # fmt: skip
-        self._spawn(
-            "fake_llm", ["-m", "tests.fakes.llm_server", "--port", str(llm_port), "--latency", str(options.latency)]
-        )
+        self._spawn("fake_llm", ["-m", "demo.llm_server", "--port", str(llm_port), "--latency", str(options.latency)])
         deadline = time.time() + 60
         wait_for_http(twilio_port, "/2010-04-01/Accounts/none.json", deadline)
         wait_for_http(llm_port, "/v1/models", deadline)
@@ -524,7 +522,7 @@ class WebhookCluster(Cluster):
 def stack_env() -> dict[str, str]:
     """The environment of every process: the embedded defaults unless DATABASE_URL and friends are
     set, no debug, the Twilio API and the LLM on their loopback stand-ins (each on a free port)."""
-    from tests.fakes.twilio_server import DEFAULT_ACCOUNT_SID, DEFAULT_AUTH_TOKEN
+    from demo.twilio_server import DEFAULT_ACCOUNT_SID, DEFAULT_AUTH_TOKEN
 
     web_port, twilio_port, llm_port = free_port(), free_port(), free_port()
 

@@ -158,3 +158,23 @@ class StaffAnswerForm(StaffForm):
         widget=forms.Textarea(attrs={"rows": 3}),
         error_messages={"required": _("Type an answer first.")},
     )
+
+
+class SimulatorForm(StaffForm):
+    """The phone simulator: a message as a contact would send it (issue 28 point 2)."""
+
+    number = forms.CharField(
+        label=_("Write as"),
+        max_length=64,
+        widget=forms.TextInput(attrs={"type": "tel", "placeholder": "+48123456789", "autocomplete": "off"}),
+        help_text=_("Any E.164 number: a stranger's, or a user's verified phone."),
+        error_messages={"required": _("Enter the number to write from.")},
+    )
+    channel = forms.ChoiceField(label=_("Channel"), choices=[("sms", "SMS"), ("whatsapp", "WhatsApp")], initial="sms")
+    body = forms.CharField(
+        label=_("Message"),
+        max_length=1600,
+        widget=forms.Textarea(attrs={"rows": 2, "maxlength": 1600}),
+        error_messages={"required": _("Type a message first.")},
+    )
+    send_for_real = forms.BooleanField(label=_("Really send the replies to this number"), required=False)

@@ -1,5 +1,5 @@
 """The staff panel over the Twilio channel (CONTRACT §5.1, §8.1, §8.3–8.5): the dashboard at `/`
-with its tabs (messages, auto-reply, AI, handoff inbox), the chat view `/chat/<participant>` and
+with its tabs (messages, auto-reply, AI, handoff inbox, phone simulator), the chat view `/chat/<participant>` and
 the handoff pages. Staff only. Each view parses a form, calls the same service or selector as the
 staff API (never the API over HTTP), and renders; a refusal is shown in words on the page."""
 
@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import wraps
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
@@ -31,20 +32,35 @@ from orchestrator.models import AIConfig
 from orchestrator.selectors import ai_config_get
 from twilio_channel import selectors
 from twilio_channel.addresses import WHATSAPP_PREFIX
-from twilio_channel.forms import AIConfigForm, AITestForm, AutoReplyForm, ReplyForm, SendForm, StaffAnswerForm
+from twilio_channel.forms import (
+    AIConfigForm,
+    AITestForm,
+    AutoReplyForm,
+    ReplyForm,
+    SendForm,
+    SimulatorForm,
+    StaffAnswerForm,
+)
 from twilio_channel.models import AutoReplyConfig
 from twilio_channel.services import ai_helpers
 from twilio_channel.services.modes import UNCHANGED, ai_config_set, auto_reply_config_set, reply_mode
 from twilio_channel.services.remote import sync_request
+from twilio_channel.services.simulator import (
+    simulator_inbound,
+    simulator_participant,
+    simulator_received_texts,
+    simulator_replies_are_real,
+)
 from twilio_channel.services.staff_sends import outbound_retry, staff_send, staff_send_queued
 
-TABS = ["messages", "auto-reply", "ai", "handoff"]
-# The configuration tabs: superusers only; an agent sees the messages and the handoff inbox.
-SUPERUSER_TABS = {"auto-reply", "ai"}
+TABS = ["messages", "auto-reply", "ai", "handoff", "simulator"]
+# The configuration tabs and the simulator: superusers only; an agent sees the messages and the handoff inbox.
+SUPERUSER_TABS = {"auto-reply", "ai", "simulator"}
 MESSAGES_LIMIT = 50  # seed 2: "last 50 entries"
 MESSAGES_REFRESH_S = 15  # the dashboard's table and stats
 THREAD_LIMIT = 400  # seed 2's chat view asked for 400
 THREAD_REFRESH_S = 12  # the chat view
+SIMULATOR_REFRESH_S = 2  # the simulator's phone: replies come within seconds
 HANDOFF_LIMIT = 100
 AI_HISTORY_LIMIT = 50
 NO_CONVERSATION = gettext_noop("No conversation with this participant.")
@@ -91,6 +107,13 @@ SERVICE_TEXTS = [
     gettext_noop("OpenAI returned no reply content."),
     gettext_noop("Only a user's conversation with the AI assistant can be answered here."),
     gettext_noop("Conversation not found."),
+    gettext_noop("Enter the number to write from."),
+    gettext_noop("Phone number must be in E.164 format, e.g. +48123456789"),
+    gettext_noop("Phone number is not a possible number"),
+    gettext_noop("Choose SMS or WhatsApp."),
+    gettext_noop("The message cannot exceed 1600 characters."),
+    gettext_noop("The simulator writes to TWILIO_DEFAULT_FROM: set it first."),
+    gettext_noop("Twilio is live: the replies really go to this number. Confirm that you want that."),
 ]
 
 
@@ -244,13 +267,15 @@ def _dashboard(request: HttpRequest, *, tab: str, status: int = 200, **context) 
         base.update(_auto_reply_context(context.pop("auto_reply_form", None)))
     elif tab == "ai":
         base.update(_ai_context(context.pop("ai_form", None), context.pop("ai_test_form", None)))
+    elif tab == "simulator":
+        base.update(_simulator_context(request, context.pop("simulator_form", None)))
     else:
         base.update(_handoff_context())
     return render(request, "twilio_channel/dashboard.html", {**base, **context}, status=status)
 
 
-def _to_tab(tab: str) -> HttpResponse:
-    return redirect(f"{reverse('root')}?tab={tab}")
+def _to_tab(tab: str, **query: str) -> HttpResponse:
+    return redirect(f"{reverse('root')}?{urlencode({'tab': tab, **query})}")
 
 
 # --- the dashboard ---------------------------------------------------------------------------
@@ -577,3 +602,78 @@ def handoff_mode(request: HttpRequest, conversation_id: int) -> HttpResponse:
     conversation_mode_set(conversation=conversation, mode=mode, source=f"staff {request.user.pk} in the panel")
     _mode_message(request, mode)
     return redirect("staff:handoff-conversation", conversation_id=conversation.pk)
+
+
+# --- the phone simulator (issue 28 point 2) ---------------------------------------------------
+
+
+def _simulated_participant(number: str, channel: str) -> str | None:
+    try:
+        return simulator_participant(number=number, channel=channel)
+    except ApplicationError:
+        return None
+
+
+@dataclass(frozen=True)
+class SimulatorRow:
+    row: MessageRow
+    text: str  # as the phone got it
+
+
+def _simulator_thread(number: str, channel: str) -> dict:
+    participant = _simulated_participant(number, channel)
+    rows = []
+    if participant is not None:
+        thread = selectors.phone_thread_get(participant=participant, limit=THREAD_LIMIT)
+        received = simulator_received_texts(participant=participant, limit=THREAD_LIMIT)
+        rows = [
+            SimulatorRow(row=message_row(message), text=received.get(message.twilio_sid or "", message.content))
+            for message in thread.messages
+        ]
+    return {
+        "participant": participant,
+        "rows": rows,
+        "thread_query": urlencode({"number": number, "channel": channel}),
+        "refresh_s": SIMULATOR_REFRESH_S,
+    }
+
+
+def _simulator_context(request: HttpRequest, form: SimulatorForm | None = None) -> dict:
+    if form is None:
+        channel = request.GET.get("channel", "sms")
+        form = SimulatorForm(initial={"number": request.GET.get("number", ""), "channel": channel})
+    number = str(form["number"].value() or "")
+    channel = str(form["channel"].value() or "sms")
+    return {
+        "simulator_form": form,
+        "replies_real": simulator_replies_are_real(),
+        "our_number": settings.TWILIO_DEFAULT_FROM,
+        **_simulator_thread(number, channel),
+    }
+
+
+@superuser_required
+@require_POST
+def simulator_send(request: HttpRequest) -> HttpResponse:
+    """A message as the contact would send it, through the webhook's pipeline; back to the phone."""
+    form = SimulatorForm(request.POST)
+    status = 400
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            simulator_inbound(
+                number=data["number"], channel=data["channel"], body=data["body"], send_for_real=data["send_for_real"]
+            )
+        except ApplicationError as exc:
+            status = _domain_error(form, exc)
+        else:
+            return _to_tab("simulator", number=data["number"].strip(), channel=data["channel"])
+    return _dashboard(request, tab="simulator", status=status, simulator_form=form)
+
+
+@superuser_required
+@require_GET
+def simulator_thread(request: HttpRequest) -> HttpResponse:
+    """The simulated phone's screen alone: what the simulator polls."""
+    context = _simulator_thread(request.GET.get("number", ""), request.GET.get("channel", "sms"))
+    return render(request, "twilio_channel/_simulator_thread.html", context)

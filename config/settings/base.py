@@ -303,6 +303,9 @@ else:
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")  # beat's state file, kept out of the tree
 
 # --- Project switches -----------------------------------------------------------------------
+# Set by `devserver --demo` for every process it starts (a demo model and a Twilio stand-in on this
+# machine); other settings may default differently in it. Refused by the production settings.
+DEMO_MODE = bool_alias("DEMO_MODE", default=False)
 AI_BOT_USER_ID = int_alias("AI_BOT_USER_ID", default=-1)
 AI_BOT_DISPLAY_NAME = str_alias("AI_BOT_DISPLAY_NAME", default="AI Assistant")
 CHAT_HISTORY_MAX = int_alias("CHAT_HISTORY_MAX", default=50)

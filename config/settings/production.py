@@ -11,6 +11,9 @@ from config.env import bool_alias, env, int_alias
 from .base import *  # noqa: F403
 from .base import CELERY_BROKER_URL, JWT_SIGNING_KEY, SIMPLE_JWT, TRUSTED_PROXY_COUNT
 
+if bool_alias("DEMO_MODE", default=False):
+    # Demo mode points the AI and Twilio at stand-ins on one machine: never a live deployment.
+    raise ImproperlyConfigured("DEMO_MODE=true is refused with production settings (config.settings.production).")
 SECRET_KEY = env.str("DJANGO_SECRET_KEY", default="")
 if not SECRET_KEY:
     raise ImproperlyConfigured("DJANGO_SECRET_KEY must be set in production.")

@@ -1,16 +1,3 @@
-"""What the loopback stand-ins (LLM, Twilio) share: their HTTP server."""
+"""The loopback stand-in lives in the project (demo/http.py: demo mode runs it too); tests import it here."""
 
-import sys
-from http.server import ThreadingHTTPServer
-
-
-class LoopbackServer(ThreadingHTTPServer):
-    daemon_threads = True
-    request_queue_size = 1024  # the default backlog (5) drops bursts of connects under load
-    allow_reuse_address = True
-
-    def handle_error(self, request, client_address) -> None:
-        # A client that timed out hangs up before the (delayed) answer: expected, keep output quiet.
-        if isinstance(sys.exc_info()[1], ConnectionError):
-            return
-        super().handle_error(request, client_address)
+from demo.http import *  # noqa: F403

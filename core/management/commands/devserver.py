@@ -3,12 +3,15 @@
 Web (runserver, or gunicorn with TLS when AI_MESSAGE_SSL=true), the Celery worker for the
 `default` and `sends` queues, the thread-pool worker for the `ai` queue and beat run side by side
 under honcho's process manager: one Ctrl+C stops them all, and if one dies the others are stopped.
+With --demo a fifth process runs the demo model and the Twilio stand-in (the `demo` package) and every
+process gets settings pointing at them (`demo_environment`): no AI or Twilio account needed.
 """
 
 import contextlib
 import os
 import shlex
 import signal
+import socket
 import sys
 import time
 from pathlib import Path
@@ -97,8 +100,10 @@ def build_processes(
     reload: bool = True,
     ai_threads: int = AI_THREADS,
     concurrency: int = WORKER_CONCURRENCY,
+    demo_ports: tuple[int, int] | None = None,
 ) -> dict[str, list[str]]:
-    """Process name -> argv, the same set as the Procfile (web, worker, worker_ai, beat)."""
+    """Process name -> argv, the same set as the Procfile (web, worker, worker_ai, beat), and with
+    `demo_ports` (the demo model's, the Twilio stand-in's) the `demo` process that serves both."""
     python = python or sys.executable
     celery = [python, "-m", "celery", "-A", "config"]
     processes: dict[str, list[str]] = {}
@@ -115,6 +120,9 @@ def build_processes(
         ]  # fmt: skip
     if beat:
         processes["beat"] = [*celery, "beat", "-s", str(settings.CELERY_BEAT_SCHEDULE_FILENAME), "-l", "INFO"]
+    if processes and demo_ports is not None:
+        llm_port, twilio_port = demo_ports
+        processes["demo"] = [python, "-m", "demo", "--llm-port", str(llm_port), "--twilio-port", str(twilio_port)]
     return processes
 
 
@@ -136,6 +144,49 @@ def child_environment(settings=django_settings) -> dict[str, str]:
     environ["DJANGO_SETTINGS_MODULE"] = environ.get("DJANGO_SETTINGS_MODULE") or settings.SETTINGS_MODULE
     environ["PYTHONUNBUFFERED"] = "1"  # lines reach the console as they are written
     return environ
+
+
+DEMO_FROM_NUMBER = "+15005550006"  # Twilio's test number: never a real subscriber's
+
+
+def demo_refusal(settings=django_settings) -> str | None:
+    """Why demo mode may not run with these settings (None: it may)."""
+    module = settings.SETTINGS_MODULE or ""
+    if module.endswith(".production") or not settings.DEBUG:
+        return (
+            "Demo mode is for trying the project on one machine: it is refused with production settings "
+            f"({module or 'unknown'}, DEBUG={settings.DEBUG}). Use config.settings.local (the default)."
+        )
+    return None
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    with socket.socket() as sock:
+        sock.bind((host, 0))
+        return sock.getsockname()[1]
+
+
+def demo_environment(settings=django_settings, *, llm_port: int, twilio_port: int) -> dict[str, str]:
+    """The variables every process gets in demo mode. They replace the AI and Twilio ones of the
+    environment and .env, so nothing reaches a real account (an AIConfig row's own key and model
+    still win for the AI: the panel shows them)."""
+    from demo.model import DEMO_MODEL_NAME
+    from demo.twilio_server import DEFAULT_ACCOUNT_SID, DEFAULT_AUTH_TOKEN
+
+    return {
+        "DEMO_MODE": "true",
+        "LITELLM_BASEURL": f"http://127.0.0.1:{llm_port}/v1",
+        "LITELLM_API_KEY": "demo",  # a placeholder: the demo model takes any
+        "LITELLM_MODEL": DEMO_MODEL_NAME,
+        "TWILIO_API_BASE_URL": f"http://127.0.0.1:{twilio_port}",
+        "TWILIO_ACCOUNT_SID": DEFAULT_ACCOUNT_SID,
+        "TWILIO_AUTH_TOKEN": DEFAULT_AUTH_TOKEN,
+        "TWILIO_DEFAULT_FROM": DEMO_FROM_NUMBER,
+        "TWILIO_MESSAGING_SERVICE_SID": "",
+        "TWILIO_VALIDATE_SIGNATURE": "true",  # the stand-in signs its callbacks as Twilio does
+        # Where the stand-in posts status callbacks: this server.
+        "PUBLIC_BASE_URL": public_url(settings).rstrip("/"),
+    }
 
 
 def process_manager(printer, *, grace_s: float = STOP_GRACE_S):
@@ -185,6 +236,11 @@ class Command(BaseCommand):
         parser.add_argument("--no-worker", dest="worker", action="store_false", help="Do not start the workers.")
         parser.add_argument("--no-beat", dest="beat", action="store_false", help="Do not start Celery beat.")
         parser.add_argument("--noreload", dest="reload", action="store_false", help="Web: no auto-reload.")
+        parser.add_argument(
+            "--demo",
+            action="store_true",
+            help="Also run the demo model and a Twilio stand-in, and point everything at them (no accounts).",
+        )
         parser.add_argument("--ai-threads", type=int, default=AI_THREADS, help="Threads of the `ai` worker.")
         parser.add_argument(
             "--concurrency", type=int, default=WORKER_CONCURRENCY, help="Processes of the default,sends worker."
@@ -193,6 +249,12 @@ class Command(BaseCommand):
     def handle(self, *args, **options) -> None:
         from honcho.printer import Printer
 
+        demo_ports = None
+        if options["demo"]:
+            refusal = demo_refusal()
+            if refusal:
+                raise CommandError(refusal)
+            demo_ports = (free_port(), free_port())
         processes = build_processes(
             web=options["web"],
             worker=options["worker"],
@@ -201,13 +263,16 @@ class Command(BaseCommand):
             reload=options["reload"],
             ai_threads=options["ai_threads"],
             concurrency=options["concurrency"],
+            demo_ports=demo_ports,
         )
         if not processes:
             raise CommandError("Nothing to run: every process was switched off.")
+        environ = child_environment()
+        if demo_ports is not None:
+            environ.update(demo_environment(llm_port=demo_ports[0], twilio_port=demo_ports[1]))
         self._print_banner(processes)
 
         manager = process_manager(Printer(sys.stdout))
-        environ = child_environment()
         for name, argv in processes.items():
             # honcho runs each command through `sh -c`; `exec` makes the shell become the process, so
             # honcho's signals reach it and no child outlives the shell.
@@ -226,6 +291,11 @@ class Command(BaseCommand):
                 f"  App:       {url}",
                 f"  Admin:     {url}admin/",
                 f"  API docs:  {url}docs",
+            ]
+        if "demo" in processes:
+            lines += [
+                "  Demo mode: a demo model answers and SMS go to a local Twilio stand-in (no accounts).",
+                f"  Phone simulator (superusers): {url}?tab=simulator",
             ]
         lines.append(
             f"  First superuser: {project_python()} manage.py createsuperuser  (in {django_settings.BASE_DIR})"
