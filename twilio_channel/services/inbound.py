@@ -23,6 +23,7 @@ from accounts.models import User
 from core.redact import mask_phone
 from core.tasks import enqueue_on_commit
 from core.text import text_clean
+from messaging.context import CHAT_ENGINE_AGENT
 from messaging.enums import ConversationMode, Direction, ReplyState
 from messaging.models import Message
 from messaging.services import conversation_mode_set, external_message_receive, reply_state_move
@@ -169,6 +170,7 @@ def inbound_answer(*, message_id: int) -> Message | None:
     conversation = message.conversation
     command = mode_command(message.content)
     text: str | None
+    fields: dict[str, str] = {}
     if command is not None and conversation is not None:
         conversation_mode_set(conversation=conversation, mode=command, source="contact command")
         text = HANDOFF_ACK if command == ConversationMode.HUMAN else BACK_TO_AI_ACK
@@ -181,11 +183,12 @@ def inbound_answer(*, message_id: int) -> Message | None:
             logger.warning("Auto-reply is on but has no text: message %s not answered", message.pk)
     else:
         text = chat_engine_reply(message.content)
+        fields["agent"] = CHAT_ENGINE_AGENT  # no context for the model once the AI answers
     with transaction.atomic():
         if text is None:
             reply_state_move(message_id=message.pk, source=ReplyState.PROCESSING, target=ReplyState.SKIPPED)
             return None
-        reply = sender.reply(to_message=message, text=text)
+        reply = sender.reply(to_message=message, text=text, **fields)
         state = ReplyState.FAILED if reply.status == "failed" else ReplyState.DONE
         reply_state_move(message_id=message.pk, source=ReplyState.PROCESSING, target=state)
     logger.info(
