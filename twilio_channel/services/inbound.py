@@ -33,7 +33,7 @@ from twilio_channel.addresses import channel_of, participant_number
 from twilio_channel.models import AutoReplyConfig, Contact
 from twilio_channel.sender import sender
 from twilio_channel.services.contacts import contact_inbound_touch, contact_opt_in, contact_opt_out, contact_user
-from twilio_channel.services.modes import reply_mode
+from twilio_channel.services.modes import reply_mode, unknown_contact_reply
 
 logger = logging.getLogger("twilio_webhook")
 
@@ -160,6 +160,18 @@ def inbound_receive(*, inbound: InboundMessage, answer: bool = True) -> tuple[Me
     return message, True
 
 
+def _off_mode_reply(message: Message) -> tuple[str | None, dict[str, str]]:
+    """With both switches off: the chat engine for a user (TWILIO_KNOWN_USER_AI=false), and for
+    anyone else what UNKNOWN_CONTACT_REPLY says. The chat engine's replies are marked: no context
+    for the model once the AI answers (messaging.context)."""
+    policy = "chat" if message.sender_id is not None else unknown_contact_reply()
+    if policy == "text":
+        return settings.UNKNOWN_CONTACT_REPLY_TEXT.strip() or None, {}
+    if policy == "chat":
+        return chat_engine_reply(message.content), {"agent": CHAT_ENGINE_AGENT}
+    return None, {}
+
+
 def inbound_answer(*, message_id: int) -> Message | None:
     """The channel's own reply to a pending inbound message (auto-reply or chat engine); the reply,
     or None when there is nothing to send. Claimed by compare-and-set, so it runs once."""
@@ -182,8 +194,7 @@ def inbound_answer(*, message_id: int) -> Message | None:
         if text is None:
             logger.warning("Auto-reply is on but has no text: message %s not answered", message.pk)
     else:
-        text = chat_engine_reply(message.content)
-        fields["agent"] = CHAT_ENGINE_AGENT  # no context for the model once the AI answers
+        text, fields = _off_mode_reply(message)
     with transaction.atomic():
         if text is None:
             reply_state_move(message_id=message.pk, source=ReplyState.PROCESSING, target=ReplyState.SKIPPED)
