@@ -107,9 +107,9 @@ def unknown_contact_reply() -> UnknownContactReply:
     value = settings.UNKNOWN_CONTACT_REPLY.strip().lower()
     if not value:
         return "chat" if settings.TWILIO_API_BASE_URL else "none"
-    if value == "chat" or value == "text":
-        return value
-    return "none"
+    if value == "chat":
+        return "chat"
+    return "text" if value == "text" else "none"
 
 
 # --- the AI auto-reply (orchestrator.AIConfig) ----------------------------------------------
