@@ -43,3 +43,20 @@ def test_a_failed_turn_s_fallback_is_no_context(auth_client, fake_llm):
 
     assert _turns(fake_llm.requests[-1]) == [("user", "hello"), ("user", "hello?")]
     assert FALLBACK_TEXT not in str(fake_llm.requests[-1])
+
+
+def test_a_refused_model_s_fallback_is_no_context(auth_client, fake_llm):
+    from orchestrator.models import AIConfig
+
+    # A row saved before model names were checked: the turn sends nothing and answers the fallback.
+    AIConfig.objects.update_or_create(pk=1, defaults={"model": "http://attacker.example/v1"})
+    assert auth_client.post("/messages/ai", {"content": "hello"}, format="json").json()["content"] == (
+        SYNC_FALLBACK_TEXT
+    )
+    assert fake_llm.requests == []
+
+    AIConfig.objects.filter(pk=1).update(model="")
+    fake_llm.reply("Here now.")
+    auth_client.post("/messages/ai", {"content": "hello?"}, format="json")
+
+    assert _turns(fake_llm.requests[-1]) == [("user", "hello"), ("user", "hello?")]
