@@ -11,7 +11,12 @@ class TwilioChannelConfig(AppConfig):
     verbose_name = "Twilio channel (SMS and WhatsApp)"
 
     def ready(self) -> None:
+        from django.core import checks
         from django.db.models.signals import post_migrate
+
+        from twilio_channel.checks import unknown_contact_reply_check
+
+        checks.register(unknown_contact_reply_check)
 
         from twilio_channel.api import schema  # noqa: F401  (registers the OpenAPI auth extension)
         from twilio_channel.bootstrap import ai_config_bootstrap_after_migrate

@@ -79,3 +79,22 @@ def test_with_the_stand_in_the_operator_may_still_switch_replies_off(deliver, fa
     deliver("hello", from_=STRANGER)
 
     assert fake_twilio.created(to=STRANGER) == []
+
+
+@pytest.mark.parametrize(
+    ("value", "text", "warned"),
+    [
+        ("", "", False),
+        ("none", "", False),
+        ("chat", "", False),
+        ("text", "Not monitored.", False),
+        ("echo", "", True),
+        ("text", "", True),
+    ],
+)
+def test_a_setting_that_answers_no_one_is_a_warning_of_the_system_checks(settings, value, text, warned):
+    from django.core.checks import run_checks
+
+    settings.UNKNOWN_CONTACT_REPLY, settings.UNKNOWN_CONTACT_REPLY_TEXT = value, text
+
+    assert bool([m for m in run_checks() if m.id == "twilio_channel.W001"]) is warned

@@ -1,0 +1,24 @@
+"""System checks of the Twilio channel's settings: said at every `manage.py` start (migrate,
+runserver), so an operator learns of a setting that silently answers no one."""
+
+from django.conf import settings
+from django.core.checks import CheckMessage, Warning
+
+UNKNOWN_CONTACT_REPLIES = ("none", "chat", "text")
+
+
+def unknown_contact_reply_check(app_configs, **kwargs) -> list[CheckMessage]:
+    value = settings.UNKNOWN_CONTACT_REPLY.strip().lower()
+    if value and value not in UNKNOWN_CONTACT_REPLIES:
+        problem = f"UNKNOWN_CONTACT_REPLY={value!r} is none of none, chat, text"
+    elif value == "text" and not settings.UNKNOWN_CONTACT_REPLY_TEXT.strip():
+        problem = "UNKNOWN_CONTACT_REPLY=text, but UNKNOWN_CONTACT_REPLY_TEXT is empty"
+    else:
+        return []
+    return [
+        Warning(
+            problem,
+            hint="Until it is fixed, a message from anyone who is not a user gets no automatic reply.",
+            id="twilio_channel.W001",
+        )
+    ]
