@@ -6,7 +6,8 @@ from celery.signals import setup_logging, worker_process_init, worker_ready
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
 
-app = Celery("config")
+# Our Django fix-up replaces Celery's: it keeps the worker's database connections (config/celery_fixup.py).
+app = Celery("config", fixups=["config.celery_fixup:fixup"])
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 

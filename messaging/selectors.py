@@ -15,6 +15,7 @@ from django.db.models.functions import Coalesce, Left, TruncDate
 from accounts.models import User
 from core.lists import Window
 from messaging import access
+from messaging.context import NOT_MODEL_CONTEXT
 from messaging.enums import Channel, ConversationKind, ConversationMode, Direction, ReplyState
 from messaging.keys import channel_conversation_key
 from messaging.models import Conversation, Message
@@ -41,13 +42,13 @@ def ai_history(*, conversation: Conversation, before: Message | None = None, lim
     oldest first, as `{"role", "content"}`. With `before` (the message being answered): turns
     earlier than it, plus the replies to earlier messages even when they were stored after it (a
     message that arrived while the previous one was answered sees that exchange, §8.2); never the
-    message itself, and never the user's later messages, nor the fallback replies of failed turns:
-    "I apologize, ..." is not context worth sending back (seed 1 never added it either).
+    message itself, and never the user's later messages, nor what the server answered in the
+    model's place (messaging.context): "I apologize, ..." is not context worth sending back.
 
     `user` turns are messages to the bot, the conversation owner's, and the external party's inbound
     messages; the bot's replies and staff replies in human mode are `assistant` turns. A chat under a
     custom id has no `user` owner, so the bot's address decides there."""
-    rows = _history_rows(conversation).exclude(in_reply_to__reply_state=ReplyState.FAILED)
+    rows = _history_rows(conversation).exclude(NOT_MODEL_CONTEXT)
     if conversation.kind == ConversationKind.PHONE:
         # A contact's thread is what went over the channel; nothing a user wrote in the panel or API
         # (before the key space was reserved, messaging.keys) is the contact's turn.

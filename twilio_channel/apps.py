@@ -6,7 +6,15 @@ class TwilioChannelConfig(AppConfig):
     verbose_name = "Twilio channel (SMS and WhatsApp)"
 
     def ready(self) -> None:
+        from django.core import checks
         from django.db.models.signals import post_migrate
+
+        from twilio_channel.checks import signature_check, unknown_contact_reply_check
+
+        # Signature checks off: a system check at start-up (runserver, migrate), and once per process
+        # at its first unchecked webhook (twilio_channel.webhooks); no longer every process at import.
+        checks.register(signature_check)
+        checks.register(unknown_contact_reply_check)
 
         from twilio_channel.api import schema  # noqa: F401  (registers the OpenAPI auth extension)
         from twilio_channel.bootstrap import ai_config_bootstrap_after_migrate
@@ -20,10 +28,3 @@ class TwilioChannelConfig(AppConfig):
         from twilio_channel.services.contacts import contacts_relink_on_signal
 
         phone_link_changed.connect(contacts_relink_on_signal, dispatch_uid="twilio_channel.contacts_relink")
-        from django.core import checks
-
-        from twilio_channel.checks import signature_check
-
-        # Signature checks off: a system check at start-up (runserver, migrate), and once per process
-        # at its first unchecked webhook (twilio_channel.webhooks); no longer every process at import.
-        checks.register(signature_check)

@@ -399,6 +399,10 @@ CELERY_BEAT_SCHEDULE: dict = {
     "twilio-reconcile-statuses": {"task": "twilio_channel.reconcile_statuses", "schedule": 24 * 60 * 60.0},
 }
 CHAT_MODE = str_alias("CHAT_MODE", default="echo").lower()  # echo | keywords | off; unknown values act as echo
+# What a stranger's SMS or WhatsApp message gets with the AI and the auto-reply off: none | chat (the
+# chat engine) | text (UNKNOWN_CONTACT_REPLY_TEXT). Unset: chat only with a local Twilio stand-in.
+UNKNOWN_CONTACT_REPLY = str_alias("UNKNOWN_CONTACT_REPLY", default="")
+UNKNOWN_CONTACT_REPLY_TEXT = str_alias("UNKNOWN_CONTACT_REPLY_TEXT", default="")
 
 # --- Twilio channel (CONTRACT §4.4, §8.2–8.4, §9.3) ----------------------------------------------
 # Without credentials the app boots and every send is refused with "Twilio is not configured.".

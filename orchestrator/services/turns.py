@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from django.conf import settings
 
 from accounts.models import User
+from messaging.context import CHAT_ENGINE_AGENT
 from messaging.enums import ConversationMode
 from messaging.models import Conversation, Message
 from messaging.selectors import ai_history
@@ -32,7 +33,7 @@ logger = logging.getLogger("orchestrator")
 
 FALLBACK_TEXT = "I apologize, but I'm having trouble responding right now. Please try again later."
 SYNC_FALLBACK_TEXT = "I apologize, but I encountered an error while processing your message. Please try again later."
-CHAT_ENGINE = "chat_engine"
+CHAT_ENGINE = CHAT_ENGINE_AGENT  # the agent of the chat engine's replies: no context for the model
 LEASE_POLL_S = 0.1
 
 

@@ -20,6 +20,7 @@ from django.db.models import QuerySet
 
 from core.exceptions import ApplicationError, BadGatewayError
 from core.redact import mask_phone
+from messaging.context import NOT_MODEL_CONTEXT
 from messaging.enums import Direction
 from messaging.models import Message
 from orchestrator.llm import LLMError, LLMSettings, chat_completion, llm_settings
@@ -122,8 +123,9 @@ def _answered(number: str, text: str) -> Message | None:
 
 def participant_history(*, number: str, limit: int, exclude: Message | None = None) -> list[dict[str, str]]:
     """The newest `limit` turns with `number`, oldest first; inbound = user, outbound = assistant.
-    Failed sends are left out: the participant never saw them."""
-    rows = _thread(number).exclude(direction=Direction.OUTBOUND, status="failed")
+    Failed sends are left out (the participant never saw them), and so is what the server answered in
+    the model's place (messaging.context)."""
+    rows = _thread(number).exclude(direction=Direction.OUTBOUND, status="failed").exclude(NOT_MODEL_CONTEXT)
     if exclude is not None:
         rows = rows.exclude(pk=exclude.pk)
     turns = rows.order_by("-created_at", "-id").values("direction", "content")[:limit]

@@ -23,6 +23,7 @@ from accounts.models import User
 from core.redact import mask_phone
 from core.tasks import enqueue_on_commit
 from core.text import text_clean
+from messaging.context import CHAT_ENGINE_AGENT
 from messaging.enums import ConversationMode, Direction, ReplyState
 from messaging.models import Message
 from messaging.services import conversation_mode_set, external_message_receive, reply_state_move
@@ -32,7 +33,7 @@ from twilio_channel.addresses import channel_of, participant_number
 from twilio_channel.models import AutoReplyConfig, Contact
 from twilio_channel.sender import sender
 from twilio_channel.services.contacts import contact_inbound_touch, contact_opt_in, contact_opt_out, contact_user
-from twilio_channel.services.modes import reply_mode
+from twilio_channel.services.modes import reply_mode, unknown_contact_reply
 
 logger = logging.getLogger("twilio_webhook")
 
@@ -159,6 +160,18 @@ def inbound_receive(*, inbound: InboundMessage, answer: bool = True) -> tuple[Me
     return message, True
 
 
+def _off_mode_reply(message: Message) -> tuple[str | None, dict[str, str]]:
+    """With both switches off: the chat engine for a user (TWILIO_KNOWN_USER_AI=false), and for
+    anyone else what UNKNOWN_CONTACT_REPLY says. The chat engine's replies are marked: no context
+    for the model once the AI answers (messaging.context)."""
+    policy = "chat" if message.sender_id is not None else unknown_contact_reply()
+    if policy == "text":
+        return settings.UNKNOWN_CONTACT_REPLY_TEXT.strip() or None, {}
+    if policy == "chat":
+        return chat_engine_reply(message.content), {"agent": CHAT_ENGINE_AGENT}
+    return None, {}
+
+
 def inbound_answer(*, message_id: int) -> Message | None:
     """The channel's own reply to a pending inbound message (auto-reply or chat engine); the reply,
     or None when there is nothing to send. Claimed by compare-and-set, so it runs once."""
@@ -169,6 +182,7 @@ def inbound_answer(*, message_id: int) -> Message | None:
     conversation = message.conversation
     command = mode_command(message.content)
     text: str | None
+    fields: dict[str, str] = {}
     if command is not None and conversation is not None:
         conversation_mode_set(conversation=conversation, mode=command, source="contact command")
         text = HANDOFF_ACK if command == ConversationMode.HUMAN else BACK_TO_AI_ACK
@@ -180,12 +194,12 @@ def inbound_answer(*, message_id: int) -> Message | None:
         if text is None:
             logger.warning("Auto-reply is on but has no text: message %s not answered", message.pk)
     else:
-        text = chat_engine_reply(message.content)
+        text, fields = _off_mode_reply(message)
     with transaction.atomic():
         if text is None:
             reply_state_move(message_id=message.pk, source=ReplyState.PROCESSING, target=ReplyState.SKIPPED)
             return None
-        reply = sender.reply(to_message=message, text=text)
+        reply = sender.reply(to_message=message, text=text, **fields)
         state = ReplyState.FAILED if reply.status == "failed" else ReplyState.DONE
         reply_state_move(message_id=message.pk, source=ReplyState.PROCESSING, target=state)
     logger.info(

@@ -96,6 +96,22 @@ def reply_mode() -> ReplyMode:
     return "auto_reply" if auto_reply_on else "off"
 
 
+UnknownContactReply = Literal["none", "chat", "text"]
+
+
+def unknown_contact_reply() -> UnknownContactReply:
+    """What a sender who is no user gets when both switches are off (issue 28 point 8): the
+    UNKNOWN_CONTACT_REPLY setting; unset, the chat engine only while Twilio is a local stand-in
+    (TWILIO_API_BASE_URL, the demo), else nothing: on a real number every reply costs money, and an
+    echo to anyone who writes is no service. A value it does not know counts as "none"."""
+    value = settings.UNKNOWN_CONTACT_REPLY.strip().lower()
+    if not value:
+        return "chat" if settings.TWILIO_API_BASE_URL else "none"
+    if value == "chat":
+        return "chat"
+    return "text" if value == "text" else "none"
+
+
 # --- the AI auto-reply (orchestrator.AIConfig) ----------------------------------------------
 
 
