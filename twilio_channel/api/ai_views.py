@@ -9,7 +9,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from twilio_channel.api import serializers as s
-from twilio_channel.api.parsing import body_of, clamp_int, optional_str, strict_bool
+from twilio_channel.api.fields import clamp_int
+from twilio_channel.api.serializers import staff_input
 from twilio_channel.api.views import TAGS, SuperuserAPIView, limit_parameter
 from twilio_channel.services import ai_helpers
 
@@ -26,12 +27,6 @@ SEND_ERRORS = {
 }
 
 
-def _history_limit(data: dict) -> int:
-    return clamp_int(
-        data.get("history_limit"), default=ai_helpers.HISTORY_LIMIT_DEFAULT, low=1, high=ai_helpers.LIMIT_MAX
-    )
-
-
 def _sender_id(request: Request) -> int | None:
     return getattr(request.user, "pk", None)  # None for the API key, which has no user row
 
@@ -40,16 +35,7 @@ class AITestView(SuperuserAPIView):
     @extend_schema(request=s.AITestInSerializer, responses={200: s.AITestOutSerializer, **LLM_ERRORS}, tags=TAGS)
     def post(self, request: Request) -> Response:
         """What the model would answer in a thread. No SMS is sent and nothing is stored."""
-        data = body_of(request)
-        result = ai_helpers.ai_test(
-            participant=optional_str(data.get("participant"), field="participant"),
-            message=optional_str(data.get("message"), field="message"),
-            api_key=optional_str(data.get("api_key"), field="api_key"),
-            history_limit=_history_limit(data),
-            use_latest_message=bool(
-                strict_bool(data.get("use_latest_message"), field="use_latest_message", default=True)
-            ),
-        )
+        result = ai_helpers.ai_test(**staff_input(s.AITestInSerializer, request))
         return Response(result)
 
 
@@ -82,14 +68,7 @@ class AISendView(SuperuserAPIView):
     @extend_schema(request=s.AISendInSerializer, responses={201: s.AISendOutSerializer, **SEND_ERRORS}, tags=TAGS)
     def post(self, request: Request) -> Response:
         """Generate a message for a thread and send it now, to `participant` or the target."""
-        data = body_of(request)
-        result = ai_helpers.ai_send(
-            participant=optional_str(data.get("participant"), field="participant"),
-            latest=optional_str(data.get("latest"), field="latest"),
-            history_limit=_history_limit(data),
-            api_key=optional_str(data.get("api_key"), field="api_key"),
-            sender_id=_sender_id(request),
-        )
+        result = ai_helpers.ai_send(**staff_input(s.AISendInSerializer, request), sender_id=_sender_id(request))
         return Response(result, status=_sent_status(result))
 
 
@@ -97,13 +76,5 @@ class AIReplyView(SuperuserAPIView):
     @extend_schema(request=s.AIReplyInSerializer, responses={201: s.AIReplyOutSerializer, **SEND_ERRORS}, tags=TAGS)
     def post(self, request: Request) -> Response:
         """Answer a participant from the number they wrote to."""
-        data = body_of(request)
-        result = ai_helpers.ai_reply(
-            inbound_from=optional_str(data.get("inbound_from"), field="inbound_from"),
-            inbound_to=optional_str(data.get("inbound_to"), field="inbound_to"),
-            latest=optional_str(data.get("latest"), field="latest"),
-            api_key=optional_str(data.get("api_key"), field="api_key"),
-            history_limit=_history_limit(data),
-            sender_id=_sender_id(request),
-        )
+        result = ai_helpers.ai_reply(**staff_input(s.AIReplyInSerializer, request), sender_id=_sender_id(request))
         return Response(result, status=_sent_status(result))
