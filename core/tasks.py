@@ -79,7 +79,7 @@ def enqueue_on_commit(task, *args, **options) -> None:
     else is logged with its traceback by Django's robust `on_commit`: never raised into the request."""
     if isinstance(task, str):
         task = registered_task(task)  # now: a misspelt name fails in its caller, not after commit
-    name = task.name
+    name = getattr(task, "name", task)
     call = f"{name}({', '.join(map(repr, args))})"  # tasks take ids only: no free text in the log
 
     def send() -> None:
