@@ -32,10 +32,12 @@ def _sender_id(request: Request) -> int | None:
 
 
 class AITestView(SuperuserAPIView):
-    @extend_schema(request=s.AITestInSerializer, responses={200: s.AITestOutSerializer, **LLM_ERRORS}, tags=TAGS)
+    input_serializer = s.AITestInSerializer
+
+    @extend_schema(responses={200: s.AITestOutSerializer, **LLM_ERRORS}, tags=TAGS)
     def post(self, request: Request) -> Response:
         """What the model would answer in a thread. No SMS is sent and nothing is stored."""
-        result = ai_helpers.ai_test(**staff_input(s.AITestInSerializer, request))
+        result = ai_helpers.ai_test(**staff_input(self.input_serializer, request))
         return Response(result)
 
 
@@ -65,16 +67,20 @@ def _sent_status(result: dict) -> int:
 
 
 class AISendView(SuperuserAPIView):
-    @extend_schema(request=s.AISendInSerializer, responses={201: s.AISendOutSerializer, **SEND_ERRORS}, tags=TAGS)
+    input_serializer = s.AISendInSerializer
+
+    @extend_schema(responses={201: s.AISendOutSerializer, **SEND_ERRORS}, tags=TAGS)
     def post(self, request: Request) -> Response:
         """Generate a message for a thread and send it now, to `participant` or the target."""
-        result = ai_helpers.ai_send(**staff_input(s.AISendInSerializer, request), sender_id=_sender_id(request))
+        result = ai_helpers.ai_send(**staff_input(self.input_serializer, request), sender_id=_sender_id(request))
         return Response(result, status=_sent_status(result))
 
 
 class AIReplyView(SuperuserAPIView):
-    @extend_schema(request=s.AIReplyInSerializer, responses={201: s.AIReplyOutSerializer, **SEND_ERRORS}, tags=TAGS)
+    input_serializer = s.AIReplyInSerializer
+
+    @extend_schema(responses={201: s.AIReplyOutSerializer, **SEND_ERRORS}, tags=TAGS)
     def post(self, request: Request) -> Response:
         """Answer a participant from the number they wrote to."""
-        result = ai_helpers.ai_reply(**staff_input(s.AIReplyInSerializer, request), sender_id=_sender_id(request))
+        result = ai_helpers.ai_reply(**staff_input(self.input_serializer, request), sender_id=_sender_id(request))
         return Response(result, status=_sent_status(result))

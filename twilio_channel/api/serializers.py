@@ -4,6 +4,7 @@ answers for the OpenAPI schema."""
 
 from typing import Any
 
+from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 from rest_framework.request import Request
 
@@ -141,9 +142,15 @@ class StatsSerializer(serializers.Serializer):
 
 
 class AutoReplyConfigSerializer(serializers.Serializer):
+    enabled = serializers.BooleanField()
+    message = serializers.CharField(allow_blank=True)
+    enabled_since = serializers.DateTimeField(allow_null=True, read_only=True)
+
+
+@extend_schema_serializer(component_name="AutoReplyConfig")  # its body: AutoReplyConfigRequest
+class AutoReplyConfigInSerializer(serializers.Serializer):
     enabled = StrictBooleanField(help_text="Absent: unchanged, as every field here.")
     message = TextField(help_text="At most 640 characters; required while the auto-reply is on.")
-    enabled_since = serializers.DateTimeField(allow_null=True, read_only=True)
 
 
 class AIConfigOutSerializer(serializers.Serializer):
@@ -233,10 +240,16 @@ class AISendOutSerializer(serializers.Serializer):
 
 
 class AIReplyInSerializer(serializers.Serializer):
-    # Required, but refused by the service with one text for both (services.ai_helpers).
-    inbound_from = TextField(default=None, help_text="Required. The participant: the reply goes to this address.")
+    # Left out, either is refused with the service's one text for both.
+    inbound_from = TextField(
+        required=True,
+        error_messages={"required": ai_helpers.REPLY_FIELDS_REQUIRED},
+        help_text="The participant: the reply goes to this address.",
+    )
     inbound_to = TextField(
-        default=None, help_text="Required. Our number the participant wrote to: the reply comes from it."
+        required=True,
+        error_messages={"required": ai_helpers.REPLY_FIELDS_REQUIRED},
+        help_text="Our number the participant wrote to: the reply comes from it.",
     )
     latest = TextField()
     api_key = TextField(help_text="Used for this call only; never stored or echoed.")

@@ -56,8 +56,9 @@ def _messages_out(messages) -> dict:
 
 
 class SendMessageView(StaffAPIView):
+    input_serializer = s.SendMessageInSerializer
+
     @extend_schema(
-        request=s.SendMessageInSerializer,
         responses={
             200: s.SendMessageOutSerializer,
             202: OpenApiResponse(
@@ -73,7 +74,7 @@ class SendMessageView(StaffAPIView):
     )
     def post(self, request: Request) -> Response:
         """Send one SMS or WhatsApp message now; the answer carries Twilio's SID."""
-        data = staff_input(s.SendMessageInSerializer, request)
+        data = staff_input(self.input_serializer, request)
         message = staff_send(**data, sender_id=request.user.pk)
         if staff_send_queued(message):  # Twilio busy or unreachable: the `sends` queue retries it
             return Response(selectors.message_dict(message), status=status.HTTP_202_ACCEPTED)
@@ -167,15 +168,16 @@ class ConversationView(StaffAPIView):
 
 
 class ConversationModeView(StaffAPIView):
+    input_serializer = s.ModeInSerializer
+
     @extend_schema(
-        request=s.ModeInSerializer,
         responses={200: s.ModeOutSerializer, 404: OpenApiResponse(description=NO_CONVERSATION)},
         tags=TAGS,
     )
     def post(self, request: Request, participant: str) -> Response:
         """Take a conversation over (`human`: the AI stays silent) or hand it back (`ai`)."""
         participant = _participant(participant)
-        mode = staff_input(s.ModeInSerializer, request)["mode"]
+        mode = staff_input(self.input_serializer, request)["mode"]
         conversation = selectors.phone_thread_conversation(participant=participant)
         if conversation is None:
             raise NotFoundError(NO_CONVERSATION)
@@ -188,16 +190,18 @@ def _auto_reply_out(config: AutoReplyConfig) -> dict:
 
 
 class AutoReplyConfigView(SuperuserAPIView):
+    input_serializer = s.AutoReplyConfigInSerializer
+
     @extend_schema(responses={200: s.AutoReplyConfigSerializer}, tags=TAGS)
     def get(self, request: Request) -> Response:
         """The auto-reply switch and its text."""
         return Response(_auto_reply_out(AutoReplyConfig.load()))
 
-    @extend_schema(request=s.AutoReplyConfigSerializer, responses={200: s.AutoReplyConfigSerializer}, tags=TAGS)
+    @extend_schema(responses={200: s.AutoReplyConfigSerializer}, tags=TAGS)
     def post(self, request: Request) -> Response:
         """Switch the auto-reply and set its text (≤ 640 characters); a field left out keeps its
         stored value. Turning it on turns the AI auto-reply off."""
-        data = staff_input(s.AutoReplyConfigSerializer, request)
+        data = staff_input(self.input_serializer, request)
         auto_reply_config_set(enabled=data.get("enabled"), message=data.get("message"))  # absent: unchanged
         return Response(_auto_reply_out(AutoReplyConfig.load()))
 
@@ -217,16 +221,18 @@ def _ai_config_out(config: AIConfig) -> dict:
 
 
 class AIConfigView(SuperuserAPIView):
+    input_serializer = s.AIConfigInSerializer
+
     @extend_schema(responses={200: s.AIConfigOutSerializer}, tags=TAGS)
     def get(self, request: Request) -> Response:
         """The AI auto-reply's settings; the key only as a masked preview."""
         return Response(_ai_config_out(AIConfig.load()))
 
-    @extend_schema(request=s.AIConfigInSerializer, responses={200: s.AIConfigOutSerializer}, tags=TAGS)
+    @extend_schema(responses={200: s.AIConfigOutSerializer}, tags=TAGS)
     def post(self, request: Request) -> Response:
         """Switch the AI auto-reply and change its settings. Turning it on turns the auto-reply
         off. A field left out keeps its stored value; an empty `api_key` clears the key."""
-        data = staff_input(s.AIConfigInSerializer, request)
+        data = staff_input(self.input_serializer, request)
         api_key = data.get("api_key", UNCHANGED)
         config = ai_config_set(  # a field left out is None: unchanged, as the switch
             enabled=data.get("enabled"),
