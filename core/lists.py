@@ -11,17 +11,15 @@ SKIP_MAX = 2**62
 
 
 class SkipLimitSerializer(serializers.Serializer):
+    """The query parameters of a windowed list (a view's `windowed = True`: core.openapi documents
+    them from here, bounds included)."""
+
     skip = serializers.IntegerField(
         required=False, default=0, min_value=0, max_value=SKIP_MAX, help_text="Rows to skip, newest first."
     )
     limit = serializers.IntegerField(
         required=False, default=None, help_text="Rows to return, clamped to 1..500 (default 100; 500 for full lists)."
     )
-
-
-# The query parameters of every windowed list, for `extend_schema(parameters=...)`: drf-spectacular
-# documents them from the serializer, bounds included.
-WINDOW_PARAMETERS = [SkipLimitSerializer]
 
 
 @dataclass(frozen=True)

@@ -7,8 +7,10 @@ from drf_spectacular.plumbing import ResolvedComponent
 from rest_framework.permissions import AllowAny
 
 from core.api.dialects import is_seed2_path
+from core.lists import SkipLimitSerializer
 
 API_V1_PREFIX = "/api/v1/"
+BODY_METHODS = ("POST", "PUT", "PATCH")
 
 
 def canonical_path(path: str) -> str:
@@ -70,7 +72,21 @@ class ProjectAutoSchema(AutoSchema):
     Read off the operation: input (a body or query parameters) can be invalid (400), a path parameter
     can name a missing object (404), an authenticated operation can meet bad credentials (401) and
     refusals (403). Others are declared where they arise, with `extend_schema(responses={404:
-    OpenApiResponse(description=...)})`; this fills in their body."""
+    OpenApiResponse(description=...)})`; this fills in their body.
+
+    A view names what it reads, for this schema and the browsable API's forms alike: its body's
+    serializer in `input_serializer` (for its POST, PUT or PATCH), and `windowed = True` when its
+    GET lists rows in a `skip`/`limit` window (core.lists)."""
+
+    def get_request_serializer(self):
+        declared = getattr(self.view, "input_serializer", None)
+        if declared is not None and self.method in BODY_METHODS:
+            return declared
+        return super().get_request_serializer()
+
+    def get_override_parameters(self) -> list:
+        window = [SkipLimitSerializer] if self.method == "GET" and getattr(self.view, "windowed", False) else []
+        return [*window, *super().get_override_parameters()]
 
     def get_operation(self, path, path_regex, path_prefix, method, registry):
         operation = super().get_operation(path, path_regex, path_prefix, method, registry)

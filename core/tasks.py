@@ -49,11 +49,36 @@ def _broker_failure(exc: BaseException) -> str:
     return f"broker error ({_class_name(exc)})"
 
 
+def registered_task(name: str):
+    """The task registered under `name`. A service queues a task of its own app by name, so the
+    app's tasks module (which calls the services) is not imported back by them. A web process has
+    not imported the tasks modules (a worker does at start): Celery's autodiscovery does it once."""
+    from celery import current_app
+
+    if name not in current_app.tasks:
+        current_app.loader.import_default_modules()
+    return current_app.tasks[name]
+
+
+def first_retry_options(task) -> dict:
+    """`apply_async` options that queue a call as the task's first retry: autoretry's own countdown
+    for it (its backoff, jitter and cap) and the retries left after it, so work first tried inline
+    gets the same attempts as any other."""
+    from celery.utils.time import get_exponential_backoff_interval
+
+    countdown = get_exponential_backoff_interval(
+        factor=task.retry_backoff, retries=0, maximum=task.retry_backoff_max, full_jitter=task.retry_jitter
+    )
+    return {"countdown": countdown, "retries": 1}
+
+
 def enqueue_on_commit(task, *args, **options) -> None:
     """Send `task.delay(*args)` (`apply_async` with `options`, e.g. a countdown) once the
-    surrounding transaction commits. A broker outage is one WARNING line, no traceback: the row is
-    stored and the beat sweeper re-enqueues it. Anything else is logged with its traceback by
-    Django's robust `on_commit`: never raised into the request."""
+    surrounding transaction commits; `task` is the task or its registered name. A broker outage is
+    one WARNING line, no traceback: the row is stored and the beat sweeper re-enqueues it. Anything
+    else is logged with its traceback by Django's robust `on_commit`: never raised into the request."""
+    if isinstance(task, str):
+        task = registered_task(task)  # now: a misspelt name fails in its caller, not after commit
     name = getattr(task, "name", task)
     call = f"{name}({', '.join(map(repr, args))})"  # tasks take ids only: no free text in the log
 

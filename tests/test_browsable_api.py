@@ -9,12 +9,13 @@ from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.test import Client
 from django.urls import resolve
+from rest_framework import serializers
 from rest_framework.renderers import JSONRenderer
 from rest_framework.test import APIClient
 from rest_framework.views import APIView
 
 from accounts.tests.factories import PASSWORD
-from core.api.renderers import declared
+from core.api.renderers import Declared, declared
 from messaging.models import Message
 from messaging.tests.factories import MessageFactory
 from reports.tests.factories import ReportFactory
@@ -291,6 +292,43 @@ def test_every_operation_with_a_body_gets_its_form(superuser):
                 checked += 1
     assert checked >= 15
     assert not {"/api/v1", "/api/v1/"} & set(schema["paths"])  # the entry page is not an operation
+
+
+def component_name(serializer_class: type) -> str:
+    annotation = getattr(serializer_class, "_spectacular_annotation", {})
+    return annotation.get("component_name") or serializer_class.__name__.removesuffix("Serializer")
+
+
+def test_each_documented_body_is_the_serializer_its_view_reads(superuser):
+    """One declaration per view (`input_serializer`): the schema documents the serializer that the
+    form is built from, so an `@extend_schema(request=...)` beside it cannot drift from it."""
+    schema = client_for(superuser).get("/api/schema/", {"format": "json"}).json()
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            if "requestBody" in operation:
+                view_class = resolve(re.sub(r"\{[^}]+\}", "1", path)).func.cls
+                documented = operation["requestBody"]["content"]["application/json"]["schema"]["$ref"]
+                expected = component_name(declared(view_class, method.upper()).request)
+                assert documented == f"#/components/schemas/{expected}Request", (method, path)
+
+
+def test_the_forms_come_from_the_view_not_from_the_schema_decorator():
+    class Body(serializers.Serializer):
+        text = serializers.CharField()
+
+    class View(APIView):  # no @extend_schema at all
+        input_serializer = Body
+        windowed = True
+
+        def get(self, request):
+            return None
+
+        def post(self, request):
+            return None
+
+    assert declared(View, "POST") == Declared(request=Body, windowed=False)
+    assert declared(View, "GET") == Declared(request=None, windowed=True)
+    assert declared(View, "PUT") == Declared(request=None, windowed=False)  # no PUT handler: no form
 
 
 # --- Safety -----------------------------------------------------------------------------------

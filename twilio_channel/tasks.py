@@ -25,23 +25,6 @@ def send_message(self, message_id: int) -> None:
     outbound_deliver(message_id=message_id, final_attempt=self.request.retries >= self.max_retries)
 
 
-def send_message_retry(message_id: int) -> None:
-    """Queue a row whose inline send met a transient error (a staff send) as `send_message`'s
-    first retry: autoretry's own countdown for it (backoff from 2 s, full jitter) and the retries
-    left after it, so a staff send gets the same attempts as any other."""
-    from celery.utils.time import get_exponential_backoff_interval
-
-    from core.tasks import enqueue_on_commit
-
-    countdown = get_exponential_backoff_interval(
-        factor=send_message.retry_backoff,
-        retries=0,
-        maximum=send_message.retry_backoff_max,
-        full_jitter=send_message.retry_jitter,
-    )
-    enqueue_on_commit(send_message, message_id, countdown=countdown, retries=1)
-
-
 @shared_task(name="twilio_channel.sweep_stale_sends", ignore_result=True)
 def sweep_stale_sends() -> int:
     from twilio_channel.services.sending import outbound_sweep

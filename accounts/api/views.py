@@ -15,7 +15,7 @@ from accounts.api import serializers as s
 from accounts.permissions import IsSuperuser
 from accounts.services import phones, roles, sessions, users
 from core.api import ack, validated
-from core.lists import WINDOW_PARAMETERS, Window, list_window
+from core.lists import Window, list_window
 from core.net import client_ip
 
 
@@ -40,8 +40,9 @@ class PublicView(APIView):
 
 
 class RegisterView(PublicView):
+    input_serializer = s.UserCreateSerializer
+
     @extend_schema(
-        request=s.UserCreateSerializer,
         responses={
             201: s.RegisterOutSerializer,
             429: OpenApiResponse(description="Too many sign-ups from this address; retry after Retry-After seconds."),
@@ -49,7 +50,7 @@ class RegisterView(PublicView):
         tags=["auth"],
     )
     def post(self, request: Request) -> Response:
-        data = validated(s.UserCreateSerializer, request.data)
+        data = validated(self.input_serializer, request.data)
         result = users.user_register(
             device_info=request.headers.get("User-Agent"), ip_address=client_ip(request), **data
         )
@@ -58,8 +59,9 @@ class RegisterView(PublicView):
 
 
 class LoginView(PublicView):
+    input_serializer = s.LoginSerializer
+
     @extend_schema(
-        request=s.LoginSerializer,
         responses={
             200: s.AuthOutSerializer,
             401: OpenApiResponse(description="Incorrect username or password."),
@@ -68,7 +70,7 @@ class LoginView(PublicView):
         tags=["auth"],
     )
     def post(self, request: Request) -> Response:
-        data = validated(s.LoginSerializer, request.data)
+        data = validated(self.input_serializer, request.data)
         result = sessions.user_login(
             username=data["username"],
             password=data["password"],
@@ -79,8 +81,9 @@ class LoginView(PublicView):
 
 
 class RefreshView(PublicView):
+    input_serializer = s.RefreshSerializer
+
     @extend_schema(
-        request=s.RefreshSerializer,
         responses={
             200: s.TokenOutSerializer,
             401: OpenApiResponse(description="The refresh token is invalid, expired or already used."),
@@ -88,15 +91,17 @@ class RefreshView(PublicView):
         tags=["auth"],
     )
     def post(self, request: Request) -> Response:
-        data = validated(s.RefreshSerializer, request.data)
+        data = validated(self.input_serializer, request.data)
         tokens = sessions.token_refresh(raw_token=data["refresh_token"])
         return Response({"access_token": tokens.access, "refresh_token": tokens.refresh, "token_type": "bearer"})
 
 
 class LogoutView(APIView):
-    @extend_schema(request=s.LogoutSerializer, responses={200: s.MessageOutSerializer}, tags=["auth"])
+    input_serializer = s.LogoutSerializer
+
+    @extend_schema(responses={200: s.MessageOutSerializer}, tags=["auth"])
     def post(self, request: Request) -> Response:
-        data = validated(s.LogoutSerializer, request.data or {})
+        data = validated(self.input_serializer, request.data or {})
         sessions.user_logout(
             user=request.user,
             current_session=getattr(request, "user_session", None),
@@ -113,29 +118,34 @@ class LogoutAllView(APIView):
 
 
 class MeView(APIView):
+    input_serializer = s.ProfileUpdateSerializer
+
     @extend_schema(responses={200: s.UserOutSerializer}, tags=["auth"])
     def get(self, request: Request) -> Response:
         return Response(s.UserOutSerializer(request.user).data)
 
-    @extend_schema(request=s.ProfileUpdateSerializer, responses={200: s.UserOutSerializer}, tags=["auth"])
+    @extend_schema(responses={200: s.UserOutSerializer}, tags=["auth"])
     def put(self, request: Request) -> Response:
         # null means "leave as is"; an explicit "" stays "" and clears the number (stored as NULL).
-        data = validated(s.ProfileUpdateSerializer, request.data)
+        data = validated(self.input_serializer, request.data)
         user = users.user_profile_update(user=request.user, **data)
         return Response(s.UserOutSerializer(user).data)
 
 
 class MePhoneView(APIView):
-    @extend_schema(request=s.PhoneSetSerializer, responses={200: s.UserOutSerializer}, tags=["auth"])
+    input_serializer = s.PhoneSetSerializer
+
+    @extend_schema(responses={200: s.UserOutSerializer}, tags=["auth"])
     def put(self, request: Request) -> Response:
-        data = validated(s.PhoneSetSerializer, request.data)
+        data = validated(self.input_serializer, request.data)
         user = users.user_profile_update(user=request.user, phone_number=data["phone_number"])
         return Response(s.UserOutSerializer(user).data)
 
 
 class MePhoneVerifyView(APIView):
+    input_serializer = s.PhoneVerifySerializer
+
     @extend_schema(
-        request=s.PhoneVerifySerializer,
         responses={
             202: s.PhoneVerifySentSerializer,
             400: OpenApiResponse(description="No number, a bad number or a channel codes cannot go over."),
@@ -146,7 +156,7 @@ class MePhoneVerifyView(APIView):
         tags=["auth"],
     )
     def post(self, request: Request) -> Response:
-        data = validated(s.PhoneVerifySerializer, request.data)
+        data = validated(self.input_serializer, request.data)
         sent = phones.phone_verification_send(user=request.user, channel=data["channel"], phone=data.get("phone"))
         body = {
             "phone_number": sent.number,
@@ -159,8 +169,9 @@ class MePhoneVerifyView(APIView):
 
 
 class MePhoneConfirmView(APIView):
+    input_serializer = s.PhoneConfirmSerializer
+
     @extend_schema(
-        request=s.PhoneConfirmSerializer,
         responses={
             200: s.UserOutSerializer,
             400: OpenApiResponse(description="Wrong (with the attempts left), expired or dead code: names `code`."),
@@ -168,15 +179,17 @@ class MePhoneConfirmView(APIView):
         tags=["auth"],
     )
     def post(self, request: Request) -> Response:
-        data = validated(s.PhoneConfirmSerializer, request.data)
+        data = validated(self.input_serializer, request.data)
         user = phones.phone_verification_confirm(user=request.user, code=data["code"])
         return Response(s.UserOutSerializer(user).data)
 
 
 class MePasswordView(APIView):
-    @extend_schema(request=s.PasswordChangeSerializer, responses={200: s.MessageOutSerializer}, tags=["auth"])
+    input_serializer = s.PasswordChangeSerializer
+
+    @extend_schema(responses={200: s.MessageOutSerializer}, tags=["auth"])
     def put(self, request: Request) -> Response:
-        data = validated(s.PasswordChangeSerializer, request.data)
+        data = validated(self.input_serializer, request.data)
         users.user_password_change(user=request.user, current_session=getattr(request, "user_session", None), **data)
         if isinstance(request.successful_authenticator, SessionAuthentication):
             # The browser's session is the current one: it stays signed in, as a token's session does.
@@ -189,14 +202,17 @@ class SuperuserView(APIView):
 
 
 class UsersView(SuperuserView):
-    @extend_schema(parameters=WINDOW_PARAMETERS, responses={200: s.UserOutSerializer(many=True)}, tags=["users"])
+    input_serializer = s.UserCreateSerializer
+    windowed = True
+
+    @extend_schema(responses={200: s.UserOutSerializer(many=True)}, tags=["users"])
     def get(self, request: Request) -> Response:
         window = list_window(request.query_params)
         return Response(s.UserOutSerializer(window.apply(selectors.user_list()), many=True).data)
 
-    @extend_schema(request=s.UserCreateSerializer, responses={201: s.UserOutSerializer}, tags=["users"])
+    @extend_schema(responses={201: s.UserOutSerializer}, tags=["users"])
     def post(self, request: Request) -> Response:
-        data = validated(s.UserCreateSerializer, request.data)
+        data = validated(self.input_serializer, request.data)
         user = users.user_create(**data)
         return Response(s.UserOutSerializer(user).data, status=status.HTTP_201_CREATED)
 
@@ -227,24 +243,26 @@ class UserEnableView(SuperuserView):
 
 
 class UserSuperuserView(SuperuserView):
+    input_serializer = s.SuperuserFlagSerializer
+
     @extend_schema(
         parameters=[OpenApiParameter("is_superuser", bool, required=False)],
-        request=s.SuperuserFlagSerializer,
         responses={200: s.MessageOutSerializer},
         tags=["users"],
     )
     def put(self, request: Request, user_id: int) -> Response:
         # Seed 1 reads the query string, the Vue client sends a JSON body: the query wins (A16).
         source = request.query_params if "is_superuser" in request.query_params else request.data
-        value = validated(s.SuperuserFlagSerializer, source)["is_superuser"]
+        value = validated(self.input_serializer, source)["is_superuser"]
         users.user_superuser_set(actor=request.user, user_id=user_id, value=value)
         return ack(f"User superuser status set to {value}")
 
 
 class UserAgentView(SuperuserView):
+    input_serializer = s.AgentFlagSerializer
+
     @extend_schema(
         parameters=[OpenApiParameter("is_agent", bool, required=False)],
-        request=s.AgentFlagSerializer,
         responses={200: s.MessageOutSerializer},
         tags=["users"],
         description="Agent: staff panel, handoff inbox and the staff API's messaging routes, nothing else. "
@@ -253,13 +271,15 @@ class UserAgentView(SuperuserView):
     def put(self, request: Request, user_id: int) -> Response:
         # The same two spellings as the superuser flag: the query wins over the body.
         source = request.query_params if "is_agent" in request.query_params else request.data
-        value = validated(s.AgentFlagSerializer, source)["is_agent"]
+        value = validated(self.input_serializer, source)["is_agent"]
         users.user_agent_set(actor=request.user, user_id=user_id, value=value)
         return ack(f"User agent status set to {value}")
 
 
 class SessionsView(APIView):
-    @extend_schema(parameters=WINDOW_PARAMETERS, responses={200: s.SessionOutSerializer(many=True)}, tags=["auth"])
+    windowed = True
+
+    @extend_schema(responses={200: s.SessionOutSerializer(many=True)}, tags=["auth"])
     def get(self, request: Request) -> Response:
         rows = full_list_window(request).apply(selectors.session_list_live(user=request.user))
         return Response(s.SessionOutSerializer(rows, many=True).data)
@@ -273,14 +293,17 @@ class SessionDetailView(APIView):
 
 
 class RolesView(SuperuserView):
-    @extend_schema(parameters=WINDOW_PARAMETERS, responses={200: s.RoleOutSerializer(many=True)}, tags=["roles"])
+    input_serializer = s.RoleCreateSerializer
+    windowed = True
+
+    @extend_schema(responses={200: s.RoleOutSerializer(many=True)}, tags=["roles"])
     def get(self, request: Request) -> Response:
         rows = full_list_window(request).apply(selectors.role_list())
         return Response(s.RoleOutSerializer(rows, many=True).data)
 
-    @extend_schema(request=s.RoleCreateSerializer, responses={201: s.RoleOutSerializer}, tags=["roles"])
+    @extend_schema(responses={201: s.RoleOutSerializer}, tags=["roles"])
     def post(self, request: Request) -> Response:
-        role = roles.role_create(**validated(s.RoleCreateSerializer, request.data))
+        role = roles.role_create(**validated(self.input_serializer, request.data))
         return Response(s.RoleOutSerializer(role).data, status=status.HTTP_201_CREATED)
 
 
@@ -292,13 +315,15 @@ class RoleDetailView(SuperuserView):
 
 
 class UserRolesView(SuperuserView):
+    input_serializer = s.RoleIdsSerializer
+
     @extend_schema(responses={200: s.RoleOutSerializer(many=True)}, tags=["roles"])
     def get(self, request: Request, user_id: int) -> Response:
         user = selectors.user_get(user_id=user_id)
         return Response(s.RoleOutSerializer(selectors.role_list_for_user(user=user), many=True).data)
 
-    @extend_schema(request=s.RoleIdsSerializer, responses={200: s.MessageOutSerializer}, tags=["roles"])
+    @extend_schema(responses={200: s.MessageOutSerializer}, tags=["roles"])
     def put(self, request: Request, user_id: int) -> Response:
-        data = validated(s.RoleIdsSerializer, request.data)
+        data = validated(self.input_serializer, request.data)
         roles.user_roles_replace(user_id=user_id, role_ids=data["role_ids"])
         return ack("Roles assigned successfully")

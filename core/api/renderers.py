@@ -2,10 +2,11 @@
 
 JSONRenderer comes first in DEFAULT_RENDERER_CLASSES, so a client that sends `Accept:
 application/json`, `*/*` or no Accept header gets the JSON it always got; this renderer runs only
-for browsers. The views are plain APIViews that name their body in `@extend_schema(request=...)`,
-so the forms are built from that declaration: the schema and the forms cannot drift apart."""
+for browsers. The views are plain APIViews that name what they read: the body's serializer in
+`input_serializer`, which the view validates with and the OpenAPI schema documents
+(core.openapi), and `windowed` for a list in a `skip`/`limit` window. The forms are built from the
+same declaration, so the schema, the validation and the forms cannot drift apart."""
 
-import functools
 import json
 from dataclasses import dataclass
 from typing import Any
@@ -15,26 +16,9 @@ from rest_framework import renderers, serializers
 from rest_framework.request import override_method
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
-from core.lists import SkipLimitSerializer, list_window
+from core.lists import list_window
 
 BODY_METHODS = ("POST", "PUT", "PATCH")
-
-
-@functools.cache
-def _undeclared() -> type:
-    # Imported here: drf-spectacular imports DRF's views, which import this module (the setting).
-    from drf_spectacular.openapi import AutoSchema
-
-    class Undeclared(AutoSchema):
-        """Where drf-spectacular would go on to guess (and warn), the operation declared nothing."""
-
-        def get_request_serializer(self) -> Any:
-            return None
-
-        def get_override_parameters(self) -> list:
-            return []
-
-    return Undeclared
 
 
 @dataclass(frozen=True)
@@ -43,30 +27,13 @@ class Declared:
     windowed: bool  # takes the `skip`/`limit` list parameters
 
 
-def _serializer_class(declared: Any) -> type[serializers.Serializer] | None:
-    if isinstance(declared, serializers.Serializer):  # an instance; a `many=True` one is a ListSerializer
-        return type(declared)
-    if isinstance(declared, type) and issubclass(declared, serializers.Serializer):
-        return declared
-    return None  # None (no body), a content-type map or a plain OpenAPI type: no form
-
-
-@functools.cache
 def declared(view_class: type, method: str) -> Declared:
-    """What `@extend_schema` on the view's handler for `method` declares. drf-spectacular keeps the
-    declaration in the schema class it puts on the handler (`handler.kwargs["schema"]`); that class
-    is asked, as the schema generator asks it, with the guessing fallback cut off."""
-    schema_class = getattr(getattr(view_class, method.lower(), None), "kwargs", {}).get("schema")
-    if schema_class is None:
-        return Declared(request=None, windowed=False)
-    schema = type("DeclaredSchema", (schema_class, _undeclared()), {})()
-    view = view_class()
-    view.request, view.kwargs = None, {}
-    schema.view, schema.method = view, method
-    parameters = schema.get_override_parameters()
+    """What the view declares it reads for `method`: its `input_serializer` for a body method it
+    answers, and `windowed` for its GET."""
+    answered = callable(getattr(view_class, method.lower(), None))
     return Declared(
-        request=_serializer_class(schema.get_request_serializer()) if method in BODY_METHODS else None,
-        windowed=any(p is SkipLimitSerializer or isinstance(p, SkipLimitSerializer) for p in parameters),
+        request=getattr(view_class, "input_serializer", None) if answered and method in BODY_METHODS else None,
+        windowed=answered and method == "GET" and getattr(view_class, "windowed", False),
     )
 
 

@@ -2,12 +2,17 @@
 request succeeds, and the log has one WARNING line naming the task and its id, no traceback."""
 
 import logging
+import os
 import socket
+import subprocess
+import sys
 import time
 from types import SimpleNamespace
 
 import pytest
 import redis
+from celery.exceptions import NotRegistered
+from django.conf import settings
 from django.db import transaction
 
 from core.tasks import enqueue_on_commit
@@ -116,3 +121,32 @@ def test_anything_else_is_an_error_with_its_traceback_never_raised(log, django_c
         ("ERROR", f"Error calling enqueue tests.stub_task(7) in on_commit() ({exc}).")
     ]
     assert problems[0].exc_info is not None
+
+
+# A service queues a task of its own app by name (no import of the tasks module, which calls the
+# services: issue 24). A web process never imported the tasks modules: the first name looked up
+# imports them, as a worker does at start.
+FRESH_PROCESS = """
+import sys, django
+django.setup()
+assert "twilio_channel.tasks" not in sys.modules
+from core.tasks import registered_task
+print(registered_task("twilio_channel.send_message").name)
+"""
+
+
+def test_a_task_queued_by_name_is_found_in_a_process_that_never_imported_it():
+    result = subprocess.run(
+        [sys.executable, "-c", FRESH_PROCESS],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=settings.BASE_DIR,
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.test"},
+    )
+    assert (result.returncode, result.stdout.strip()) == (0, "twilio_channel.send_message"), result.stderr[-2000:]
+
+
+def test_a_misspelt_task_name_fails_in_its_caller(django_capture_on_commit_callbacks):
+    with pytest.raises(NotRegistered), django_capture_on_commit_callbacks(execute=True):
+        enqueue_on_commit("twilio_channel.no_such_task", 1)

@@ -10,7 +10,7 @@ from rest_framework.views import APIView
 
 from accounts.api.serializers import MessageOutSerializer as AckSerializer
 from core.api import ack, validated
-from core.lists import WINDOW_PARAMETERS, list_window
+from core.lists import list_window
 from messaging import access, selectors, services
 from messaging.api import serializers as s
 from messaging.enums import Channel
@@ -19,7 +19,7 @@ RECIPIENT_NOT_FOUND = OpenApiResponse(description="Recipient not found.")
 UNREAD_ONLY = [OpenApiParameter("unread_only", bool)]
 # GET /messages and /messages/received: a window of messages, optionally the unread ones only.
 UNREAD_FILTERED_LIST = extend_schema(
-    parameters=WINDOW_PARAMETERS + UNREAD_ONLY, responses={200: s.MessageOutSerializer(many=True)}, tags=["messages"]
+    parameters=UNREAD_ONLY, responses={200: s.MessageOutSerializer(many=True)}, tags=["messages"]
 )
 
 
@@ -48,6 +48,9 @@ def unread_only(request: Request) -> bool:
 
 
 class MessagesView(APIView):
+    input_serializer = s.MessageCreateSerializer
+    windowed = True
+
     @UNREAD_FILTERED_LIST
     def get(self, request: Request) -> Response:
         rows = selectors.message_list(
@@ -59,12 +62,11 @@ class MessagesView(APIView):
         return Response(s.message_rows_out(rows))
 
     @extend_schema(
-        request=s.MessageCreateSerializer,
         responses={201: s.MessageOutSerializer, 404: RECIPIENT_NOT_FOUND},
         tags=["messages"],
     )
     def post(self, request: Request) -> Response:
-        data = validated(s.MessageCreateSerializer, request.data)
+        data = validated(self.input_serializer, request.data)
         message = services.message_send(
             sender=request.user,
             recipient_id=data["recipient_id"],
@@ -76,7 +78,9 @@ class MessagesView(APIView):
 
 
 class SentView(APIView):
-    @extend_schema(parameters=WINDOW_PARAMETERS, responses={200: s.MessageOutSerializer(many=True)}, tags=["messages"])
+    windowed = True
+
+    @extend_schema(responses={200: s.MessageOutSerializer(many=True)}, tags=["messages"])
     def get(self, request: Request) -> Response:
         rows = selectors.message_list_sent(
             user_id=request.user.pk, window=list_window(request.query_params), columns=COLUMNS
@@ -85,6 +89,8 @@ class SentView(APIView):
 
 
 class ReceivedView(APIView):
+    windowed = True
+
     @UNREAD_FILTERED_LIST
     def get(self, request: Request) -> Response:
         rows = selectors.message_list_received(
@@ -129,13 +135,14 @@ class AiMessageView(APIView):
     the reply are both stored in the caller's conversation with the assistant. `recipient_id` is
     accepted and ignored. When the assistant cannot answer in time, the reply is a short apology."""
 
+    input_serializer = s.AiMessageCreateSerializer
+
     @extend_schema(
-        request=s.AiMessageCreateSerializer,
         responses={200: s.MessageOutSerializer},
         tags=["messages"],
     )
     def post(self, request: Request) -> Response:
-        data = validated(s.AiMessageCreateSerializer, request.data)
+        data = validated(self.input_serializer, request.data)
         reply = services.message_send_to_bot_and_wait(
             sender=request.user,
             content=data["content"],
@@ -146,13 +153,15 @@ class AiMessageView(APIView):
 
 
 class MessageDetailView(APIView):
+    input_serializer = s.MessageUpdateSerializer
+
     @extend_schema(responses={200: s.MessageOutSerializer}, tags=["messages"])
     def get(self, request: Request, message_id: int) -> Response:
         return message_out(access.message_get_for_view(user_id=request.user.pk, message_id=message_id))
 
-    @extend_schema(request=s.MessageUpdateSerializer, responses={200: s.MessageOutSerializer}, tags=["messages"])
+    @extend_schema(responses={200: s.MessageOutSerializer}, tags=["messages"])
     def put(self, request: Request, message_id: int) -> Response:
-        data = validated(s.MessageUpdateSerializer, request.data)
+        data = validated(self.input_serializer, request.data)
         message = services.message_update(user=request.user, message_id=message_id, content=data.get("content"))
         return message_out(message)
 
@@ -173,9 +182,9 @@ class MessageReadView(APIView):
 
 
 class ConversationsView(APIView):
-    @extend_schema(
-        parameters=WINDOW_PARAMETERS, responses={200: s.ConversationOutSerializer(many=True)}, tags=["conversations"]
-    )
+    windowed = True
+
+    @extend_schema(responses={200: s.ConversationOutSerializer(many=True)}, tags=["conversations"])
     def get(self, request: Request) -> Response:
         # Seed 1 returns every conversation: without `limit` the window is the cap (as for sessions).
         window = list_window(request.query_params, default_limit=settings.LIST_LIMIT_MAX)
@@ -184,9 +193,10 @@ class ConversationsView(APIView):
 
 
 class ConversationMessagesView(APIView):
-    @extend_schema(
-        parameters=WINDOW_PARAMETERS, responses={200: s.MessageOutSerializer(many=True)}, tags=["conversations"]
-    )
+    input_serializer = s.MessageCreateSerializer
+    windowed = True
+
+    @extend_schema(responses={200: s.MessageOutSerializer(many=True)}, tags=["conversations"])
     def get(self, request: Request, conversation_id: str) -> Response:
         rows = selectors.conversation_messages(
             user_id=request.user.pk,
@@ -197,12 +207,11 @@ class ConversationMessagesView(APIView):
         return Response(s.message_rows_out(rows))
 
     @extend_schema(
-        request=s.MessageCreateSerializer,
         responses={200: s.MessageOutSerializer, 404: RECIPIENT_NOT_FOUND},
         tags=["conversations"],
     )
     def post(self, request: Request, conversation_id: str) -> Response:
-        data = validated(s.MessageCreateSerializer, request.data)
+        data = validated(self.input_serializer, request.data)
         message = services.message_send(
             sender=request.user,
             recipient_id=data["recipient_id"],

@@ -1,5 +1,6 @@
-"""The AI helpers of the staff API (CONTRACT §3.1 T4, §3.2 T17–T19): parse leniently, call one
-service of `twilio_channel.services.ai_helpers`, answer in seed 2's shapes."""
+"""The AI helpers of the staff API (CONTRACT §3.1 T4, §3.2 T17–T19): read the body with
+the view's serializer, call one service of `twilio_channel.services.ai_helpers`, answer in seed 2's
+shapes."""
 
 from __future__ import annotations
 
@@ -9,7 +10,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from twilio_channel.api import serializers as s
-from twilio_channel.api.parsing import body_of, clamp_int, optional_str, strict_bool
+from twilio_channel.api.fields import clamp_int
+from twilio_channel.api.serializers import staff_input
 from twilio_channel.api.views import TAGS, SuperuserAPIView, limit_parameter
 from twilio_channel.services import ai_helpers
 
@@ -26,30 +28,17 @@ SEND_ERRORS = {
 }
 
 
-def _history_limit(data: dict) -> int:
-    return clamp_int(
-        data.get("history_limit"), default=ai_helpers.HISTORY_LIMIT_DEFAULT, low=1, high=ai_helpers.LIMIT_MAX
-    )
-
-
 def _sender_id(request: Request) -> int | None:
     return getattr(request.user, "pk", None)  # None for the API key, which has no user row
 
 
 class AITestView(SuperuserAPIView):
-    @extend_schema(request=s.AITestInSerializer, responses={200: s.AITestOutSerializer, **LLM_ERRORS}, tags=TAGS)
+    input_serializer = s.AITestInSerializer
+
+    @extend_schema(responses={200: s.AITestOutSerializer, **LLM_ERRORS}, tags=TAGS)
     def post(self, request: Request) -> Response:
         """What the model would answer in a thread. No SMS is sent and nothing is stored."""
-        data = body_of(request)
-        result = ai_helpers.ai_test(
-            participant=optional_str(data.get("participant"), field="participant"),
-            message=optional_str(data.get("message"), field="message"),
-            api_key=optional_str(data.get("api_key"), field="api_key"),
-            history_limit=_history_limit(data),
-            use_latest_message=bool(
-                strict_bool(data.get("use_latest_message"), field="use_latest_message", default=True)
-            ),
-        )
+        result = ai_helpers.ai_test(**staff_input(self.input_serializer, request))
         return Response(result)
 
 
@@ -79,31 +68,20 @@ def _sent_status(result: dict) -> int:
 
 
 class AISendView(SuperuserAPIView):
-    @extend_schema(request=s.AISendInSerializer, responses={201: s.AISendOutSerializer, **SEND_ERRORS}, tags=TAGS)
+    input_serializer = s.AISendInSerializer
+
+    @extend_schema(responses={201: s.AISendOutSerializer, **SEND_ERRORS}, tags=TAGS)
     def post(self, request: Request) -> Response:
         """Generate a message for a thread and send it now, to `participant` or the target."""
-        data = body_of(request)
-        result = ai_helpers.ai_send(
-            participant=optional_str(data.get("participant"), field="participant"),
-            latest=optional_str(data.get("latest"), field="latest"),
-            history_limit=_history_limit(data),
-            api_key=optional_str(data.get("api_key"), field="api_key"),
-            sender_id=_sender_id(request),
-        )
+        result = ai_helpers.ai_send(**staff_input(self.input_serializer, request), sender_id=_sender_id(request))
         return Response(result, status=_sent_status(result))
 
 
 class AIReplyView(SuperuserAPIView):
-    @extend_schema(request=s.AIReplyInSerializer, responses={201: s.AIReplyOutSerializer, **SEND_ERRORS}, tags=TAGS)
+    input_serializer = s.AIReplyInSerializer
+
+    @extend_schema(responses={201: s.AIReplyOutSerializer, **SEND_ERRORS}, tags=TAGS)
     def post(self, request: Request) -> Response:
         """Answer a participant from the number they wrote to."""
-        data = body_of(request)
-        result = ai_helpers.ai_reply(
-            inbound_from=optional_str(data.get("inbound_from"), field="inbound_from"),
-            inbound_to=optional_str(data.get("inbound_to"), field="inbound_to"),
-            latest=optional_str(data.get("latest"), field="latest"),
-            api_key=optional_str(data.get("api_key"), field="api_key"),
-            history_limit=_history_limit(data),
-            sender_id=_sender_id(request),
-        )
+        result = ai_helpers.ai_reply(**staff_input(self.input_serializer, request), sender_id=_sender_id(request))
         return Response(result, status=_sent_status(result))

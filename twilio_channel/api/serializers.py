@@ -1,7 +1,45 @@
-"""Shapes of the staff API for the OpenAPI schema (CONTRACT §3.0–3.2). Requests are read with seed
-2's leniency (twilio_channel.api.parsing), so these describe the bodies; they do not parse them."""
+"""Shapes of the staff API (CONTRACT §3.0–3.2). The `...In` serializers read the request bodies
+(`staff_input`) and document them, with the field rules of api.fields; the others document the
+answers for the OpenAPI schema."""
 
+from typing import Any
+
+from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
+from rest_framework.request import Request
+
+from core.exceptions import ApplicationError
+from messaging.enums import ConversationMode
+from twilio_channel.api.fields import (
+    ClampedIntegerField,
+    JSONObjectField,
+    StrictBooleanField,
+    TextField,
+    URLListField,
+)
+from twilio_channel.api.parsers import form_dict
+from twilio_channel.services import ai_helpers
+
+TO_REQUIRED = "Field 'to' is required."
+MODE_INVALID = "Field 'mode' must be 'ai' or 'human'."
+
+
+def staff_input(serializer_class: type[serializers.Serializer], request: Request) -> dict[str, Any]:
+    """The body read by its serializer; the first field at fault is a 400 in the staff API's
+    dialect, its sentence alone (`{"error": "Field 'to' is required."}`). A field left out is not
+    in the result (a partial update keeps its stored value) unless it has a default."""
+    data = request.data
+    if not isinstance(data, dict):  # a form Django read before the parsers (a session's CSRF check)
+        data = form_dict(data)
+    serializer = serializer_class(data=data)
+    if not serializer.is_valid():
+        field, errors = next(iter(serializer.errors.items()))
+        raise ApplicationError(str(errors[0]), extra={"field": field})
+    return dict(serializer.validated_data)
+
+
+def _history_limit() -> ClampedIntegerField:
+    return ClampedIntegerField(default=ai_helpers.HISTORY_LIMIT_DEFAULT, low=1, high=ai_helpers.LIMIT_MAX)
 
 
 class MessageDictSerializer(serializers.Serializer):
@@ -31,13 +69,27 @@ class MessageListSerializer(serializers.Serializer):
 
 
 class SendMessageInSerializer(serializers.Serializer):
-    to = serializers.CharField(help_text="`+E164`, or `whatsapp:+E164`.")
-    body = serializers.CharField(required=False)
-    content_sid = serializers.CharField(required=False, help_text="A Content API template (WhatsApp).")
-    content_variables = serializers.JSONField(required=False, help_text="An object, or its JSON text.")
-    media_urls = serializers.JSONField(required=False, help_text="One http(s) URL or a list of up to 10.")
-    messaging_service_sid = serializers.CharField(required=False)
-    use_messaging_service = serializers.BooleanField(required=False, allow_null=True)
+    to = TextField(required=True, error_messages={"required": TO_REQUIRED}, help_text="`+E164`, or `whatsapp:+E164`.")
+    body = TextField(default="")
+    content_sid = TextField(default="", help_text="A Content API template (WhatsApp).")
+    content_variables = JSONObjectField(help_text="An object, or its JSON text.")
+    media_urls = URLListField(help_text="One http(s) URL or a list of up to 10.")
+    messaging_service_sid = TextField(default="")
+    use_messaging_service = StrictBooleanField(allow_null=True)
+
+    def validate_to(self, value: str | None) -> str:
+        if not value or not value.strip():
+            raise serializers.ValidationError(TO_REQUIRED)
+        return value
+
+    def validate_body(self, value: str | None) -> str:
+        return value or ""
+
+    def validate_content_sid(self, value: str | None) -> str:
+        return (value or "").strip()
+
+    def validate_messaging_service_sid(self, value: str | None) -> str:
+        return (value or "").strip()
 
 
 class SendMessageOutSerializer(serializers.Serializer):
@@ -71,7 +123,10 @@ class PhoneThreadSerializer(serializers.Serializer):
 
 
 class ModeInSerializer(serializers.Serializer):
-    mode = serializers.ChoiceField(choices=["ai", "human"])
+    mode = serializers.ChoiceField(
+        choices=ConversationMode.values,
+        error_messages={"required": MODE_INVALID, "null": MODE_INVALID, "invalid_choice": MODE_INVALID},
+    )
 
 
 class ModeOutSerializer(serializers.Serializer):
@@ -92,6 +147,12 @@ class AutoReplyConfigSerializer(serializers.Serializer):
     enabled_since = serializers.DateTimeField(allow_null=True, read_only=True)
 
 
+@extend_schema_serializer(component_name="AutoReplyConfig")  # its body: AutoReplyConfigRequest
+class AutoReplyConfigInSerializer(serializers.Serializer):
+    enabled = StrictBooleanField(help_text="Absent: unchanged, as every field here.")
+    message = TextField(help_text="At most 640 characters; required while the auto-reply is on.")
+
+
 class AIConfigOutSerializer(serializers.Serializer):
     enabled = serializers.BooleanField()
     system_prompt = serializers.CharField()
@@ -104,17 +165,24 @@ class AIConfigOutSerializer(serializers.Serializer):
     api_key_preview = serializers.CharField(allow_null=True, help_text="The last 4 characters; the key is never sent.")
 
 
+class TemperatureField(serializers.FloatField):
+    """Documented as a number; read as sent, for the service's own rule (services.modes), which the
+    panel and the admin share."""
+
+    def to_internal_value(self, data: Any) -> Any:
+        return data
+
+
 class AIConfigInSerializer(serializers.Serializer):
-    enabled = serializers.BooleanField(required=False, help_text="Absent: unchanged, as every field here.")
-    target_number = serializers.CharField(required=False)
-    system_prompt = serializers.CharField(required=False)
-    model = serializers.CharField(
-        required=False,
+    api_key = TextField(help_text="Absent: unchanged; empty or null: cleared.")
+    enabled = StrictBooleanField(help_text="Absent: unchanged, as every field here.")
+    target_number = TextField()
+    system_prompt = TextField()
+    model = TextField(
         help_text="A model name (gpt-4o, anthropic/claude-3-5-sonnet-latest), never a URL; a provider prefix "
         "must be in AI_MODEL_PROVIDERS. Empty: LITELLM_MODEL.",
     )
-    temperature = serializers.FloatField(required=False)
-    api_key = serializers.CharField(required=False, help_text="Absent: unchanged; empty: cleared.")
+    temperature = TemperatureField(required=False, allow_null=True)
 
 
 class HealthSerializer(serializers.Serializer):
@@ -127,11 +195,11 @@ class HealthSerializer(serializers.Serializer):
 
 
 class AITestInSerializer(serializers.Serializer):
-    participant = serializers.CharField(required=False, help_text="Default: the configured target number.")
-    message = serializers.CharField(required=False, help_text="Default: the newest inbound message, if asked.")
-    api_key = serializers.CharField(required=False, help_text="Used for this call only; never stored or echoed.")
-    history_limit = serializers.IntegerField(required=False, help_text="Default 20, clamped to 1..200.")
-    use_latest_message = serializers.BooleanField(required=False, default=True)
+    participant = TextField(help_text="Default: the configured target number.")
+    message = TextField(help_text="Default: the newest inbound message, if asked.")
+    api_key = TextField(help_text="Used for this call only; never stored or echoed.")
+    history_limit = _history_limit()
+    use_latest_message = StrictBooleanField(default=True)
 
 
 class AITestOutSerializer(serializers.Serializer):
@@ -153,10 +221,10 @@ class AIConversationSerializer(serializers.Serializer):
 
 
 class AISendInSerializer(serializers.Serializer):
-    participant = serializers.CharField(required=False, help_text="Default: the configured target number.")
-    latest = serializers.CharField(required=False, help_text="Sent to the model as the newest user message.")
-    history_limit = serializers.IntegerField(required=False, help_text="Default 20, clamped to 1..200.")
-    api_key = serializers.CharField(required=False, help_text="Used for this call only; never stored or echoed.")
+    participant = TextField(help_text="Default: the configured target number.")
+    latest = TextField(help_text="Sent to the model as the newest user message.")
+    history_limit = _history_limit()
+    api_key = TextField(help_text="Used for this call only; never stored or echoed.")
 
 
 class AISendOutSerializer(serializers.Serializer):
@@ -172,11 +240,20 @@ class AISendOutSerializer(serializers.Serializer):
 
 
 class AIReplyInSerializer(serializers.Serializer):
-    inbound_from = serializers.CharField(help_text="The participant: the reply goes to this address.")
-    inbound_to = serializers.CharField(help_text="Our number the participant wrote to: the reply comes from it.")
-    latest = serializers.CharField(required=False)
-    api_key = serializers.CharField(required=False, help_text="Used for this call only; never stored or echoed.")
-    history_limit = serializers.IntegerField(required=False, help_text="Default 20, clamped to 1..200.")
+    # Left out, either is refused with the service's one text for both.
+    inbound_from = TextField(
+        required=True,
+        error_messages={"required": ai_helpers.REPLY_FIELDS_REQUIRED},
+        help_text="The participant: the reply goes to this address.",
+    )
+    inbound_to = TextField(
+        required=True,
+        error_messages={"required": ai_helpers.REPLY_FIELDS_REQUIRED},
+        help_text="Our number the participant wrote to: the reply comes from it.",
+    )
+    latest = TextField()
+    api_key = TextField(help_text="Used for this call only; never stored or echoed.")
+    history_limit = _history_limit()
 
 
 # `from` is a Python keyword, so this shape is built with its field names as strings.

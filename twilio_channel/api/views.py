@@ -1,5 +1,6 @@
-"""The staff API over the Twilio channel (CONTRACT §3.0–3.2, §9.3; seed 2's paths and shapes): parse
-leniently, call one service or selector, answer. Errors speak the `error` dialect (core.api.errors)."""
+"""The staff API over the Twilio channel (CONTRACT §3.0–3.2, §9.3; seed 2's paths and shapes): read
+the body with the view's serializer, call one service or selector, answer. Errors speak the `error`
+dialect (core.api.errors)."""
 
 from __future__ import annotations
 
@@ -12,14 +13,14 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.exceptions import ApplicationError, NotFoundError
-from core.json_input import json_loads
-from messaging.enums import ConversationMode
 from messaging.services import conversation_mode_set
 from orchestrator.models import AIConfig
 from twilio_channel import selectors
 from twilio_channel.api import serializers as s
 from twilio_channel.api.access import STAFF_AUTHENTICATION, STAFF_PERMISSIONS, SUPERUSER_PERMISSIONS
-from twilio_channel.api.parsing import body_of, clamp_int, optional_str, strict_bool
+from twilio_channel.api.fields import clamp_int
+from twilio_channel.api.parsers import STAFF_PARSERS, StaffContentNegotiation
+from twilio_channel.api.serializers import staff_input
 from twilio_channel.models import AutoReplyConfig
 from twilio_channel.services.modes import UNCHANGED, ai_config_set, auto_reply_config_set
 from twilio_channel.services.remote import sync_request
@@ -27,9 +28,7 @@ from twilio_channel.services.staff_sends import outbound_retry, staff_send, staf
 
 TAGS = ["twilio"]
 PARTICIPANT_REQUIRED = "Participant is required."
-TO_REQUIRED = "Field 'to' is required."
 NO_CONVERSATION = "No conversation with this participant."
-MODE_INVALID = "Field 'mode' must be 'ai' or 'human'."
 
 
 def limit_parameter(default: int, high: int) -> OpenApiParameter:
@@ -37,10 +36,13 @@ def limit_parameter(default: int, high: int) -> OpenApiParameter:
 
 
 class StaffAPIView(APIView):
-    """Staff only (agents included): a session (CSRF on unsafe methods), a JWT, or `X-API-Key`."""
+    """Staff only (agents included): a session (CSRF on unsafe methods), a JWT, or `X-API-Key`.
+    A body is a JSON object or a form (api.parsers), read by the view's `...In` serializer."""
 
     authentication_classes = STAFF_AUTHENTICATION
     permission_classes = STAFF_PERMISSIONS
+    parser_classes = STAFF_PARSERS
+    content_negotiation_class = StaffContentNegotiation
 
 
 class SuperuserAPIView(StaffAPIView):
@@ -54,31 +56,10 @@ def _messages_out(messages) -> dict:
     return {"items": items, "count": len(items)}
 
 
-def _content_variables(raw: object) -> dict | None:
-    if raw is None or raw == "":
-        return None
-    if isinstance(raw, str):
-        try:
-            raw = json_loads(raw)
-        except ValueError as exc:
-            raise ApplicationError("Field 'content_variables' must be a JSON object.") from exc
-    if not isinstance(raw, dict):
-        raise ApplicationError("Field 'content_variables' must be a JSON object.")
-    return {str(key): str(value) for key, value in raw.items()}
-
-
-def _media_urls(raw: object) -> list[str]:
-    if raw is None or raw == "":
-        return []
-    urls = [raw] if isinstance(raw, str) else raw
-    if not isinstance(urls, list) or not all(isinstance(url, str) for url in urls):
-        raise ApplicationError("Field 'media_urls' must be a URL or a list of URLs.")
-    return [url.strip() for url in urls if url.strip()]
-
-
 class SendMessageView(StaffAPIView):
+    input_serializer = s.SendMessageInSerializer
+
     @extend_schema(
-        request=s.SendMessageInSerializer,
         responses={
             200: s.SendMessageOutSerializer,
             202: OpenApiResponse(
@@ -94,22 +75,8 @@ class SendMessageView(StaffAPIView):
     )
     def post(self, request: Request) -> Response:
         """Send one SMS or WhatsApp message now; the answer carries Twilio's SID."""
-        data = body_of(request)
-        to = optional_str(data.get("to"), field="to")
-        if not to or not to.strip():
-            raise ApplicationError(TO_REQUIRED, extra={"field": "to"})
-        message = staff_send(
-            to=to,
-            body=optional_str(data.get("body"), field="body") or "",
-            content_sid=(optional_str(data.get("content_sid"), field="content_sid") or "").strip(),
-            content_variables=_content_variables(data.get("content_variables")),
-            media_urls=_media_urls(data.get("media_urls")),
-            messaging_service_sid=(
-                optional_str(data.get("messaging_service_sid"), field="messaging_service_sid") or ""
-            ).strip(),
-            use_messaging_service=strict_bool(data.get("use_messaging_service"), field="use_messaging_service"),
-            sender_id=request.user.pk,
-        )
+        data = staff_input(self.input_serializer, request)
+        message = staff_send(**data, sender_id=request.user.pk)
         if staff_send_queued(message):  # Twilio busy or unreachable: the `sends` queue retries it
             return Response(selectors.message_dict(message), status=status.HTTP_202_ACCEPTED)
         return Response({"sid": message.twilio_sid, "status": message.status})
@@ -155,7 +122,7 @@ class MessageRetryView(StaffAPIView):
     )
     def post(self, request: Request, message_id: int) -> Response:
         """Resend a failed message: a new row (`retry_of` = the failed one), sent from the queue."""
-        body_of(request)  # no fields, but a malformed body is refused like on every staff write
+        request.data  # noqa: B018  no fields, but a malformed body is refused like on every staff write
         retry = outbound_retry(message_id=message_id)
         return Response(selectors.message_dict(retry), status=status.HTTP_202_ACCEPTED)
 
@@ -202,17 +169,16 @@ class ConversationView(StaffAPIView):
 
 
 class ConversationModeView(StaffAPIView):
+    input_serializer = s.ModeInSerializer
+
     @extend_schema(
-        request=s.ModeInSerializer,
         responses={200: s.ModeOutSerializer, 404: OpenApiResponse(description=NO_CONVERSATION)},
         tags=TAGS,
     )
     def post(self, request: Request, participant: str) -> Response:
         """Take a conversation over (`human`: the AI stays silent) or hand it back (`ai`)."""
         participant = _participant(participant)
-        mode = body_of(request).get("mode")
-        if mode not in ConversationMode.values:
-            raise ApplicationError(MODE_INVALID, extra={"field": "mode"})
+        mode = staff_input(self.input_serializer, request)["mode"]
         conversation = selectors.phone_thread_conversation(participant=participant)
         if conversation is None:
             raise NotFoundError(NO_CONVERSATION)
@@ -225,20 +191,19 @@ def _auto_reply_out(config: AutoReplyConfig) -> dict:
 
 
 class AutoReplyConfigView(SuperuserAPIView):
+    input_serializer = s.AutoReplyConfigInSerializer
+
     @extend_schema(responses={200: s.AutoReplyConfigSerializer}, tags=TAGS)
     def get(self, request: Request) -> Response:
         """The auto-reply switch and its text."""
         return Response(_auto_reply_out(AutoReplyConfig.load()))
 
-    @extend_schema(request=s.AutoReplyConfigSerializer, responses={200: s.AutoReplyConfigSerializer}, tags=TAGS)
+    @extend_schema(responses={200: s.AutoReplyConfigSerializer}, tags=TAGS)
     def post(self, request: Request) -> Response:
         """Switch the auto-reply and set its text (≤ 640 characters); a field left out keeps its
         stored value. Turning it on turns the AI auto-reply off."""
-        data = body_of(request)
-        auto_reply_config_set(  # an absent field keeps its stored value
-            enabled=strict_bool(data.get("enabled"), field="enabled"),
-            message=optional_str(data.get("message"), field="message"),
-        )
+        data = staff_input(self.input_serializer, request)
+        auto_reply_config_set(enabled=data.get("enabled"), message=data.get("message"))  # absent: unchanged
         return Response(_auto_reply_out(AutoReplyConfig.load()))
 
 
@@ -257,22 +222,24 @@ def _ai_config_out(config: AIConfig) -> dict:
 
 
 class AIConfigView(SuperuserAPIView):
+    input_serializer = s.AIConfigInSerializer
+
     @extend_schema(responses={200: s.AIConfigOutSerializer}, tags=TAGS)
     def get(self, request: Request) -> Response:
         """The AI auto-reply's settings; the key only as a masked preview."""
         return Response(_ai_config_out(AIConfig.load()))
 
-    @extend_schema(request=s.AIConfigInSerializer, responses={200: s.AIConfigOutSerializer}, tags=TAGS)
+    @extend_schema(responses={200: s.AIConfigOutSerializer}, tags=TAGS)
     def post(self, request: Request) -> Response:
         """Switch the AI auto-reply and change its settings. Turning it on turns the auto-reply
         off. A field left out keeps its stored value; an empty `api_key` clears the key."""
-        data = body_of(request)
-        api_key = optional_str(data.get("api_key"), field="api_key") if "api_key" in data else UNCHANGED
-        config = ai_config_set(
-            enabled=strict_bool(data.get("enabled"), field="enabled"),  # absent: unchanged, as every field
-            target_number=optional_str(data.get("target_number"), field="target_number"),
-            system_prompt=optional_str(data.get("system_prompt"), field="system_prompt"),
-            model=optional_str(data.get("model"), field="model"),
+        data = staff_input(self.input_serializer, request)
+        api_key = data.get("api_key", UNCHANGED)
+        config = ai_config_set(  # a field left out is None: unchanged, as the switch
+            enabled=data.get("enabled"),
+            target_number=data.get("target_number"),
+            system_prompt=data.get("system_prompt"),
+            model=data.get("model"),
             temperature=data.get("temperature"),
             api_key="" if api_key is None else api_key,
         )

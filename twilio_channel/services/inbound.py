@@ -31,9 +31,9 @@ from orchestrator.chat_engine import chat_engine_reply
 from orchestrator.handoff import BACK_TO_AI_ACK, HANDOFF_ACK, mode_command
 from twilio_channel.addresses import channel_of, participant_number
 from twilio_channel.models import AutoReplyConfig, Contact
-from twilio_channel.sender import sender
 from twilio_channel.services.contacts import contact_inbound_touch, contact_opt_in, contact_opt_out, contact_user
 from twilio_channel.services.modes import reply_mode, unknown_contact_reply
+from twilio_channel.services.sending import outbound_reply
 
 logger = logging.getLogger("twilio_webhook")
 
@@ -111,8 +111,6 @@ def inbound_receive(*, inbound: InboundMessage, answer: bool = True) -> tuple[Me
     nothing looks the MessageSid up first, and the duplicate's IntegrityError rolls back all this
     delivery did (the contact's touch, an opt-out), so the webhook's hot path is one transaction of
     five statements (docs/PERFORMANCE.md, "Webhook acknowledgement")."""
-    from twilio_channel.tasks import handle_inbound
-
     channel = channel_of(inbound.from_)
     number = participant_number(inbound.from_)
     word = inbound.body.strip().lower()
@@ -147,7 +145,7 @@ def inbound_receive(*, inbound: InboundMessage, answer: bool = True) -> tuple[Me
             elif opt_in:
                 contact_opt_in(contact=contact)
             if reply == "channel" and message.reply_state == ReplyState.PENDING:  # not over the flood limit
-                enqueue_on_commit(handle_inbound, message.pk)
+                enqueue_on_commit("twilio_channel.handle_inbound", message.pk)
     except IntegrityError:
         existing = Message.objects.filter(twilio_sid=inbound.sid).first()
         if existing is None:
@@ -199,7 +197,7 @@ def inbound_answer(*, message_id: int) -> Message | None:
         if text is None:
             reply_state_move(message_id=message.pk, source=ReplyState.PROCESSING, target=ReplyState.SKIPPED)
             return None
-        reply = sender.reply(to_message=message, text=text, **fields)
+        reply = outbound_reply(to_message=message, text=text, **fields)
         state = ReplyState.FAILED if reply.status == "failed" else ReplyState.DONE
         reply_state_move(message_id=message.pk, source=ReplyState.PROCESSING, target=state)
     logger.info(

@@ -420,7 +420,7 @@ def sync_request(*, limit: int = 50) -> bool:
     this call enqueued it. Without Twilio credentials there is nothing to sync."""
     if not twilio_configured():
         return False
-    from twilio_channel.tasks import sync_recent_messages as sync_task
+    sync_task = "twilio_channel.sync_recent_messages"  # queued by name: the tasks module calls this one
 
     interval = settings.TWILIO_SYNC_MIN_INTERVAL_S
     due = cache_or_fallback(

@@ -33,7 +33,7 @@ from core.db import row_insert
 from core.exceptions import ApplicationError, ConflictError
 from core.heartbeat import Heartbeat
 from core.redact import mask_phone
-from core.tasks import enqueue_on_commit
+from core.tasks import enqueue_on_commit, first_retry_options, registered_task
 from messaging.enums import Channel, Direction
 from messaging.models import CONTENT_MAX_LENGTH, Conversation, Message
 from messaging.services import channel_conversation_get
@@ -60,6 +60,7 @@ NO_SENDER = "No TWILIO_DEFAULT_FROM or messaging service is configured to send f
 MEDIA_URLS_MAX = 10
 RECONCILE_LOOKBACK = timedelta(minutes=2)
 EARLIER_PART_FAILED = "Not sent: an earlier part of this message failed."
+SEND_TASK = "twilio_channel.send_message"  # queued by name: the tasks module calls this one
 
 
 class SendRefused(ConflictError):
@@ -186,11 +187,9 @@ def outbound_create(
 def outbound_queue(**fields) -> Message:
     """Create the row and send it from the `sends` queue once this transaction commits (webhook
     replies, sweeps, retries)."""
-    from twilio_channel.tasks import send_message
-
     with transaction.atomic():
         message = outbound_create(**fields)
-        enqueue_on_commit(send_message, message.pk)
+        enqueue_on_commit(SEND_TASK, message.pk)
     return message
 
 
@@ -200,13 +199,11 @@ def outbound_send_now(**fields) -> Message:
     refused it for good; or still `queued` without a SID when Twilio was busy or unreachable (429,
     5xx, network): then the `sends` queue takes it over as the task's first retry, with its backoff
     (and a look in Twilio's list first when the request may have gone through)."""
-    from twilio_channel.tasks import send_message_retry
-
     message = outbound_create(**fields)
     try:
         return outbound_deliver(message_id=message.pk, final_attempt=False) or message
-    except TransientChannelError:
-        send_message_retry(message.pk)
+    except TransientChannelError:  # the `sends` queue takes it over, as the task's first retry
+        enqueue_on_commit(SEND_TASK, message.pk, **first_retry_options(registered_task(SEND_TASK)))
         message.refresh_from_db()
         return message
 
@@ -351,10 +348,8 @@ def _deliver(message_id: int, *, final_attempt: bool) -> Message:
 
 
 def _next_part_release(message_id: int) -> None:
-    from twilio_channel.tasks import send_message
-
     if _move(message_id, SendState.HELD, SendState.PENDING):
-        enqueue_on_commit(send_message, message_id)
+        enqueue_on_commit(SEND_TASK, message_id)
 
 
 def _later_parts_fail(send: OutboundSend) -> None:
@@ -432,3 +427,12 @@ def outbound_refused_record(*, to_message: Message, text: str, error: str, **fie
     )
     logger.warning("Reply %s to message %s not sent: %s", message.pk, to_message.pk, error)
     return message
+
+
+def outbound_reply(*, to_message: Message, text: str, **fields) -> Message:
+    """A reply from the number the contact wrote to, back to the contact (prefix kept, CONTRACT
+    §4.4.5), sent from the queue; one the channel refuses at once is kept as a `failed` row."""
+    try:
+        return outbound_queue(to=to_message.from_number or "", body=text, in_reply_to=to_message, **fields)
+    except ApplicationError as exc:
+        return outbound_refused_record(to_message=to_message, text=text, error=exc.message, **fields)

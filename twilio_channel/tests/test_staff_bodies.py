@@ -138,3 +138,18 @@ def test_a_staff_panel_write_that_is_not_a_form_is_a_400_that_changes_nothing(
     assert (AutoReplyConfig.load().enabled, AutoReplyConfig.load().message) == (True, "We are closed.")
     assert not Message.objects.exists()
     assert fake_twilio.created() == []
+
+
+@pytest.mark.parametrize(
+    ("content_type", "body"),
+    [("text/plain", '{"enabled": "yes"}'), ("application/x-www-form-urlencoded", "enabled=yes")],
+)
+def test_a_json_body_under_another_type_and_a_form_are_read_by_the_same_rules(
+    staff_api, configured, content_type, body
+):
+    # Seed 2 read any body that is not a form as JSON: no 415 for a script that sends text/plain.
+    response = staff_api.post("/api/auto-reply/config", body, content_type=content_type)
+    assert (response.status_code, response.json()) == (400, {"error": "Field 'enabled' must be a boolean."})
+    response = staff_api.post("/api/auto-reply/config", body.replace("yes", "true"), content_type=content_type)
+    assert (response.status_code, response.json()["enabled"]) == (200, True)
+    assert AutoReplyConfig.load().message == "We are closed."
