@@ -15,7 +15,7 @@ from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
 from accounts.models import User
-from core.db import insert_fields, insert_parameters, row_insert, save_signals_listen, saved
+from core.db import row_insert
 from core.exceptions import ApplicationError, ForbiddenError, NotFoundError
 from core.redact import mask_phone
 from core.tasks import enqueue_on_commit
@@ -120,61 +120,6 @@ def _conversation_touch(*, key: str, at: datetime, owned_by: dict | None = None)
         cursor.execute(_touch_update(condition), [value, value, key, *owned_by.values()])
         row = cursor.fetchone()
     return None if row is None else _conversation_from_row(row)
-
-
-@functools.cache
-def _direct_send_statement() -> tuple[str, list]:
-    """PostgreSQL: the direct thread of exactly two users touched and a message inserted into it,
-    as one statement; and the message fields its parameters are for (all but the conversation,
-    which comes from the touched row)."""
-    quote = connection.ops.quote_name
-    column = _conversation_columns()
-    a, b = column["user_a_id"], column["user_b_id"]
-    touch = _touch_update(f" AND {column['kind']} = %s AND (({a} = %s AND {b} = %s) OR ({a} = %s AND {b} = %s))")
-    fields = insert_fields(Message)
-    conversation_pk = column[Conversation._meta.pk.attname]
-    values = ", ".join(f"c.{conversation_pk}" if field.attname == "conversation_id" else "%s" for field in fields)
-    message_pk = quote(Message._meta.pk.column)
-    sql = (
-        f"WITH c AS ({touch}), m AS (INSERT INTO {quote(Message._meta.db_table)} "  # noqa: S608
-        f"({', '.join(quote(field.column) for field in fields)}) SELECT {values} FROM c RETURNING {message_pk}) "
-        f"SELECT m.{message_pk}, c.* FROM c, m"
-    )
-    return sql, [field for field in fields if field.attname != "conversation_id"]
-
-
-def _direct_message_send(*, sender: User, recipient_id: int, content: str, channel: str) -> Message | None:
-    """The hot path of `message_send`, on PostgreSQL: a message to another user (or to oneself) in
-    their existing direct thread, stored by one statement that touches the thread and inserts the
-    message, so it needs no transaction of its own (one round trip where BEGIN, the UPDATE, the
-    INSERT and COMMIT took four). The thread proves the recipient, as in `_recipient_in`. None,
-    with nothing written, whenever the general path has something to decide: no such thread yet
-    (or one whose user was deleted), content it refuses (it checks in its own order), or save
-    signals to send."""
-    key = pair_key(sender.pk, recipient_id)
-    if connection.vendor != "postgresql" or len(key) > CONVERSATION_KEY_MAX_LENGTH or save_signals_listen(Message):
-        return None
-    at = timezone.now()
-    message = _message_new(sender_id=sender.pk, recipient_id=recipient_id, content=content, channel=channel, at=at)
-    try:
-        _check_content(content)
-        message.full_clean(exclude=["conversation"])
-    except DjangoValidationError:
-        return None
-    sql, fields = _direct_send_statement()
-    low, high = sorted((sender.pk, recipient_id))
-    stamp = connection.ops.adapt_datetimefield_value(at)
-    touch = [stamp, stamp, key, ConversationKind.DIRECT, low, high, high, low]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, touch + insert_parameters(message, fields))
-        row = cursor.fetchone()
-    if row is None:
-        return None
-    message.pk = row[0]
-    message.conversation = _conversation_from_row(row[1:])
-    saved(message)
-    _message_logged(message)
-    return message
 
 
 def _recipient_in(conversation: Conversation | None, *, sender_id: int, recipient_id: int) -> bool:
@@ -318,10 +263,6 @@ def message_send(
 ) -> Message:
     """Store a user's message to another user, to themselves, or to the AI bot (-1). A message to
     the bot is left `pending` and its AI turn is queued once this transaction commits."""
-    if recipient_id != settings.AI_BOT_USER_ID and conversation_key in (None, pair_key(sender.pk, recipient_id)):
-        message = _direct_message_send(sender=sender, recipient_id=recipient_id, content=content, channel=channel)
-        if message is not None:
-            return message
     with transaction.atomic():
         message = _message_store(
             sender=sender,
