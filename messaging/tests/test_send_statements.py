@@ -13,8 +13,9 @@ from django.utils import timezone
 
 from accounts.tests.factories import UserFactory
 from core.exceptions import ForbiddenError
-from messaging import services
 from messaging.models import CONTENT_MAX_LENGTH, Conversation, Message
+from messaging.selectors.keys import pair_key
+from messaging.services.messages import message_send
 
 pytestmark = pytest.mark.django_db
 
@@ -43,9 +44,9 @@ def test_a_send_in_an_existing_thread_is_the_session_and_one_write(auth_client, 
 
 
 def test_a_send_in_an_existing_thread_stores_what_the_first_send_stored(user, other_user):
-    first = services.message_send(sender=user, recipient_id=other_user.pk, content="first")  # the thread
+    first = message_send(sender=user, recipient_id=other_user.pk, content="first")  # the thread
     with CaptureQueriesContext(connection) as context:
-        second = services.message_send(sender=other_user, recipient_id=user.pk, content="second", channel="api")
+        second = message_send(sender=other_user, recipient_id=user.pk, content="second", channel="api")
     assert statements_of(context) == Counter({"UPDATE": 1, "INSERT": 1})
     assert second.conversation.key == first.conversation.key
     assert second.conversation.last_message_at == second.created_at
@@ -66,24 +67,24 @@ def test_a_send_in_an_existing_thread_stores_what_the_first_send_stored(user, ot
 
 
 def test_a_note_to_oneself_and_the_derived_key_given_take_the_same_two_writes(user, other_user):
-    services.message_send(sender=user, recipient_id=user.pk, content="note")
-    services.message_send(sender=user, recipient_id=other_user.pk, content="a")
+    message_send(sender=user, recipient_id=user.pk, content="note")
+    message_send(sender=user, recipient_id=other_user.pk, content="a")
     with CaptureQueriesContext(connection) as context:
-        note = services.message_send(sender=user, recipient_id=user.pk, content="again")
-        given = services.message_send(
+        note = message_send(sender=user, recipient_id=user.pk, content="again")
+        given = message_send(
             sender=user,
             recipient_id=other_user.pk,
             content="b",
-            conversation_key=services.pair_key(user.pk, other_user.pk),
+            conversation_key=pair_key(user.pk, other_user.pk),
         )
     assert statements_of(context) == Counter({"UPDATE": 2, "INSERT": 2})
-    assert note.conversation.key == services.pair_key(user.pk, user.pk)
+    assert note.conversation.key == pair_key(user.pk, user.pk)
     assert Message.objects.filter(conversation=given.conversation).count() == 2
 
 
 def test_too_long_content_in_an_existing_thread_is_refused_and_stores_nothing(auth_client, user, other_user):
     send(auth_client, recipient_id=other_user.pk)
-    conversation = Conversation.objects.get(key=services.pair_key(user.pk, other_user.pk))
+    conversation = Conversation.objects.get(key=pair_key(user.pk, other_user.pk))
     before = conversation.last_message_at
     too_long = "x" * (CONTENT_MAX_LENGTH + 1)
 
@@ -91,7 +92,7 @@ def test_too_long_content_in_an_existing_thread_is_refused_and_stores_nothing(au
     assert response.status_code == 400
     assert list(response.json()["detail"]) == ["content"]
     with pytest.raises(DjangoValidationError) as refused:  # the service itself, below the serializer
-        services.message_send(sender=user, recipient_id=other_user.pk, content=too_long)
+        message_send(sender=user, recipient_id=other_user.pk, content=too_long)
     assert list(refused.value.message_dict) == ["content"]
     conversation.refresh_from_db()
     assert conversation.last_message_at == before
@@ -99,22 +100,22 @@ def test_too_long_content_in_an_existing_thread_is_refused_and_stores_nothing(au
 
 
 def test_the_thread_moves_to_the_new_message_and_never_back(user, other_user):
-    first = services.message_send(sender=user, recipient_id=other_user.pk, content="a")
-    second = services.message_send(sender=other_user, recipient_id=user.pk, content="b")
+    first = message_send(sender=user, recipient_id=other_user.pk, content="a")
+    second = message_send(sender=other_user, recipient_id=user.pk, content="b")
     assert second.conversation_id == first.conversation_id
     assert second.conversation.last_message_at == second.created_at
     assert Conversation.objects.get(pk=first.conversation_id).last_message_at == second.created_at
 
     later = timezone.now() + timedelta(hours=1)
     Conversation.objects.filter(pk=first.conversation_id).update(last_message_at=later)
-    services.message_send(sender=user, recipient_id=other_user.pk, content="c")
+    message_send(sender=user, recipient_id=other_user.pk, content="c")
     assert Conversation.objects.get(pk=first.conversation_id).last_message_at == later
 
 
 def test_a_deleted_recipient_of_an_existing_thread_is_not_found(auth_client, user):
     gone = UserFactory()
-    services.message_send(sender=user, recipient_id=gone.pk, content="a")
-    conversation = Conversation.objects.get(key=services.pair_key(user.pk, gone.pk))
+    message_send(sender=user, recipient_id=gone.pk, content="a")
+    conversation = Conversation.objects.get(key=pair_key(user.pk, gone.pk))
     before = conversation.last_message_at
     gone_id = gone.pk
     gone.delete()  # the thread stays, its user column nulled
@@ -128,12 +129,12 @@ def test_a_deleted_recipient_of_an_existing_thread_is_not_found(auth_client, use
 
 def test_a_refused_send_leaves_the_thread_untouched(user, other_user):
     third = UserFactory()
-    message = services.message_send(sender=other_user, recipient_id=third.pk, content="a")
+    message = message_send(sender=other_user, recipient_id=third.pk, content="a")
     before = message.conversation.last_message_at
     key = message.conversation.key  # the thread of two other users
 
     with pytest.raises(ForbiddenError):
-        services.message_send(sender=user, recipient_id=other_user.pk, content="x", conversation_key=key)
+        message_send(sender=user, recipient_id=other_user.pk, content="x", conversation_key=key)
     assert Conversation.objects.get(pk=message.conversation_id).last_message_at == before
 
 

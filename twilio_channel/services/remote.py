@@ -36,7 +36,7 @@ from core.tasks import enqueue_on_commit
 from core.text import text_clean
 from messaging.enums import Direction
 from messaging.models import CONTENT_MAX_LENGTH, Conversation, Message
-from messaging.services import channel_conversation_get, last_message_at_moved_to
+from messaging.services.conversations import channel_conversation_get, last_message_at_moved_to
 from orchestrator.models import AIConfig
 from twilio_channel.addresses import channel_of, participant_number
 from twilio_channel.client import twilio_client, twilio_configured

@@ -1,0 +1,254 @@
+"""Writes of conversations: found or created for a send, touched, marked read, switched between
+the AI and a human. Log lines carry ids only, never content."""
+
+import functools
+import logging
+import re
+from datetime import datetime
+
+from django.conf import settings
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import connection, transaction
+from django.db.models import F, Value
+from django.db.models.functions import Coalesce, Greatest
+from django.utils import timezone
+
+from accounts.models import User
+from core.exceptions import ApplicationError, ForbiddenError
+from messaging import access
+from messaging.detach import reserved_key_detach
+from messaging.enums import ConversationKind
+from messaging.keys import is_reserved_key
+from messaging.models import CONVERSATION_KEY_MAX_LENGTH, Conversation, Message
+from messaging.selectors.keys import ai_conversation_key, phone_conversation_key
+
+logger = logging.getLogger("messages")
+
+
+RECIPIENT_NOT_IN_CONVERSATION = "Recipient is not part of this conversation"
+
+
+_PAIR_KEY = re.compile(r"^conv_(-?\d+)_(-?\d+)$")
+
+
+def _conversation_defaults(*, key: str, sender: User, recipient_id: int) -> dict:
+    """Kind and owners of a new conversation. A `conv_{a}_{b}` key must name the sender, so nobody
+    can squat on another pair's default thread before its owners write to it."""
+    bot = settings.AI_BOT_USER_ID
+    match = _PAIR_KEY.match(key)
+    if match is None:
+        return {"kind": ConversationKind.CUSTOM, "user_a": sender}
+    ids = {int(match.group(1)), int(match.group(2))}
+    if sender.pk not in ids:
+        raise ForbiddenError(access.NOT_MEMBER)
+    if bot in ids:
+        return {"kind": ConversationKind.AI, "user": sender}
+    if ids == {sender.pk, recipient_id}:
+        recipient = sender if recipient_id == sender.pk else User.objects.get(pk=recipient_id)
+        low, high = sorted([sender, recipient], key=lambda u: u.pk)
+        return {"kind": ConversationKind.DIRECT, "user_a": low, "user_b": high}
+    return {"kind": ConversationKind.CUSTOM, "user_a": sender}
+
+
+@functools.cache
+def _conversation_columns() -> dict[str, str]:
+    quote = connection.ops.quote_name
+    return {field.attname: quote(field.column) for field in Conversation._meta.concrete_fields}
+
+
+@functools.cache
+def _conversation_converters() -> list:
+    """Per column of a conversation row, its field and the converters the ORM would apply (SQLite
+    keeps datetimes as text)."""
+    table = Conversation._meta.db_table
+    selected = []
+    for field in Conversation._meta.concrete_fields:
+        converters = connection.ops.get_db_converters(field.get_col(table))
+        converters += field.get_db_converters(connection)  # type: ignore[attr-defined]  # not in django-stubs
+        selected.append((field, converters))
+    return selected
+
+
+def _conversation_from_row(row) -> Conversation:
+    selected = _conversation_converters()
+    values = []
+    for value, (field, converters) in zip(row, selected, strict=True):
+        for convert in converters:
+            value = convert(value, field, connection)
+        values.append(value)
+    return Conversation.from_db(connection.alias, [field.attname for field, _ in selected], values)
+
+
+@functools.cache
+def _touch_update(condition: str = "") -> str:
+    """UPDATE ... RETURNING of the conversation with a key (parameters: the time twice, the key),
+    moving its last message time, never backwards; `condition` narrows the row further. Built once
+    per condition."""
+    column = _conversation_columns()
+    last = column["last_message_at"]
+    table = connection.ops.quote_name(Conversation._meta.db_table)
+    # Identifiers from the model's metadata, quoted; the values are parameters.
+    return (
+        f"UPDATE {table} "  # noqa: S608
+        f"SET {last} = CASE WHEN {last} IS NULL OR {last} < %s THEN %s ELSE {last} END "
+        f"WHERE {column['key']} = %s{condition} RETURNING {', '.join(column.values())}"
+    )
+
+
+def _conversation_touch(*, key: str, at: datetime, owned_by: dict | None = None) -> Conversation | None:
+    """A send finds its conversation and moves its last message time (never backwards) in one
+    statement instead of a SELECT and an UPDATE. None when there is none yet, or (with `owned_by`,
+    field name -> value) when the conversation under the key does not have those values. The
+    statement is built once per set of fields: the ORM's raw() cost as much CPU again as the
+    statement itself."""
+    value = connection.ops.adapt_datetimefield_value(at)  # a raw parameter skips the field's adaptation
+    owned_by = owned_by or {}
+    column = _conversation_columns()
+    condition = "".join(f" AND {column[name]} = %s" for name in owned_by)
+    with connection.cursor() as cursor:
+        cursor.execute(_touch_update(condition), [value, value, key, *owned_by.values()])
+        row = cursor.fetchone()
+    return None if row is None else _conversation_from_row(row)
+
+
+def _recipient_in(conversation: Conversation | None, *, sender_id: int, recipient_id: int) -> bool:
+    """A direct thread of exactly these two users proves the recipient exists (its user columns are
+    foreign keys, and the touch holds the row until commit), which saves the existence query."""
+    return (
+        conversation is not None
+        and conversation.kind == ConversationKind.DIRECT
+        and {sender_id, recipient_id} == {conversation.user_a_id, conversation.user_b_id}
+    )
+
+
+def _conversation_checked(
+    conversation: Conversation, *, sender: User, recipient_id: int, conversation_key: str | None
+) -> Conversation:
+    if conversation_key:  # a derived key names the sender, so only a supplied one needs the check
+        access.conversation_require_member(user_id=sender.pk, conversation=conversation)
+        _require_pair(conversation, sender_id=sender.pk, recipient_id=recipient_id)
+    return conversation
+
+
+def _conversation_create(*, key: str, sender: User, recipient_id: int, conversation_key: str | None) -> Conversation:
+    """The first message of a thread: create its conversation (or take the one a concurrent send
+    just created, with the same checks as an existing one)."""
+    if len(key) > CONVERSATION_KEY_MAX_LENGTH:
+        raise DjangoValidationError(
+            {"conversation_id": [f"Ensure this field has no more than {CONVERSATION_KEY_MAX_LENGTH} characters."]}
+        )
+    defaults = _conversation_defaults(key=key, sender=sender, recipient_id=recipient_id)
+    conversation, created = Conversation.objects.get_or_create(key=key, defaults=defaults)
+    if created:
+        _require_pair(conversation, sender_id=sender.pk, recipient_id=recipient_id)
+        return conversation
+    return _conversation_checked(
+        conversation, sender=sender, recipient_id=recipient_id, conversation_key=conversation_key
+    )
+
+
+def _require_pair(conversation: Conversation, *, sender_id: int, recipient_id: int) -> None:
+    """A user's AI thread holds only that user and the bot, a direct thread only its two users:
+    nobody can pull a third party into them (and so into the AI's context) with a supplied id."""
+    if conversation.kind == ConversationKind.AI:
+        allowed = sender_id == conversation.user_id and recipient_id == settings.AI_BOT_USER_ID
+    elif conversation.kind == ConversationKind.DIRECT:
+        allowed = {sender_id, recipient_id} == {conversation.user_a_id, conversation.user_b_id}
+    else:
+        return
+    if not allowed:
+        raise ApplicationError(RECIPIENT_NOT_IN_CONVERSATION)
+
+
+def last_message_at_moved_to(at):
+    """An UPDATE value for `Conversation.last_message_at`: `at`, but never backwards (a later
+    message of the conversation may already be stored)."""
+    return Greatest(Coalesce(F("last_message_at"), Value(at)), Value(at))
+
+
+def _touch(conversation: Conversation, at) -> None:
+    Conversation.objects.filter(pk=conversation.pk).update(last_message_at=last_message_at_moved_to(at))
+    if conversation.last_message_at is None or conversation.last_message_at < at:
+        conversation.last_message_at = at
+
+
+def _channel_thread(*, number: str, channel: str) -> tuple[str, dict]:
+    """The key of an external number's thread on a channel, and the fields that make a
+    conversation that thread."""
+    return phone_conversation_key(number=number, channel=channel), {
+        "kind": ConversationKind.PHONE,
+        "participant_number": number,
+    }
+
+
+def _own_conversation(*, key: str, owner: dict) -> Conversation | None:
+    """The conversation under `key` with the `owner` fields, created when there is none. Anything
+    else under a channel's key (a user's conversation from before the key space was reserved) is
+    moved off it first (messaging.detach); under another key it is never used: None."""
+    conversation, created = Conversation.objects.get_or_create(key=key, defaults=owner)
+    if created or all(getattr(conversation, name) == value for name, value in owner.items()):
+        return conversation
+    if not is_reserved_key(key):
+        logger.warning("Conversation %s is not the thread its key names: not used", conversation.pk)
+        return None
+    logger.warning("Conversation %s under a channel key is not the channel's own: detached", conversation.pk)
+    thread = reserved_key_detach(conversation)
+    if thread is None:
+        thread, _ = Conversation.objects.get_or_create(key=key, defaults=owner)
+    return thread
+
+
+def channel_conversation_get(*, number: str, channel: str) -> Conversation:
+    """The thread of an external number on a channel (SMS, WhatsApp), created on first use: the
+    one conversation the channel's messages, in and out, are stored in."""
+    key, owner = _channel_thread(number=number, channel=channel)
+    conversation = _own_conversation(key=key, owner=owner)
+    if conversation is None:  # never: a channel's key is always given to its own thread
+        raise RuntimeError(f"No thread for conversation key {key[:12]}…")
+    return conversation
+
+
+@transaction.atomic
+def conversation_mark_read(*, user: User, conversation_key: str) -> int:
+    """Marks what was addressed to the caller only, so a stranger's call changes nothing."""
+    count = Message.objects.filter(conversation__key=conversation_key, recipient_id=user.pk, is_read=False).update(
+        is_read=True, updated_at=timezone.now()
+    )
+    logger.info("User %s marked %s messages as read in a conversation", user.pk, count)
+    return count
+
+
+@transaction.atomic
+def ai_history_clear(*, user: User) -> Conversation:
+    """History is derived from the Message table (§4.2): clearing moves the reset marker, so the
+    messages stay visible in lists but leave the AI context."""
+    conversation, _ = Conversation.objects.get_or_create(
+        key=ai_conversation_key(user_id=user.pk), defaults={"kind": ConversationKind.AI, "user": user}
+    )
+    conversation.context_reset_at = timezone.now()
+    conversation.save(update_fields=["context_reset_at", "updated_at"])
+    logger.info("AI history cleared for user %s (conversation %s)", user.pk, conversation.pk)
+    return conversation
+
+
+def conversation_mode_set(*, conversation: Conversation, mode: str, source: str) -> bool:
+    """Set the mode; True when it changed. A plain UPDATE, so it never races a concurrent turn's
+    other writes to the row."""
+    changed = (
+        Conversation.objects.filter(pk=conversation.pk).exclude(mode=mode).update(mode=mode, updated_at=timezone.now())
+    )
+    conversation.mode = mode
+    if changed:
+        logger.info("Conversation %s switched to %s mode (%s)", conversation.pk, mode, source)
+    return bool(changed)
+
+
+@transaction.atomic
+def ai_conversation_mode_set(*, user: User, mode: str) -> Conversation:
+    """The user asks for a human in their AI thread, or hands it back to the AI (§8.5), from the
+    panel; the thread is created when the user never wrote to the assistant yet."""
+    conversation, _ = Conversation.objects.get_or_create(
+        key=ai_conversation_key(user_id=user.pk), defaults={"kind": ConversationKind.AI, "user": user}
+    )
+    conversation_mode_set(conversation=conversation, mode=mode, source=f"user {user.pk} in the panel")
+    return conversation
