@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from django.conf import settings
-from django.db import connection
+from django.db import connection, connections
 from django.db.models import Count, OuterRef, QuerySet, Subquery
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce, Left
@@ -29,8 +29,8 @@ def chronological(queryset: QuerySet[Message], window: Window, columns: Sequence
 
 
 @functools.cache
-def _newest_visible_ids_sql() -> str:
-    table = connection.ops.quote_name(Message._meta.db_table)
+def _newest_visible_ids_sql(vendor: str, alias: str) -> str:
+    table = connections[alias].ops.quote_name(Message._meta.db_table)
     newest = "ORDER BY created_at DESC, id DESC LIMIT %s"
     return (
         f"(SELECT id FROM {table} WHERE sender_id = %s {newest}) UNION ALL "  # noqa: S608
@@ -50,7 +50,8 @@ def _newest_visible(*, user_id: int, window: Window) -> QuerySet[Message]:
     if connection.vendor != "postgresql":  # SQLite: no LIMIT inside a compound; the one condition
         return access.messages_visible_to(user_id=user_id)
     newest = window.skip + window.limit  # the SQL is constant; every value is a parameter
-    ids = RawSQL(_newest_visible_ids_sql(), (user_id, newest, user_id, user_id, newest))  # noqa: S611
+    sql = _newest_visible_ids_sql(connection.vendor, connection.alias)
+    ids = RawSQL(sql, (user_id, newest, user_id, user_id, newest))  # noqa: S611
     return Message.objects.filter(pk__in=ids)
 
 

@@ -9,10 +9,10 @@ from django.db.models import Q
 from django.db.models.expressions import Combinable
 from django.utils import timezone
 
+from core.db import later_of
 from messaging.channels import channel_sender
 from messaging.enums import Direction, ReplyState
 from messaging.models import CONTENT_MAX_LENGTH, Conversation, Message
-from messaging.services.conversations import last_message_at_moved_to
 
 logger = logging.getLogger("messages")
 
@@ -72,7 +72,7 @@ def ai_reply_store(
         if conversation is not None:
             at = timezone.now()
             reply.created_at = at
-            fields: dict = {"updated_at": at, "last_message_at": last_message_at_moved_to(at)}
+            fields: dict = {"updated_at": at, "last_message_at": later_of("last_message_at", at)}
             if sticky_agent:
                 fields.update(last_agent=agent, last_agent_at=at)
             this = Conversation.objects.filter(pk=conversation.pk)

@@ -1,19 +1,17 @@
 """Writes of conversations: found or created for a send, touched, marked read, switched between
 the AI and a human. Log lines carry ids only, never content."""
 
-import functools
 import logging
 import re
 from datetime import datetime
 
 from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import connection, transaction
-from django.db.models import F, Value
-from django.db.models.functions import Coalesce, Greatest
+from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
+from core.db import later_of, update_returning
 from core.exceptions import ApplicationError, ForbiddenError
 from messaging import access
 from messaging.detach import reserved_key_detach
@@ -50,65 +48,12 @@ def _conversation_defaults(*, key: str, sender: User, recipient_id: int) -> dict
     return {"kind": ConversationKind.CUSTOM, "user_a": sender}
 
 
-@functools.cache
-def _conversation_columns() -> dict[str, str]:
-    quote = connection.ops.quote_name
-    return {field.attname: quote(field.column) for field in Conversation._meta.concrete_fields}
-
-
-@functools.cache
-def _conversation_converters() -> list:
-    """Per column of a conversation row, its field and the converters the ORM would apply (SQLite
-    keeps datetimes as text)."""
-    table = Conversation._meta.db_table
-    selected = []
-    for field in Conversation._meta.concrete_fields:
-        converters = connection.ops.get_db_converters(field.get_col(table))
-        converters += field.get_db_converters(connection)  # type: ignore[attr-defined]  # not in django-stubs
-        selected.append((field, converters))
-    return selected
-
-
-def _conversation_from_row(row) -> Conversation:
-    selected = _conversation_converters()
-    values = []
-    for value, (field, converters) in zip(row, selected, strict=True):
-        for convert in converters:
-            value = convert(value, field, connection)
-        values.append(value)
-    return Conversation.from_db(connection.alias, [field.attname for field, _ in selected], values)
-
-
-@functools.cache
-def _touch_update(condition: str = "") -> str:
-    """UPDATE ... RETURNING of the conversation with a key (parameters: the time twice, the key),
-    moving its last message time, never backwards; `condition` narrows the row further. Built once
-    per condition."""
-    column = _conversation_columns()
-    last = column["last_message_at"]
-    table = connection.ops.quote_name(Conversation._meta.db_table)
-    # Identifiers from the model's metadata, quoted; the values are parameters.
-    return (
-        f"UPDATE {table} "  # noqa: S608
-        f"SET {last} = CASE WHEN {last} IS NULL OR {last} < %s THEN %s ELSE {last} END "
-        f"WHERE {column['key']} = %s{condition} RETURNING {', '.join(column.values())}"
-    )
-
-
 def _conversation_touch(*, key: str, at: datetime, owned_by: dict | None = None) -> Conversation | None:
     """A send finds its conversation and moves its last message time (never backwards) in one
     statement instead of a SELECT and an UPDATE. None when there is none yet, or (with `owned_by`,
-    field name -> value) when the conversation under the key does not have those values. The
-    statement is built once per set of fields: the ORM's raw() cost as much CPU again as the
-    statement itself."""
-    value = connection.ops.adapt_datetimefield_value(at)  # a raw parameter skips the field's adaptation
-    owned_by = owned_by or {}
-    column = _conversation_columns()
-    condition = "".join(f" AND {column[name]} = %s" for name in owned_by)
-    with connection.cursor() as cursor:
-        cursor.execute(_touch_update(condition), [value, value, key, *owned_by.values()])
-        row = cursor.fetchone()
-    return None if row is None else _conversation_from_row(row)
+    field name -> value) when the conversation under the key does not have those values."""
+    rows = Conversation.objects.filter(key=key, **(owned_by or {}))
+    return update_returning(rows, last_message_at=later_of("last_message_at", at))
 
 
 def _recipient_in(conversation: Conversation | None, *, sender_id: int, recipient_id: int) -> bool:
@@ -160,14 +105,8 @@ def _require_pair(conversation: Conversation, *, sender_id: int, recipient_id: i
         raise ApplicationError(RECIPIENT_NOT_IN_CONVERSATION)
 
 
-def last_message_at_moved_to(at):
-    """An UPDATE value for `Conversation.last_message_at`: `at`, but never backwards (a later
-    message of the conversation may already be stored)."""
-    return Greatest(Coalesce(F("last_message_at"), Value(at)), Value(at))
-
-
 def _touch(conversation: Conversation, at) -> None:
-    Conversation.objects.filter(pk=conversation.pk).update(last_message_at=last_message_at_moved_to(at))
+    Conversation.objects.filter(pk=conversation.pk).update(last_message_at=later_of("last_message_at", at))
     if conversation.last_message_at is None or conversation.last_message_at < at:
         conversation.last_message_at = at
 
