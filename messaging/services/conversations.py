@@ -48,7 +48,7 @@ def _conversation_defaults(*, key: str, sender: User, recipient_id: int) -> dict
     return {"kind": ConversationKind.CUSTOM, "user_a": sender}
 
 
-def _conversation_touch(*, key: str, at: datetime, owned_by: dict | None = None) -> Conversation | None:
+def conversation_touch_by_key(*, key: str, at: datetime, owned_by: dict | None = None) -> Conversation | None:
     """A send finds its conversation and moves its last message time (never backwards) in one
     statement instead of a SELECT and an UPDATE. None when there is none yet, or (with `owned_by`,
     field name -> value) when the conversation under the key does not have those values."""
@@ -56,7 +56,7 @@ def _conversation_touch(*, key: str, at: datetime, owned_by: dict | None = None)
     return update_returning(rows, last_message_at=later_of("last_message_at", at))
 
 
-def _recipient_in(conversation: Conversation | None, *, sender_id: int, recipient_id: int) -> bool:
+def conversation_proves_recipient(conversation: Conversation | None, *, sender_id: int, recipient_id: int) -> bool:
     """A direct thread of exactly these two users proves the recipient exists (its user columns are
     foreign keys, and the touch holds the row until commit), which saves the existence query."""
     return (
@@ -66,7 +66,7 @@ def _recipient_in(conversation: Conversation | None, *, sender_id: int, recipien
     )
 
 
-def _conversation_checked(
+def conversation_check_for_send(
     conversation: Conversation, *, sender: User, recipient_id: int, conversation_key: str | None
 ) -> Conversation:
     if conversation_key:  # a derived key names the sender, so only a supplied one needs the check
@@ -75,7 +75,9 @@ def _conversation_checked(
     return conversation
 
 
-def _conversation_create(*, key: str, sender: User, recipient_id: int, conversation_key: str | None) -> Conversation:
+def conversation_create_for_send(
+    *, key: str, sender: User, recipient_id: int, conversation_key: str | None
+) -> Conversation:
     """The first message of a thread: create its conversation (or take the one a concurrent send
     just created, with the same checks as an existing one)."""
     if len(key) > CONVERSATION_KEY_MAX_LENGTH:
@@ -87,7 +89,7 @@ def _conversation_create(*, key: str, sender: User, recipient_id: int, conversat
     if created:
         _require_pair(conversation, sender_id=sender.pk, recipient_id=recipient_id)
         return conversation
-    return _conversation_checked(
+    return conversation_check_for_send(
         conversation, sender=sender, recipient_id=recipient_id, conversation_key=conversation_key
     )
 
@@ -105,13 +107,14 @@ def _require_pair(conversation: Conversation, *, sender_id: int, recipient_id: i
         raise ApplicationError(RECIPIENT_NOT_IN_CONVERSATION)
 
 
-def _touch(conversation: Conversation, at) -> None:
+def conversation_touch(*, conversation: Conversation, at: datetime) -> None:
+    """Move a known conversation's last message time to `at`, never backwards."""
     Conversation.objects.filter(pk=conversation.pk).update(last_message_at=later_of("last_message_at", at))
     if conversation.last_message_at is None or conversation.last_message_at < at:
         conversation.last_message_at = at
 
 
-def _channel_thread(*, number: str, channel: str) -> tuple[str, dict]:
+def channel_thread(*, number: str, channel: str) -> tuple[str, dict]:
     """The key of an external number's thread on a channel, and the fields that make a
     conversation that thread."""
     return phone_conversation_key(number=number, channel=channel), {
@@ -120,7 +123,7 @@ def _channel_thread(*, number: str, channel: str) -> tuple[str, dict]:
     }
 
 
-def _own_conversation(*, key: str, owner: dict) -> Conversation | None:
+def conversation_own_get(*, key: str, owner: dict) -> Conversation | None:
     """The conversation under `key` with the `owner` fields, created when there is none. Anything
     else under a channel's key (a user's conversation from before the key space was reserved) is
     moved off it first (messaging.detach); under another key it is never used: None."""
@@ -140,8 +143,8 @@ def _own_conversation(*, key: str, owner: dict) -> Conversation | None:
 def channel_conversation_get(*, number: str, channel: str) -> Conversation:
     """The thread of an external number on a channel (SMS, WhatsApp), created on first use: the
     one conversation the channel's messages, in and out, are stored in."""
-    key, owner = _channel_thread(number=number, channel=channel)
-    conversation = _own_conversation(key=key, owner=owner)
+    key, owner = channel_thread(number=number, channel=channel)
+    conversation = conversation_own_get(key=key, owner=owner)
     if conversation is None:  # never: a channel's key is always given to its own thread
         raise RuntimeError(f"No thread for conversation key {key[:12]}…")
     return conversation

@@ -15,14 +15,14 @@ from messaging.enums import ConversationKind, ConversationMode, Direction, Reply
 from messaging.models import CONTENT_MAX_LENGTH, Message
 from messaging.selectors.keys import ai_conversation_key
 from messaging.services.conversations import (
-    _channel_thread,
-    _conversation_touch,
-    _own_conversation,
-    _touch,
     channel_conversation_get,
+    channel_thread,
     conversation_mode_set,
+    conversation_own_get,
+    conversation_touch,
+    conversation_touch_by_key,
 )
-from messaging.services.messages import _bot_turn_queue
+from messaging.services.messages import bot_turn_queue
 
 logger = logging.getLogger("messages")
 
@@ -58,13 +58,13 @@ def external_message_receive(
     if user is not None and reply == "bot":
         key, owner = ai_conversation_key(user_id=user.pk), {"kind": ConversationKind.AI, "user_id": user.pk}
     else:
-        key, owner = _channel_thread(number=number, channel=channel)
+        key, owner = channel_thread(number=number, channel=channel)
     # Found and touched in one statement, as for a web message, when it is the thread this message
     # belongs in; only a first message creates it.
-    conversation = _conversation_touch(key=key, at=at, owned_by=owner)
+    conversation = conversation_touch_by_key(key=key, at=at, owned_by=owner)
     touched = conversation is not None
     if conversation is None:
-        conversation = _own_conversation(key=key, owner=owner)
+        conversation = conversation_own_get(key=key, owner=owner)
     if conversation is None:  # an AI key held by anything but the user's AI thread: never used
         conversation = channel_conversation_get(number=number, channel=channel)
     if flooded:
@@ -88,9 +88,9 @@ def external_message_receive(
     )
     row_insert(message)
     if not touched:
-        _touch(conversation, at)
+        conversation_touch(conversation=conversation, at=at)
     if reply == "bot":
-        _bot_turn_queue(message)
+        bot_turn_queue(message)
     if flooded:
         conversation_mode_set(conversation=conversation, mode=ConversationMode.HUMAN, source="automatic reply limit")
     logger.info(

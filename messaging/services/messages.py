@@ -22,11 +22,11 @@ from messaging.keys import RESERVED_KEY, is_reserved_key
 from messaging.models import CONTENT_MAX_LENGTH, CONVERSATION_KEY_MAX_LENGTH, Conversation, Message
 from messaging.selectors.keys import pair_key
 from messaging.services.conversations import (
-    _conversation_checked,
-    _conversation_create,
-    _conversation_touch,
-    _recipient_in,
-    _touch,
+    conversation_check_for_send,
+    conversation_create_for_send,
+    conversation_proves_recipient,
+    conversation_touch,
+    conversation_touch_by_key,
 )
 
 logger = logging.getLogger("messages")
@@ -61,21 +61,23 @@ def _message_store(
     key = conversation_key or pair_key(sender.pk, recipient_id)
     at = timezone.now()
     # Touched before the checks below: the callers' transaction undoes it when one of them fails.
-    conversation = _conversation_touch(key=key, at=at) if len(key) <= CONVERSATION_KEY_MAX_LENGTH else None
+    conversation = conversation_touch_by_key(key=key, at=at) if len(key) <= CONVERSATION_KEY_MAX_LENGTH else None
     if (
         not to_bot
-        and not _recipient_in(conversation, sender_id=sender.pk, recipient_id=recipient_id)
+        and not conversation_proves_recipient(conversation, sender_id=sender.pk, recipient_id=recipient_id)
         and not User.objects.filter(pk=recipient_id).exists()
     ):
         raise NotFoundError(RECIPIENT_NOT_FOUND)
     _check_content(content)
     touched = conversation is not None
     if conversation is None:
-        conversation = _conversation_create(
+        conversation = conversation_create_for_send(
             key=key, sender=sender, recipient_id=recipient_id, conversation_key=conversation_key
         )
     else:
-        _conversation_checked(conversation, sender=sender, recipient_id=recipient_id, conversation_key=conversation_key)
+        conversation_check_for_send(
+            conversation, sender=sender, recipient_id=recipient_id, conversation_key=conversation_key
+        )
     message = _message_new(sender_id=sender.pk, recipient_id=recipient_id, content=content, channel=channel, at=at)
     message.conversation = conversation
     if to_bot:
@@ -83,7 +85,7 @@ def _message_store(
     message.full_clean(exclude=["conversation"])  # just read or created above: no existence query
     row_insert(message)
     if not touched:
-        _touch(conversation, message.created_at)
+        conversation_touch(conversation=conversation, at=message.created_at)
     _message_logged(message)
     return message
 
@@ -132,11 +134,11 @@ def message_send(
             allow_bot=allow_bot,
         )
         if message.reply_state == ReplyState.PENDING:
-            _bot_turn_queue(message)
+            bot_turn_queue(message)
     return message
 
 
-def _bot_turn_queue(message: Message) -> None:
+def bot_turn_queue(message: Message) -> None:
     """The one way a stored message reaches the AI: its turn is queued once the transaction commits."""
     enqueue_on_commit(bot_responder().turn_task, message.pk)
 
@@ -233,6 +235,6 @@ def staff_message_send(*, staff: User, conversation_id: int, content: str) -> Me
     )
     message.full_clean(exclude=["conversation"])
     message.save()
-    _touch(conversation, message.created_at)
+    conversation_touch(conversation=conversation, at=message.created_at)
     logger.info("Staff member %s answered conversation %s (message %s)", staff.pk, conversation.pk, message.pk)
     return message

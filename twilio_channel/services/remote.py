@@ -31,13 +31,12 @@ from django.utils import timezone
 from twilio.base.exceptions import TwilioException, TwilioRestException
 
 from core.cache import cache_or_fallback
-from core.db import later_of
 from core.exceptions import ApplicationError, BadGatewayError, NotFoundError
 from core.tasks import enqueue_on_commit
 from core.text import text_clean
 from messaging.enums import Direction
 from messaging.models import CONTENT_MAX_LENGTH, Conversation, Message
-from messaging.services.conversations import channel_conversation_get
+from messaging.services.conversations import channel_conversation_get, conversation_touch
 from orchestrator.models import AIConfig
 from twilio_channel.addresses import channel_of, participant_number
 from twilio_channel.client import twilio_client, twilio_configured
@@ -189,7 +188,7 @@ def _outbound_create(resource: Any) -> Message:
             message.save()
     except IntegrityError:  # stored by a concurrent sync or send meanwhile
         return Message.objects.get(twilio_sid=resource.sid)
-    Conversation.objects.filter(pk=conversation.pk).update(last_message_at=later_of("last_message_at", at))
+    conversation_touch(conversation=conversation, at=at)
     logger.info("Twilio sync stored outbound message %s (%s)", message.pk, resource.sid)
     return message
 
