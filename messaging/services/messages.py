@@ -3,7 +3,6 @@ a user's AI thread. Access checks go through `messaging.access`; log lines carry
 content."""
 
 import logging
-from datetime import datetime
 
 from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -78,31 +77,20 @@ def _message_store(
         conversation_check_for_send(
             conversation, sender=sender, recipient_id=recipient_id, conversation_key=conversation_key
         )
-    message = _message_new(sender_id=sender.pk, recipient_id=recipient_id, content=content, channel=channel, at=at)
-    message.conversation = conversation
-    if to_bot:
-        message.reply_state = ReplyState.PENDING
-    message.full_clean(exclude=["conversation"])  # just read or created above: no existence query
-    row_insert(message)
-    if not touched:
-        conversation_touch(conversation=conversation, at=message.created_at)
-    _message_logged(message)
-    return message
-
-
-def _message_new(*, sender_id: int, recipient_id: int, content: str, channel: str, at: datetime) -> Message:
-    return Message(
-        sender_id=sender_id,
+    message = Message(
+        conversation=conversation,
+        sender_id=sender.pk,
         recipient_id=recipient_id,
         content=content,
         channel=channel,
         direction=Direction.INTERNAL,
-        reply_state=ReplyState.NONE,
+        reply_state=ReplyState.PENDING if to_bot else ReplyState.NONE,
         created_at=at,
     )
-
-
-def _message_logged(message: Message) -> None:
+    message.full_clean(exclude=["conversation"])  # just read or created above: no existence query
+    row_insert(message)
+    if not touched:
+        conversation_touch(conversation=conversation, at=message.created_at)
     logger.info(
         "Message %s sent by user %s to %s in conversation %s (%s)",
         message.pk,
@@ -111,6 +99,7 @@ def _message_logged(message: Message) -> None:
         message.conversation_id,
         message.channel,
     )
+    return message
 
 
 def message_send(
