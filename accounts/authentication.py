@@ -9,7 +9,7 @@ ends a session or changes a user (docs/PERFORMANCE.md, "REST API serving cost").
 
 import functools
 
-from django.db import connection
+from django.db import connection, connections
 from django.utils import timezone
 from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
@@ -19,6 +19,7 @@ from rest_framework_simplejwt.tokens import AccessToken
 from rest_framework_simplejwt.utils import aware_utcnow
 
 from accounts.models import User, UserSession
+from core.db import model_from_row
 
 INVALID_CREDENTIALS = "Could not validate credentials"
 
@@ -42,45 +43,36 @@ BIGINT = range(-(2**63), 2**63)  # ids the database can compare; a larger one ma
 
 
 @functools.cache
-def _session_user_read() -> tuple[str, list]:
-    """The statement that reads a session and its user as one row, and per column its field and the
-    converters the ORM would apply (SQLite keeps booleans and datetimes as text)."""
-    quote = connection.ops.quote_name
-    columns, selected = [], []
-    for alias, model in (("s", UserSession), ("u", User)):
-        for field in model._meta.concrete_fields:
-            columns.append(f"{alias}.{quote(field.column)}")
-            converters = connection.ops.get_db_converters(field.get_col(model._meta.db_table))
-            selected.append((field, converters + field.get_db_converters(connection)))
+def _session_user_read(vendor: str, alias: str) -> str:
+    """The statement that reads a session and its user as one row: every column of each, in field
+    order. Built once per database."""
+    quote = connections[alias].ops.quote_name
+    columns = [
+        f"{table_alias}.{quote(field.column)}"
+        for table_alias, model in (("s", UserSession), ("u", User))
+        for field in model._meta.concrete_fields
+    ]
     session_user = quote(UserSession._meta.get_field("user").column)
     # Identifiers from the models' metadata, quoted; the ids are parameters.
-    sql = (
+    return (
         f"SELECT {', '.join(columns)} FROM {quote(UserSession._meta.db_table)} s"  # noqa: S608
         f" INNER JOIN {quote(User._meta.db_table)} u ON u.{quote(User._meta.pk.column)} = s.{session_user}"
         f" WHERE s.{quote(UserSession._meta.pk.column)} = %s AND s.{session_user} = %s"
     )
-    return sql, selected
 
 
 def session_with_user(*, session_id: int, user_id: int) -> UserSession | None:
     """The session with this id if it belongs to this user, its user attached; one query."""
     if session_id not in BIGINT or user_id not in BIGINT:
         return None
-    sql, selected = _session_user_read()
     with connection.cursor() as cursor:
-        cursor.execute(sql, [session_id, user_id])
+        cursor.execute(_session_user_read(connection.vendor, connection.alias), [session_id, user_id])
         row = cursor.fetchone()
     if row is None:
         return None
-    values: dict[type, tuple[list[str], list]] = {UserSession: ([], []), User: ([], [])}
-    for value, (field, converters) in zip(row, selected, strict=True):
-        for convert in converters:
-            value = convert(value, field, connection)
-        names, found = values[field.model]
-        names.append(field.attname)
-        found.append(value)
-    session = UserSession.from_db(connection.alias, *values[UserSession])
-    session.user = User.from_db(connection.alias, *values[User])
+    split = len(UserSession._meta.concrete_fields)
+    session = model_from_row(UserSession, row[:split], using=connection.alias)
+    session.user = model_from_row(User, row[split:], using=connection.alias)
     return session
 
 

@@ -1,12 +1,16 @@
 import functools
 import logging
-from collections.abc import Callable
-from typing import TypeVar
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from typing import Any, TypeVar, cast
 
-from django.db import InterfaceError, OperationalError, connection, models
-from django.db.models import signals
+from django.db import DEFAULT_DB_ALIAS, InterfaceError, OperationalError, connection, connections, models
+from django.db.models import F, QuerySet, Value, signals
+from django.db.models.functions import Coalesce, Greatest
+from django.db.models.sql import UpdateQuery
 
 T = TypeVar("T")
+M = TypeVar("M", bound=models.Model)
 
 
 def release_db_connection() -> None:
@@ -50,35 +54,71 @@ def once_more_on_new_connection(call: Callable[[], T], *, logger_name: str = __n
         return call()
 
 
-def insert_fields(model: type[models.Model]) -> list[models.Field]:
+def later_of(field: str, at: datetime) -> Greatest:
+    """An UPDATE value for the time column `field` that never moves it backwards: `at`, unless the
+    row already holds a later time (a later message stored first, an older one imported later)."""
+    return Greatest(Coalesce(F(field), Value(at)), Value(at))
+
+
+@functools.cache
+def _row_converters(model: type[models.Model], vendor: str, alias: str) -> list[tuple[models.Field, list]]:
+    """Per concrete field of `model`, in column order, the converters the ORM applies to what the
+    database returns (SQLite keeps booleans and datetimes as text)."""
+    connection = connections[alias]
+    table = model._meta.db_table
+    return [
+        (field, connection.ops.get_db_converters(field.get_col(table)) + field.get_db_converters(connection))  # type: ignore[attr-defined]  # not in django-stubs
+        for field in model._meta.concrete_fields
+    ]
+
+
+def model_from_row(model: type[M], row: Sequence, *, using: str) -> M:
+    """An instance of `model` from a row of its concrete columns in field order (as `SELECT` of
+    every column or `RETURNING` gives them), converted as the ORM converts a query's values."""
+    connection = connections[using]
+    selected = _row_converters(model, connection.vendor, using)
+    values = []
+    for value, (field, converters) in zip(row, selected, strict=True):
+        for convert in converters:
+            value = convert(value, field, connection)
+        values.append(value)
+    return model.from_db(using, [field.attname for field, _ in selected], values)
+
+
+def update_returning(rows: QuerySet[M], **values: Any) -> M | None:
+    """`rows.update(**values)` for a queryset of at most one row, returning that row as the
+    database now holds it (`UPDATE ... RETURNING`, read as the ORM reads a row): one statement
+    where update() and a read took two. None when no row matched."""
+    model = rows.model
+    rows = rows.all()
+    rows._for_write = True  # type: ignore[attr-defined]  # as update() does: the database for writes
+    using = rows.db
+    query = cast(UpdateQuery, rows.query.chain(UpdateQuery))
+    query.add_update_values(values)
+    if query.related_updates:  # a parent's field (multi-table inheritance) takes a second UPDATE
+        raise TypeError(f"update_returning() sets fields of {model.__name__} only")
+    sql, params = query.get_compiler(using).as_sql()
+    connection = connections[using]
+    columns = ", ".join(connection.ops.quote_name(field.column) for field in model._meta.concrete_fields)
+    with connection.cursor() as cursor:
+        cursor.execute(f"{sql} RETURNING {columns}", params)
+        row = cursor.fetchone()
+    return None if row is None else model_from_row(model, row, using=using)
+
+
+def _insert_fields(model: type[models.Model]) -> list[models.Field]:
     """The columns a new row of `model` is inserted with: every local concrete field but its auto key."""
     meta = model._meta
     return [field for field in meta.local_concrete_fields if field is not meta.auto_field]
 
 
-def insert_parameters(instance: models.Model, fields: list[models.Field]) -> list:
-    """The values `save()` would insert for these fields of a new instance: defaults, `auto_now`,
-    each field's adaptation for this connection."""
-    return [field.get_db_prep_save(field.pre_save(instance, True), connection) for field in fields]
-
-
-def save_signals_listen(model: type[models.Model]) -> bool:
-    return signals.pre_save.has_listeners(model) or signals.post_save.has_listeners(model)
-
-
-def saved(instance: models.Model) -> None:
-    """Mark an instance written by a prepared INSERT as stored, as `save()` does."""
-    instance._state.adding = False
-    instance._state.db = connection.alias
-
-
 @functools.cache
-def _insert_statement(model: type[models.Model], vendor: str) -> tuple[str, list[models.Field]]:
+def _insert_statement(model: type[models.Model], vendor: str, alias: str) -> tuple[str, list[models.Field]]:
     """The INSERT ... RETURNING of `row_insert` for one model, and the fields of its parameters.
-    Built once per model: compiling the ORM's INSERT costs more CPU than running it."""
+    Built once per model and database: compiling the ORM's INSERT costs more CPU than running it."""
     meta = model._meta
-    quote = connection.ops.quote_name
-    fields = insert_fields(model)
+    quote = connections[alias].ops.quote_name
+    fields = _insert_fields(model)
     columns = ", ".join(quote(field.column) for field in fields)
     # Identifiers from the model's metadata, quoted; the values are parameters.
     sql = (
@@ -88,20 +128,26 @@ def _insert_statement(model: type[models.Model], vendor: str) -> tuple[str, list
     return sql, fields
 
 
-def row_insert(instance: models.Model) -> None:
+def row_insert(instance: models.Model, *, using: str = DEFAULT_DB_ALIAS) -> None:
     """`instance.save()` for a new row of a model with an auto primary key, in one prepared
     statement: the same field preparation (defaults, `auto_now`, adaptation), the same pre_save
     and post_save signals when anything listens, the key read back. For the hot write paths
-    (docs/PERFORMANCE.md); validation stays the caller's (`full_clean`), as with `save()`."""
+    (docs/PERFORMANCE.md); validation stays the caller's (`full_clean`), as with `save()`. A model
+    with its own `save()` is refused: this would skip it."""
     model = type(instance)
+    if model.save is not models.Model.save:
+        raise TypeError(f"{model.__name__} overrides save(): row_insert() would skip it")
+    connection = connections[using]
     if signals.pre_save.has_listeners(model):
-        signals.pre_save.send(sender=model, instance=instance, raw=False, using=connection.alias, update_fields=None)
-    sql, fields = _insert_statement(model, connection.vendor)
+        signals.pre_save.send(sender=model, instance=instance, raw=False, using=using, update_fields=None)
+    sql, fields = _insert_statement(model, connection.vendor, using)
+    parameters = [field.get_db_prep_save(field.pre_save(instance, True), connection) for field in fields]
     with connection.cursor() as cursor:
-        cursor.execute(sql, insert_parameters(instance, fields))
+        cursor.execute(sql, parameters)
         (instance.pk,) = cursor.fetchone()
-    saved(instance)
+    instance._state.adding = False  # stored, as save() marks it
+    instance._state.db = using
     if signals.post_save.has_listeners(model):
         signals.post_save.send(
-            sender=model, instance=instance, created=True, update_fields=None, raw=False, using=connection.alias
+            sender=model, instance=instance, created=True, update_fields=None, raw=False, using=using
         )

@@ -10,8 +10,8 @@ from django.utils import timezone
 
 from messaging.enums import ConversationMode
 from messaging.models import Conversation, Message
-from messaging.selectors import ai_token_usage_daily
-from messaging.services import conversation_mode_set
+from messaging.selectors.usage import ai_token_usage_daily
+from messaging.services.conversations import conversation_mode_set
 
 TOKEN_REPORT_DAYS = 30
 

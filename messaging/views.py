@@ -17,10 +17,21 @@ from accounts.selectors import user_search
 from core.exceptions import ApplicationError, ForbiddenError, NotFoundError
 from core.lists import Window
 from core.panel import add_validation_errors, error_text, is_htmx
-from messaging import access, selectors, services
+from messaging import access
 from messaging.enums import ConversationMode
 from messaging.forms import MessageEditForm, MessageForm, NewMessageForm
 from messaging.models import Conversation
+from messaging.selectors import lists as message_lists
+from messaging.selectors.conversations import (
+    ai_reply_awaited,
+    conversation_counterpart_id,
+    conversation_get_for_member,
+    user_names,
+)
+from messaging.selectors.keys import ai_conversation_key
+from messaging.services import messages as message_services
+from messaging.services.conversations import ai_conversation_mode_set, ai_history_clear, conversation_mark_read
+from messaging.services.messages import message_send, message_update, messages_mark_all_read
 
 THREAD_WINDOW = Window(skip=0, limit=200)  # the newest 200 messages of a thread, shown oldest first
 
@@ -35,13 +46,14 @@ SERVICE_TEXTS = [
 
 
 def _ai_key(request: HttpRequest) -> str:
-    return selectors.ai_conversation_key(user_id=request.user.pk)
+    return ai_conversation_key(user_id=request.user.pk)
 
 
 @login_required
 @require_GET
 def conversation_list(request: HttpRequest) -> HttpResponse:
-    rows = selectors.conversation_list(user_id=request.user.pk, window=Window(skip=0, limit=settings.LIST_LIMIT_MAX))
+    window = Window(skip=0, limit=settings.LIST_LIMIT_MAX)
+    rows = message_lists.conversation_list(user_id=request.user.pk, window=window)
     bot = settings.AI_BOT_USER_ID
     # The assistant is pinned first, and there even before the user's first message to it.
     ai = next((row for row in rows if row.other_user_id == bot), None)
@@ -57,14 +69,14 @@ def conversation_list(request: HttpRequest) -> HttpResponse:
 def _thread_context(request: HttpRequest, conversation_key: str) -> dict:
     """What a thread page and its polled fragment show; Http404 for a thread the user is not in."""
     user = request.user
-    conversation = selectors.conversation_get_for_member(user_id=user.pk, conversation_key=conversation_key)
+    conversation = conversation_get_for_member(user_id=user.pk, conversation_key=conversation_key)
     is_ai = conversation_key == _ai_key(request)
     if conversation is None and not is_ai:
         raise Http404
-    rows = selectors.conversation_messages(user_id=user.pk, conversation_key=conversation_key, window=THREAD_WINDOW)
+    rows = message_lists.conversation_messages(user_id=user.pk, conversation_key=conversation_key, window=THREAD_WINDOW)
     # Shown as they were, then marked read: the user is looking at them now.
-    services.conversation_mark_read(user=user, conversation_key=conversation_key)
-    names = selectors.user_names(user_ids=[m.sender_id for m in rows])
+    conversation_mark_read(user=user, conversation_key=conversation_key)
+    names = user_names(user_ids=[m.sender_id for m in rows])
     bot = settings.AI_BOT_USER_ID
     for message in rows:
         message.is_mine = message.sender_id == user.pk
@@ -75,14 +87,12 @@ def _thread_context(request: HttpRequest, conversation_key: str) -> dict:
         else:
             message.sender_label = names.get(message.sender_id) or message.participant_number or _("Unknown")
     counterpart = (
-        bot
-        if conversation is None
-        else selectors.conversation_counterpart_id(conversation=conversation, user_id=user.pk)
+        bot if conversation is None else conversation_counterpart_id(conversation=conversation, user_id=user.pk)
     )
     if is_ai:
         title = _("AI Assistant")
     elif counterpart is not None and counterpart > 0:
-        title = selectors.user_names(user_ids=[counterpart]).get(counterpart) or _("Unknown")
+        title = user_names(user_ids=[counterpart]).get(counterpart) or _("Unknown")
     else:
         title = (conversation.participant_number if conversation else None) or conversation_key
     return {
@@ -93,7 +103,7 @@ def _thread_context(request: HttpRequest, conversation_key: str) -> dict:
         "can_send": counterpart is not None,
         "title": title,
         "thread_messages": rows,
-        "awaiting_reply": is_ai and selectors.ai_reply_awaited(user_id=user.pk, conversation_key=conversation_key),
+        "awaiting_reply": is_ai and ai_reply_awaited(user_id=user.pk, conversation_key=conversation_key),
     }
 
 
@@ -122,15 +132,11 @@ def conversation_send(request: HttpRequest, conversation_key: str) -> HttpRespon
         try:
             if context["is_ai"]:
                 # The derived key: the service creates the assistant's thread on the first message.
-                services.message_send(
-                    sender=user, recipient_id=settings.AI_BOT_USER_ID, content=form.cleaned_data["content"]
-                )
+                message_send(sender=user, recipient_id=settings.AI_BOT_USER_ID, content=form.cleaned_data["content"])
             else:
-                services.message_send(
+                message_send(
                     sender=user,
-                    recipient_id=selectors.conversation_counterpart_id(
-                        conversation=context["conversation"], user_id=user.pk
-                    ),
+                    recipient_id=conversation_counterpart_id(conversation=context["conversation"], user_id=user.pk),
                     content=form.cleaned_data["content"],
                     conversation_key=conversation_key,
                     allow_bot=False,
@@ -173,7 +179,7 @@ def message_edit(request: HttpRequest, message_id: int) -> HttpResponse:
         messages.error(request, _("A message cannot be empty."))
         return _back_to_thread(conversation)
     try:
-        services.message_update(user=request.user, message_id=message_id, content=form.cleaned_data["content"])
+        message_update(user=request.user, message_id=message_id, content=form.cleaned_data["content"])
     except ValidationError as exc:
         messages.error(request, exc.messages[0])
     else:
@@ -186,7 +192,7 @@ def message_edit(request: HttpRequest, message_id: int) -> HttpResponse:
 def message_delete(request: HttpRequest, message_id: int) -> HttpResponse:
     try:
         conversation = access.message_get_for_delete(user_id=request.user.pk, message_id=message_id).conversation
-        services.message_delete(user=request.user, message_id=message_id)
+        message_services.message_delete(user=request.user, message_id=message_id)
     except (NotFoundError, ForbiddenError) as exc:
         raise Http404 from exc
     messages.success(request, _("Message deleted."))
@@ -196,7 +202,7 @@ def message_delete(request: HttpRequest, message_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def conversation_read(request: HttpRequest, conversation_key: str) -> HttpResponse:
-    count = services.conversation_mark_read(user=request.user, conversation_key=conversation_key)
+    count = conversation_mark_read(user=request.user, conversation_key=conversation_key)
     if count:
         messages.success(request, _("Conversation marked as read."))
     return redirect("panel:conversations")
@@ -205,7 +211,7 @@ def conversation_read(request: HttpRequest, conversation_key: str) -> HttpRespon
 @login_required
 @require_POST
 def read_all(request: HttpRequest) -> HttpResponse:
-    services.messages_mark_all_read(user=request.user)
+    messages_mark_all_read(user=request.user)
     messages.success(request, _("All messages marked as read."))
     return redirect("panel:conversations")
 
@@ -217,7 +223,7 @@ def ai_mode(request: HttpRequest) -> HttpResponse:
     if mode not in ConversationMode.values:
         messages.error(request, _("Unknown mode."))
     else:
-        services.ai_conversation_mode_set(user=request.user, mode=mode)
+        ai_conversation_mode_set(user=request.user, mode=mode)
         if mode == ConversationMode.HUMAN:
             messages.success(request, _("A human agent will take over this conversation; the AI stays silent."))
         else:
@@ -228,7 +234,7 @@ def ai_mode(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def ai_clear(request: HttpRequest) -> HttpResponse:
-    services.ai_history_clear(user=request.user)
+    ai_history_clear(user=request.user)
     messages.success(request, _("The assistant's memory of this conversation was cleared."))
     return redirect("panel:conversation", conversation_key=_ai_key(request))
 
@@ -258,9 +264,7 @@ def conversation_new(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         recipient = form.cleaned_data["recipient"]
         try:
-            message = services.message_send(
-                sender=request.user, recipient_id=recipient, content=form.cleaned_data["content"]
-            )
+            message = message_send(sender=request.user, recipient_id=recipient, content=form.cleaned_data["content"])
         except ValidationError as exc:
             form.add_error("content", exc.messages[0])
         except ApplicationError as exc:

@@ -24,10 +24,12 @@ from django.views.decorators.http import require_GET, require_POST
 from core.api.errors import status_code_for
 from core.exceptions import ApplicationError
 from core.panel import add_validation_errors, error_text
-from messaging import selectors as messaging_selectors
 from messaging.enums import ConversationKind, ConversationMode, Direction
 from messaging.models import Conversation, Message
-from messaging.services import conversation_mode_set, staff_message_send
+from messaging.selectors.conversations import user_names
+from messaging.selectors.handoff import conversation_get, conversation_thread, handoff_conversation_list
+from messaging.services.conversations import conversation_mode_set
+from messaging.services.messages import staff_message_send
 from orchestrator.models import AIConfig
 from orchestrator.selectors import ai_config_get
 from twilio_channel import selectors
@@ -239,7 +241,7 @@ def phone_participant(conversation: Conversation) -> str:
 
 def _handoff_context() -> dict:
     rows = []
-    for summary in messaging_selectors.handoff_conversation_list(limit=HANDOFF_LIMIT):
+    for summary in handoff_conversation_list(limit=HANDOFF_LIMIT):
         conversation = summary.conversation
         if conversation.kind == ConversationKind.PHONE:
             who = phone_participant(conversation)
@@ -534,15 +536,15 @@ def chat_mode(request: HttpRequest, participant: str) -> HttpResponse:
 
 
 def _web_conversation(conversation_id: int) -> Conversation:
-    conversation = messaging_selectors.conversation_get(conversation_id=conversation_id)
+    conversation = conversation_get(conversation_id=conversation_id)
     if conversation is None:
         raise Http404
     return conversation
 
 
 def _web_thread_context(conversation: Conversation, form: StaffAnswerForm) -> dict:
-    rows = messaging_selectors.conversation_thread(conversation=conversation, limit=THREAD_LIMIT)
-    names = messaging_selectors.user_names(user_ids=[row.sender_id for row in rows])
+    rows = conversation_thread(conversation=conversation, limit=THREAD_LIMIT)
+    names = user_names(user_ids=[row.sender_id for row in rows])
     entries = []
     for row in rows:
         if row.sender_id == settings.AI_BOT_USER_ID:

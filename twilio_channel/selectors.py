@@ -10,7 +10,7 @@ from django.db.models import Count, Max, Q, QuerySet
 
 from messaging.enums import Channel, ConversationKind, ConversationMode, Direction
 from messaging.models import Conversation, Message
-from messaging.selectors import phone_conversation_key
+from messaging.selectors.keys import phone_conversation_key
 from twilio_channel.addresses import channel_of, participant_number
 from twilio_channel.models import Contact
 

@@ -4,7 +4,7 @@
 import pytest
 
 from core.lists import SKIP_MAX
-from messaging.selectors import ai_conversation_key
+from messaging.selectors.keys import ai_conversation_key
 
 WINDOWED = [
     "/messages",

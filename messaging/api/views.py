@@ -11,9 +11,27 @@ from rest_framework.views import APIView
 from accounts.api.serializers import MessageOutSerializer as AckSerializer
 from core.api import ack, validated
 from core.lists import list_window
-from messaging import access, selectors, services
+from messaging import access
 from messaging.api import serializers as s
 from messaging.enums import Channel
+from messaging.selectors.history import ai_history_for_user
+from messaging.selectors.lists import (
+    conversation_list,
+    conversation_messages,
+    message_list,
+    message_list_received,
+    message_list_sent,
+    message_unread_count,
+)
+from messaging.services.conversations import ai_history_clear, conversation_mark_read
+from messaging.services.messages import (
+    message_delete,
+    message_mark_read,
+    message_send,
+    message_send_to_bot_and_wait,
+    message_update,
+    messages_mark_all_read,
+)
 
 RECIPIENT_NOT_FOUND = OpenApiResponse(description="Recipient not found.")
 UNREAD_ONLY = [OpenApiParameter("unread_only", bool)]
@@ -53,7 +71,7 @@ class MessagesView(APIView):
 
     @UNREAD_FILTERED_LIST
     def get(self, request: Request) -> Response:
-        rows = selectors.message_list(
+        rows = message_list(
             user_id=request.user.pk,
             window=list_window(request.query_params),
             unread_only=unread_only(request),
@@ -67,7 +85,7 @@ class MessagesView(APIView):
     )
     def post(self, request: Request) -> Response:
         data = validated(self.input_serializer, request.data)
-        message = services.message_send(
+        message = message_send(
             sender=request.user,
             recipient_id=data["recipient_id"],
             content=data["content"],
@@ -82,9 +100,7 @@ class SentView(APIView):
 
     @extend_schema(responses={200: s.MessageOutSerializer(many=True)}, tags=["messages"])
     def get(self, request: Request) -> Response:
-        rows = selectors.message_list_sent(
-            user_id=request.user.pk, window=list_window(request.query_params), columns=COLUMNS
-        )
+        rows = message_list_sent(user_id=request.user.pk, window=list_window(request.query_params), columns=COLUMNS)
         return Response(s.message_rows_out(rows))
 
 
@@ -93,7 +109,7 @@ class ReceivedView(APIView):
 
     @UNREAD_FILTERED_LIST
     def get(self, request: Request) -> Response:
-        rows = selectors.message_list_received(
+        rows = message_list_received(
             user_id=request.user.pk,
             window=list_window(request.query_params),
             unread_only=unread_only(request),
@@ -105,27 +121,27 @@ class ReceivedView(APIView):
 class UnreadCountView(APIView):
     @extend_schema(responses={200: s.UnreadCountSerializer}, tags=["messages"])
     def get(self, request: Request) -> Response:
-        return Response({"unread_count": selectors.message_unread_count(user_id=request.user.pk)})
+        return Response({"unread_count": message_unread_count(user_id=request.user.pk)})
 
 
 class ReadAllView(APIView):
     @extend_schema(request=None, responses={200: AckSerializer}, tags=["messages"])
     def put(self, request: Request) -> Response:
-        services.messages_mark_all_read(user=request.user)
+        messages_mark_all_read(user=request.user)
         return ack("All messages marked as read")
 
 
 class HistoryView(APIView):
     @extend_schema(responses={200: s.HistoryOutSerializer}, tags=["messages"])
     def get(self, request: Request) -> Response:
-        history = selectors.ai_history_for_user(user_id=request.user.pk)
+        history = ai_history_for_user(user_id=request.user.pk)
         return Response({"history": history, "message_count": len(history)})
 
 
 class HistoryClearView(APIView):
     @extend_schema(responses={200: AckSerializer}, tags=["messages"])
     def delete(self, request: Request) -> Response:
-        services.ai_history_clear(user=request.user)
+        ai_history_clear(user=request.user)
         return ack("Chat history cleared successfully")
 
 
@@ -143,7 +159,7 @@ class AiMessageView(APIView):
     )
     def post(self, request: Request) -> Response:
         data = validated(self.input_serializer, request.data)
-        reply = services.message_send_to_bot_and_wait(
+        reply = message_send_to_bot_and_wait(
             sender=request.user,
             content=data["content"],
             conversation_key=data["conversation_id"] or None,
@@ -162,19 +178,19 @@ class MessageDetailView(APIView):
     @extend_schema(responses={200: s.MessageOutSerializer}, tags=["messages"])
     def put(self, request: Request, message_id: int) -> Response:
         data = validated(self.input_serializer, request.data)
-        message = services.message_update(user=request.user, message_id=message_id, content=data.get("content"))
+        message = message_update(user=request.user, message_id=message_id, content=data.get("content"))
         return message_out(message)
 
     @extend_schema(responses={200: AckSerializer}, tags=["messages"])
     def delete(self, request: Request, message_id: int) -> Response:
-        services.message_delete(user=request.user, message_id=message_id)
+        message_delete(user=request.user, message_id=message_id)
         return ack("Message deleted successfully")
 
 
 class MessageReadView(APIView):
     @extend_schema(request=None, responses={200: AckSerializer}, tags=["messages"])
     def put(self, request: Request, message_id: int) -> Response:
-        services.message_mark_read(user=request.user, message_id=message_id)
+        message_mark_read(user=request.user, message_id=message_id)
         return ack("Message marked as read")
 
 
@@ -188,7 +204,7 @@ class ConversationsView(APIView):
     def get(self, request: Request) -> Response:
         # Seed 1 returns every conversation: without `limit` the window is the cap (as for sessions).
         window = list_window(request.query_params, default_limit=settings.LIST_LIMIT_MAX)
-        rows = selectors.conversation_list(user_id=request.user.pk, window=window)
+        rows = conversation_list(user_id=request.user.pk, window=window)
         return Response(s.ConversationOutSerializer(rows, many=True).data)
 
 
@@ -198,7 +214,7 @@ class ConversationMessagesView(APIView):
 
     @extend_schema(responses={200: s.MessageOutSerializer(many=True)}, tags=["conversations"])
     def get(self, request: Request, conversation_id: str) -> Response:
-        rows = selectors.conversation_messages(
+        rows = conversation_messages(
             user_id=request.user.pk,
             conversation_key=conversation_id,
             window=list_window(request.query_params),
@@ -212,7 +228,7 @@ class ConversationMessagesView(APIView):
     )
     def post(self, request: Request, conversation_id: str) -> Response:
         data = validated(self.input_serializer, request.data)
-        message = services.message_send(
+        message = message_send(
             sender=request.user,
             recipient_id=data["recipient_id"],
             content=data["content"],
@@ -226,5 +242,5 @@ class ConversationMessagesView(APIView):
 class ConversationReadView(APIView):
     @extend_schema(request=None, responses={200: AckSerializer}, tags=["conversations"])
     def put(self, request: Request, conversation_id: str) -> Response:
-        services.conversation_mark_read(user=request.user, conversation_key=conversation_id)
+        conversation_mark_read(user=request.user, conversation_key=conversation_id)
         return ack("Conversation marked as read")

@@ -3,7 +3,7 @@ from django.test import Client
 
 from messaging.enums import ConversationMode
 from messaging.models import Conversation, Message
-from messaging.services import message_send
+from messaging.services.messages import message_send
 
 pytestmark = pytest.mark.django_db
 

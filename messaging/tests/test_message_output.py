@@ -8,9 +8,9 @@ import pytest
 from django.utils import timezone
 
 from core.lists import Window
-from messaging import selectors
 from messaging.api import serializers as s
 from messaging.models import Message
+from messaging.selectors.lists import message_list
 from messaging.tests.factories import MessageFactory
 
 pytestmark = pytest.mark.django_db
@@ -38,8 +38,8 @@ def assorted(user, other_user) -> list[Message]:
 
 def test_list_rows_are_the_serializers_output(assorted, user):
     window = Window(skip=0, limit=50)
-    models = selectors.message_list(user_id=user.pk, window=window)
-    rows = selectors.message_list(user_id=user.pk, window=window, columns=s.MESSAGE_OUT_COLUMNS)
+    models = message_list(user_id=user.pk, window=window)
+    rows = message_list(user_id=user.pk, window=window, columns=s.MESSAGE_OUT_COLUMNS)
     assert len(rows) == len(assorted)
     assert as_json(s.message_rows_out(rows)) == as_json(s.MessageOutSerializer(models, many=True).data)
 
@@ -58,7 +58,7 @@ def test_times_follow_the_current_time_zone_as_drf_does(assorted, user):
 
 def test_the_api_lists_and_creates_with_the_same_bodies(auth_client, assorted, user, other_user):
     listed = auth_client.get("/messages").json()
-    models = selectors.message_list(user_id=user.pk, window=Window(skip=0, limit=100))
+    models = message_list(user_id=user.pk, window=Window(skip=0, limit=100))
     assert listed == json.loads(as_json(s.MessageOutSerializer(models, many=True).data))
     response = auth_client.post("/messages", {"recipient_id": other_user.pk, "content": "new"}, format="json")
     assert response.status_code == 201

@@ -11,8 +11,11 @@ from accounts.tests.factories import UserFactory
 from core.exceptions import ApplicationError, ForbiddenError, NotFoundError
 from messaging.enums import ConversationKind, ConversationMode, Direction
 from messaging.models import Conversation, Message
-from messaging.selectors import ai_conversation_key, ai_history, ai_token_usage_daily, handoff_conversation_list
-from messaging.services import staff_message_send
+from messaging.selectors.handoff import handoff_conversation_list
+from messaging.selectors.history import ai_history
+from messaging.selectors.keys import ai_conversation_key
+from messaging.selectors.usage import ai_token_usage_daily
+from messaging.services.messages import staff_message_send
 
 pytestmark = pytest.mark.django_db
 

@@ -6,7 +6,7 @@ from django.test import Client
 
 from messaging.enums import ConversationMode, ReplyState
 from messaging.models import Conversation, Message
-from messaging.services import message_send
+from messaging.services.messages import message_send
 
 pytestmark = pytest.mark.django_db
 

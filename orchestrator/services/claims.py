@@ -22,7 +22,7 @@ from django.utils import timezone
 from core.heartbeat import Heartbeat
 from messaging.enums import ReplyState
 from messaging.models import Conversation, Message
-from messaging.services import reply_state_move
+from messaging.services.ai_replies import reply_state_move
 from orchestrator.exceptions import LeaseBusy
 
 logger = logging.getLogger("orchestrator")

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from messaging.enums import Direction, ReplyState
 from messaging.models import Message
-from messaging.services import reply_state_move
+from messaging.services.ai_replies import reply_state_move
 
 logger = logging.getLogger("orchestrator")
 

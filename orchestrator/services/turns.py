@@ -19,8 +19,9 @@ from accounts.models import User
 from messaging.context import CHAT_ENGINE_AGENT
 from messaging.enums import ConversationMode
 from messaging.models import Conversation, Message
-from messaging.selectors import ai_history
-from messaging.services import ai_reply_store, conversation_mode_set
+from messaging.selectors.history import ai_history
+from messaging.services.ai_replies import ai_reply_store
+from messaging.services.conversations import conversation_mode_set
 from orchestrator.agents import route
 from orchestrator.chat_engine import not_configured_reply
 from orchestrator.exceptions import LeaseBusy

@@ -1,7 +1,7 @@
 """Shared helpers of the orchestrator tests."""
 
 from messaging.models import Message
-from messaging.services import message_send
+from messaging.services.messages import message_send
 
 
 def send_to_bot(user, text: str, *, channel: str = "web", conversation_key: str | None = None) -> Message:

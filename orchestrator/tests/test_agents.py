@@ -265,7 +265,7 @@ def test_stickiness_expires(user, fake_llm, settings):
 
 
 def test_stickiness_ends_with_a_history_clear(user, fake_llm):
-    from messaging.services import ai_history_clear
+    from messaging.services.conversations import ai_history_clear
 
     ai_reply_process(message_id=send_to_bot(user, "make a report").pk)
     ai_history_clear(user=user)

@@ -12,7 +12,7 @@ from django.utils import timezone
 from messaging.bot import bot_responder
 from messaging.enums import ConversationMode, Direction, ReplyState
 from messaging.models import Conversation, Message
-from messaging.services import ai_history_clear
+from messaging.services.conversations import ai_history_clear
 from orchestrator.exceptions import LeaseBusy
 from orchestrator.services import turns
 from orchestrator.services.claims import LeaseHeartbeat, lease_acquire, lease_release

@@ -3,7 +3,7 @@
 from pydantic import Field
 
 from messaging.enums import ConversationMode
-from messaging.services import conversation_mode_set
+from messaging.services.conversations import conversation_mode_set
 from orchestrator.tools.base import ToolArgs, ToolContext, tool
 
 

@@ -15,7 +15,7 @@ from twilio.request_validator import RequestValidator
 from accounts.tests.factories import PASSWORD, UserFactory
 from messaging.enums import ConversationKind, ConversationMode, ReplyState
 from messaging.models import Conversation, Message
-from messaging.selectors import ai_conversation_key
+from messaging.selectors.keys import ai_conversation_key
 from orchestrator.models import AIConfig
 from tests.processes import in_process_worker
 from twilio_channel import panel_views

@@ -11,8 +11,8 @@ from typing import Any
 from django.http import QueryDict
 from rest_framework import parsers
 from rest_framework.exceptions import ParseError
+from rest_framework.negotiation import DefaultContentNegotiation
 
-from core.api.negotiation import ContentNegotiation
 from core.json_input import TOO_DEEP, JSONTooDeep, json_loads
 from core.text import data_clean
 
@@ -59,7 +59,7 @@ class StaffMultiPartParser(parsers.MultiPartParser):
 STAFF_PARSERS = [StaffJSONParser, StaffFormParser, StaffMultiPartParser]
 
 
-class StaffContentNegotiation(ContentNegotiation):
+class StaffContentNegotiation(DefaultContentNegotiation):
     """A body that is not a form is read as JSON whatever its content type says, as seed 2 read it
     (DRF would answer 415), so `text/plain` JSON still works and a broken body is still a 400."""
 

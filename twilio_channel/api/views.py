@@ -13,7 +13,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.exceptions import ApplicationError, NotFoundError
-from messaging.services import conversation_mode_set
+from messaging.services.conversations import conversation_mode_set
 from orchestrator.models import AIConfig
 from twilio_channel import selectors
 from twilio_channel.api import serializers as s

@@ -6,11 +6,12 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import User
 from accounts.selectors import user_get_by_verified_phone
+from core.db import later_of, update_returning
 from core.redact import mask_phone
 from twilio_channel.models import Contact
 
@@ -34,26 +35,16 @@ def contact_for(*, number: str, channel: str) -> Contact:
 
 
 def _inbound_update(*, number: str, channel: str, at: datetime, profile_name: str) -> Contact | None:
-    """UPDATE ... RETURNING: the webhook reads and touches its contact in one statement (the ORM's
-    update() returns a count, so a read would take a second one). None when there is no contact."""
-    quote = connection.ops.quote_name
-    column = {field.name: quote(field.column) for field in Contact._meta.concrete_fields}
-    last = column["last_inbound_at"]
-    # Never backwards: a message imported later (the Twilio sync) must not move the WhatsApp window.
-    assignments = [
-        f"{last} = CASE WHEN {last} IS NULL OR {last} < %s THEN %s ELSE {last} END",
-        f"{column['updated_at']} = %s",
-    ]
-    params: list[object] = [at, at, timezone.now()]
+    """The webhook reads and touches its contact in one statement (the ORM's update() returns a
+    count, so a read would take a second one). None when there is no contact."""
+    values: dict[str, object] = {
+        # Never backwards: a message imported later (the Twilio sync) must not move the WhatsApp window.
+        "last_inbound_at": later_of("last_inbound_at", at),
+        "updated_at": timezone.now(),
+    }
     if profile_name:
-        assignments.append(f"{column['profile_name']} = %s")
-        params.append(profile_name[:PROFILE_NAME_MAX_LENGTH])
-    returning = ", ".join(column.values())
-    sql = (
-        f"UPDATE {quote(Contact._meta.db_table)} SET {', '.join(assignments)} "  # noqa: S608 - names from the model, values as parameters
-        f"WHERE {column['number']} = %s AND {column['channel']} = %s RETURNING {returning}"
-    )
-    return next(iter(Contact.objects.raw(sql, [*params, number, channel])), None)
+        values["profile_name"] = profile_name[:PROFILE_NAME_MAX_LENGTH]
+    return update_returning(Contact.objects.filter(number=number, channel=channel), **values)
 
 
 def contact_user(contact: Contact) -> User | None:
@@ -105,22 +96,34 @@ def contact_inbound_touch(*, number: str, channel: str, at: datetime, profile_na
         return contact if contact is not None else Contact.objects.get(number=number, channel=channel)
 
 
+_OPT_FIELDS = ("opted_out", "opted_out_at", "opt_out_source")
+
+
+def _opt_state_set(contact: Contact, *, opted_out: bool, **values: object) -> bool:
+    """Compare-and-set of the contact's opt-out state (True when this call changed it); either way
+    `contact` then holds the stored state, which a concurrent change may have set."""
+    rows = Contact.objects.filter(pk=contact.pk, opted_out=not opted_out)
+    stored = update_returning(rows, opted_out=opted_out, **values)
+    if stored is None:
+        contact.refresh_from_db(fields=_OPT_FIELDS)
+        return False
+    for name in _OPT_FIELDS:
+        setattr(contact, name, getattr(stored, name))
+    return True
+
+
 def contact_opt_out(*, contact: Contact, source: str) -> bool:
     """True when the contact was opted in until now."""
-    changed = Contact.objects.filter(pk=contact.pk, opted_out=False).update(
-        opted_out=True, opted_out_at=timezone.now(), opt_out_source=source, updated_at=timezone.now()
+    changed = _opt_state_set(
+        contact, opted_out=True, opted_out_at=timezone.now(), opt_out_source=source, updated_at=timezone.now()
     )
-    contact.refresh_from_db(fields=["opted_out", "opted_out_at", "opt_out_source"])
     if changed:
         logger.info("Contact %s opted out (%s)", mask_phone(contact.number), source)
     return bool(changed)
 
 
 def contact_opt_in(*, contact: Contact) -> bool:
-    changed = Contact.objects.filter(pk=contact.pk, opted_out=True).update(
-        opted_out=False, opted_out_at=None, opt_out_source="", updated_at=timezone.now()
-    )
-    contact.refresh_from_db(fields=["opted_out", "opted_out_at", "opt_out_source"])
+    changed = _opt_state_set(contact, opted_out=False, opted_out_at=None, opt_out_source="", updated_at=timezone.now())
     if changed:
         logger.info("Contact %s opted back in", mask_phone(contact.number))
     return bool(changed)

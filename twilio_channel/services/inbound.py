@@ -26,7 +26,9 @@ from core.text import text_clean
 from messaging.context import CHAT_ENGINE_AGENT
 from messaging.enums import ConversationMode, Direction, ReplyState
 from messaging.models import Message
-from messaging.services import conversation_mode_set, external_message_receive, reply_state_move
+from messaging.services.ai_replies import reply_state_move
+from messaging.services.conversations import conversation_mode_set
+from messaging.services.external import external_message_receive
 from orchestrator.chat_engine import chat_engine_reply
 from orchestrator.handoff import BACK_TO_AI_ACK, HANDOFF_ACK, mode_command
 from twilio_channel.addresses import channel_of, participant_number

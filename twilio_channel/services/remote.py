@@ -41,7 +41,7 @@ from core.tasks import enqueue_on_commit
 from core.text import text_clean
 from messaging.enums import Direction
 from messaging.models import CONTENT_MAX_LENGTH, Conversation, Message
-from messaging.services import channel_conversation_get, last_message_at_moved_to
+from messaging.services.conversations import channel_conversation_get, conversation_touch
 from orchestrator.models import AIConfig
 from twilio_channel.addresses import channel_of, participant_number
 from twilio_channel.client import twilio_client, twilio_configured
@@ -196,7 +196,7 @@ def _outbound_create(resource: Any) -> Message:
             message.save()
     except IntegrityError:  # stored by a concurrent sync or send meanwhile
         return Message.objects.get(twilio_sid=resource.sid)
-    Conversation.objects.filter(pk=conversation.pk).update(last_message_at=last_message_at_moved_to(at))
+    conversation_touch(conversation=conversation, at=at)
     logger.info("Twilio sync stored outbound message %s (%s)", message.pk, resource.sid)
     return message
 

@@ -36,7 +36,7 @@ from core.redact import mask_phone
 from core.tasks import enqueue_on_commit, first_retry_options, registered_task
 from messaging.enums import Channel, Direction
 from messaging.models import CONTENT_MAX_LENGTH, Conversation, Message
-from messaging.services import channel_conversation_get
+from messaging.services.conversations import channel_conversation_get
 from twilio_channel.addresses import channel_of, is_e164_address, on_channel, participant_number
 from twilio_channel.client import twilio_client, twilio_configured
 from twilio_channel.enums import STATUS_RANKS, TERMINAL_STATUSES, OptOutSource

@@ -13,7 +13,7 @@ from django.utils import timezone
 from accounts.tests.factories import PASSWORD, UserFactory
 from messaging.enums import Channel, ConversationKind, ConversationMode, Direction
 from messaging.models import Conversation, Message
-from messaging.selectors import ai_conversation_key, phone_conversation_key
+from messaging.selectors.keys import ai_conversation_key, phone_conversation_key
 from orchestrator.models import AIConfig
 from twilio_channel.models import AutoReplyConfig, Contact, OutboundSend
 from twilio_channel.tests.factories import OutboundMessageFactory

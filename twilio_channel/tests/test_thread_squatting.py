@@ -8,7 +8,7 @@ from django.test import Client
 from accounts.tests.factories import UserFactory
 from messaging.enums import ConversationKind, Direction
 from messaging.models import Conversation, Message
-from messaging.selectors import phone_conversation_key
+from messaging.selectors.keys import phone_conversation_key
 from tests.helpers import client_for
 
 pytestmark = pytest.mark.django_db

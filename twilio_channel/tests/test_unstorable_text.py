@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from accounts.tests.factories import UserFactory
 from messaging.models import Message
-from messaging.services import message_send
+from messaging.services.messages import message_send
 from reports.models import Report, ReportComment
 from reports.tests.factories import ReportFactory
 from tests.helpers import client_for

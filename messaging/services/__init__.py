@@ -1,0 +1,1 @@
+"""Writes for messaging, one module per subject."""

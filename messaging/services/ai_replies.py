@@ -1,0 +1,107 @@
+"""The AI's side of a turn: the compare-and-set of a message's reply state and the stored reply."""
+
+import logging
+from datetime import datetime
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q
+from django.db.models.expressions import Combinable
+from django.utils import timezone
+
+from core.db import later_of
+from messaging.channels import channel_sender
+from messaging.enums import Direction, ReplyState
+from messaging.models import CONTENT_MAX_LENGTH, Conversation, Message
+
+logger = logging.getLogger("messages")
+
+
+def reply_state_move(
+    *, message_id: int, source: str, target: str, condition: Q | Combinable | None = None, at: datetime | None = None
+) -> bool:
+    """Compare-and-set of a message's reply state (`source` → `target`, `condition` holding too):
+    True for the one caller that moved it, so concurrent workers never both act on a message."""
+    rows = Message.objects.filter(pk=message_id, reply_state=source)
+    if condition is not None:
+        rows = rows.filter(condition)
+    return bool(rows.update(reply_state=target, updated_at=at or timezone.now()))
+
+
+def ai_reply_store(
+    *,
+    message: Message,
+    text: str,
+    ok: bool = True,
+    agent: str = "",
+    model: str = "",
+    prompt_tokens: int | None = None,
+    completion_tokens: int | None = None,
+    sticky_agent: bool = False,
+    lease_token: str | None = None,
+) -> Message | None:
+    """Finish a claimed (`processing`) message and store the bot's reply in one transaction, or
+    store nothing and return None when the turn no longer owns the message: the claim was lost, or
+    (with `lease_token`) the conversation's lease was taken over by another worker. The lease is
+    released by the same UPDATE that records the reply. With `sticky_agent` the conversation
+    remembers the agent for routing."""
+    state = ReplyState.DONE if ok else ReplyState.FAILED
+    conversation = message.conversation
+    with transaction.atomic():
+        if not reply_state_move(message_id=message.pk, source=ReplyState.PROCESSING, target=state):
+            logger.warning("Message %s was no longer claimed when its AI reply was ready; dropped", message.pk)
+            return None
+        ai_fields = {
+            "agent": agent,
+            "model": model[:100],
+            "prompt_tokens": prompt_tokens,
+            "completion_tokens": completion_tokens,
+        }
+        external = message.direction == Direction.INBOUND
+        reply = Message(
+            conversation=conversation,
+            sender_id=settings.AI_BOT_USER_ID,
+            recipient_id=message.sender_id,
+            content=text[:CONTENT_MAX_LENGTH],
+            channel=message.channel,
+            direction=Direction.INTERNAL,
+            is_read=False,
+            in_reply_to=message,
+            **ai_fields,
+        )
+        if conversation is not None:
+            at = timezone.now()
+            reply.created_at = at
+            fields: dict = {"updated_at": at, "last_message_at": later_of("last_message_at", at)}
+            if sticky_agent:
+                fields.update(last_agent=agent, last_agent_at=at)
+            this = Conversation.objects.filter(pk=conversation.pk)
+            if lease_token:
+                if not this.filter(ai_lease_token=lease_token).update(**fields, ai_lease_until=None, ai_lease_token=""):
+                    transaction.set_rollback(True)  # the message stays claimed by the worker that took over
+                    logger.warning(
+                        "AI lease of message %s was taken over before its reply was stored; dropped", message.pk
+                    )
+                    return None
+            else:
+                this.update(**fields)
+        if external:  # an SMS or WhatsApp message: the reply goes back through its channel
+            reply = channel_sender(message.channel).reply(
+                to_message=message, text=reply.content, sender_id=settings.AI_BOT_USER_ID, **ai_fields
+            )
+        else:
+            # Both foreign keys are rows the caller just read: skip their existence queries.
+            reply.full_clean(exclude=["conversation", "in_reply_to"])
+            reply.save()
+    message.reply_state = state
+    logger.info(
+        "AI reply %s to message %s stored (%s, agent=%s, model=%s, tokens=%s/%s)",
+        reply.pk,
+        message.pk,
+        state,
+        agent or "-",
+        model or "-",
+        prompt_tokens,
+        completion_tokens,
+    )
+    return reply
