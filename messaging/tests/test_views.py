@@ -3,10 +3,11 @@ the Django test client (the browser tests in tests/browser drive the same pages 
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from messaging.enums import ConversationMode, ReplyState
 from messaging.models import Conversation, Message
-from messaging.services import message_send
+from messaging.services import message_send, staff_message_send
 
 pytestmark = pytest.mark.django_db
 
@@ -209,3 +210,34 @@ def test_the_switcher_remembers_the_language(user):
 def test_the_api_keeps_english_whatever_the_browsers_language(api_client):
     response = api_client.get("/messages", HTTP_ACCEPT_LANGUAGE="pl")
     assert response.json() == {"detail": "Not authenticated"}
+
+
+def test_a_handed_over_assistant_thread_is_one_row_with_the_staff_answer(user, superuser):
+    # Issue 28.5: the staff answer's sender is the agent, not the bot, so the thread was listed a
+    # second time under "Human agent" while the pinned assistant kept its placeholder text.
+    client = browser(user)
+    client.post("/app/conversations/assistant/mode/", {"mode": "human"})
+    thread = Conversation.objects.get(key=f"conv_-1_{user.pk}")
+    client.post(f"/app/conversations/{thread.key}/send/", {"content": "a human please"})
+    answer = staff_message_send(staff=superuser, conversation_id=thread.pk, content="Agent Smith here.")
+
+    text = client.get("/app/conversations/").content.decode()
+    assert text.count(f'data-key="{thread.key}"') == 1
+    assert text.count('class="list-group-item') == 1
+    assert "Agent Smith here." in text
+    assert "Ask the assistant anything" not in text
+    assert f'datetime="{timezone.localtime(answer.created_at).isoformat()[:19]}' in text
+    assert "Human agent" in text
+
+
+def test_a_handed_over_thread_polls_for_the_staff_answer(user, superuser):
+    client = browser(user)
+    client.post("/app/conversations/assistant/mode/", {"mode": "human"})
+    thread = Conversation.objects.get(key=f"conv_-1_{user.pk}")
+    page = client.get(f"/app/conversations/{thread.key}/").content.decode()
+    assert f'hx-get="/app/conversations/{thread.key}/messages/"' in page
+    staff_message_send(staff=superuser, conversation_id=thread.pk, content="Agent here.")
+    fragment = client.get(f"/app/conversations/{thread.key}/messages/").content.decode()
+    assert "Agent here." in fragment and 'hx-trigger="every' in fragment  # and it keeps polling
+    client.post("/app/conversations/assistant/mode/", {"mode": "ai"})
+    assert "hx-get" not in client.get(f"/app/conversations/{thread.key}/messages/").content.decode()
