@@ -164,6 +164,9 @@ def test_asking_for_a_human_and_handing_back(user):
 
 
 def test_clearing_the_assistants_history(user):
+    page = browser(user).get(f"/app/conversations/conv_-1_{user.pk}/").content.decode()
+    # The button asks first (panel.js reads data-confirm; tests/browser drives the dialog).
+    assert 'action="/app/conversations/assistant/clear/" data-confirm="Clear the assistant' in page
     browser(user).post("/app/conversations/assistant/clear/")
     assert Conversation.objects.get(key=f"conv_-1_{user.pk}").context_reset_at is not None
 
@@ -241,3 +244,11 @@ def test_a_handed_over_thread_polls_for_the_staff_answer(user, superuser):
     assert "Agent here." in fragment and 'hx-trigger="every' in fragment  # and it keeps polling
     client.post("/app/conversations/assistant/mode/", {"mode": "ai"})
     assert "hx-get" not in client.get(f"/app/conversations/{thread.key}/messages/").content.decode()
+
+
+def test_a_long_last_message_is_previewed_to_a_whole_word_and_an_ellipsis(user, other_user):
+    send(other_user, user, "word " * 15 + "supercalifragilistic expialidocious " * 3)
+    text = browser(user).get("/app/conversations/").content.decode()
+    preview = text.split('message-body">', 1)[1].split("</p>", 1)[0]
+    assert preview.endswith("…") and len(preview) <= 81
+    assert preview[:-1].split(" ")[-1] in {"word", "supercalifragilistic", "expialidocious"}

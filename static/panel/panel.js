@@ -11,6 +11,15 @@
     if (field.value.trim() && field.form) field.form.requestSubmit();
   });
 
+  // A form with data-confirm asks first (an inline onsubmit would break the CSP).
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (form.dataset && form.dataset.confirm && !window.confirm(form.dataset.confirm)) {
+      event.preventDefault();
+      event.stopImmediatePropagation();
+    }
+  }, true);
+
   function scrollThread() {
     var thread = document.getElementById("thread-messages");
     if (thread) thread.scrollTop = thread.scrollHeight;
