@@ -200,7 +200,7 @@ def _ai_context(form: AIConfigForm | None = None, test_form: AITestForm | None =
     }
     return {
         "ai": config,
-        "ai_form": form or AIConfigForm(initial=initial),
+        "ai_form": form or AIConfigForm(initial=initial, server_model=settings.LITELLM_MODEL),
         "ai_test_form": test_form or AITestForm(),
         "ai_history": ai_helpers.ai_conversation(limit=AI_HISTORY_LIMIT),
         **extra,
@@ -328,7 +328,7 @@ def auto_reply_save(request: HttpRequest) -> HttpResponse:
 @superuser_required
 @require_POST
 def ai_config_save(request: HttpRequest) -> HttpResponse:
-    form = AIConfigForm(request.POST)
+    form = AIConfigForm(request.POST, server_model=settings.LITELLM_MODEL)
     status = 400
     if form.is_valid():
         data = form.cleaned_data
@@ -369,7 +369,21 @@ def ai_test_run(request: HttpRequest) -> HttpResponse:
                 message=form.cleaned_data["message"] or None,
                 api_key=form.cleaned_data["api_key"] or None,
                 use_latest_message=True,
+                participant_required=False,  # a connection test needs no thread
             )
+        except ai_helpers.NoAIKey as exc:
+            # The API's text names the API's fields; the page says it with the form's own labels.
+            labels = {"test_key": form.fields["api_key"].label, "key": AIConfigForm.base_fields["api_key"].label}
+            text = _("No API key: type one in “%(test_key)s” or save one in “%(key)s” above.") % labels
+            form.add_error("api_key", text)
+            status = status_code_for(exc)
+        except ai_helpers.NoParticipant as exc:
+            form.add_error(
+                "participant",
+                _("“%(label)s” is not a phone number: leave it empty or type one like +48123456789.")
+                % {"label": form.fields["participant"].label},
+            )
+            status = status_code_for(exc)
         except ApplicationError as exc:
             status = _domain_error(form, exc)
         else:

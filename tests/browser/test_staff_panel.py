@@ -208,7 +208,7 @@ def test_the_ai_tab_saves_and_tests_the_connection(browsing, screenshot, twilio_
     fake_llm.reply("Yes, the connection works.")
     page = staff_login(browsing)
     page.get_by_role("link", name="AI", exact=True).click()
-    page.get_by_label("Let the AI conduct the conversation with the selected number").check()
+    page.get_by_label("AI auto-reply to SMS and WhatsApp from this number").check()
     page.get_by_label("Conversation partner's number").fill("+48600700800")
     page.get_by_label("System prompt").fill("Answer briefly.")
     page.get_by_label("Model").fill("gpt-4o-mini")
@@ -229,6 +229,21 @@ def test_the_ai_tab_saves_and_tests_the_connection(browsing, screenshot, twilio_
     expect(page.locator("#ai-test-reply")).to_have_text("Yes, the connection works.")
     assert fake_llm.requests[-1]["messages"][-1] == {"role": "user", "content": "Are you there?"}
     screenshot(page, "staff-ai")
+
+
+def test_the_ai_tab_tests_the_connection_without_a_number(browsing, screenshot, twilio_live, fake_llm, settings):
+    # Issue 28.5: the test needed a partner number, and the page showed an example model name.
+    settings.LITELLM_MODEL = "gpt-4o-mini-server"
+    fake_llm.reply("Connected.")
+    page = staff_login(browsing)
+    page.get_by_role("link", name="AI", exact=True).click()
+    expect(page.locator("#ai-switch-help")).to_contain_text("SMS and WhatsApp")
+    expect(page.get_by_label("Model")).to_have_attribute("placeholder", "gpt-4o-mini-server")
+    page.get_by_label("Test message").fill("Ping")
+    page.get_by_role("button", name="Test connection").click()
+    expect(page.locator("#ai-test-status")).to_have_text("Connection OK — based on the test text.")
+    expect(page.locator("#ai-test-reply")).to_have_text("Connected.")
+    screenshot(page, "staff-ai-test-no-number")
 
 
 def test_a_failed_message_is_retried_and_shows_its_real_status(browsing, screenshot, twilio_live, live_server):
