@@ -501,7 +501,7 @@ def test_the_ai_tab_says_what_its_switch_does_and_which_model_runs(staff_client,
     settings.LITELLM_MODEL = "gpt-4o-mini-from-env"
     page = text(staff_client.get("/?tab=ai", **HTML))
     assert "AI auto-reply to SMS and WhatsApp" in page
-    assert "The web panel’s assistant answers whatever this switch says." in page
+    assert "The web panel’s assistant answers whatever this switch says;" in page
     assert 'placeholder="gpt-4o-mini-from-env"' in page
     assert "Empty: the server’s model, gpt-4o-mini-from-env (LITELLM_MODEL)." in page
     AIConfig.objects.create(pk=1, model="gpt-4o")
