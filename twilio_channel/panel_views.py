@@ -17,7 +17,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext_noop, pgettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from core.api.errors import status_code_for
@@ -63,6 +63,22 @@ STATUS_BADGES = {
     "undelivered": "danger",
     "canceled": "danger",
     "generated": "secondary",
+}
+# Twilio's status words on the badges, in the page's language (unknown ones as Twilio sent them).
+STATUS_LABELS = {
+    "accepted": pgettext_lazy("message status", "accepted"),
+    "scheduled": pgettext_lazy("message status", "scheduled"),
+    "queued": pgettext_lazy("message status", "queued"),
+    "sending": pgettext_lazy("message status", "sending"),
+    "sent": pgettext_lazy("message status", "sent"),
+    "delivered": pgettext_lazy("message status", "delivered"),
+    "receiving": pgettext_lazy("message status", "receiving"),
+    "received": pgettext_lazy("message status", "received"),
+    "read": pgettext_lazy("message status", "read"),
+    "failed": pgettext_lazy("message status", "failed"),
+    "undelivered": pgettext_lazy("message status", "undelivered"),
+    "canceled": pgettext_lazy("message status", "canceled"),
+    "generated": pgettext_lazy("message status", "generated"),
 }
 
 # The services' English refusals shown on these pages, for the catalog (core.panel.error_text).
@@ -138,6 +154,11 @@ class MessageRow:
     message: Message
     counterparty: str  # the raw address of the other side: `whatsapp:` kept, so it opens its thread
     badge: str
+
+    @property
+    def status_label(self) -> str:
+        status = self.message.status or ""
+        return str(STATUS_LABELS.get(status, status))
 
     @property
     def is_inbound(self) -> bool:

@@ -203,6 +203,7 @@ REST_FRAMEWORK = {
     "DEFAULT_CONTENT_NEGOTIATION_CLASS": "core.api.negotiation.ContentNegotiation",
     "DEFAULT_SCHEMA_CLASS": "core.openapi.ProjectAutoSchema",
     "EXCEPTION_HANDLER": "core.api.errors.exception_handler",
+    "VIEW_DESCRIPTION_FUNCTION": "core.api.descriptions.view_description",  # docstrings' `code`, no markdown package
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
 

@@ -575,3 +575,12 @@ def test_the_staff_pages_speak_polish_to_a_polish_browser(staff_client, path):
     assert 'lang="pl"' in polish and 'lang="en"' in english
     assert "Skrzynka przekazanych" in polish and "Handoff inbox" in english  # the staff navigation
     assert "Handoff inbox" not in polish
+
+
+def test_the_open_button_and_the_status_badges_speak_polish(staff_client):
+    # Issue 28.5: the button said "Otwarte" (the reports' status "Open") and the badges Twilio's English.
+    OutboundMessageFactory(content="our answer", status="delivered")
+    english = text(staff_client.get("/?tab=messages", **HTML))
+    polish = text(staff_client.get("/?tab=messages", HTTP_ACCEPT_LANGUAGE="pl", **HTML))
+    assert ">Open<" in english and ">Otwórz<" in polish and "Otwarte" not in polish
+    assert 'status-badge">delivered<' in english and 'status-badge">dostarczona<' in polish
