@@ -194,20 +194,32 @@ def test_a_handoff_is_one_row_and_the_agents_answer_appears_without_a_reload(bro
     screenshot(page, "conversations-handoff")
 
 
-def test_clearing_the_history_asks_first(browsing):
+CLEAR = {
+    "en-US": (
+        "AI Assistant",
+        "Clear history",
+        "Clear the assistant’s history? It will no longer remember this conversation.",
+    ),
+    "pl-PL": ("Asystent AI", "Wyczyść historię", "Wyczyścić historię asystenta? Nie będzie już pamiętał tej rozmowy."),
+}
+
+
+@pytest.mark.parametrize("locale", CLEAR)
+def test_clearing_the_history_asks_first(browsing, locale):
+    assistant, button, question = CLEAR[locale]
     user = UserFactory()
-    page = browsing.login(user, PASSWORD)
-    page.get_by_role("link", name="AI Assistant").click()
-    page.get_by_role("button", name="Clear history").click()  # the recorder dismisses the dialog
+    page = browsing.login(user, PASSWORD, locale=locale)
+    page.get_by_role("link", name=assistant).click()
+    page.get_by_role("button", name=button).click()  # the recorder dismisses the dialog
     page.wait_for_timeout(300)
-    assert browsing.dialogs == ["Clear the assistant’s history? It will no longer remember this conversation."]
+    assert browsing.dialogs == [question]
     assert not Conversation.objects.filter(key=f"conv_-1_{user.pk}", context_reset_at__isnull=False).exists()
 
     accepting = page.context.new_page()  # the same session, a page that says yes
     accepting.on("dialog", lambda dialog: dialog.accept())
     accepting.goto(page.url)
-    accepting.get_by_role("button", name="Clear history").click()
-    expect(accepting.get_by_role("heading", name="AI Assistant")).to_be_visible()
+    accepting.get_by_role("button", name=button).click()
+    expect(accepting.get_by_role("heading", name=assistant)).to_be_visible()
     deadline = time.monotonic() + 5
     while not Conversation.objects.filter(key=f"conv_-1_{user.pk}", context_reset_at__isnull=False).exists():
         assert time.monotonic() < deadline, "the confirmed clear did not reach the server"
