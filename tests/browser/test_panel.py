@@ -167,6 +167,8 @@ def test_a_handoff_is_one_row_and_the_agents_answer_appears_without_a_reload(bro
     composer.press("Enter")
     expect(page.locator(".message-body", has_text="Is anyone there?")).to_be_visible()
     page.evaluate("window.__notReloaded = true")
+    page.get_by_text("Edit or delete").click()  # opened while the thread is polled
+    page.get_by_label("Edit message").fill("Is anyone there? Please")
 
     agent = browsing.page()
     agent.goto("/accounts/login/")
@@ -182,6 +184,8 @@ def test_a_handoff_is_one_row_and_the_agents_answer_appears_without_a_reload(bro
 
     expect(page.locator(".message-body", has_text="Hello Ada, a person here.")).to_be_visible()
     assert page.evaluate("window.__notReloaded") is True
+    expect(page.get_by_label("Edit message")).to_have_value("Is anyone there? Please")  # the polls kept it
+    expect(page.locator("details[open]")).to_have_count(1)
     screenshot(page, "handoff-answer")
 
     page.get_by_role("link", name="All conversations").click()
