@@ -21,6 +21,11 @@ class ThrottledAuthenticationForm(AuthenticationForm):
 
     retry_after: int | None = None
 
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # Django names the field after the model field's verbose name, which is not translated.
+        self.fields["username"].label = _("Username")
+
     def clean(self):
         username = self.cleaned_data.get("username")
         if username is not None and self.cleaned_data.get("password") and self.request is not None:

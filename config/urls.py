@@ -12,6 +12,7 @@ handler500 = "core.views.server_error"
 urlpatterns = [
     path("", core_views.root, name="root"),
     path("health", core_views.health, name="health"),
+    path("favicon.ico", core_views.favicon, name="favicon"),
     path("ready", core_views.ready, name="ready"),
     path("db-test", core_views.db_test, name="db-test"),
     # The hot paths first: Twilio's three webhooks (Twilio waits on each), then the seed-1 API,

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.db import DatabaseError, connection
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.templatetags.static import static
 from django.utils.module_loading import import_string
 from django.views import defaults
 from django.views.decorators.http import require_GET
@@ -31,6 +32,12 @@ def root(request: HttpRequest) -> HttpResponse:
         # Without a staff panel: the admin, which is the superusers' console alone (agents: /app/).
         return HttpResponseRedirect("/admin/" if request.user.is_superuser else "/app/")
     return import_string(settings.STAFF_HOME_VIEW)(request)
+
+
+@require_GET
+def favicon(request: HttpRequest) -> HttpResponse:
+    # Browsers ask for /favicon.ico whatever the page links; the file itself is a static one.
+    return HttpResponseRedirect(static("panel/favicon.ico"))
 
 
 @require_GET

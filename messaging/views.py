@@ -52,13 +52,15 @@ def _ai_key(request: HttpRequest) -> str:
 @login_required
 @require_GET
 def conversation_list(request: HttpRequest) -> HttpResponse:
-    window = Window(skip=0, limit=settings.LIST_LIMIT_MAX)
-    rows = message_lists.conversation_list(user_id=request.user.pk, window=window)
-    bot = settings.AI_BOT_USER_ID
-    # The assistant is pinned first, and there even before the user's first message to it.
-    ai = next((row for row in rows if row.other_user_id == bot), None)
+    rows = message_lists.conversation_list(
+        user_id=request.user.pk, window=Window(skip=0, limit=settings.LIST_LIMIT_MAX)
+    )
+    # The assistant is pinned first, and there even before the user's first message to it. Found by
+    # its key: during a handoff the newest message may be an agent's, not the bot's.
+    ai_key = _ai_key(request)
+    ai = next((row for row in rows if row.conversation_id == ai_key), None)
     context = {
-        "ai_key": _ai_key(request),
+        "ai_key": ai_key,
         "ai": ai,
         "conversations": [row for row in rows if row is not ai],
         "unread_total": sum(row.unread_count for row in rows),

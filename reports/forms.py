@@ -2,13 +2,14 @@
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from core.panel import PanelForm
 from reports.enums import ReportStatus
 from reports.models import TEXT_MAX_LENGTH, TITLE_MAX_LENGTH
 
 STATUS_LABELS = {
-    ReportStatus.OPEN: _("Open"),
+    ReportStatus.OPEN: pgettext_lazy("report status", "Open"),  # not the verb of the "Open" buttons
     ReportStatus.IN_PROGRESS: _("In progress"),
     ReportStatus.RESOLVED: _("Resolved"),
 }

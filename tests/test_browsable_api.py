@@ -424,3 +424,20 @@ def test_a_json_client_sending_a_session_cookie_still_gets_json(user):
     assert (response.status_code, response["Content-Type"], response.json()) == (200, "application/json", [])
     response = client.get("/messages")
     assert response["Content-Type"] == "application/json"
+
+
+def test_the_intro_renders_its_markdown():
+    # Issue 28.5: without the markdown package DRF showed the backticks and the docstring's line breaks.
+    text = page(Client().get("/api/v1/", **HTML))
+    assert "<code>Authorization: Bearer &lt;access_token&gt;</code>" in text
+    assert "<code>POST /auth/login</code>" in text
+    assert "`" not in text.split('class="description"', 1)[-1].split("</div>", 1)[0]
+    assert "a<br />form" not in text  # one paragraph, wrapped by the browser
+
+
+def test_a_docstring_cannot_inject_html():
+    from core.api.descriptions import markdown_lite
+
+    assert markdown_lite("<b>x</b> `<i>` **y**\n\nz") == (
+        "<p>&lt;b&gt;x&lt;/b&gt; <code>&lt;i&gt;</code> <strong>y</strong></p>\n<p>z</p>"
+    )

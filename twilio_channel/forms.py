@@ -98,9 +98,7 @@ class AutoReplyForm(StaffForm):
 
 
 class AIConfigForm(StaffForm):
-    enabled = forms.BooleanField(
-        label=_("Let the AI conduct the conversation with the selected number"), required=False
-    )
+    enabled = forms.BooleanField(label=_("AI auto-reply to SMS and WhatsApp from this number"), required=False)
     target_number = forms.CharField(
         label=_("Conversation partner's number"),
         max_length=64,
@@ -108,9 +106,7 @@ class AIConfigForm(StaffForm):
         widget=forms.TextInput(attrs={"type": "tel", "placeholder": "+48123456789", "autocomplete": "off"}),
     )
     system_prompt = forms.CharField(label=_("System prompt"), required=False, widget=forms.Textarea(attrs={"rows": 4}))
-    model = forms.CharField(
-        label=_("Model"), max_length=100, required=False, widget=forms.TextInput(attrs={"placeholder": "gpt-4o-mini"})
-    )
+    model = forms.CharField(label=_("Model"), max_length=100, required=False)
     temperature = forms.FloatField(
         label=_("Temperature"),
         min_value=0,
@@ -127,6 +123,15 @@ class AIConfigForm(StaffForm):
         help_text=_("Leave empty to keep the saved key."),
     )
     clear_api_key = forms.BooleanField(label=_("Remove the saved key"), required=False)
+
+    def __init__(self, *args, server_model: str = "", **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # An empty field means the environment's model: the page names it rather than an example.
+        if server_model:
+            self.fields["model"].widget.attrs["placeholder"] = server_model
+            self.fields["model"].help_text = _("Empty: the server’s model, %(model)s (LITELLM_MODEL).") % {
+                "model": server_model
+            }
 
 
 class AITestForm(StaffForm):

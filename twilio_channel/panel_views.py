@@ -18,7 +18,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext_noop, pgettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from core.api.errors import status_code_for
@@ -81,6 +81,22 @@ STATUS_BADGES = {
     "undelivered": "danger",
     "canceled": "danger",
     "generated": "secondary",
+}
+# Twilio's status words on the badges, in the page's language (unknown ones as Twilio sent them).
+STATUS_LABELS = {
+    "accepted": pgettext_lazy("message status", "accepted"),
+    "scheduled": pgettext_lazy("message status", "scheduled"),
+    "queued": pgettext_lazy("message status", "queued"),
+    "sending": pgettext_lazy("message status", "sending"),
+    "sent": pgettext_lazy("message status", "sent"),
+    "delivered": pgettext_lazy("message status", "delivered"),
+    "receiving": pgettext_lazy("message status", "receiving"),
+    "received": pgettext_lazy("message status", "received"),
+    "read": pgettext_lazy("message status", "read"),
+    "failed": pgettext_lazy("message status", "failed"),
+    "undelivered": pgettext_lazy("message status", "undelivered"),
+    "canceled": pgettext_lazy("message status", "canceled"),
+    "generated": pgettext_lazy("message status", "generated"),
 }
 
 # The services' English refusals shown on these pages, for the catalog (core.panel.error_text).
@@ -165,6 +181,11 @@ class MessageRow:
     badge: str
 
     @property
+    def status_label(self) -> str:
+        status = self.message.status or ""
+        return str(STATUS_LABELS.get(status, status))
+
+    @property
     def is_inbound(self) -> bool:
         return self.message.direction == Direction.INBOUND
 
@@ -225,7 +246,7 @@ def _ai_context(form: AIConfigForm | None = None, test_form: AITestForm | None =
     }
     return {
         "ai": config,
-        "ai_form": form or AIConfigForm(initial=initial),
+        "ai_form": form or AIConfigForm(initial=initial, server_model=settings.LITELLM_MODEL),
         "ai_test_form": test_form or AITestForm(),
         "ai_history": ai_helpers.ai_conversation(limit=AI_HISTORY_LIMIT),
         **extra,
@@ -355,7 +376,7 @@ def auto_reply_save(request: HttpRequest) -> HttpResponse:
 @superuser_required
 @require_POST
 def ai_config_save(request: HttpRequest) -> HttpResponse:
-    form = AIConfigForm(request.POST)
+    form = AIConfigForm(request.POST, server_model=settings.LITELLM_MODEL)
     status = 400
     if form.is_valid():
         data = form.cleaned_data
@@ -396,7 +417,21 @@ def ai_test_run(request: HttpRequest) -> HttpResponse:
                 message=form.cleaned_data["message"] or None,
                 api_key=form.cleaned_data["api_key"] or None,
                 use_latest_message=True,
+                participant_required=False,  # a connection test needs no thread
             )
+        except ai_helpers.NoAIKey as exc:
+            # The API's text names the API's fields; the page says it with the form's own labels.
+            labels = {"test_key": form.fields["api_key"].label, "key": AIConfigForm.base_fields["api_key"].label}
+            text = _("No API key: type one in “%(test_key)s” or save one in “%(key)s” above.") % labels
+            form.add_error("api_key", text)
+            status = status_code_for(exc)
+        except ai_helpers.NoParticipant as exc:
+            form.add_error(
+                "participant",
+                _("“%(label)s” is not a phone number: leave it empty or type one like +48123456789.")
+                % {"label": form.fields["participant"].label},
+            )
+            status = status_code_for(exc)
         except ApplicationError as exc:
             status = _domain_error(form, exc)
         else:

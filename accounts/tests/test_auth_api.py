@@ -260,5 +260,10 @@ def test_deleted_user_token_is_refused(user):
 
 
 @pytest.mark.parametrize("path", ["/auth/me", "/auth/me/", "/api/v1/auth/me", "/api/v1/auth/me/"])
-def test_routes_with_and_without_slash_and_under_v1(auth_client, path):
-    assert auth_client.get(path).status_code == 200
+def test_routes_with_and_without_slash_and_under_v1(auth_client, user, path):
+    canonical = auth_client.get("/auth/me")
+    assert canonical.status_code == 200 and canonical.json()["username"] == user.username
+    # Each variant answers itself (no redirect, no other view): the canonical route's very body.
+    response = auth_client.get(path)
+    assert response.status_code == 200
+    assert response.json() == canonical.json()

@@ -26,7 +26,8 @@ def test_list_users_prints_every_user_unmasked_with_email_and_superuser():
     assert lines[1:] == [
         f"  ID: {alice.pk}, Username: alice, Full Name: Alice A, Phone: +48123456789,"
         " Email: alice@example.com, Superuser: False",
-        f"  ID: {bob.pk}, Username: bob, Full Name: None, Phone: None, Email: Bob@Example.com, Superuser: True",
+        # Issue 28.5: a missing name or phone prints as nothing, not Python's "None".
+        f"  ID: {bob.pk}, Username: bob, Full Name: , Phone: , Email: Bob@Example.com, Superuser: True",
     ]
 
 

@@ -97,3 +97,12 @@ def test_sessions_are_listed_and_revoked(user, other_user):
 def test_login_lands_on_the_panel(user):
     response = Client().post("/accounts/login/", {"username": user.username, "password": PASSWORD})
     assert response["Location"] == "/"
+
+
+def test_the_login_page_speaks_polish():
+    # Issue 28.5: the username's label came from the model field and stayed English.
+    from django.test import Client
+
+    polish = Client().get("/accounts/login/", HTTP_ACCEPT_LANGUAGE="pl").content.decode()
+    assert "Nazwa użytkownika" in polish and "Username" not in polish
+    assert "Hasło" in polish

@@ -202,6 +202,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_SCHEMA_CLASS": "core.openapi.ProjectAutoSchema",
     "EXCEPTION_HANDLER": "core.api.errors.exception_handler",
+    "VIEW_DESCRIPTION_FUNCTION": "core.api.descriptions.view_description",  # docstrings' `code`, no markdown package
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
 

@@ -70,3 +70,14 @@ def test_unrouted_page_outside_the_api_stays_html(client):
     response = client.get("/no-such-page")
     assert response.status_code == 404
     assert response["Content-Type"].startswith("text/html")
+
+
+def test_the_favicon_is_a_static_icon(client):
+    # Issue 28.5: every browser tab asked for /favicon.ico and got a 404.
+    from django.contrib.staticfiles import finders
+
+    response = client.get("/favicon.ico")
+    assert response.status_code == 302
+    assert response["Location"] == "/static/panel/favicon.ico"
+    with open(finders.find("panel/favicon.ico"), "rb") as icon:
+        assert icon.read(4) == b"\x00\x00\x01\x00"  # an ICO file's header

@@ -3,10 +3,11 @@ the Django test client (the browser tests in tests/browser drive the same pages 
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from messaging.enums import ConversationMode, ReplyState
 from messaging.models import Conversation, Message
-from messaging.services.messages import message_send
+from messaging.services.messages import message_send, staff_message_send
 
 pytestmark = pytest.mark.django_db
 
@@ -163,6 +164,9 @@ def test_asking_for_a_human_and_handing_back(user):
 
 
 def test_clearing_the_assistants_history(user):
+    page = browser(user).get(f"/app/conversations/conv_-1_{user.pk}/").content.decode()
+    # The button asks first (panel.js reads data-confirm; tests/browser drives the dialog).
+    assert 'action="/app/conversations/assistant/clear/" data-confirm="Clear the assistant' in page
     browser(user).post("/app/conversations/assistant/clear/")
     assert Conversation.objects.get(key=f"conv_-1_{user.pk}").context_reset_at is not None
 
@@ -209,3 +213,42 @@ def test_the_switcher_remembers_the_language(user):
 def test_the_api_keeps_english_whatever_the_browsers_language(api_client):
     response = api_client.get("/messages", HTTP_ACCEPT_LANGUAGE="pl")
     assert response.json() == {"detail": "Not authenticated"}
+
+
+def test_a_handed_over_assistant_thread_is_one_row_with_the_staff_answer(user, superuser):
+    # Issue 28.5: the staff answer's sender is the agent, not the bot, so the thread was listed a
+    # second time under "Human agent" while the pinned assistant kept its placeholder text.
+    client = browser(user)
+    client.post("/app/conversations/assistant/mode/", {"mode": "human"})
+    thread = Conversation.objects.get(key=f"conv_-1_{user.pk}")
+    client.post(f"/app/conversations/{thread.key}/send/", {"content": "a human please"})
+    answer = staff_message_send(staff=superuser, conversation_id=thread.pk, content="Agent Smith here.")
+
+    text = client.get("/app/conversations/").content.decode()
+    assert text.count(f'data-key="{thread.key}"') == 1
+    assert text.count('class="list-group-item') == 1
+    assert "Agent Smith here." in text
+    assert "Ask the assistant anything" not in text
+    assert f'datetime="{timezone.localtime(answer.created_at).isoformat()[:19]}' in text
+    assert "Human agent" in text
+
+
+def test_a_handed_over_thread_polls_for_the_staff_answer(user, superuser):
+    client = browser(user)
+    client.post("/app/conversations/assistant/mode/", {"mode": "human"})
+    thread = Conversation.objects.get(key=f"conv_-1_{user.pk}")
+    page = client.get(f"/app/conversations/{thread.key}/").content.decode()
+    assert f'hx-get="/app/conversations/{thread.key}/messages/"' in page
+    staff_message_send(staff=superuser, conversation_id=thread.pk, content="Agent here.")
+    fragment = client.get(f"/app/conversations/{thread.key}/messages/").content.decode()
+    assert "Agent here." in fragment and 'hx-trigger="every' in fragment  # and it keeps polling
+    client.post("/app/conversations/assistant/mode/", {"mode": "ai"})
+    assert "hx-get" not in client.get(f"/app/conversations/{thread.key}/messages/").content.decode()
+
+
+def test_a_long_last_message_is_previewed_to_a_whole_word_and_an_ellipsis(user, other_user):
+    send(other_user, user, "word " * 15 + "supercalifragilistic expialidocious " * 3)
+    text = browser(user).get("/app/conversations/").content.decode()
+    preview = text.split('message-body">', 1)[1].split("</p>", 1)[0]
+    assert preview.endswith("…") and len(preview) <= 81
+    assert preview[:-1].split(" ")[-1] in {"word", "supercalifragilistic", "expialidocious"}

@@ -95,3 +95,10 @@ def test_report_text_is_escaped(user, superuser):
         text = client.get(path).content.decode()
         assert "<img src=x" not in text and "<script>x()" not in text
         assert "&lt;img src=x onerror=alert(1)&gt;" in text
+
+
+def test_the_status_badge_speaks_polish(user):
+    # Issue 28.5: the status "Open" shares its English word with the "Open" buttons (a verb in Polish).
+    ReportFactory(reporter=user, status=ReportStatus.OPEN)
+    polish = browser(user).get("/app/reports/", HTTP_ACCEPT_LANGUAGE="pl").content.decode()
+    assert 'report-status">Otwarte<' in polish

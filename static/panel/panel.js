@@ -11,6 +11,15 @@
     if (field.value.trim() && field.form) field.form.requestSubmit();
   });
 
+  // A form with data-confirm asks first (an inline onsubmit would break the CSP).
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (form.dataset && form.dataset.confirm && !window.confirm(form.dataset.confirm)) {
+      event.preventDefault();
+      event.stopImmediatePropagation();
+    }
+  }, true);
+
   function scrollThread() {
     var thread = document.getElementById("thread-messages");
     if (thread) thread.scrollTop = thread.scrollHeight;
@@ -27,7 +36,20 @@
     if (field) field.focus();
   });
 
-  document.body.addEventListener("htmx:afterSwap", scrollThread);
+  // A polled thread (a reply awaited, or a human answering) is swapped every few seconds: keep the
+  // reader where they were unless they were at the newest message.
+  var threadAt = null;
+  document.body.addEventListener("htmx:beforeSwap", function (event) {
+    var thread = document.getElementById("thread-messages");
+    if (!thread || event.detail.target !== thread) { threadAt = null; return; }
+    threadAt = thread.scrollHeight - thread.scrollTop - thread.clientHeight < 40 ? null : thread.scrollTop;
+  });
+  document.body.addEventListener("htmx:afterSwap", function () {
+    var thread = document.getElementById("thread-messages");
+    if (thread && threadAt !== null) thread.scrollTop = threadAt;
+    else scrollThread();
+    threadAt = null;
+  });
   document.addEventListener("DOMContentLoaded", scrollThread);
   scrollThread();
 })();

@@ -6,6 +6,7 @@ import pytest
 from playwright.sync_api import expect
 
 from accounts.tests.factories import PASSWORD, UserFactory
+from messaging.models import Conversation
 from reports.enums import ReportStatus
 from reports.models import Report
 from reports.services import report_resolve
@@ -151,3 +152,79 @@ def test_the_panel_speaks_polish(browsing, screenshot):
     english.reload()  # remembered
     expect(english.get_by_role("heading", name="Rozmowy")).to_be_visible()
     screenshot(english, "conversations-phone-pl")
+
+
+def test_a_handoff_is_one_row_and_the_agents_answer_appears_without_a_reload(browsing, screenshot):
+    # Issue 28.5: the list showed the AI thread twice during a handoff, and the agent's answer
+    # appeared only after a reload.
+    user = UserFactory(username="ada")
+    page = browsing.login(user, PASSWORD)
+    page.get_by_role("link", name="AI Assistant").click()
+    page.get_by_role("button", name="Ask for a human").click()
+    expect(page.locator("#mode-badge")).to_have_text("A human agent answers")
+    composer = page.get_by_label("Message", exact=True)
+    composer.fill("Is anyone there?")
+    composer.press("Enter")
+    expect(page.locator(".message-body", has_text="Is anyone there?")).to_be_visible()
+    page.evaluate("window.__notReloaded = true")
+    page.get_by_text("Edit or delete").click()  # opened while the thread is polled
+    page.get_by_label("Edit message").fill("Is anyone there? Please")
+
+    agent = browsing.page()
+    agent.goto("/accounts/login/")
+    agent.locator("#id_username").fill(UserFactory(username="agent", is_superuser=True).username)
+    agent.locator("#id_password").fill(PASSWORD)
+    agent.locator("form[action='/accounts/login/'] button[type=submit]").click()
+    agent.wait_for_url(f"{browsing.base_url}/")  # staff land on their dashboard
+    thread = Conversation.objects.get(key=f"conv_-1_{user.pk}")
+    agent.goto(f"/staff/handoff/{thread.pk}/")
+    agent.get_by_label("Answer").fill("Hello Ada, a person here.")
+    agent.get_by_role("button", name="Send answer").click()
+    expect(agent.get_by_text("Your answer was sent.")).to_be_visible()
+
+    expect(page.locator(".message-body", has_text="Hello Ada, a person here.")).to_be_visible()
+    assert page.evaluate("window.__notReloaded") is True
+    expect(page.get_by_label("Edit message")).to_have_value("Is anyone there? Please")  # the polls kept it
+    expect(page.locator("details[open]")).to_have_count(1)
+    screenshot(page, "handoff-answer")
+
+    page.get_by_role("link", name="All conversations").click()
+    rows = page.locator(".conversation")
+    expect(rows).to_have_count(1)
+    expect(rows).to_contain_text("AI Assistant")
+    expect(rows).to_contain_text("Human agent")
+    expect(rows.locator(".message-body")).to_have_text("Hello Ada, a person here.")
+    expect(rows.locator("time")).to_be_visible()
+    screenshot(page, "conversations-handoff")
+
+
+CLEAR = {
+    "en-US": (
+        "AI Assistant",
+        "Clear history",
+        "Clear the assistant’s history? It will no longer remember this conversation.",
+    ),
+    "pl-PL": ("Asystent AI", "Wyczyść historię", "Wyczyścić historię asystenta? Nie będzie już pamiętał tej rozmowy."),
+}
+
+
+@pytest.mark.parametrize("locale", CLEAR)
+def test_clearing_the_history_asks_first(browsing, locale):
+    assistant, button, question = CLEAR[locale]
+    user = UserFactory()
+    page = browsing.login(user, PASSWORD, locale=locale)
+    page.get_by_role("link", name=assistant).click()
+    page.get_by_role("button", name=button).click()  # the recorder dismisses the dialog
+    page.wait_for_timeout(300)
+    assert browsing.dialogs == [question]
+    assert not Conversation.objects.filter(key=f"conv_-1_{user.pk}", context_reset_at__isnull=False).exists()
+
+    accepting = page.context.new_page()  # the same session, a page that says yes
+    accepting.on("dialog", lambda dialog: dialog.accept())
+    accepting.goto(page.url)
+    accepting.get_by_role("button", name=button).click()
+    expect(accepting.get_by_role("heading", name=assistant)).to_be_visible()
+    deadline = time.monotonic() + 5
+    while not Conversation.objects.filter(key=f"conv_-1_{user.pk}", context_reset_at__isnull=False).exists():
+        assert time.monotonic() < deadline, "the confirmed clear did not reach the server"
+        time.sleep(0.1)

@@ -112,6 +112,16 @@ def staff_login(browsing):
     return page
 
 
+def nav_link(page, name: str):
+    """A navbar entry; below 1400 px the staff navbar is collapsed behind its toggler (issue 28.5)."""
+    toggler = page.locator(".navbar-toggler")
+    if toggler.is_visible():
+        toggler.click()
+    link = page.locator("#main-nav").get_by_role("link", name=name, exact=True)
+    expect(link).to_be_visible()
+    return link
+
+
 def test_an_inbound_message_appears_and_a_manual_send_goes_out(browsing, screenshot, twilio_live, live_server):
     page = staff_login(browsing)
     expect(page.locator("#messages-empty")).to_be_visible()
@@ -208,7 +218,7 @@ def test_the_ai_tab_saves_and_tests_the_connection(browsing, screenshot, twilio_
     fake_llm.reply("Yes, the connection works.")
     page = staff_login(browsing)
     page.get_by_role("link", name="AI", exact=True).click()
-    page.get_by_label("Let the AI conduct the conversation with the selected number").check()
+    page.get_by_label("AI auto-reply to SMS and WhatsApp from this number").check()
     page.get_by_label("Conversation partner's number").fill("+48600700800")
     page.get_by_label("System prompt").fill("Answer briefly.")
     page.get_by_label("Model").fill("gpt-4o-mini")
@@ -229,6 +239,21 @@ def test_the_ai_tab_saves_and_tests_the_connection(browsing, screenshot, twilio_
     expect(page.locator("#ai-test-reply")).to_have_text("Yes, the connection works.")
     assert fake_llm.requests[-1]["messages"][-1] == {"role": "user", "content": "Are you there?"}
     screenshot(page, "staff-ai")
+
+
+def test_the_ai_tab_tests_the_connection_without_a_number(browsing, screenshot, twilio_live, fake_llm, settings):
+    # Issue 28.5: the test needed a partner number, and the page showed an example model name.
+    settings.LITELLM_MODEL = "gpt-4o-mini-server"
+    fake_llm.reply("Connected.")
+    page = staff_login(browsing)
+    page.get_by_role("link", name="AI", exact=True).click()
+    expect(page.locator("#ai-switch-help")).to_contain_text("SMS and WhatsApp")
+    expect(page.get_by_label("Model")).to_have_attribute("placeholder", "gpt-4o-mini-server")
+    page.get_by_label("Test message").fill("Ping")
+    page.get_by_role("button", name="Test connection").click()
+    expect(page.locator("#ai-test-status")).to_have_text("Connection OK — based on the test text.")
+    expect(page.locator("#ai-test-reply")).to_have_text("Connected.")
+    screenshot(page, "staff-ai-test-no-number")
 
 
 def test_a_failed_message_is_retried_and_shows_its_real_status(browsing, screenshot, twilio_live, live_server):
@@ -274,7 +299,7 @@ def test_staff_take_over_answer_and_hand_back(browsing, screenshot, twilio_live,
     page.get_by_role("button", name="Take over").click()
     expect(page.locator("#mode-badge")).to_have_text("Human mode: the AI stays silent")
 
-    page.get_by_role("link", name="Handoff inbox").first.click()
+    nav_link(page, "Handoff inbox").click()
     rows = page.locator(".handoff-row")
     expect(rows).to_have_count(2)
     expect(rows.filter(has_text="ada")).to_contain_text("waiting")
@@ -295,7 +320,7 @@ def test_staff_take_over_answer_and_hand_back(browsing, screenshot, twilio_live,
     page.goto("/chat/+48600700804")
     page.get_by_role("button", name="Hand back to the AI").click()
     expect(page.locator("#mode-badge")).to_have_text("AI mode")
-    page.get_by_role("link", name="Handoff inbox").first.click()
+    nav_link(page, "Handoff inbox").click()
     expect(page.locator("#handoff-empty")).to_be_visible()
 
 
@@ -308,3 +333,31 @@ def test_a_hostile_body_is_shown_as_text_in_the_table_and_the_thread(browsing, t
     time.sleep(1.5)  # an onerror handler, or a refresh that injected HTML, would have fired by now
     assert browsing.dialogs == []
     assert page.locator("#phone-thread img").count() == 0
+
+
+@pytest.mark.parametrize("locale", ["en-US", "pl-PL"])
+def test_the_staff_navbar_fits_at_1280_pixels(browsing, screenshot, twilio_live, locale):
+    # Issue 28.5: a superuser's eight entries and the language form wrapped onto three rows.
+    staff = UserFactory(is_superuser=True, username="operator")
+    page = browsing.page(locale=locale, viewport={"width": 1280, "height": 800})
+    page.goto("/accounts/login/")
+    page.locator("#id_username").fill(staff.username)
+    page.locator("#id_password").fill(PASSWORD)
+    page.locator("form[action='/accounts/login/'] button[type=submit]").click()
+    page.wait_for_url(f"{browsing.base_url}/")
+    navbar = page.locator("header nav.navbar")
+    box = navbar.bounding_box()
+    assert box["height"] <= 64, f"the navbar wraps: {box['height']} px high"
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1280
+    # Every entry is one click away, each on one line.
+    toggler = page.locator(".navbar-toggler")
+    if toggler.is_visible():
+        toggler.click()
+    entries = page.locator("#main-nav .nav-link")
+    expect(entries).to_have_count(7)
+    for entry in entries.all():
+        expect(entry).to_be_visible()
+        assert entry.bounding_box()["height"] < 48, entry.inner_text()
+    options = page.locator("#language-select option")
+    expect(options).to_have_text(["English", "Polski"])  # each in its own language, whole
+    screenshot(page, f"staff-navbar-1280-{locale[:2]}")

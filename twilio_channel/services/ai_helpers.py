@@ -171,15 +171,25 @@ def ai_test(
     api_key: str | None = None,
     history_limit: int = HISTORY_LIMIT_DEFAULT,
     use_latest_message: bool = True,
+    participant_required: bool = True,
 ) -> dict[str, Any]:
-    """T4 (§4.6.3): what the model would answer in a thread; no SMS, no database write."""
+    """T4 (§4.6.3): what the model would answer in a thread; no SMS, no database write. Without
+    `participant_required` (the staff panel's connection test) no number at all means a test
+    without a thread's history; a number typed that does not normalise is still refused."""
     config = _llm_config(api_key)
-    address, number = _participant(participant)
+    try:
+        address, number = _participant(participant)
+    except NoParticipant:
+        if participant_required or (participant or "").strip():
+            raise
+        address, number = "", ""
     limit = _limit(history_limit)
     latest_message: Message | None = None
     text = (message or "").strip()
     answered: Message | None = None
-    if not text and use_latest_message:
+    if not number:
+        pass  # no thread: the test text or the default prompt alone
+    elif not text and use_latest_message:
         recent = _thread(number).filter(direction=Direction.INBOUND).order_by("-created_at", "-id")
         latest_message = next((row for row in recent[:LATEST_INBOUND_LOOKBACK] if row.content.strip()), None)
         if latest_message is not None:
@@ -189,9 +199,9 @@ def ai_test(
     fallback_used = not text
     if fallback_used:
         text = FALLBACK_PROMPT
-    history = participant_history(number=number, limit=limit, exclude=answered)
+    history = participant_history(number=number, limit=limit, exclude=answered) if number else []
     generated = _generate(config=config, history=history, latest=text, action="test")
-    logger.info("AI test for %s: reply of %s chars", mask_phone(number), len(generated.text))
+    logger.info("AI test for %s: reply of %s chars", mask_phone(number) or "no number", len(generated.text))
     return {
         "participant": address,
         "participant_normalized": number,

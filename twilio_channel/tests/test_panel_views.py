@@ -473,7 +473,39 @@ def test_test_connection_without_a_key_says_so(staff_client):
     AIConfig.objects.create(pk=1, target_number=TO)
     response = staff_client.post("/staff/ai/test/", {"message": "hi"})
     assert response.status_code == 400
-    assert "No OpenAI key. Paste it in the form or save it in the configuration." in text(response)
+    # Issue 28.5: in the form's own words (the API's text named a 'participant' field the page lacks).
+    assert "No API key: type one in “API key for this test” or save one in “API key” above." in text(response)
+
+
+def test_test_connection_needs_no_number(staff_client, fake_llm):
+    # Issue 28.5: without a saved partner number the test refused to run; it needs none.
+    fake_llm.reply("Connection works!")
+    response = staff_client.post("/staff/ai/test/", {"message": "Are you there?"})
+    assert response.status_code == 200
+    assert "Connection OK — based on the test text." in text(response)
+    assert fake_llm.requests[-1]["messages"][-1] == {"role": "user", "content": "Are you there?"}
+    empty = staff_client.post("/staff/ai/test/", {"message": ""})
+    assert (empty.status_code, "Connection OK — based on the default test prompt." in text(empty)) == (200, True)
+
+
+def test_test_connection_names_its_own_field_for_a_bad_number(staff_client, fake_llm):
+    response = staff_client.post("/staff/ai/test/", {"message": "hi", "participant": "not a number"})
+    assert response.status_code == 400
+    assert "“Number to test with” is not a phone number: leave it empty or type one like +48123456789." in text(
+        response
+    )
+    assert fake_llm.requests == []
+
+
+def test_the_ai_tab_says_what_its_switch_does_and_which_model_runs(staff_client, settings):
+    settings.LITELLM_MODEL = "gpt-4o-mini-from-env"
+    page = text(staff_client.get("/?tab=ai", **HTML))
+    assert "AI auto-reply to SMS and WhatsApp" in page
+    assert "The web panel’s assistant answers whatever this switch says;" in page
+    assert 'placeholder="gpt-4o-mini-from-env"' in page
+    assert "Empty: the server’s model, gpt-4o-mini-from-env (LITELLM_MODEL)." in page
+    AIConfig.objects.create(pk=1, model="gpt-4o")
+    assert 'value="gpt-4o"' in text(staff_client.get("/?tab=ai", **HTML))
 
 
 # --- the handoff inbox -----------------------------------------------------------------------
@@ -543,3 +575,12 @@ def test_the_staff_pages_speak_polish_to_a_polish_browser(staff_client, path):
     assert 'lang="pl"' in polish and 'lang="en"' in english
     assert "Skrzynka przekazanych" in polish and "Handoff inbox" in english  # the staff navigation
     assert "Handoff inbox" not in polish
+
+
+def test_the_open_button_and_the_status_badges_speak_polish(staff_client):
+    # Issue 28.5: the button said "Otwarte" (the reports' status "Open") and the badges Twilio's English.
+    OutboundMessageFactory(content="our answer", status="delivered")
+    english = text(staff_client.get("/?tab=messages", **HTML))
+    polish = text(staff_client.get("/?tab=messages", HTTP_ACCEPT_LANGUAGE="pl", **HTML))
+    assert ">Open<" in english and ">Otwórz<" in polish and "Otwarte" not in polish
+    assert 'status-badge">delivered<' in english and 'status-badge">dostarczona<' in polish

@@ -12,6 +12,9 @@ from messaging.models import Message
 from tests.processes import in_process_worker
 from twilio_channel.tests.conftest import signature
 
+ACK_BOUND_S = 1.0
+LLM_LATENCY_S = 1.5  # longer than ACK_BOUND_S
+
 
 @pytest.fixture(scope="module")
 def channel_worker():
@@ -35,16 +38,22 @@ def _wait(predicate, timeout: float = 20):
 @pytest.mark.django_db(transaction=True)
 def test_an_sms_from_a_user_is_answered_by_the_ai_through_the_workers(client, fake_llm, fake_twilio, channel_worker):
     UserFactory(username="ann", phone_number="+48123456789", phone_verified=True)
-    fake_llm.reply("Hello Ann, from the worker")
+    # The model takes longer than the bound below: a webhook that waited for it could not pass.
+    fake_llm.reply("Hello Ann, from the worker", delay=LLM_LATENCY_S)
     form = {"From": "+48123456789", "To": "+15550001111", "Body": "Hi", "MessageSid": "SM" + "7" * 32}
 
     started = time.monotonic()
     response = client.post("/twilio/inbound", form, HTTP_X_TWILIO_SIGNATURE=signature("/twilio/inbound", form))
     acknowledged = time.monotonic() - started
+    answered_at = time.time()
 
     assert response.status_code == 200
-    assert acknowledged < 1  # the webhook never waits for the LLM or Twilio
+    assert acknowledged < ACK_BOUND_S  # the webhook never waits for the LLM or Twilio
     sent = _wait(lambda: fake_twilio.created(to="+48123456789"))
     assert [m["body"] for m in sent] == ["Hello Ann, from the worker"]
+    # The LLM did take its latency, and answered after the webhook had answered Twilio.
+    (arrived, llm_answered, _), *_ = fake_llm.state.timings
+    assert llm_answered - arrived >= LLM_LATENCY_S
+    assert llm_answered > answered_at
     reply = _wait(lambda: Message.objects.filter(direction="outbound", twilio_sid__isnull=False).first())
     assert reply.twilio_sid == sent[0]["sid"]

@@ -17,6 +17,6 @@ class Command(BaseCommand):
         columns = ("id", "username", "full_name", "phone_number", "email", "is_superuser")
         for user in selectors.user_list().only(*columns).iterator():
             self.stdout.write(
-                f"  ID: {user.pk}, Username: {user.username}, Full Name: {user.full_name}, Phone: {user.phone_number},"
-                f" Email: {user.email}, Superuser: {user.is_superuser}"
+                f"  ID: {user.pk}, Username: {user.username}, Full Name: {user.full_name or ''},"
+                f" Phone: {user.phone_number or ''}, Email: {user.email}, Superuser: {user.is_superuser}"
             )
