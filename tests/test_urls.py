@@ -25,8 +25,8 @@ RESOLVED = {
     "/twilio_webhook": ("twilio-webhook", "twilio_channel.views.twilio_webhook"),
     "/twilio/status": ("twilio-status", "twilio_channel.views.status_callback"),
     "/app/conversations/": ("panel:conversations", "messaging.views.conversation_list"),
-    "/chat/%2B48123456789": ("staff:chat", "twilio_channel.panel_views.chat"),
-    "/staff/send/": ("staff:send", "twilio_channel.panel_views.send"),
+    "/chat/%2B48123456789": ("staff:chat", "twilio_channel.panel_views.chat.chat"),
+    "/staff/send/": ("staff:send", "twilio_channel.panel_views.messages_tab.send"),
     "/admin/": ("admin:index", "django.contrib.admin.sites.index"),
     "/admin/messaging/message/1/change/": (
         "admin:messaging_message_change",

@@ -132,7 +132,7 @@ AUTHENTICATION_BACKENDS = ["accounts.backends.ThrottledModelBackend"]  # admin l
 LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/"  # a login without `next`: the root sends each user to their panel
 # What `/` shows staff (CONTRACT §8.1): a dotted view path, so core never imports the channel app.
-STAFF_HOME_VIEW = "twilio_channel.panel_views.dashboard"
+STAFF_HOME_VIEW = "twilio_channel.panel_views.dashboard.dashboard"
 LOGOUT_REDIRECT_URL = LOGIN_URL
 # The one definition of the password rules (accounts.passwords); min 6 is the Vue client's rule.
 AUTH_PASSWORD_VALIDATORS = [
