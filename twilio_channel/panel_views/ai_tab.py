@@ -20,8 +20,8 @@ from twilio_channel.forms import (
 )
 from twilio_channel.panel_views.access import superuser_required
 from twilio_channel.panel_views.shared import (
-    _domain_error,
-    _to_tab,
+    form_refusal,
+    redirect_to_tab,
     render_tab,
 )
 from twilio_channel.services import ai_helpers
@@ -79,14 +79,14 @@ def ai_config_save(request: HttpRequest) -> HttpResponse:
                 api_key=api_key,
             )
         except ApplicationError as exc:
-            status = _domain_error(form, exc)
+            status = form_refusal(form, exc)
         except ValidationError as exc:
             add_validation_errors(form, exc)
         else:
             messages.success(request, _("AI settings saved."))
             if data["enabled"] and auto_reply_was_on:
                 messages.warning(request, _("Automatic replies were turned off: only one of them can answer."))
-            return _to_tab("ai")
+            return redirect_to_tab("ai")
     return ai_page(request, status=status, ai_form=form)
 
 
@@ -119,7 +119,7 @@ def ai_test_run(request: HttpRequest) -> HttpResponse:
             )
             status = status_code_for(exc)
         except ApplicationError as exc:
-            status = _domain_error(form, exc)
+            status = form_refusal(form, exc)
         else:
             status = 200
     return ai_page(request, status=status, ai_test_form=form, ai_test_result=result)

@@ -14,8 +14,8 @@ from twilio_channel.forms import (
 from twilio_channel.models import AutoReplyConfig
 from twilio_channel.panel_views.access import superuser_required
 from twilio_channel.panel_views.shared import (
-    _domain_error,
-    _to_tab,
+    form_refusal,
+    redirect_to_tab,
     render_tab,
 )
 from twilio_channel.services.modes import auto_reply_config_set, reply_mode
@@ -47,10 +47,10 @@ def auto_reply_save(request: HttpRequest) -> HttpResponse:
             auto_reply_config_set(enabled=enabled, message=form.cleaned_data["message"])
         except ApplicationError as exc:
             exc.extra.setdefault("field", "message")
-            status = _domain_error(form, exc)
+            status = form_refusal(form, exc)
         else:
             messages.success(request, _("Auto-reply settings saved."))
             if enabled and ai_was_on:
                 messages.warning(request, _("AI auto-reply was turned off: only one of them can answer."))
-            return _to_tab("auto-reply")
+            return redirect_to_tab("auto-reply")
     return auto_reply_page(request, status=status, auto_reply_form=form)

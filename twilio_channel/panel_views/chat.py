@@ -22,13 +22,13 @@ from twilio_channel.forms import (
     ReplyForm,
 )
 from twilio_channel.panel_views.access import staff_required
-from twilio_channel.panel_views.messages_tab import _sent_notice
 from twilio_channel.panel_views.shared import (
     THREAD_LIMIT,
-    _domain_error,
-    _mode_from,
-    _mode_message,
+    form_refusal,
     message_row,
+    mode_notice,
+    posted_mode,
+    sent_notice,
 )
 from twilio_channel.services.remote import sync_request
 from twilio_channel.services.staff_sends import staff_send
@@ -104,11 +104,11 @@ def chat_reply(request: HttpRequest, participant: str) -> HttpResponse:
                 sender_id=request.user.pk,
             )
         except ApplicationError as exc:
-            status = _domain_error(form, exc)
+            status = form_refusal(form, exc)
         except ValidationError as exc:
             add_validation_errors(form, exc, fields={"content": "body"})
         else:
-            _sent_notice(request, message)
+            sent_notice(request, message)
             return redirect("staff:chat", participant=participant)
     return render(request, "twilio_channel/chat.html", {**_thread_context(participant), "form": form}, status=status)
 
@@ -117,11 +117,11 @@ def chat_reply(request: HttpRequest, participant: str) -> HttpResponse:
 @require_POST
 def chat_mode(request: HttpRequest, participant: str) -> HttpResponse:
     participant = _participant(participant)
-    mode = _mode_from(request)
+    mode = posted_mode(request)
     conversation = selectors.phone_thread_conversation(participant=participant)
     if conversation is None:
         messages.error(request, _(NO_CONVERSATION))
     else:
         conversation_mode_set(conversation=conversation, mode=mode, source=f"staff {request.user.pk} in the panel")
-        _mode_message(request, mode)
+        mode_notice(request, mode)
     return redirect("staff:chat", participant=participant)

@@ -25,10 +25,10 @@ from twilio_channel.forms import (
 from twilio_channel.panel_views.access import staff_required
 from twilio_channel.panel_views.shared import (
     THREAD_LIMIT,
-    _domain_error,
-    _mode_from,
-    _mode_message,
+    form_refusal,
+    mode_notice,
     phone_participant,
+    posted_mode,
     render_tab,
 )
 
@@ -106,7 +106,7 @@ def handoff_answer(request: HttpRequest, conversation_id: int) -> HttpResponse:
                 content=form.cleaned_data["content"],
             )
         except ApplicationError as exc:
-            status = _domain_error(form, exc)
+            status = form_refusal(form, exc)
         except ValidationError as exc:
             add_validation_errors(form, exc)
         else:
@@ -120,7 +120,7 @@ def handoff_answer(request: HttpRequest, conversation_id: int) -> HttpResponse:
 @require_POST
 def handoff_mode(request: HttpRequest, conversation_id: int) -> HttpResponse:
     conversation = _web_conversation(conversation_id)
-    mode = _mode_from(request)
+    mode = posted_mode(request)
     conversation_mode_set(conversation=conversation, mode=mode, source=f"staff {request.user.pk} in the panel")
-    _mode_message(request, mode)
+    mode_notice(request, mode)
     return redirect("staff:handoff-conversation", conversation_id=conversation.pk)

@@ -12,20 +12,20 @@ from django.views.decorators.http import require_GET, require_POST
 from core.exceptions import ApplicationError
 from core.panel import add_validation_errors, error_text
 from messaging.enums import Direction
-from messaging.models import Message
 from twilio_channel import selectors
 from twilio_channel.forms import (
     SendForm,
 )
 from twilio_channel.panel_views.access import staff_required
 from twilio_channel.panel_views.shared import (
-    _domain_error,
-    _to_tab,
+    form_refusal,
     message_row,
+    redirect_to_tab,
     render_tab,
+    sent_notice,
 )
 from twilio_channel.services.remote import sync_request
-from twilio_channel.services.staff_sends import outbound_retry, staff_send, staff_send_queued
+from twilio_channel.services.staff_sends import outbound_retry, staff_send
 
 MESSAGES_LIMIT = 50  # seed 2: "last 50 entries"
 MESSAGES_REFRESH_S = 15  # the dashboard's table and stats
@@ -61,15 +61,6 @@ def messages_fragment(request: HttpRequest) -> HttpResponse:
     return render(request, "twilio_channel/_messages.html", {**_messages_context(_direction(request)), "oob": True})
 
 
-def _sent_notice(request: HttpRequest, message: Message) -> None:
-    if staff_send_queued(message):
-        messages.warning(request, _("Twilio is busy: the message is queued and will be sent shortly."))
-        return
-    messages.success(
-        request, _("Sent. SID: %(sid)s, status: %(status)s.") % {"sid": message.twilio_sid, "status": message.status}
-    )
-
-
 @staff_required
 @require_POST
 def send(request: HttpRequest) -> HttpResponse:
@@ -81,12 +72,12 @@ def send(request: HttpRequest) -> HttpResponse:
                 to=form.cleaned_data["to"].strip(), body=form.cleaned_data["body"], sender_id=request.user.pk
             )
         except ApplicationError as exc:
-            status = _domain_error(form, exc)
+            status = form_refusal(form, exc)
         except ValidationError as exc:
             add_validation_errors(form, exc, fields={"content": "body", "to_number": "to"})
         else:
-            _sent_notice(request, message)
-            return _to_tab("messages")
+            sent_notice(request, message)
+            return redirect_to_tab("messages")
     return messages_page(request, status=status, send_form=form)
 
 

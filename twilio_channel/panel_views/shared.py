@@ -20,6 +20,7 @@ from core.panel import error_text
 from messaging.enums import ConversationMode, Direction
 from messaging.models import Conversation, Message
 from twilio_channel.addresses import WHATSAPP_PREFIX
+from twilio_channel.services.staff_sends import staff_send_queued
 
 THREAD_LIMIT = 400  # seed 2's chat view asked for 400
 
@@ -122,7 +123,7 @@ def message_row(message: Message) -> MessageRow:
     )
 
 
-def _domain_error(form, exc: ApplicationError) -> int:
+def form_refusal(form, exc: ApplicationError) -> int:
     """Put a service's refusal on `form` (on its field when the service names one) and return the
     status code the API would answer with."""
     field = exc.extra.get("field")
@@ -137,18 +138,28 @@ def phone_participant(conversation: Conversation) -> str:
     return conversation.participant_number or conversation.key.removeprefix("phone:")
 
 
-def _mode_from(request: HttpRequest) -> str:
+def posted_mode(request: HttpRequest) -> str:
     mode = request.POST.get("mode", "")
     if mode not in ConversationMode.values:
         raise Http404
     return mode
 
 
-def _mode_message(request: HttpRequest, mode: str) -> None:
+def mode_notice(request: HttpRequest, mode: str) -> None:
     if mode == ConversationMode.HUMAN:
         messages.success(request, _("You took this conversation over: the AI stays silent."))
     else:
         messages.success(request, _("The AI answers this conversation again."))
+
+
+def sent_notice(request: HttpRequest, message: Message) -> None:
+    """What a staff send says: queued while Twilio is busy, else its SID and status."""
+    if staff_send_queued(message):
+        messages.warning(request, _("Twilio is busy: the message is queued and will be sent shortly."))
+        return
+    messages.success(
+        request, _("Sent. SID: %(sid)s, status: %(status)s.") % {"sid": message.twilio_sid, "status": message.status}
+    )
 
 
 def render_tab(request: HttpRequest, *, tab: str, context: dict, status: int = 200) -> HttpResponse:
@@ -161,5 +172,5 @@ def render_tab(request: HttpRequest, *, tab: str, context: dict, status: int = 2
     return render(request, "twilio_channel/dashboard.html", {**base, **context}, status=status)
 
 
-def _to_tab(tab: str, **query: str) -> HttpResponse:
+def redirect_to_tab(tab: str, **query: str) -> HttpResponse:
     return redirect(f"{reverse('root')}?{urlencode({'tab': tab, **query})}")

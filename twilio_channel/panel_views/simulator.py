@@ -19,9 +19,9 @@ from twilio_channel.panel_views.access import superuser_required
 from twilio_channel.panel_views.shared import (
     THREAD_LIMIT,
     MessageRow,
-    _domain_error,
-    _to_tab,
+    form_refusal,
     message_row,
+    redirect_to_tab,
     render_tab,
 )
 from twilio_channel.services.simulator import (
@@ -98,9 +98,9 @@ def simulator_send(request: HttpRequest) -> HttpResponse:
                 number=data["number"], channel=data["channel"], body=data["body"], send_for_real=data["send_for_real"]
             )
         except ApplicationError as exc:
-            status = _domain_error(form, exc)
+            status = form_refusal(form, exc)
         else:
-            return _to_tab("simulator", number=data["number"].strip(), channel=data["channel"])
+            return redirect_to_tab("simulator", number=data["number"].strip(), channel=data["channel"])
     return simulator_page(request, status=status, simulator_form=form)
 
 
