@@ -4,7 +4,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 
 from core import views as core_views
 from core.api.views import ApiRootView
-from core.urls import seed_path
+from core.urls import slash_optional_path
 
 handler404 = "core.views.page_not_found"
 handler500 = "core.views.server_error"
@@ -29,7 +29,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),  # the language switcher (set_language)
     # The web panel for end users (CONTRACT §5.2, §8.1); each app serves the pages of its data.
     path("app/", include("config.panel_urls")),
-    *seed_path("api/v1", ApiRootView.as_view(), "api-root"),  # the browsable API's entry page
+    *slash_optional_path("api/v1", ApiRootView.as_view(), "api-root"),  # the browsable API's entry page
     # The staff panel over the Twilio channel: /chat/<participant> and the /staff/ forms (§5.1, §8.1).
     path("", include("twilio_channel.panel_urls", namespace="staff")),
     path("api/", include("twilio_channel.api.urls")),  # seed 2's staff API (not /api/v1/: that is seed 1)

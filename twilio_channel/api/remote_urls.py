@@ -4,7 +4,7 @@ rule 3), so `/api/messages/<id>/retry` and `stats` never reach them."""
 
 from django.urls import register_converter
 
-from core.urls import seed_path
+from core.urls import slash_optional_path
 from twilio_channel.api import remote_views
 
 
@@ -23,9 +23,9 @@ class TwilioSidConverter:
 register_converter(TwilioSidConverter, "twilio_sid")
 
 urlpatterns = [
-    *seed_path("messages/remote", remote_views.RemoteMessageListView.as_view(), "api-messages-remote"),
-    *seed_path(
+    *slash_optional_path("messages/remote", remote_views.RemoteMessageListView.as_view(), "api-messages-remote"),
+    *slash_optional_path(
         "messages/<twilio_sid:sid>/redact", remote_views.RemoteMessageRedactView.as_view(), "api-message-redact"
     ),
-    *seed_path("messages/<twilio_sid:sid>", remote_views.RemoteMessageView.as_view(), "api-message-remote"),
+    *slash_optional_path("messages/<twilio_sid:sid>", remote_views.RemoteMessageView.as_view(), "api-message-remote"),
 ]
