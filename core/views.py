@@ -12,7 +12,7 @@ from django.views import defaults
 from django.views.decorators.http import require_GET
 
 from core import readiness
-from core.api.dialects import is_seed1_path, is_seed2_path
+from core.api.dialects import is_public_api_path, is_staff_api_path
 
 logger = logging.getLogger(__name__)
 
@@ -79,9 +79,9 @@ def not_found_json(request: HttpRequest) -> JsonResponse | None:
     """The JSON 404 for `request`: an API path answers in its family's dialect (§0.3.1), as FastAPI's
     `{"detail": "Not Found"}` does, and so does any path for a client that asks for JSON. None for a
     page outside the API, which keeps Django's HTML page."""
-    if is_seed2_path(request.path):
+    if is_staff_api_path(request.path):
         return JsonResponse({"error": "Not Found"}, status=404)
-    if is_seed1_path(request.path) or wants_json(request):
+    if is_public_api_path(request.path) or wants_json(request):
         return JsonResponse({"detail": "Not Found"}, status=404)
     return None
 
@@ -95,8 +95,8 @@ def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
 def server_error(request: HttpRequest) -> HttpResponse:
     """handler500: an API client gets JSON in its path's dialect, never Django's HTML page (the
     error itself is logged by Django with its traceback)."""
-    if is_seed2_path(request.path):
+    if is_staff_api_path(request.path):
         return JsonResponse({"error": "Internal Server Error"}, status=500)
-    if is_seed1_path(request.path) or wants_json(request):
+    if is_public_api_path(request.path) or wants_json(request):
         return JsonResponse({"detail": "Internal Server Error"}, status=500)
     return defaults.server_error(request)
