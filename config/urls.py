@@ -15,11 +15,11 @@ urlpatterns = [
     path("favicon.ico", core_views.favicon, name="favicon"),
     path("ready", core_views.ready, name="ready"),
     path("db-test", core_views.db_test, name="db-test"),
-    # The hot paths first: Twilio's three webhooks (Twilio waits on each), then the seed-1 API,
+    # The hot paths first: Twilio's three webhooks (Twilio waits on each), then the public API,
     # before the ~90 panel, admin and staff API patterns. Their prefixes (twilio/, twilio_webhook,
     # auth/, messages, reports) match none of the others', so no URL changes view (tests/test_urls.py).
     path("", include("twilio_channel.urls")),
-    path("", include("config.seed1_urls")),
+    path("", include("config.public_api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     # The split view serves Swagger UI's start-up script as a file (`?script`), not inline (CSP).
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="swagger-ui"),
@@ -32,6 +32,6 @@ urlpatterns = [
     *slash_optional_path("api/v1", ApiRootView.as_view(), "api-root"),  # the browsable API's entry page
     # The staff panel over the Twilio channel: /chat/<participant> and the /staff/ forms (§5.1, §8.1).
     path("", include("twilio_channel.panel_urls", namespace="staff")),
-    path("api/", include("twilio_channel.api.urls")),  # seed 2's staff API (not /api/v1/: that is seed 1)
-    path("api/v1/", include(("config.seed1_urls", "v1"), namespace="v1")),
+    path("api/", include("twilio_channel.api.urls")),  # the staff API (not /api/v1/: that is the public API)
+    path("api/v1/", include(("config.public_api_urls", "v1"), namespace="v1")),
 ]
