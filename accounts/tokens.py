@@ -1,4 +1,4 @@
-"""JWT pairs bound to a UserSession (claims `sub`, `username`, `type`, `sid`; CONTRACT §2.0, §9.2):
+"""JWT pairs bound to a UserSession (claims `sub`, `username`, `type`, `sid`):
 minting them and decoding what clients send back."""
 
 from dataclasses import dataclass

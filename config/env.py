@@ -58,7 +58,7 @@ FALSE_WORDS = frozenset({"0", "false", "f", "no", "n"})
 
 
 def optional_bool(value: str | None) -> bool | None:
-    """Seed 2's reading of a switch (CONTRACT §4.8): None when unset or neither word list matches."""
+    """Seed 2's reading of a switch: None when unset or neither word list matches."""
     word = (value or "").strip().lower()
     if word in TRUE_WORDS:
         return True

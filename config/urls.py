@@ -27,10 +27,10 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("accounts.urls")),  # session login/logout/register pages
     path("i18n/", include("django.conf.urls.i18n")),  # the language switcher (set_language)
-    # The web panel for end users (CONTRACT §5.2, §8.1); each app serves the pages of its data.
+    # The web panel for end users; each app serves the pages of its data.
     path("app/", include("config.panel_urls")),
     *slash_optional_path("api/v1", ApiRootView.as_view(), "api-root"),  # the browsable API's entry page
-    # The staff panel over the Twilio channel: /chat/<participant> and the /staff/ forms (§5.1, §8.1).
+    # The staff panel over the Twilio channel: /chat/<participant> and the /staff/ forms.
     path("", include("twilio_channel.panel_urls", namespace="staff")),
     path("api/", include("twilio_channel.api.urls")),  # the staff API (not /api/v1/: that is the public API)
     path("api/v1/", include(("config.public_api_urls", "v1"), namespace="v1")),

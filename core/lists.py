@@ -1,4 +1,4 @@
-"""Seed-1 list parameters: `skip`/`limit` offsets, with `limit` clamped (CONTRACT §2.0)."""
+"""Seed-1 list parameters: `skip`/`limit` offsets, with `limit` clamped."""
 
 from dataclasses import dataclass
 

@@ -1,4 +1,4 @@
-"""The LOGGING dictConfig: the seed's named loggers and files, plus a console handler (CONTRACT §4.9)."""
+"""The LOGGING dictConfig: the seed's named loggers and files, plus a console handler."""
 
 from pathlib import Path
 

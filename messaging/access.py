@@ -1,4 +1,4 @@
-"""The one access helper for messages and conversations (CONTRACT §8.7).
+"""The one access helper for messages and conversations.
 
 Every endpoint, page and tool that touches a message or a conversation goes through here, so
 user A can never read, change or delete user B's objects. The error texts are seed 1's."""

@@ -1,4 +1,4 @@
-"""Agents and routing (CONTRACT §4.1).
+"""Agents and routing.
 
 An agent is a system prompt plus the names of the tools it may call. The router picks one per turn:
 keywords on the current message first (seed 1's list), then stickiness (the agent of the previous

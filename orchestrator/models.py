@@ -22,7 +22,7 @@ def temperature_default() -> float:
 
 
 def target_normalize(raw: str | None) -> str:
-    """The conversation partner's number as `normalize_contact` gives it (§4.4.6), or "" when that is
+    """The conversation partner's number as `normalize_contact` gives it, or "" when that is
     no phone number (a name, a `client:` address, nothing)."""
     number = normalize_contact(raw)
     return number if E164_RE.match(number) else ""
@@ -30,7 +30,7 @@ def target_normalize(raw: str | None) -> str:
 
 class AIConfig(models.Model):
     """Singleton (pk=1): the AI layer's settings, which override the environment's where they are set,
-    and the AI auto-reply switch the Twilio channel reads (CONTRACT §1.9).
+    and the AI auto-reply switch the Twilio channel reads.
 
     An untouched row changes nothing: `model` "" means LITELLM_MODEL, no key means LITELLM_API_KEY,
     the temperature starts as the environment's. (Seed 2's `gpt-4o-mini` default would silently

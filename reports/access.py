@@ -1,4 +1,4 @@
-"""The one gate to a report (§8.7): API endpoints, admin actions and AI tools all come through here,
+"""The one gate to a report: API endpoints, admin actions and AI tools all come through here,
 so a user can never read or change someone else's report."""
 
 from accounts.models import User

@@ -6,12 +6,12 @@ from core.models import TimeStamped
 from reports.enums import ReportStatus
 
 TITLE_MAX_LENGTH = 255
-# Seed 1 has no cap; a generous one keeps a single request from storing megabytes (§8.7).
+# Seed 1 has no cap; a generous one keeps a single request from storing megabytes.
 TEXT_MAX_LENGTH = 50_000
 
 
 class Report(TimeStamped):
-    """A facilities issue raised by a user (or by the AI on their behalf) and handled by superusers (§1.7)."""
+    """A facilities issue raised by a user (or by the AI on their behalf) and handled by superusers."""
 
     reporter = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reports")
     title = models.CharField(max_length=TITLE_MAX_LENGTH)

@@ -1,4 +1,4 @@
-"""The AI config from seed 2's environment variables (CONTRACT §4.8).
+"""The AI config from seed 2's environment variables.
 
 Runs after `migrate` (a post_migrate receiver, connected in TwilioChannelConfig.ready) and from
 `manage.py bootstrap_ai_config`, never at import or in app loading. Each variable that is set is
@@ -8,7 +8,7 @@ seed 2's code, which overwrote the UI's edits at every start). Running it again 
 
 The model and temperature count only when the environment names them (LITELLM_MODEL/OPENAI_MODEL,
 AI_LLM_TEMPERATURE/OPENAI_TEMPERATURE), not as the settings' defaults. The API key is never copied:
-the orchestrator falls back to LITELLM_API_KEY/OPENAI_API_KEY at run time (§1.9), so the secret stays
+the orchestrator falls back to LITELLM_API_KEY/OPENAI_API_KEY at run time, so the secret stays
 in one place and a rotated key applies at the next start.
 """
 

@@ -1,4 +1,4 @@
-"""Forms of the staff panel (CONTRACT §5.1). They check the shape of what was typed; the services
+"""Forms of the staff panel. They check the shape of what was typed; the services
 check the rules again and their refusals are shown on the form in words."""
 
 from django import forms

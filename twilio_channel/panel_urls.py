@@ -1,4 +1,4 @@
-"""The staff panel's pages (CONTRACT §5.1, §8.1), namespace `staff:`. The dashboard itself is `/`
+"""The staff panel's pages, namespace `staff:`. The dashboard itself is `/`
 (core.views.root, through STAFF_HOME_VIEW); its forms and fragments live under `/staff/`, which
 no API path uses, and the chat view is `/chat/<participant>` (literal endings before the bare
 participant, which may hold `whatsapp:`)."""

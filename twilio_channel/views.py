@@ -1,4 +1,4 @@
-"""Twilio's webhooks (CONTRACT §3.1 T1–T2, §9.3): check the signature, parse, call one service."""
+"""Twilio's webhooks: check the signature, parse, call one service."""
 
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ from twilio_channel.webhooks import signature_valid
 logger = logging.getLogger("twilio_webhook")
 
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response/>'
-# Seed 1's lower-case keys, accepted only while signatures are not checked (CONTRACT §4.4.2).
+# Seed 1's lower-case keys, accepted only while signatures are not checked.
 LENIENT_KEYS = {"from": "From", "to": "To", "body": "Body", "message_sid": "MessageSid", "messagesid": "MessageSid"}
 
 

@@ -1,4 +1,4 @@
-"""Seed-1 `/auth` endpoints A1–A23 (CONTRACT §2.1): parse, check, call one service, serialise."""
+"""Seed-1 `/auth` endpoints A1–A23: parse, check, call one service, serialise."""
 
 from django.conf import settings
 from django.contrib.auth import update_session_auth_hash

@@ -1,4 +1,4 @@
-"""The API's two error dialects (CONTRACT §0.3): which one a path speaks, and the one-line text of
+"""The API's two error dialects: which one a path speaks, and the one-line text of
 a DRF error structure."""
 
 from typing import Any

@@ -1,5 +1,5 @@
 """The DRF exception handler: domain errors get their status code here, and every error is
-rendered in the dialect of the path that was called (CONTRACT §0.3)."""
+rendered in the dialect of the path that was called."""
 
 import logging
 

@@ -1,4 +1,4 @@
-"""Literal `/messages/...` segments come before `messages/<int:message_id>` (CONTRACT §0.3.7)."""
+"""Literal `/messages/...` segments come before `messages/<int:message_id>`."""
 
 from core.urls import slash_optional_path
 from messaging.api import views

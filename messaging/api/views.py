@@ -1,4 +1,4 @@
-"""Seed-1 `/messages` (M1–M14) and `/auth/conversations` (A24–A27) endpoints (CONTRACT §2.1, §2.2):
+"""Seed-1 `/messages` (M1–M14) and `/auth/conversations` (A24–A27) endpoints:
 parse, check access (`messaging.access`, inside the services), call one service or selector, serialise."""
 
 from django.conf import settings
@@ -42,7 +42,7 @@ UNREAD_FILTERED_LIST = extend_schema(
 
 
 def request_channel(request: Request) -> str:
-    """`api` for clients that say so with `X-Client-Channel: api`, otherwise `web` (§4.3.1)."""
+    """`api` for clients that say so with `X-Client-Channel: api`, otherwise `web`."""
     header = request.headers.get("X-Client-Channel", "").strip().lower()
     return Channel.API if header == Channel.API else Channel.WEB
 

@@ -1,4 +1,4 @@
-"""Seed-1 lists (CONTRACT §2.0, §2.1 A24–A25, §2.2 M1–M4): message windows and the conversation list."""
+"""Seed-1 lists: message windows and the conversation list."""
 
 import functools
 from collections.abc import Sequence

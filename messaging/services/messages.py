@@ -1,4 +1,4 @@
-"""Writes of web/API messages (CONTRACT §2.1 A26–A27, §2.2, §9.2 point 5) and of staff answers in
+"""Writes of web/API messages and of staff answers in
 a user's AI thread. Access checks go through `messaging.access`; log lines carry ids only, never
 content."""
 
@@ -200,7 +200,7 @@ CONVERSATION_NOT_FOUND = "Conversation not found."
 
 @transaction.atomic
 def staff_message_send(*, staff: User, conversation_id: int, content: str) -> Message:
-    """A staff member's answer in a user's AI thread (the handoff of §8.5, from the staff panel):
+    """A staff member's answer in a user's AI thread (the handoff, from the staff panel):
     the user sees it in their thread, and the AI reads it later as an assistant turn. It never
     queues an AI turn. Phone threads are answered through the Twilio channel's send instead."""
     if not staff.is_staff:

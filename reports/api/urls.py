@@ -1,7 +1,7 @@
 from core.urls import slash_optional_path
 from reports.api import views
 
-# The literal `admin/all` comes before the int route (CONTRACT §0.3.7).
+# The literal `admin/all` comes before the int route.
 urlpatterns = [
     *slash_optional_path("reports", views.ReportsView.as_view(), "reports"),
     *slash_optional_path("reports/admin/all", views.ReportsAllView.as_view(), "reports-admin-all"),

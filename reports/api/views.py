@@ -1,4 +1,4 @@
-"""Seed-1 `/reports` endpoints R1–R7 (CONTRACT §2.3): parse, check, call one service, serialise."""
+"""Seed-1 `/reports` endpoints R1–R7: parse, check, call one service, serialise."""
 
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status

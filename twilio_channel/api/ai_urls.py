@@ -1,4 +1,4 @@
-"""The AI helpers under `/api/ai/` (CONTRACT §3.1 T4, §3.2 T17–T19), each with and without a
+"""The AI helpers under `/api/ai/`, each with and without a
 trailing slash; `/api/ai/config` is in urls.py."""
 
 from core.urls import slash_optional_path

@@ -1,4 +1,4 @@
-"""How the staff API reads a request body (CONTRACT §3.0), made strict where leniency changed
+"""How the staff API reads a request body, made strict where leniency changed
 configuration: a body that is not a JSON object is a 400 (issue 23: a cut-off `{"enabled": ` once
 read as `{}` switched the AI off), an empty body is `{}`, and a form is read as before. Strings come
 without what the database cannot store (NUL, lone surrogates): a staff send with one goes out

@@ -1,6 +1,6 @@
 """Twilio's own copy of the messages (T8–T11), each with and without a trailing slash. `remote`
-comes before the SID routes, and `<twilio_sid:...>` takes only Twilio SID shapes (CONTRACT §3.3
-rule 3), so `/api/messages/<id>/retry` and `stats` never reach them."""
+comes before the SID routes, and `<twilio_sid:...>` takes only Twilio SID shapes,
+so `/api/messages/<id>/retry` and `stats` never reach them."""
 
 from django.urls import register_converter
 

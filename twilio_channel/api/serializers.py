@@ -1,4 +1,4 @@
-"""Shapes of the staff API (CONTRACT §3.0–3.2). The `...In` serializers read the request bodies
+"""Shapes of the staff API. The `...In` serializers read the request bodies
 (`staff_input`) and document them, with the field rules of api.fields; the others document the
 answers for the OpenAPI schema."""
 

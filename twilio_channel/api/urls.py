@@ -1,6 +1,5 @@
-"""The staff API under `/api/` (CONTRACT §3.1–3.3), each route with and without a trailing slash.
-Literal segments come before parameters; `/api/messages/<sid>` takes only Twilio SID shapes
-(§3.3 rule 3)."""
+"""The staff API under `/api/`, each route with and without a trailing slash.
+Literal segments come before parameters; `/api/messages/<sid>` takes only Twilio SID shapes."""
 
 from django.urls import include, path
 

@@ -1,4 +1,4 @@
-"""The staff panel over the Twilio channel (CONTRACT §5.1, §8.1, §8.3–8.5): the dashboard at `/`
+"""The staff panel over the Twilio channel: the dashboard at `/`
 with its tabs (messages, auto-reply, AI, handoff inbox, phone simulator), the chat view `/chat/<participant>` and
 the handoff pages. Staff only. Each view parses a form, calls the same service or selector as the
 staff API (never the API over HTTP), and renders; a refusal is shown in words on the page."""

@@ -84,7 +84,7 @@ def send(request: HttpRequest) -> HttpResponse:
 @staff_required
 @require_POST
 def retry(request: HttpRequest, message_id: int) -> HttpResponse:
-    """Resend a failed message (§9.3 point 5) and go back to its thread, where the new row shows."""
+    """Resend a failed message and go back to its thread, where the new row shows."""
     failed = selectors.message_get(message_id=message_id)
     if failed is None:
         raise Http404

@@ -24,7 +24,7 @@ from twilio_channel.services.staff_sends import staff_send_queued
 
 THREAD_LIMIT = 400  # seed 2's chat view asked for 400
 
-# Seed 2's colour map (CONTRACT §5.1); a status missing here shows as secondary.
+# Seed 2's colour map; a status missing here shows as secondary.
 STATUS_BADGES = {
     "accepted": "warning",
     "scheduled": "warning",

@@ -1,5 +1,5 @@
-"""The staff's AI helpers over the Twilio channel (CONTRACT §3.1 T4, §3.2 T17–T19, §4.6.2–4.6.3,
-§6.1 `ai-send`): try the model on a phone thread, read the thread it would see, and generate a
+"""The staff's AI helpers over the Twilio channel (the staff API's AI routes and
+`manage.py ai-send`): try the model on a phone thread, read the thread it would see, and generate a
 message and send it.
 
 Generation goes through the orchestrator's LLM seam (`orchestrator.llm`) with the AIConfig row's
@@ -113,8 +113,8 @@ def _thread(number: str) -> QuerySet[Message]:
 
 def _answered(number: str, text: str) -> Message | None:
     """The stored message that `text` answers: the thread's newest row when it is an inbound one
-    with that body. It is left out of the history, since it is sent as the latest user turn (§4.6.2
-    [NEW]: no duplicate)."""
+    with that body. It is left out of the history, since it is sent as the latest user turn (no
+    duplicate)."""
     newest = _thread(number).order_by("-created_at", "-id").first()
     if newest is not None and newest.direction == Direction.INBOUND and newest.content.strip() == text.strip():
         return newest
@@ -173,7 +173,7 @@ def ai_test(
     use_latest_message: bool = True,
     participant_required: bool = True,
 ) -> dict[str, Any]:
-    """T4 (§4.6.3): what the model would answer in a thread; no SMS, no database write. Without
+    """T4: what the model would answer in a thread; no SMS, no database write. Without
     `participant_required` (the staff panel's connection test) no number at all means a test
     without a thread's history; a number typed that does not normalise is still refused."""
     config = _llm_config(api_key)

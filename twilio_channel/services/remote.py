@@ -1,4 +1,4 @@
-"""Twilio's own copy of the messages (CONTRACT §3.1 T8–T11, §4.4.7, §4.5): the sync that the log's
+"""Twilio's own copy of the messages: the sync that the log's
 read endpoints ask for, the remote list and fetch, redaction and deletion.
 
 Whatever Twilio lists is upserted into the shared Message table by SID (the unique constraint
@@ -79,7 +79,7 @@ def _iso(moment: datetime | None) -> str | None:
 
 
 def twilio_message_dict(resource: Any) -> dict:
-    """Seed 2's Twilio dict (CONTRACT §3.0) of an SDK MessageInstance; dates as UTC ISO strings."""
+    """Seed 2's Twilio dict of an SDK MessageInstance; dates as UTC ISO strings."""
     return {
         "sid": resource.sid,
         "status": resource.status,
@@ -258,7 +258,7 @@ class LostWebhooks:
 
 
 def lost_webhooks_receive(resources: Iterable[Any]) -> LostWebhooks:
-    """CONTRACT §8.2: a listed inbound message that arrived within TWILIO_INBOUND_RECONCILE_WINDOW_S
+    """A listed inbound message that arrived within TWILIO_INBOUND_RECONCILE_WINDOW_S
     and has no row here is a webhook that never reached us. Once it has settled (WEBHOOK_SETTLE_S)
     it is stored and answered through the webhook's own pipeline, oldest first; a younger one is
     left to its webhook. Every caller that lists messages runs them through here first, so none of
@@ -397,7 +397,7 @@ def twilio_messages_list(*, action: str, limit: int, **filters: Any) -> list[Any
 
 def sync_recent_messages(*, limit: int) -> int:
     """List the newest `limit` messages from Twilio and upsert them: lost webhooks are answered, and
-    of the history the newest inbound one may be (CONTRACT §4.4.7). Returns how many were stored or
+    of the history the newest inbound one may be. Returns how many were stored or
     brought up to date (an unstored inbound message still waiting for its webhook is left to it).
     Unthrottled: `sync_request` is the throttled way in."""
     messages = _import(twilio_messages_list(action="sync", limit=limit))

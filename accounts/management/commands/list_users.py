@@ -1,7 +1,7 @@
-"""`python manage.py list_users`: seed 1's list_users.py (CONTRACT §6.2).
+"""`python manage.py list_users`: seed 1's list_users.py.
 
 An operator tool: it prints full phone numbers to the terminal, so it writes to stdout only and
-never to a logger (logs must not carry full numbers, §8.7)."""
+never to a logger (logs must not carry full numbers)."""
 
 from django.core.management.base import BaseCommand
 

@@ -1,4 +1,4 @@
-"""`python manage.py ai-send`: generate a message for a phone thread and send it now (CONTRACT §6.1),
+"""`python manage.py ai-send`: generate a message for a phone thread and send it now,
 through the same service as `POST /api/ai/send`, with seed 2's command-line texts."""
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser

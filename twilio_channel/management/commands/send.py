@@ -1,5 +1,5 @@
-"""`python manage.py send --to +48123456789 --body "Hi"`: send one SMS or WhatsApp message now
-(CONTRACT §6.1), through the same staff send as `POST /api/send-message`. A refusal or a Twilio
+"""`python manage.py send --to +48123456789 --body "Hi"`: send one SMS or WhatsApp message now,
+through the same staff send as `POST /api/send-message`. A refusal or a Twilio
 failure prints the API's text and exits non-zero."""
 
 from django.core.management.base import BaseCommand, CommandError
