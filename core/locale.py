@@ -1,5 +1,5 @@
 """The language of a request: pages follow the switcher's cookie or the browser's Accept-Language;
-the API always answers in English, so its seed texts ("Not authenticated", ...) stay the contract's
+the API always answers in English, so its texts ("Not authenticated", ...) stay the ones clients match
 whatever the client's locale."""
 
 from django.conf import settings

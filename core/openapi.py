@@ -21,8 +21,8 @@ def canonical_path(path: str) -> str:
 
 
 def drop_slash_aliases(endpoints: list, **kwargs) -> list:
-    """Seed routes answer with and without a trailing slash (core.urls.slash_optional_path), and again under
-    `/api/v1/` (config.urls); the schema lists each operation once, under the seed's slash-less path
+    """API routes answer with and without a trailing slash (core.urls.slash_optional_path), and again under
+    `/api/v1/` (config.urls); the schema lists each operation once, under its slash-less path
     without the prefix, so operation ids stay unique and Swagger shows one set. An alias is dropped
     only when the path it stands for is routed with the same method."""
     routed = {(path, method) for path, _regex, method, _view in endpoints}

@@ -1,4 +1,4 @@
-"""Phone numbers: E.164 for user records, and seed 2's `normalize_contact` for Twilio addresses."""
+"""Phone numbers: E.164 for user records, and `normalize_contact` for Twilio addresses."""
 
 import re
 
@@ -30,7 +30,7 @@ def normalize_e164(raw: str | None) -> str | None:
 
 
 def normalize_contact(raw: str | None) -> str:
-    """Seed 2's normaliser: strips a channel prefix and separators."""
+    """Twilio addresses' normaliser: strips a channel prefix and separators."""
     value = (raw or "").strip()
     value = _PREFIX_RE.sub("", value, count=1)
     value = _SEPARATORS_RE.sub("", value)

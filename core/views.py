@@ -21,7 +21,7 @@ logger = logging.getLogger(__name__)
 def root(request: HttpRequest) -> HttpResponse:
     """Browsers get their panel: staff the view named by STAFF_HOME_VIEW (the Twilio
     dashboard; the admin when it is empty), everyone else the web panel, anonymous visitors the
-    login page. API clients (no text/html in Accept) get the seed-1 greeting."""
+    login page. API clients (no text/html in Accept) get the public API's greeting."""
     if "text/html" not in request.headers.get("Accept", ""):
         return JsonResponse({"message": "Hello World", "docs": "/docs"})
     if not request.user.is_authenticated:

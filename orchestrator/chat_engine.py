@@ -1,4 +1,4 @@
-"""The rule-based chat engine of seed 2: the answer when no LLM is configured,
+"""The rule-based chat engine: the answer when no LLM is configured,
 and the Twilio channel's reply when both AI and auto-reply are off. English texts, translatable."""
 
 from django.conf import settings

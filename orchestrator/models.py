@@ -10,7 +10,7 @@ from orchestrator.model_names import MODEL_MAX_LENGTH, validate_model_name
 from orchestrator.secrets import secret_decrypt, secret_encrypt, secret_mask
 
 TEMPERATURE_MIN, TEMPERATURE_MAX = 0.0, 2.0
-TEMPERATURE_FALLBACK = 0.7  # seed 2's default
+TEMPERATURE_FALLBACK = 0.7  # when the environment's AI_LLM_TEMPERATURE is out of range
 TEMPERATURE_OUT_OF_RANGE = "Temperature must be in the range 0-2."
 
 
@@ -33,7 +33,7 @@ class AIConfig(models.Model):
     and the AI auto-reply switch the Twilio channel reads.
 
     An untouched row changes nothing: `model` "" means LITELLM_MODEL, no key means LITELLM_API_KEY,
-    the temperature starts as the environment's. (Seed 2's `gpt-4o-mini` default would silently
+    the temperature starts as the environment's. (A model default here would silently
     replace the operator's LITELLM_MODEL the moment the panel first saves the row.) The API key is
     stored encrypted (`orchestrator.secrets`) and only ever shown masked (`api_key_preview`)."""
 

@@ -1,10 +1,10 @@
-"""The AI config from seed 2's environment variables.
+"""The AI config from environment variables (AI_ENABLED, AI_TARGET_NUMBER, ...).
 
 Runs after `migrate` (a post_migrate receiver, connected in TwilioChannelConfig.ready) and from
 `manage.py bootstrap_ai_config`, never at import or in app loading. Each variable that is set is
 applied to the AIConfig row, until the switch is managed in the panel or the admin
-(`enabled_source == "ui"`): from then on the environment overlays nothing (the README's rule, not
-seed 2's code, which overwrote the UI's edits at every start). Running it again changes nothing.
+(`enabled_source == "ui"`): from then on the environment overlays nothing (an edit in the
+UI is never overwritten at the next start). Running it again changes nothing.
 
 The model and temperature count only when the environment names them (LITELLM_MODEL/OPENAI_MODEL,
 AI_LLM_TEMPERATURE/OPENAI_TEMPERATURE), not as the settings' defaults. The API key is never copied:

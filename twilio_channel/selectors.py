@@ -23,7 +23,7 @@ def channel_messages() -> QuerySet[Message]:
 
 
 def message_dict(message: Message) -> dict:
-    """Seed 2's message shape, plus the channel, media and a resend's origin."""
+    """The staff API's message shape, plus the channel, media and a resend's origin."""
     return {
         "id": message.pk,
         "sid": message.twilio_sid,

@@ -58,7 +58,7 @@ CONTENT_SECURITY_POLICY = env.str(
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
 ASGI_APPLICATION = "config.asgi.application"
-APPEND_SLASH = False  # seed paths have no slash; both forms are routed explicitly
+APPEND_SLASH = False  # API paths have no slash; both forms are routed explicitly (no redirect)
 
 TEMPLATES = [
     {
@@ -349,7 +349,7 @@ AI_INPUT_MAX_CHARS = int_alias("AI_INPUT_MAX_CHARS", default=8000)
 # is unset. If it changes, a stored key reads as unset (with a warning) until it is entered again.
 AI_CONFIG_ENCRYPTION_KEY = str_alias("AI_CONFIG_ENCRYPTION_KEY", default="")
 AI_CONFIG_CACHE_S = 5.0  # how long a process reuses the AIConfig row it read; a save in it clears it
-# Seed 2's variables for the AIConfig row: copied into it after `migrate` and by
+# The environment's values for the AIConfig row: copied into it after `migrate` and by
 # `manage.py bootstrap_ai_config` until the switch is managed in the panel or the admin
 # (enabled_source "ui"). None = not set: only what is set is applied. The model and temperature
 # count only when named in the environment, not as the defaults above. The API key is never copied:
@@ -431,7 +431,7 @@ TWILIO_INBOUND_RECONCILE_LIMIT = int_alias("TWILIO_INBOUND_RECONCILE_LIMIT", def
 # TWILIO_SEND_BACKOFF_MAX_S) are sent again by the sweeper. A `sending` one goes by its lease above.
 TWILIO_STALE_SEND_AFTER_S = 120
 # Staff sends (API, panel, command line) to one recipient number, per minute, counted in the shared
-# cache across processes (seed 2's later 10/min).
+# cache across processes (10 a minute).
 TWILIO_SENDS_PER_RECIPIENT_PER_MINUTE = int_alias("TWILIO_SENDS_PER_RECIPIENT_PER_MINUTE", default=10)
 # Automatic replies (AI, auto-reply, chat engine) per contact (a number on a channel) in a sliding
 # window; what a contact sends beyond it is stored unanswered and handed to staff (issue 22).

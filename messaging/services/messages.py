@@ -150,7 +150,7 @@ def message_send_to_bot_and_wait(
 
 @transaction.atomic
 def message_update(*, user: User, message_id: int, content: str | None = None) -> Message:
-    """Only the sender edits; a missing or null `content` is a no-op (seed 1's `{}` returns 200)."""
+    """Only the sender edits; a missing or null `content` is a no-op (`{}` returns 200)."""
     message = access.message_get_for_update(user_id=user.pk, message_id=message_id)
     if content is None:
         return message
@@ -172,7 +172,7 @@ def message_mark_read(*, user: User, message_id: int) -> Message:
 
 @transaction.atomic
 def message_delete(*, user: User, message_id: int) -> None:
-    """Hard delete for both sides (seed 1); the conversation's `last_message_at` follows."""
+    """Hard delete for both sides; the conversation's `last_message_at` follows."""
     message = access.message_get_for_delete(user_id=user.pk, message_id=message_id)
     conversation_id = message.conversation_id
     message.delete()

@@ -1,6 +1,6 @@
 """The AI helpers of the staff API: read the body with
-the view's serializer, call one service of `twilio_channel.services.ai_helpers`, answer in seed 2's
-shapes."""
+the view's serializer, call one service of `twilio_channel.services.ai_helpers`, answer in the staff
+API's shapes."""
 
 from __future__ import annotations
 

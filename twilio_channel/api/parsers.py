@@ -60,8 +60,9 @@ STAFF_PARSERS = [StaffJSONParser, StaffFormParser, StaffMultiPartParser]
 
 
 class StaffContentNegotiation(DefaultContentNegotiation):
-    """A body that is not a form is read as JSON whatever its content type says, as seed 2 read it
-    (DRF would answer 415), so `text/plain` JSON still works and a broken body is still a 400."""
+    """A body that is not a form is read as JSON whatever its content type says, as
+    existing clients send it (DRF would answer 415), so `text/plain` JSON still works and a broken
+    body is still a 400."""
 
     def select_parser(self, request, parsers):
         chosen = super().select_parser(request, parsers)

@@ -19,7 +19,7 @@ NOT_CONFIGURED = OpenApiResponse(description="Twilio is not configured.")
 
 
 def iso_datetime(raw: str | None) -> datetime | None:
-    """An ISO 8601 date or time (`Z` allowed); anything unparsable is dropped, as seed 2 did."""
+    """An ISO 8601 date or time (`Z` allowed); anything unparsable is dropped (no filter)."""
     text = (raw or "").strip()
     if not text:
         return None

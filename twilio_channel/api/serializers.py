@@ -276,7 +276,7 @@ AIReplyOutSerializer = type(
 
 # --- Twilio's own copy of the messages (T8–T11) ----------------------------------------------
 
-# Seed 2's Twilio dict: `from` is a Python keyword, so this shape too is built with string names.
+# Twilio's message dict: `from` is a Python keyword, so this shape too is built with string names.
 TwilioDictSerializer = type(
     "TwilioDictSerializer",
     (serializers.Serializer,),

@@ -27,7 +27,7 @@ from twilio_channel.panel_views.shared import (
 from twilio_channel.services.remote import sync_request
 from twilio_channel.services.staff_sends import outbound_retry, staff_send
 
-MESSAGES_LIMIT = 50  # seed 2: "last 50 entries"
+MESSAGES_LIMIT = 50  # the table shows the last 50 entries
 MESSAGES_REFRESH_S = 15  # the dashboard's table and stats
 
 

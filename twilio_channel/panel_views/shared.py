@@ -22,9 +22,9 @@ from messaging.models import Conversation, Message
 from twilio_channel.addresses import WHATSAPP_PREFIX
 from twilio_channel.services.staff_sends import staff_send_queued
 
-THREAD_LIMIT = 400  # seed 2's chat view asked for 400
+THREAD_LIMIT = 400  # the newest rows a thread shows
 
-# Seed 2's colour map; a status missing here shows as secondary.
+# Bootstrap colours: waiting yellow, sent blue, arrived green, failed red; a status missing here shows as secondary.
 STATUS_BADGES = {
     "accepted": "warning",
     "scheduled": "warning",

@@ -142,7 +142,7 @@ def _generate(*, config: LLMSettings, history: list[dict[str, str]], latest: str
     messages.extend(history)
     if latest:
         messages.append({"role": "user", "content": latest})
-    if not messages:  # seed 2: nothing to answer, no call
+    if not messages:  # nothing to answer, no call
         raise NoReplyContent()
     deadline = time.monotonic() + float(settings.AI_SYNC_TIMEOUT_S)
     try:

@@ -265,8 +265,8 @@ def ai_config_set(
 def ai_config_force_off() -> bool:
     """Turn the AI auto-reply off because the auto-reply is being turned on; True if it was on.
     Switching it off is a decision made in the panel or the admin, so `enabled_source` becomes "ui"
-    and an AI_ENABLED=true in the environment does not turn the AI back on at the next start (seed 2
-    kept the old source). An AI that was off already keeps its row as it is (or has
+    and an AI_ENABLED=true in the environment does not turn the AI back on at the next start.
+    An AI that was off already keeps its row as it is (or has
     none): the auto-reply decided nothing about it."""
     config = AIConfig.objects.select_for_update().filter(pk=1).first()
     if config is None or not config.enabled:

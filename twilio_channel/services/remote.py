@@ -63,7 +63,7 @@ PLACEHOLDER_WINDOW = timedelta(seconds=600)
 WEBHOOK_SETTLE_S = 15
 NOT_FOUND = "Message not found."
 
-# Without the shared cache each process throttles itself (seed 2's rule: one sync per interval).
+# Without the shared cache each process throttles itself (one sync per interval).
 _process_lock = threading.Lock()
 _process_last_sync = [float("-inf")]
 
@@ -79,7 +79,7 @@ def _iso(moment: datetime | None) -> str | None:
 
 
 def twilio_message_dict(resource: Any) -> dict:
-    """Seed 2's Twilio dict of an SDK MessageInstance; dates as UTC ISO strings."""
+    """The staff API's Twilio dict of an SDK MessageInstance; dates as UTC ISO strings."""
     return {
         "sid": resource.sid,
         "status": resource.status,

@@ -27,7 +27,7 @@ class Command(BaseCommand):
             message = staff_send(
                 to=options["to"],
                 body=options["body"],
-                # Never None: without the flag seed 2 sends from TWILIO_DEFAULT_FROM, service or not.
+                # Never None: without the flag it goes from TWILIO_DEFAULT_FROM, service or not.
                 use_messaging_service=bool(options["use_messaging_service"]),
             )
         except ApplicationError as exc:  # the domain errors: opted out, not configured, Twilio failed, ...
