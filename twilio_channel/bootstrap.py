@@ -47,7 +47,7 @@ class BootstrapOutcome:
 
 
 def ai_env_overrides() -> dict[str, object]:
-    """The AIConfig fields the environment sets, parsed as in §4.8: strings trimmed (blank = not
+    """The AIConfig fields the environment sets, parsed so: strings trimmed (blank = not
     set), AI_ENABLED one of 1/true/t/yes/y or 0/false/f/no/n (else ignored, see config.env), a
     temperature in 0..2 (else ignored with a warning), a model that is an allowed model name (else
     ignored with a warning); values too long for their column are ignored."""

@@ -46,7 +46,7 @@ FALLBACK_PROMPT = "This is a test of the OpenAI connection. Confirm that everyth
 HISTORY_LIMIT_DEFAULT = 20
 CONVERSATION_LIMIT_DEFAULT = 50
 LIMIT_MAX = 200
-LATEST_INBOUND_LOOKBACK = 10  # §4.6.3 point 3: the newest non-empty body among the last 10 inbound
+LATEST_INBOUND_LOOKBACK = 10  # the newest non-empty body among the last 10 inbound
 AGENT = "ai_helper"  # the `agent` of a row sent by these helpers, to tell it from an auto-reply turn
 
 
@@ -84,7 +84,7 @@ def _llm_config(api_key: str | None) -> LLMSettings:
     config = llm_settings()
     if api_key and api_key.strip():
         config = dataclasses.replace(config, api_key=api_key.strip())
-    if not config.configured:  # §9.4 point 1: a LITELLM_BASEURL counts as configured
+    if not config.configured:  # a LITELLM_BASEURL counts as configured
         raise NoAIKey()
     problem = model_name_problem(config.model)
     if problem is not None:  # said here, before any request, so no remote answer is ever reflected

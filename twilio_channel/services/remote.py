@@ -7,7 +7,7 @@ without a SID (a send whose answer was lost) takes the SID of the Twilio message
 An inbound message listed that we never stored and that arrived within the inbound reconcile's
 window (TWILIO_INBOUND_RECONCILE_WINDOW_S) is a lost webhook, whoever lists it first (the sync, the
 remote list or fetch, the reconcile): `lost_webhooks_receive` stores and answers it through the
-webhook's own `inbound_receive`, once. Older history keeps §4.4.7's rule: only the newest inbound
+webhook's own `inbound_receive`, once. Older history keeps the sync's rule: only the newest inbound
 message of a listing may be answered, and only when the active reply mode was switched on before it
 arrived and nobody wrote to that number since; it too goes through `inbound_receive`, so it is
 answered once by the same claim, never by a second path.
@@ -302,7 +302,7 @@ def _mode_enabled_since() -> datetime | None:
 
 
 def _answerable(resource: Any) -> bool:
-    """CONTRACT §4.4.7: new here, received after the active mode was enabled, and not followed by
+    """New here, received after the active mode was enabled, and not followed by
     an outbound message to the same number (someone already answered)."""
     if resource.date_created is None or Message.objects.filter(twilio_sid=resource.sid).exists():
         return False
