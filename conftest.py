@@ -72,7 +72,7 @@ def admin_client_api(superuser) -> APIClient:
 
 
 def _service_missing(reason: str) -> None:
-    # In CI the servers are always there: a missing one is a failure, never a silent skip (§9.1).
+    # In CI the servers are always there: a missing one is a failure, never a silent skip.
     if os.environ.get("CI"):
         pytest.fail(f"{reason} (required in CI)")
     pytest.skip(reason)
@@ -97,7 +97,7 @@ def _require_services(request):
             _service_missing(f"Redis at {url} is not reachable")
 
 
-# --- AI: the loopback LLM stand-in (orchestrator; CONTRACT §9.4) ------------------------------
+# --- AI: the loopback LLM stand-in (orchestrator) ---------------------------------------------
 
 
 @pytest.fixture(autouse=True)

@@ -1,4 +1,4 @@
-"""Bearer authentication with the seed-1 error texts, bound to live sessions (CONTRACT §2.0, §9.2).
+"""Bearer authentication with the public API's error texts, bound to live sessions.
 
 Every request reads its session from the database, so a session ended anywhere (logout, revoke,
 password change, an operator in another process) stops its tokens on the very next request. The

@@ -1,5 +1,5 @@
 """Password logins outside the API (the admin console) count against the same login throttle as
-`POST /auth/login` (CONTRACT §8.7): otherwise /admin/login/ would be an unthrottled way to guess."""
+`POST /auth/login`: otherwise /admin/login/ would be an unthrottled way to guess."""
 
 from django.contrib.auth.backends import ModelBackend
 from django.core.exceptions import PermissionDenied

@@ -15,8 +15,8 @@ THROTTLED = _("Too many failed login attempts. Try again later.")
 
 
 class ThrottledAuthenticationForm(AuthenticationForm):
-    """Django's login form under the login throttle of `POST /auth/login` and the admin (CONTRACT
-    §8.7): the failures it records (accounts.backends.ThrottledModelBackend) count against the same
+    """Django's login form under the login throttle of `POST /auth/login` and the admin:
+    the failures it records (accounts.backends.ThrottledModelBackend) count against the same
     limits, and a refused attempt says why instead of "wrong password"."""
 
     retry_after: int | None = None
@@ -54,7 +54,7 @@ class RegisterForm(PanelForm):
 
 
 class PhoneNumberFormField(forms.CharField):
-    """Any common spelling in, E.164 out (CONTRACT §9.2 point 4); blank means "no number"."""
+    """Any common spelling in, E.164 out; blank means "no number"."""
 
     def to_python(self, value):
         value = super().to_python(value)

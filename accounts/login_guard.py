@@ -1,4 +1,4 @@
-"""Login and sign-up limits (CONTRACT §8.7, §9.2 point 3, issue 22): fixed-window counters in the
+"""Login and sign-up limits (issue 22): fixed-window counters in the
 shared cache, so every web process sees the same counts.
 
 Login failures count three ways over LOGIN_FAILURE_WINDOW_S. The lockout is per (username, client

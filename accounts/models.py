@@ -28,7 +28,7 @@ class User(AbstractBaseUser, PermissionsMixin, TimeStamped):
     email = models.EmailField(max_length=255)
     full_name = models.CharField(max_length=255, blank=True, null=True)
     bio = models.TextField(blank=True, null=True)
-    # E.164, NULL when unset so that many users can have no number (CONTRACT §1.1, §7 B22).
+    # E.164, NULL when unset so that many users can have no number.
     phone_number = models.CharField(max_length=20, unique=True, blank=True, null=True)
     # Set when the user proved the number (a code sent to it, or a superuser): only a verified
     # number links its SMS/WhatsApp to this account. A new number starts unverified.
@@ -89,7 +89,7 @@ class UserRole(TimeStamped):
 
 
 class UserSession(TimeStamped):
-    """One login (device); tokens carry its id as `sid` and die with it (CONTRACT §9.2)."""
+    """One login (device); tokens carry its id as `sid` and die with it."""
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="sessions")
     session_token = models.CharField(max_length=255, unique=True, editable=False)

@@ -1,4 +1,4 @@
-"""JWT pairs bound to a UserSession (claims `sub`, `username`, `type`, `sid`; CONTRACT §2.0, §9.2):
+"""JWT pairs bound to a UserSession (claims `sub`, `username`, `type`, `sid`):
 minting them and decoding what clients send back."""
 
 from dataclasses import dataclass
@@ -53,7 +53,7 @@ def token_claims(*, raw_token: str) -> dict | None:
 
 def refresh_token_claims(*, raw_token: str) -> dict:
     """The claims of a usable refresh token (signed here, not expired, with `sub`, `jti` and `sid`),
-    or UnauthorizedError with the seed-1 message."""
+    or UnauthorizedError with the public API's message."""
     try:
         claims = _decode(raw_token)
     except TokenBackendExpiredToken as exc:

@@ -28,7 +28,7 @@ if dot_env_wanted() and (BASE_DIR / ".env").is_file():
 
 
 def first_set(*names: str) -> str | None:
-    """The value of the first variable that is set and not blank (seed aliases come after)."""
+    """The value of the first variable that is set and not blank (older names come after)."""
     for name in names:
         value = env.str(name, default="").strip()
         if value:
@@ -58,7 +58,7 @@ FALSE_WORDS = frozenset({"0", "false", "f", "no", "n"})
 
 
 def optional_bool(value: str | None) -> bool | None:
-    """Seed 2's reading of a switch (CONTRACT §4.8): None when unset or neither word list matches."""
+    """A switch read as 1/true/t/yes/y or 0/false/f/no/n, any case: None when unset or neither word list matches."""
     word = (value or "").strip().lower()
     if word in TRUE_WORDS:
         return True

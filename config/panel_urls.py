@@ -1,4 +1,4 @@
-"""The web panel under `/app/` (CONTRACT §8.1), one namespace (`panel:`) over the pages of the apps
+"""The web panel under `/app/`, one namespace (`panel:`) over the pages of the apps
 that own the data: conversations (messaging), reports, the profile (accounts)."""
 
 from accounts import panel_urls as accounts_pages

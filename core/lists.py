@@ -1,4 +1,4 @@
-"""Seed-1 list parameters: `skip`/`limit` offsets, with `limit` clamped (CONTRACT §2.0)."""
+"""The public API's list parameters: `skip`/`limit` offsets, with `limit` clamped."""
 
 from dataclasses import dataclass
 
@@ -33,7 +33,7 @@ class Window:
 
 def list_window(query_params, *, default_limit: int | None = None) -> Window:
     """Read `skip` and `limit`; a non-integer is a 400 naming the field, `limit` is clamped 1..500.
-    `default_limit` replaces LIST_LIMIT_DEFAULT for lists the seed returned unpaginated."""
+    `default_limit` replaces LIST_LIMIT_DEFAULT for lists that were once unpaginated."""
     serializer = SkipLimitSerializer(data=query_params)
     serializer.is_valid(raise_exception=True)
     limit = serializer.validated_data["limit"]

@@ -1,5 +1,5 @@
 """The language of a request: pages follow the switcher's cookie or the browser's Accept-Language;
-the API always answers in English, so its seed texts ("Not authenticated", ...) stay the contract's
+the API always answers in English, so its texts ("Not authenticated", ...) stay the ones clients match
 whatever the client's locale."""
 
 from django.conf import settings
@@ -7,11 +7,11 @@ from django.http import HttpRequest, HttpResponse
 from django.middleware.locale import LocaleMiddleware
 from django.utils import translation
 
-from core.api.dialects import is_seed1_path, is_seed2_path
+from core.api.dialects import is_public_api_path, is_staff_api_path
 
 
 def is_api_path(path: str) -> bool:
-    return is_seed1_path(path) or is_seed2_path(path)
+    return is_public_api_path(path) or is_staff_api_path(path)
 
 
 class PageLocaleMiddleware(LocaleMiddleware):

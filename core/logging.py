@@ -1,4 +1,4 @@
-"""The LOGGING dictConfig: the seed's named loggers and files, plus a console handler (CONTRACT §4.9)."""
+"""The LOGGING dictConfig: the named loggers and their files, plus a console handler."""
 
 from pathlib import Path
 
@@ -10,7 +10,7 @@ from core.log_filters import (
 
 FILE_FORMAT = "%(asctime)s - %(name)s - %(levelname)s - %(message)s"
 CONSOLE_FORMAT = "[%(asctime)s] [%(levelname)s] %(name)s: %(message)s"
-# logger name -> file, as seed 1 names them; `reports` is configured here (the seed never did).
+# logger name -> its file.
 NAMED_LOGGERS = {
     "auth": "auth.log",
     "twilio_webhook": "twilio_webhook.log",

@@ -3,7 +3,7 @@ from django.http import HttpRequest
 
 
 def client_ip(request: HttpRequest) -> str:
-    """REMOTE_ADDR, or the N-th X-Forwarded-For hop from the right behind N trusted proxies (§9.1)."""
+    """REMOTE_ADDR, or the N-th X-Forwarded-For hop from the right behind N trusted proxies."""
     remote = request.META.get("REMOTE_ADDR", "") or ""
     hops = settings.TRUSTED_PROXY_COUNT
     if hops <= 0:

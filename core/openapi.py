@@ -6,7 +6,7 @@ from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.plumbing import ResolvedComponent
 from rest_framework.permissions import AllowAny
 
-from core.api.dialects import is_seed2_path
+from core.api.dialects import is_staff_api_path
 from core.lists import SkipLimitSerializer
 
 API_V1_PREFIX = "/api/v1/"
@@ -21,8 +21,8 @@ def canonical_path(path: str) -> str:
 
 
 def drop_slash_aliases(endpoints: list, **kwargs) -> list:
-    """Seed routes answer with and without a trailing slash (core.urls.seed_path), and again under
-    `/api/v1/` (config.urls); the schema lists each operation once, under the seed's slash-less path
+    """API routes answer with and without a trailing slash (core.urls.slash_optional_path), and again under
+    `/api/v1/` (config.urls); the schema lists each operation once, under its slash-less path
     without the prefix, so operation ids stay unique and Swagger shows one set. An alias is dropped
     only when the path it stands for is routed with the same method."""
     routed = {(path, method) for path, _regex, method, _view in endpoints}
@@ -39,9 +39,9 @@ ERROR_DESCRIPTIONS = {
     403: "Not allowed: a superuser-only operation, someone else's object, or a disabled account.",
     404: "No such object (or one the caller may not see).",
 }
-# The two error dialects of core.exceptions: seed 1 says `detail` (a text, or the fields at fault
-# with their messages), seed 2 says `error`.
-SEED1_ERROR = ResolvedComponent(
+# The two error dialects of core.exceptions: the public API says `detail` (a text, or the fields at
+# fault with their messages), the staff API says `error`.
+PUBLIC_API_ERROR = ResolvedComponent(
     name="ErrorDetail",
     type=ResolvedComponent.SCHEMA,
     object="ErrorDetail",
@@ -58,7 +58,7 @@ SEED1_ERROR = ResolvedComponent(
         "required": ["detail"],
     },
 )
-SEED2_ERROR = ResolvedComponent(
+STAFF_API_ERROR = ResolvedComponent(
     name="Error",
     type=ResolvedComponent.SCHEMA,
     object="Error",
@@ -92,7 +92,7 @@ class ProjectAutoSchema(AutoSchema):
         operation = super().get_operation(path, path_regex, path_prefix, method, registry)
         if operation is None:
             return None
-        component = SEED2_ERROR if is_seed2_path(path) else SEED1_ERROR
+        component = STAFF_API_ERROR if is_staff_api_path(path) else PUBLIC_API_ERROR
         registry.register_on_missing(component)
         responses = operation.setdefault("responses", {})
         for code in self._error_statuses(operation):

@@ -1,4 +1,4 @@
-"""Phone numbers: E.164 for user records, and seed 2's `normalize_contact` for Twilio addresses."""
+"""Phone numbers: E.164 for user records, and `normalize_contact` for Twilio addresses."""
 
 import re
 
@@ -14,7 +14,7 @@ class InvalidPhoneNumber(ValueError):
 
 
 def normalize_e164(raw: str | None) -> str | None:
-    """A user's phone as E.164, `None` for blank; raises InvalidPhoneNumber otherwise (§9.2 point 4)."""
+    """A user's phone as E.164, `None` for blank; raises InvalidPhoneNumber otherwise."""
     if raw is None or not raw.strip():
         return None
     candidate = normalize_contact(raw)
@@ -30,7 +30,7 @@ def normalize_e164(raw: str | None) -> str | None:
 
 
 def normalize_contact(raw: str | None) -> str:
-    """Seed 2's normaliser (CONTRACT §4.4.6): strips a channel prefix and separators."""
+    """Twilio addresses' normaliser: strips a channel prefix and separators."""
     value = (raw or "").strip()
     value = _PREFIX_RE.sub("", value, count=1)
     value = _SEPARATORS_RE.sub("", value)

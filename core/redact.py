@@ -1,4 +1,4 @@
-"""Keep personal data out of log lines (CONTRACT §9.1 point 8)."""
+"""Keep personal data out of log lines."""
 
 import re
 from urllib.parse import unquote

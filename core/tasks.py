@@ -1,4 +1,4 @@
-"""The one way to enqueue a Celery task from a request or service (CONTRACT §9.1 point 4)."""
+"""The one way to enqueue a Celery task from a request or service."""
 
 import logging
 from functools import cache

@@ -1,8 +1,8 @@
 from django.urls import URLPattern, path, register_converter
 
 
-def seed_path(route: str, view, name: str | None = None) -> list[URLPattern]:
-    """A seed-1 route without a trailing slash plus the same route with one (CONTRACT §0.3.5);
+def slash_optional_path(route: str, view, name: str | None = None) -> list[URLPattern]:
+    """An API route without a trailing slash plus the same route with one;
     no redirect, so POST bodies survive."""
     return [path(route, view, name=name), path(f"{route}/", view)]
 

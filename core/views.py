@@ -1,4 +1,4 @@
-"""Public probes and the root document (CONTRACT §2.4 X1–X3, §3.3 rule 4)."""
+"""Public probes and the root document."""
 
 import logging
 
@@ -12,16 +12,16 @@ from django.views import defaults
 from django.views.decorators.http import require_GET
 
 from core import readiness
-from core.api.dialects import is_seed1_path, is_seed2_path
+from core.api.dialects import is_public_api_path, is_staff_api_path
 
 logger = logging.getLogger(__name__)
 
 
 @require_GET
 def root(request: HttpRequest) -> HttpResponse:
-    """Browsers get their panel (§8.1): staff the view named by STAFF_HOME_VIEW (the Twilio
+    """Browsers get their panel: staff the view named by STAFF_HOME_VIEW (the Twilio
     dashboard; the admin when it is empty), everyone else the web panel, anonymous visitors the
-    login page. API clients (no text/html in Accept) get the seed-1 greeting (§3.3 rule 4)."""
+    login page. API clients (no text/html in Accept) get the public API's greeting."""
     if "text/html" not in request.headers.get("Accept", ""):
         return JsonResponse({"message": "Hello World", "docs": "/docs"})
     if not request.user.is_authenticated:
@@ -76,12 +76,12 @@ def wants_json(request: HttpRequest) -> bool:
 
 
 def not_found_json(request: HttpRequest) -> JsonResponse | None:
-    """The JSON 404 for `request`: an API path answers in its family's dialect (§0.3.1), as FastAPI's
+    """The JSON 404 for `request`: an API path answers in its family's dialect, as FastAPI's
     `{"detail": "Not Found"}` does, and so does any path for a client that asks for JSON. None for a
     page outside the API, which keeps Django's HTML page."""
-    if is_seed2_path(request.path):
+    if is_staff_api_path(request.path):
         return JsonResponse({"error": "Not Found"}, status=404)
-    if is_seed1_path(request.path) or wants_json(request):
+    if is_public_api_path(request.path) or wants_json(request):
         return JsonResponse({"detail": "Not Found"}, status=404)
     return None
 
@@ -95,8 +95,8 @@ def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
 def server_error(request: HttpRequest) -> HttpResponse:
     """handler500: an API client gets JSON in its path's dialect, never Django's HTML page (the
     error itself is logged by Django with its traceback)."""
-    if is_seed2_path(request.path):
+    if is_staff_api_path(request.path):
         return JsonResponse({"error": "Internal Server Error"}, status=500)
-    if is_seed1_path(request.path) or wants_json(request):
+    if is_public_api_path(request.path) or wants_json(request):
         return JsonResponse({"detail": "Internal Server Error"}, status=500)
     return defaults.server_error(request)

@@ -7,7 +7,7 @@ demo model, demo/model.py) or else with `default_reply`. Every request
 body is recorded so a test can assert what the model was sent.
 
 Each HTTP response is written with one `wfile.write` on a TCP_NODELAY socket: split writes cost
-about 40 ms per call in delayed ACKs and would falsify latency figures (CONTRACT §9.4 point 5).
+about 40 ms per call in delayed ACKs and would falsify latency figures.
 
     server = FakeLLMServer().start()
     server.reply("Hello!")

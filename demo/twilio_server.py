@@ -21,7 +21,7 @@ operation), in the order queued: `fail`, `accept_then_fail`, `timeout`, `drop`. 
 the request is answered normally.
 
 Each HTTP response is written with one `wfile.write` on a TCP_NODELAY socket: split writes cost
-about 40 ms per call in delayed ACKs and would falsify latency figures (CONTRACT §9.4 point 5).
+about 40 ms per call in delayed ACKs and would falsify latency figures.
 
     server = FakeTwilioServer().start()
     client = twilio_client_for(server, timeout=2)

@@ -1,7 +1,7 @@
-"""The one access helper for messages and conversations (CONTRACT §8.7).
+"""The one access helper for messages and conversations.
 
 Every endpoint, page and tool that touches a message or a conversation goes through here, so
-user A can never read, change or delete user B's objects. The error texts are seed 1's."""
+user A can never read, change or delete user B's objects. The error texts are the public API's."""
 
 from django.db.models import Q, QuerySet
 
@@ -65,7 +65,7 @@ def message_get_for_delete(*, user_id: int, message_id: int) -> Message:
 
 
 def conversation_is_member(*, user_id: int, conversation: Conversation) -> bool:
-    """Seed 1's implicit membership (any message with the user as sender or recipient), plus the
+    """Implicit membership (any message with the user as sender or recipient), plus the
     owners recorded on the conversation, so deleting messages never hands a thread to someone else."""
     if user_id in (conversation.user_id, conversation.user_a_id, conversation.user_b_id):
         return True

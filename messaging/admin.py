@@ -1,4 +1,4 @@
-"""Conversations and messages in the superuser console: handoff mode, reply state, AI usage (§8.5)."""
+"""Conversations and messages in the superuser console: handoff mode, reply state, AI usage."""
 
 from datetime import timedelta
 
@@ -80,7 +80,7 @@ class MessageAdmin(admin.ModelAdmin):
         return [report, *super().get_urls()]
 
     def token_usage_view(self, request):
-        """AI tokens per day and model over the last TOKEN_REPORT_DAYS days (§8.5)."""
+        """AI tokens per day and model over the last TOKEN_REPORT_DAYS days."""
         if not self.has_view_permission(request):
             raise PermissionDenied
         since = timezone.now() - timedelta(days=TOKEN_REPORT_DAYS)

@@ -9,7 +9,7 @@ CONVERSATION_KEY_MAX_LENGTH = 100
 
 
 class Conversation(TimeStamped):
-    """A thread: user↔user (`conv_{a}_{b}`), user↔AI (`conv_-1_{uid}`), phone, or a custom id (§1.5)."""
+    """A thread: user↔user (`conv_{a}_{b}`), user↔AI (`conv_-1_{uid}`), phone, or a custom id."""
 
     key = models.CharField(max_length=CONVERSATION_KEY_MAX_LENGTH, unique=True)
     kind = models.CharField(max_length=10, choices=ConversationKind.choices)
@@ -25,12 +25,12 @@ class Conversation(TimeStamped):
     participant_number = models.CharField(max_length=32, null=True, blank=True, db_index=True)
     context_reset_at = models.DateTimeField(null=True, blank=True)
     last_message_at = models.DateTimeField(null=True, blank=True, db_index=True)
-    # Human handoff (§8.5): in `human` mode the AI stays silent.
+    # Human handoff: in `human` mode the AI stays silent.
     mode = models.CharField(max_length=10, choices=ConversationMode.choices, default=ConversationMode.AI)
-    # AI routing stickiness: the agent of the last assistant turn and when it answered (§4.1 point 2).
+    # AI routing stickiness: the agent of the last assistant turn and when it answered.
     last_agent = models.CharField(max_length=64, blank=True, default="")
     last_agent_at = models.DateTimeField(null=True, blank=True)
-    # One AI turn at a time: a lease taken by compare-and-set UPDATE (§9.4 point 2).
+    # One AI turn at a time: a lease taken by compare-and-set UPDATE.
     ai_lease_until = models.DateTimeField(null=True, blank=True)
     ai_lease_token = models.CharField(max_length=64, blank=True, default="")
 
@@ -42,7 +42,7 @@ class Conversation(TimeStamped):
 
 
 class Message(TimeStamped):
-    """One table for web/API and Twilio traffic (§1.6). `sender_id`/`recipient_id` are plain integers
+    """One table for web/API and Twilio traffic. `sender_id`/`recipient_id` are plain integers
     so the AI bot (-1) and external parties (NULL) fit without fake user rows."""
 
     conversation = models.ForeignKey(
@@ -65,9 +65,9 @@ class Message(TimeStamped):
     media = models.JSONField(default=list, blank=True)
     reply_state = models.CharField(max_length=12, choices=ReplyState.choices, default=ReplyState.NONE)
     in_reply_to = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="replies")
-    # A resend of a failed outbound message points at it; the failed row stays as it was (§9.3 point 5).
+    # A resend of a failed outbound message points at it; the failed row stays as it was.
     retry_of = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="retries")
-    # AI replies record what produced them (§8.5).
+    # AI replies record what produced them.
     agent = models.CharField(max_length=64, blank=True, default="")
     model = models.CharField(max_length=100, blank=True, default="")
     prompt_tokens = models.IntegerField(null=True, blank=True)

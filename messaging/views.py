@@ -1,4 +1,4 @@
-"""The panel's conversation pages (`/app/conversations/...`, CONTRACT §5.2, §8.1): the user's
+"""The panel's conversation pages (`/app/conversations/...`): the user's
 threads, one thread, the new-message form with its recipient picker. Each view parses the form,
 calls one service or selector (access checks included, `messaging.access`), and renders; a thread
 the user is not a member of is a 404, as a missing one is."""

@@ -1,7 +1,7 @@
-"""Agents and routing (CONTRACT §4.1).
+"""Agents and routing.
 
 An agent is a system prompt plus the names of the tools it may call. The router picks one per turn:
-keywords on the current message first (seed 1's list), then stickiness (the agent of the previous
+keywords on the current message first, then stickiness (the agent of the previous
 assistant turn keeps a follow-up for AI_AGENT_STICKY_MINUTES, so "make a report…" → "building 1
 since yesterday" stays with report_agent), else the general agent. Guests (no user) always get the
 general agent with no tools: every tool here acts for a signed-in user.
@@ -35,7 +35,7 @@ class Agent:
     keywords: tuple[str, ...] = ()
     # Keep follow-ups here for AI_AGENT_STICKY_MINUTES after this agent answered.
     sticky: bool = False
-    # Append "name: description" of each tool to the system prompt (seed 1's report agent does).
+    # Append "name: description" of each tool to the system prompt (so the model knows what each tool is for).
     list_tools_in_prompt: bool = False
 
     def tools_for(self, *, user) -> list[Tool]:
@@ -167,6 +167,6 @@ def route(*, text: str, conversation: Conversation | None, user, now: datetime |
     return general_agent()
 
 
-# Once per process, on first import (seed 1's setup_orchestrator()): whatever routes a turn imports
+# Once per process, on first import: whatever routes a turn imports
 # this module first, and a process that never runs one never pays for the agents and their tools.
 register_default_agents()

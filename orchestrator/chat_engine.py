@@ -1,4 +1,4 @@
-"""The rule-based chat engine of seed 2 (CONTRACT §4.6.1): the answer when no LLM is configured,
+"""The rule-based chat engine: the answer when no LLM is configured,
 and the Twilio channel's reply when both AI and auto-reply are off. English texts, translatable."""
 
 from django.conf import settings
@@ -37,7 +37,7 @@ def chat_engine_reply(body: str, *, mode: str | None = None) -> str | None:
 
 
 def not_configured_reply(body: str) -> str:
-    """What the assistant says when no LLM is configured (§9.4 point 1): the engine's reply, then
+    """What the assistant says when no LLM is configured: the engine's reply, then
     the note on its own line. With the engine off, only the note, so a chat never hangs unanswered."""
     reply = chat_engine_reply(body)
     note = _(NOT_CONFIGURED_NOTE)

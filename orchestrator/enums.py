@@ -2,7 +2,7 @@ from django.db import models
 
 
 class AIEnabledSource(models.TextChoices):
-    """Who last decided `AIConfig.enabled` (CONTRACT §1.9, §4.8)."""
+    """Who last decided `AIConfig.enabled`."""
 
     DB = "db", "stored default"  # nobody has decided yet
     ENV = "env", "environment"  # the AI_ENABLED bootstrap

@@ -1,4 +1,4 @@
-"""Human handoff (CONTRACT §8.5, §9.3 point 7): a conversation is in `ai` or `human` mode; in human
+"""Human handoff: a conversation is in `ai` or `human` mode; in human
 mode the AI stays silent and staff answer. Switched by the `handoff_to_human` tool, by the user's
 `human`/`agent`/`bot` commands, and (Twilio issue) by staff from the panel."""
 

@@ -1,10 +1,10 @@
-"""The one module that talks to an LLM (STYLE §2.2 point 5): litellm is imported here only, lazily.
+"""The one module that talks to an LLM: litellm is imported here only, lazily.
 
 Effective settings come from `llm_settings()` alone: the `AIConfig` row supplies key, model,
-temperature and system prompt where it sets them, the environment the rest (§1.9, §4.1 point 5).
+temperature and system prompt where it sets them, the environment the rest.
 Retries are done here rather than with litellm's `num_retries`: litellm's retry wrapper needs the
 optional `tenacity` package and knows nothing of the turn's deadline, whereas this loop makes at most
-`1 + AI_LLM_RETRIES` requests and never sleeps or waits past the deadline it is given (§9.4 point 4).
+`1 + AI_LLM_RETRIES` requests and never sleeps or waits past the deadline it is given.
 """
 
 from __future__ import annotations

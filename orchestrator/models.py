@@ -10,7 +10,7 @@ from orchestrator.model_names import MODEL_MAX_LENGTH, validate_model_name
 from orchestrator.secrets import secret_decrypt, secret_encrypt, secret_mask
 
 TEMPERATURE_MIN, TEMPERATURE_MAX = 0.0, 2.0
-TEMPERATURE_FALLBACK = 0.7  # seed 2's default
+TEMPERATURE_FALLBACK = 0.7  # when the environment's AI_LLM_TEMPERATURE is out of range
 TEMPERATURE_OUT_OF_RANGE = "Temperature must be in the range 0-2."
 
 
@@ -22,7 +22,7 @@ def temperature_default() -> float:
 
 
 def target_normalize(raw: str | None) -> str:
-    """The conversation partner's number as `normalize_contact` gives it (§4.4.6), or "" when that is
+    """The conversation partner's number as `normalize_contact` gives it, or "" when that is
     no phone number (a name, a `client:` address, nothing)."""
     number = normalize_contact(raw)
     return number if E164_RE.match(number) else ""
@@ -30,10 +30,10 @@ def target_normalize(raw: str | None) -> str:
 
 class AIConfig(models.Model):
     """Singleton (pk=1): the AI layer's settings, which override the environment's where they are set,
-    and the AI auto-reply switch the Twilio channel reads (CONTRACT §1.9).
+    and the AI auto-reply switch the Twilio channel reads.
 
     An untouched row changes nothing: `model` "" means LITELLM_MODEL, no key means LITELLM_API_KEY,
-    the temperature starts as the environment's. (Seed 2's `gpt-4o-mini` default would silently
+    the temperature starts as the environment's. (A model default here would silently
     replace the operator's LITELLM_MODEL the moment the panel first saves the row.) The API key is
     stored encrypted (`orchestrator.secrets`) and only ever shown masked (`api_key_preview`)."""
 

@@ -1,4 +1,4 @@
-"""The agent loop of one AI turn (CONTRACT §4.1 [NEW] point 3, §8.5).
+"""The agent loop of one AI turn.
 
 Up to MAX_ROUNDS model calls, with the agent's tools offered on every round. Per turn at most
 MAX_TOOL_CALLS tool calls and MAX_IDENTICAL_CALLS calls with the same name and arguments; past any
@@ -60,7 +60,7 @@ def _enum_values(args_model: type) -> dict[str, frozenset]:
 
 def _redacted(arguments: dict, tool: Tool | None) -> dict:
     """Arguments for an INFO line: numbers and listed enum values stay; any other text, however short
-    (a report title such as "Leak"), becomes its length: it comes from a message body (§9.1 point 8)."""
+    (a report title such as "Leak"), becomes its length: it comes from a message body."""
     choices = _enum_values(tool.args_model) if tool is not None else {}
     shown = {}
     for key, value in arguments.items():

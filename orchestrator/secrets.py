@@ -1,4 +1,4 @@
-"""Encryption at rest for the secret an operator types in: the AIConfig API key (CONTRACT §1.9).
+"""Encryption at rest for the secret an operator types in: the AIConfig API key.
 
 Fernet (AES-128-CBC with HMAC-SHA256) under a key derived from AI_CONFIG_ENCRYPTION_KEY, or from
 SECRET_KEY when that is unset, so a copy of the database alone does not give the key away. Tokens

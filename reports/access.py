@@ -1,4 +1,4 @@
-"""The one gate to a report (§8.7): API endpoints, admin actions and AI tools all come through here,
+"""The one gate to a report: API endpoints, admin actions and AI tools all come through here,
 so a user can never read or change someone else's report."""
 
 from accounts.models import User
@@ -22,7 +22,7 @@ def _locked(report_id: int) -> Report:
 
 
 def report_get_visible(*, user: User, report_id: int) -> Report:
-    """Owner or superuser. A foreign id is 403, not 404, as in seed 1 (R3)."""
+    """Owner or superuser. A foreign id is 403, not 404 (R3)."""
     report = Report.objects.select_related("reporter", "resolved_by").filter(pk=report_id).first()
     if report is None:
         raise NotFoundError(REPORT_NOT_FOUND)

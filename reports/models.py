@@ -6,18 +6,18 @@ from core.models import TimeStamped
 from reports.enums import ReportStatus
 
 TITLE_MAX_LENGTH = 255
-# Seed 1 has no cap; a generous one keeps a single request from storing megabytes (§8.7).
+# A generous cap keeps a single request from storing megabytes.
 TEXT_MAX_LENGTH = 50_000
 
 
 class Report(TimeStamped):
-    """A facilities issue raised by a user (or by the AI on their behalf) and handled by superusers (§1.7)."""
+    """A facilities issue raised by a user (or by the AI on their behalf) and handled by superusers."""
 
     reporter = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reports")
     title = models.CharField(max_length=TITLE_MAX_LENGTH)
     content = models.TextField()
     status = models.CharField(max_length=20, choices=ReportStatus.choices, default=ReportStatus.OPEN, db_index=True)
-    # The latest superuser comment, mirrored from ReportComment so the seed-1 API shape stays.
+    # The latest superuser comment, mirrored from ReportComment so the public API's shape stays.
     comment = models.TextField(null=True, blank=True)
     resolved_at = models.DateTimeField(null=True, blank=True)
     resolved_by = models.ForeignKey(

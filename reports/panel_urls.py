@@ -1,4 +1,4 @@
-"""The panel's report pages, under `/app/` (CONTRACT §8.1)."""
+"""The panel's report pages, under `/app/`."""
 
 from django.urls import path
 

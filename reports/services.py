@@ -1,4 +1,4 @@
-"""Writes for reports (CONTRACT §1.7, §2.3). Each call is one transaction; the access checks live in
+"""Writes for reports. Each call is one transaction; the access checks live in
 `reports.access`, so the API, the admin and the AI tools enforce the same rules."""
 
 import logging
@@ -27,7 +27,7 @@ def report_create(*, reporter: User, title: str, content: str) -> Report:
 
 @transaction.atomic
 def report_update(*, actor: User, report_id: int, title: str | None = None, content: str | None = None) -> Report:
-    """Owner edit while open; a field left as None keeps its value (seed `PUT {}` is a no-op)."""
+    """Owner edit while open; a field left as None keeps its value (`PUT {}` is a no-op)."""
     report = report_for_update(user=actor, report_id=report_id)
     fields = []
     if title is not None:
@@ -58,7 +58,7 @@ def _moderate(*, report: Report, actor: User, body: str, status_to: str | None) 
         report.resolved_at, report.resolved_by = timezone.now(), actor
         fields += ["resolved_at", "resolved_by"]
     elif new_status != ReportStatus.RESOLVED and (report.resolved_at or report.resolved_by_id):
-        # Seed 1 kept these after a reopen, so a reopened report looked resolved (§1.7 [NEW]).
+        # A reopened report is not resolved: its resolution goes.
         report.resolved_at, report.resolved_by = None, None
         fields += ["resolved_at", "resolved_by"]
     report.full_clean()

@@ -1,4 +1,4 @@
-"""The panel's report pages (CONTRACT §5.2, §8.1): the user's own reports (`/app/reports/`) and,
+"""The panel's report pages: the user's own reports (`/app/reports/`) and,
 for superusers, report management (`/app/admin/reports/`). The same selectors and services as the
 API; a report that is not the user's is a 404 on the user's pages, whoever asks."""
 

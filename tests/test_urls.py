@@ -1,5 +1,5 @@
 """Every family of URL reaches the same view by the same name, whatever the order of the includes
-in config/urls.py (the seed-1 API is tried first because it is the hot path)."""
+in config/urls.py (the public API is tried first because it is the hot path)."""
 
 import pytest
 from django.urls import Resolver404, get_resolver, resolve, reverse
@@ -25,8 +25,8 @@ RESOLVED = {
     "/twilio_webhook": ("twilio-webhook", "twilio_channel.views.twilio_webhook"),
     "/twilio/status": ("twilio-status", "twilio_channel.views.status_callback"),
     "/app/conversations/": ("panel:conversations", "messaging.views.conversation_list"),
-    "/chat/%2B48123456789": ("staff:chat", "twilio_channel.panel_views.chat"),
-    "/staff/send/": ("staff:send", "twilio_channel.panel_views.send"),
+    "/chat/%2B48123456789": ("staff:chat", "twilio_channel.panel_views.chat.chat"),
+    "/staff/send/": ("staff:send", "twilio_channel.panel_views.messages_tab.send"),
     "/admin/": ("admin:index", "django.contrib.admin.sites.index"),
     "/admin/messaging/message/1/change/": (
         "admin:messaging_message_change",
@@ -63,9 +63,9 @@ def test_the_webhooks_and_the_api_are_tried_before_the_panels_and_the_admin():
     patterns = get_resolver().url_patterns
     modules = [getattr(getattr(p, "urlconf_name", None), "__name__", None) for p in patterns]
     names = [getattr(p, "name", None) for p in patterns]
-    seed1 = modules.index("config.seed1_urls")  # the root mount (the /api/v1/ one is a tuple)
-    assert modules.index("twilio_channel.urls") < seed1  # three patterns: Twilio waits on each answer
-    assert seed1 < names.index("schema")
-    assert seed1 < min(i for i, p in enumerate(patterns) if str(p.pattern) == "admin/")
-    seed1_apps = [str(p.urlconf_name.__name__) for p in patterns[seed1].url_patterns]
-    assert seed1_apps[0] == "messaging.api.urls"  # the message list and create try the fewest patterns
+    public_api = modules.index("config.public_api_urls")  # the root mount (the /api/v1/ one is a tuple)
+    assert modules.index("twilio_channel.urls") < public_api  # three patterns: Twilio waits on each answer
+    assert public_api < names.index("schema")
+    assert public_api < min(i for i, p in enumerate(patterns) if str(p.pattern) == "admin/")
+    public_api_apps = [str(p.urlconf_name.__name__) for p in patterns[public_api].url_patterns]
+    assert public_api_apps[0] == "messaging.api.urls"  # the message list and create try the fewest patterns

@@ -1,4 +1,4 @@
-"""Twilio addresses: `+48123456789` for SMS, `whatsapp:+48123456789` for WhatsApp (CONTRACT §4.4.4)."""
+"""Twilio addresses: `+48123456789` for SMS, `whatsapp:+48123456789` for WhatsApp."""
 
 from core.phones import E164_RE, normalize_contact
 from messaging.enums import Channel
@@ -19,7 +19,7 @@ def on_channel(address: str, channel: str) -> str:
 
 
 def is_e164_address(address: str) -> bool:
-    """E.164 after an optional `whatsapp:` prefix (so WhatsApp senders count, CONTRACT §4.5 point 3)."""
+    """E.164 after an optional `whatsapp:` prefix (so WhatsApp senders count)."""
     return bool(E164_RE.match(on_channel(address, Channel.SMS)))
 
 

@@ -19,7 +19,7 @@ class TwilioChannelConfig(AppConfig):
         from twilio_channel.api import schema  # noqa: F401  (registers the OpenAPI auth extension)
         from twilio_channel.bootstrap import ai_config_bootstrap_after_migrate
 
-        # The AI config from the environment (CONTRACT §4.8): after this app's migrate, not here,
+        # The AI config from the environment: after this app's migrate, not here,
         # so app loading (and test collection) never touches the database.
         post_migrate.connect(
             ai_config_bootstrap_after_migrate, sender=self, dispatch_uid="twilio_channel.ai_config_bootstrap"

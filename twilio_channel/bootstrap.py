@@ -1,14 +1,14 @@
-"""The AI config from seed 2's environment variables (CONTRACT §4.8).
+"""The AI config from environment variables (AI_ENABLED, AI_TARGET_NUMBER, ...).
 
 Runs after `migrate` (a post_migrate receiver, connected in TwilioChannelConfig.ready) and from
 `manage.py bootstrap_ai_config`, never at import or in app loading. Each variable that is set is
 applied to the AIConfig row, until the switch is managed in the panel or the admin
-(`enabled_source == "ui"`): from then on the environment overlays nothing (the README's rule, not
-seed 2's code, which overwrote the UI's edits at every start). Running it again changes nothing.
+(`enabled_source == "ui"`): from then on the environment overlays nothing (an edit in the
+UI is never overwritten at the next start). Running it again changes nothing.
 
 The model and temperature count only when the environment names them (LITELLM_MODEL/OPENAI_MODEL,
 AI_LLM_TEMPERATURE/OPENAI_TEMPERATURE), not as the settings' defaults. The API key is never copied:
-the orchestrator falls back to LITELLM_API_KEY/OPENAI_API_KEY at run time (§1.9), so the secret stays
+the orchestrator falls back to LITELLM_API_KEY/OPENAI_API_KEY at run time, so the secret stays
 in one place and a rotated key applies at the next start.
 """
 
@@ -47,7 +47,7 @@ class BootstrapOutcome:
 
 
 def ai_env_overrides() -> dict[str, object]:
-    """The AIConfig fields the environment sets, parsed as in §4.8: strings trimmed (blank = not
+    """The AIConfig fields the environment sets, parsed so: strings trimmed (blank = not
     set), AI_ENABLED one of 1/true/t/yes/y or 0/false/f/no/n (else ignored, see config.env), a
     temperature in 0..2 (else ignored with a warning), a model that is an allowed model name (else
     ignored with a warning); values too long for their column are ignored."""

@@ -7,7 +7,7 @@ class OptOutSource(models.TextChoices):
     STAFF = "staff"
 
 
-# Twilio's statuses of an outbound message by rank (CONTRACT §9.3 point 8): a callback never lowers
+# Twilio's statuses of an outbound message by rank: a callback never lowers
 # the rank, and a terminal status is never left.
 STATUS_RANKS = {
     "accepted": 0,

@@ -1,4 +1,4 @@
-"""Twilio errors, classified in one place (CONTRACT §8.3): a transient one is retried with backoff,
+"""Twilio errors, classified in one place: a transient one is retried with backoff,
 a permanent one fails the send at once."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Forms of the staff panel (CONTRACT §5.1). They check the shape of what was typed; the services
+"""Forms of the staff panel. They check the shape of what was typed; the services
 check the rules again and their refusals are shown on the form in words."""
 
 from django import forms
@@ -8,7 +8,7 @@ from core.json_input import json_loads
 from core.panel import PanelForm
 from twilio_channel.models import AUTO_REPLY_MAX_LENGTH
 
-SEND_MAX_LENGTH = 1000  # seed 2's composer and manual send form
+SEND_MAX_LENGTH = 1000  # the chat composer and the send form
 CONTENT_SID_PATTERN = r"^HX[0-9a-fA-F]{32}$"
 
 

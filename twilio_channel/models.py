@@ -14,7 +14,7 @@ AUTO_REPLY_MAX_LENGTH = 640
 
 
 class Contact(TimeStamped):
-    """An external party of one channel (CONTRACT §8.4): a normalised number on SMS or WhatsApp."""
+    """An external party of one channel: a normalised number on SMS or WhatsApp."""
 
     number = models.CharField(max_length=32)
     channel = models.CharField(max_length=10, choices=[(Channel.SMS, "SMS"), (Channel.WHATSAPP, "WhatsApp")])
@@ -55,7 +55,7 @@ class SendState(models.TextChoices):
 
 
 class OutboundSend(TimeStamped):
-    """The delivery of one outbound message (CONTRACT §8.3): its claim state, what it is sent with
+    """The delivery of one outbound message: its claim state, what it is sent with
     beyond the Message row (template, messaging service) and how its attempts went. The claim is
     kept apart from Message.status, which shows Twilio's own statuses ("queued" there means queued
     at Twilio, not waiting here)."""
@@ -85,7 +85,7 @@ class OutboundSend(TimeStamped):
 
 
 class MessageStatusEvent(models.Model):
-    """Every status callback Twilio sent, append-only (CONTRACT §8.3)."""
+    """Every status callback Twilio sent, append-only."""
 
     message = models.ForeignKey(Message, null=True, blank=True, on_delete=models.SET_NULL, related_name="status_events")
     twilio_sid = models.CharField(max_length=64)
@@ -103,7 +103,7 @@ class MessageStatusEvent(models.Model):
 
 
 class AutoReplyConfig(models.Model):
-    """Singleton (pk=1): a fixed text answers every inbound message while enabled (CONTRACT §1.8)."""
+    """Singleton (pk=1): a fixed text answers every inbound message while enabled."""
 
     enabled = models.BooleanField(default=False)
     message = models.CharField(max_length=AUTO_REPLY_MAX_LENGTH, blank=True, default="")

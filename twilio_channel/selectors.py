@@ -1,5 +1,5 @@
-"""Reads of the Twilio channel for the staff API, the staff panel and the command line (CONTRACT
-§3.0–3.2): the message log over the shared Message table, phone threads, stats."""
+"""Reads of the Twilio channel for the staff API, the staff panel and the command line:
+the message log over the shared Message table, phone threads, stats."""
 
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ def channel_messages() -> QuerySet[Message]:
 
 
 def message_dict(message: Message) -> dict:
-    """Seed 2's message shape (CONTRACT §3.0), plus the channel, media and a resend's origin."""
+    """The staff API's message shape, plus the channel, media and a resend's origin."""
     return {
         "id": message.pk,
         "sid": message.twilio_sid,

@@ -76,7 +76,7 @@ def sweep_unanswered_inbound() -> int:
 
 @shared_task(name="twilio_channel.sync_recent_messages", ignore_result=True)
 def sync_recent_messages(limit: int = 50) -> int:
-    """The throttled sync of the message log with Twilio (CONTRACT §4.4.7). Not retried: the next
+    """The throttled sync of the message log with Twilio. Not retried: the next
     read of the log asks again once the throttle lets it."""
     from core.exceptions import BadGatewayError
     from twilio_channel.errors import TwilioNotConfigured

@@ -1,4 +1,4 @@
-"""Twilio's webhooks (CONTRACT §3.1 T1–T2, §9.3): check the signature, parse, call one service."""
+"""Twilio's webhooks: check the signature, parse, call one service."""
 
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ from twilio_channel.webhooks import signature_valid
 logger = logging.getLogger("twilio_webhook")
 
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response/>'
-# Seed 1's lower-case keys, accepted only while signatures are not checked (CONTRACT §4.4.2).
+# Lower-case JSON keys (`from`, `body`), accepted only while signatures are not checked.
 LENIENT_KEYS = {"from": "From", "to": "To", "body": "Body", "message_sid": "MessageSid", "messagesid": "MessageSid"}
 
 
@@ -80,7 +80,7 @@ def inbound(request: HttpRequest) -> HttpResponse:
 
 
 def _lenient_form(request: HttpRequest) -> QueryDict | dict:
-    """Seed 1 also took JSON and lower-case keys; only without signature checks."""
+    """JSON and lower-case keys are also taken, only without signature checks."""
     form: QueryDict | dict = request.POST
     if settings.TWILIO_VALIDATE_SIGNATURE:
         return form
@@ -97,7 +97,7 @@ def _lenient_form(request: HttpRequest) -> QueryDict | dict:
 @require_POST
 @stored_or_503(_unavailable_json)
 def twilio_webhook(request: HttpRequest) -> JsonResponse:
-    """W1: the same pipeline as T1, with seed 1's JSON answer."""
+    """W1: the same pipeline as T1, with a JSON answer (`/twilio_webhook`)."""
     if not signature_valid(request):
         return JsonResponse({"detail": "Invalid Twilio signature"}, status=403)
     parsed = InboundMessage.from_form(_lenient_form(request))

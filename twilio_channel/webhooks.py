@@ -1,4 +1,4 @@
-"""Twilio webhook requests: the signature check (CONTRACT §4.4.1, §9.3 point 2)."""
+"""Twilio webhook requests: the signature check."""
 
 from __future__ import annotations
 

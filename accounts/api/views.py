@@ -1,4 +1,4 @@
-"""Seed-1 `/auth` endpoints A1–A23 (CONTRACT §2.1): parse, check, call one service, serialise."""
+"""Public API: `/auth` endpoints A1–A23: parse, check, call one service, serialise."""
 
 from django.conf import settings
 from django.contrib.auth import update_session_auth_hash
@@ -20,7 +20,7 @@ from core.net import client_ip
 
 
 def full_list_window(request: Request) -> Window:
-    # Seed 1 returns sessions and roles unpaginated: default to the cap so clients still see all rows.
+    # Sessions and roles were unpaginated: default to the cap so clients still see all rows.
     return list_window(request.query_params, default_limit=settings.LIST_LIMIT_MAX)
 
 
@@ -251,7 +251,7 @@ class UserSuperuserView(SuperuserView):
         tags=["users"],
     )
     def put(self, request: Request, user_id: int) -> Response:
-        # Seed 1 reads the query string, the Vue client sends a JSON body: the query wins (A16).
+        # The query string or, as the Vue client sends it, a JSON body: the query wins (A16).
         source = request.query_params if "is_superuser" in request.query_params else request.data
         value = validated(self.input_serializer, source)["is_superuser"]
         users.user_superuser_set(actor=request.user, user_id=user_id, value=value)

@@ -115,7 +115,7 @@ def user_logout(*, user: User, current_session: UserSession | None, refresh_toke
     """End the session of the given refresh token when it is the caller's, else the current one."""
     target = current_session
     if refresh_token:
-        claims = token_claims(raw_token=refresh_token) or {}  # an unusable token is simply ignored, as in seed 1
+        claims = token_claims(raw_token=refresh_token) or {}  # an unusable token is simply ignored
         if str(claims.get(api_settings.USER_ID_CLAIM)) == str(user.pk) and claims.get("jti"):
             _blacklist_jtis([claims["jti"]])
             named = selectors.session_get(session_id=claims["sid"], user_id=user.pk) if "sid" in claims else None

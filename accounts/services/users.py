@@ -73,7 +73,7 @@ def user_sign_up(*, ip_address: str, **fields) -> User:
 
 
 def user_register(*, device_info: str | None, ip_address: str, **fields) -> LoginResult:
-    """Self-registration creates the user and a first session, exactly as login does (§9.2)."""
+    """Self-registration creates the user and a first session, exactly as login does."""
     with transaction.atomic():
         user = user_sign_up(ip_address=ip_address, **fields)
         session, tokens = session_open(user=user, device_info=device_info, ip_address=ip_address)
@@ -148,7 +148,7 @@ def user_superuser_set(*, actor: User | None, user_id: int, value: bool) -> User
     if actor is not None and user.pk == actor.pk:
         raise ApplicationError("Cannot change your own superuser status")
     user.is_superuser = value
-    user.is_staff = value  # the toggle sets both (CONTRACT §1.1); an agent is made with user_agent_set
+    user.is_staff = value  # the toggle sets both; an agent is made with user_agent_set
     user.save(update_fields=["is_superuser", "is_staff", "updated_at"])
     logger.info("User %s superuser=%s set by %s", user.pk, value, actor.pk if actor else "cli")
     return user

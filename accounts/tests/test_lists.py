@@ -100,7 +100,7 @@ def test_users_default_limit_is_100(superuser):
 
 
 @pytest.mark.parametrize("path", ["/auth/sessions", "/auth/roles"])
-def test_unpaginated_seed_lists_default_to_the_maximum(superuser, path):
+def test_lists_without_pages_default_to_the_maximum(superuser, path):
     # Seed 1 returns these in full; the default window is the cap, so clients see every row.
     client = client_for(superuser)
     _make_rows(path, superuser, 150)

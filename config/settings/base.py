@@ -1,4 +1,4 @@
-"""Everything the project needs, read from the environment with embedded defaults (CONTRACT §4.10, §9.1)."""
+"""Everything the project needs, read from the environment with embedded defaults."""
 
 from datetime import timedelta
 from typing import Any
@@ -58,7 +58,7 @@ CONTENT_SECURITY_POLICY = env.str(
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
 ASGI_APPLICATION = "config.asgi.application"
-APPEND_SLASH = False  # seed paths have no slash; both forms are routed explicitly (CONTRACT §0.3.5)
+APPEND_SLASH = False  # API paths have no slash; both forms are routed explicitly (no redirect)
 
 TEMPLATES = [
     {
@@ -75,12 +75,12 @@ TEMPLATES = [
     },
 ]
 
-# --- Database -------------------------------------------------------------------------------
+# --- Database ---------------------------------------------------------------------------------
 DATABASE_URL = str_alias("DATABASE_URL", "AI_MESSAGE_DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}")
 DATABASES = {"default": env.db_url_config(DATABASE_URL)}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets readers run beside the one writer; IMMEDIATE takes the write lock up front so two
-    # processes never deadlock upgrading read locks (CONTRACT §9.1 point 2).
+    # processes never deadlock upgrading read locks.
     DATABASES["default"]["OPTIONS"] = {
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
@@ -126,13 +126,13 @@ else:
         }
     }
 
-# --- Auth -----------------------------------------------------------------------------------
+# --- Auth -------------------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = ["accounts.backends.ThrottledModelBackend"]  # admin logins share the API throttle
 LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/"  # a login without `next`: the root sends each user to their panel
-# What `/` shows staff (CONTRACT §8.1): a dotted view path, so core never imports the channel app.
-STAFF_HOME_VIEW = "twilio_channel.panel_views.dashboard"
+# What `/` shows staff: a dotted view path, so core never imports the channel app.
+STAFF_HOME_VIEW = "twilio_channel.panel_views.dashboard.dashboard"
 LOGOUT_REDIRECT_URL = LOGIN_URL
 # The one definition of the password rules (accounts.passwords); min 6 is the Vue client's rule.
 AUTH_PASSWORD_VALIDATORS = [
@@ -233,7 +233,7 @@ SPECTACULAR_SETTINGS = {
     ],
 }
 
-# --- Internationalisation -------------------------------------------------------------------
+# --- Internationalisation ---------------------------------------------------------------------
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("pl", "Polski")]
 # The compiled catalogs (.mo) are committed, so no gettext tools are needed at run time.
@@ -250,7 +250,7 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 
-# --- Celery (CONTRACT §9.1 point 4) ---------------------------------------------------------
+# --- Celery -----------------------------------------------------------------------------------
 CELERY_BROKER_URL = str_alias("CELERY_BROKER_URL", default=REDIS_URL or "filesystem://")
 CELERY_RESULT_BACKEND = first_set("CELERY_RESULT_BACKEND")
 CELERY_TASK_IGNORE_RESULT = True
@@ -278,7 +278,7 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
     # AppConfig.ready() creates them (Celery's Django fixup sets Django up before the consumer starts).
 else:
     # Delivery guarantees live in the database, not the broker: every task claims its row by
-    # compare-and-set and a beat sweeper re-enqueues rows left pending/processing (CONTRACT §8.2).
+    # compare-and-set and a beat sweeper re-enqueues rows left pending/processing.
     # So kombu's Redis ack emulation (an "unacked" hash and index written and cleared for every
     # message, restored only after a visibility timeout) is switched off: it bought nothing the
     # sweeper does not do sooner, and cost about a tenth of the CPU of an AI turn
@@ -302,7 +302,7 @@ else:
     }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")  # beat's state file, kept out of the tree
 
-# --- Project switches -----------------------------------------------------------------------
+# --- Project switches -------------------------------------------------------------------------
 # Set by `devserver --demo` for every process it starts (a demo model and a Twilio stand-in on this
 # machine); other settings may default differently in it. Refused by the production settings.
 DEMO_MODE = bool_alias("DEMO_MODE", default=False)
@@ -319,8 +319,8 @@ MESSAGING_CHANNEL_SENDERS = {
 LIST_LIMIT_DEFAULT = 100
 LIST_LIMIT_MAX = 500
 
-# --- AI orchestrator (CONTRACT §4.1 point 5, §4.6.1, §9.4) -----------------------------------
-# AI is configured when a key or a base URL is set; otherwise the chat engine answers (§9.4 point 1).
+# --- AI orchestrator --------------------------------------------------------------------------
+# AI is configured when a key or a base URL is set; otherwise the chat engine answers.
 # The `orchestrator.AIConfig` row (panel, admin) overrides key, model, temperature and system prompt
 # where it sets them; where it leaves them empty these apply.
 LITELLM_API_KEY = str_alias("LITELLM_API_KEY", "OPENAI_API_KEY", default="")
@@ -349,11 +349,11 @@ AI_INPUT_MAX_CHARS = int_alias("AI_INPUT_MAX_CHARS", default=8000)
 # is unset. If it changes, a stored key reads as unset (with a warning) until it is entered again.
 AI_CONFIG_ENCRYPTION_KEY = str_alias("AI_CONFIG_ENCRYPTION_KEY", default="")
 AI_CONFIG_CACHE_S = 5.0  # how long a process reuses the AIConfig row it read; a save in it clears it
-# Seed 2's variables for the AIConfig row (CONTRACT §4.8): copied into it after `migrate` and by
+# The environment's values for the AIConfig row: copied into it after `migrate` and by
 # `manage.py bootstrap_ai_config` until the switch is managed in the panel or the admin
 # (enabled_source "ui"). None = not set: only what is set is applied. The model and temperature
 # count only when named in the environment, not as the defaults above. The API key is never copied:
-# the row falls back to LITELLM_API_KEY at run time (§1.9), so the secret stays in one place.
+# the row falls back to LITELLM_API_KEY at run time, so the secret stays in one place.
 AI_ENABLED = optional_bool(first_set("AI_ENABLED"))
 AI_TARGET_NUMBER = first_set("AI_TARGET_NUMBER")
 AI_SYSTEM_PROMPT = first_set("AI_SYSTEM_PROMPT")
@@ -378,19 +378,19 @@ TWILIO_SEND_SWEEP_INTERVAL_S = float(str_alias("TWILIO_SEND_SWEEP_INTERVAL_S", d
 # How often beat looks for inbound messages whose webhook never reached us (see the Twilio section).
 TWILIO_INBOUND_RECONCILE_INTERVAL_S = float(str_alias("TWILIO_INBOUND_RECONCILE_INTERVAL_S", default="60"))
 CELERY_BEAT_SCHEDULE: dict = {
-    # Re-enqueue AI turns stuck `pending`/`processing` (broker outage, dead worker; CONTRACT §8.2).
+    # Re-enqueue AI turns stuck `pending`/`processing` (broker outage, dead worker).
     "orchestrator-sweep-stale-ai-messages": {
         "task": "orchestrator.sweep_stale_ai_messages",
         "schedule": AI_SWEEP_INTERVAL_S,
     },
-    # Re-send outbound rows left `queued`/`sending` (reconciled with Twilio first; CONTRACT §8.3).
+    # Re-send outbound rows left `queued`/`sending` (reconciled with Twilio first).
     "twilio-sweep-stale-sends": {"task": "twilio_channel.sweep_stale_sends", "schedule": TWILIO_SEND_SWEEP_INTERVAL_S},
     # Re-enqueue auto-reply/chat-engine replies to inbound messages left unanswered.
     "twilio-sweep-unanswered-inbound": {
         "task": "twilio_channel.sweep_unanswered_inbound",
         "schedule": AI_SWEEP_INTERVAL_S,
     },
-    # Store and answer inbound messages whose webhook never reached us (CONTRACT §8.2).
+    # Store and answer inbound messages whose webhook never reached us.
     "twilio-reconcile-inbound": {
         "task": "twilio_channel.reconcile_inbound",
         "schedule": TWILIO_INBOUND_RECONCILE_INTERVAL_S,
@@ -404,7 +404,7 @@ CHAT_MODE = str_alias("CHAT_MODE", default="echo").lower()  # echo | keywords | 
 UNKNOWN_CONTACT_REPLY = str_alias("UNKNOWN_CONTACT_REPLY", default="")
 UNKNOWN_CONTACT_REPLY_TEXT = str_alias("UNKNOWN_CONTACT_REPLY_TEXT", default="")
 
-# --- Twilio channel (CONTRACT §4.4, §8.2–8.4, §9.3) ----------------------------------------------
+# --- Twilio channel ---------------------------------------------------------------------------
 # Without credentials the app boots and every send is refused with "Twilio is not configured.".
 TWILIO_ACCOUNT_SID = str_alias("TWILIO_ACCOUNT_SID", default="")
 TWILIO_AUTH_TOKEN = str_alias("TWILIO_AUTH_TOKEN", default="")
@@ -431,7 +431,7 @@ TWILIO_INBOUND_RECONCILE_LIMIT = int_alias("TWILIO_INBOUND_RECONCILE_LIMIT", def
 # TWILIO_SEND_BACKOFF_MAX_S) are sent again by the sweeper. A `sending` one goes by its lease above.
 TWILIO_STALE_SEND_AFTER_S = 120
 # Staff sends (API, panel, command line) to one recipient number, per minute, counted in the shared
-# cache across processes (CONTRACT §8.7; seed 2's later 10/min).
+# cache across processes (10 a minute).
 TWILIO_SENDS_PER_RECIPIENT_PER_MINUTE = int_alias("TWILIO_SENDS_PER_RECIPIENT_PER_MINUTE", default=10)
 # Automatic replies (AI, auto-reply, chat engine) per contact (a number on a channel) in a sliding
 # window; what a contact sends beyond it is stored unanswered and handed to staff (issue 22).
@@ -445,14 +445,14 @@ TWILIO_MAX_PARTS = int_alias("TWILIO_MAX_PARTS", default=10)
 # Machine access to the staff API (/api/..., not /api/v1/...) with `X-API-Key`; empty disables it.
 APP_API_KEY = str_alias("APP_API_KEY", default="")
 
-# --- Logging (CONTRACT §4.9, §9.1 point 8) --------------------------------------------------
+# --- Logging ----------------------------------------------------------------------------------
 LOGS_FOLDER = str_alias("LOGS_FOLDER", "AI_MESSAGE_LOGS_FOLDER", default="logs")
 LOGS_DIR = BASE_DIR / LOGS_FOLDER
 LOG_TO_FILES = bool_alias("LOG_TO_FILES", default=True)
 LOG_LEVEL = str_alias("LOG_LEVEL", default="INFO").upper()
 LOGGING = build_logging(logs_dir=LOGS_DIR, to_files=LOG_TO_FILES, level=LOG_LEVEL)
 
-# --- Dev server (CONTRACT §4.10) ------------------------------------------------------------
+# --- Dev server -------------------------------------------------------------------------------
 AI_MESSAGE_HOST = str_alias("AI_MESSAGE_HOST", "APP_HOST", default="127.0.0.1")
 AI_MESSAGE_PORT = int_alias("AI_MESSAGE_PORT", "APP_PORT", default=8000)
 AI_MESSAGE_SSL = bool_alias("AI_MESSAGE_SSL", default=False)

@@ -1,4 +1,4 @@
-"""Production: PostgreSQL and Redis from the environment; no default secrets (CONTRACT §9.1).
+"""Production: PostgreSQL and Redis from the environment; no default secrets.
 
 Passes `manage.py check --deploy` without warnings; each switch below can be relaxed from the
 environment for a deployment that terminates TLS somewhere this process cannot see.
@@ -28,7 +28,7 @@ DEBUG = False
 MIDDLEWARE = [MIDDLEWARE[0], "whitenoise.middleware.WhiteNoiseMiddleware", *MIDDLEWARE[1:]]  # noqa: F405
 STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"}}  # noqa: F405
 
-# --- HTTPS (CONTRACT §9.1 point 6) ------------------------------------------------------------
+# --- HTTPS ------------------------------------------------------------------------------------
 SECURE_SSL_REDIRECT = bool_alias("DJANGO_SECURE_SSL_REDIRECT", default=True)
 # Probes from the platform or compose speak plain HTTP inside the network.
 SECURE_REDIRECT_EXEMPT = [r"^health$", r"^api/health$", r"^ready$"]

@@ -5,7 +5,7 @@ from rest_framework.response import Response
 
 
 def ack(text: str, code: int = status.HTTP_200_OK) -> Response:
-    """The seed-1 acknowledgement body `{"message": text}`."""
+    """The public API's acknowledgement body `{"message": text}`."""
     return Response({"message": text}, status=code)
 
 

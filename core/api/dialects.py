@@ -1,21 +1,22 @@
-"""The API's two error dialects (CONTRACT §0.3): which one a path speaks, and the one-line text of
+"""The API's two error dialects: which one a path speaks, and the one-line text of
 a DRF error structure."""
 
 from typing import Any
 
-SEED1_PREFIXES = ("/auth", "/messages", "/reports", "/twilio_webhook", "/api/v1/")
+PUBLIC_API_PREFIXES = ("/auth", "/messages", "/reports", "/twilio_webhook", "/api/v1/")
 
 
-def is_seed2_path(path: str) -> bool:
-    """Seed-2 URLs (`/api/*` except `/api/v1/*`, and `/twilio/*`) speak `{"error": ...}`."""
+def is_staff_api_path(path: str) -> bool:
+    """The staff API (`/api/*` except `/api/v1/*`) and the Twilio webhooks (`/twilio/*`) speak
+    `{"error": ...}`."""
     if path.startswith("/api/v1/"):
         return False
     return path.startswith(("/api/", "/twilio/"))
 
 
-def is_seed1_path(path: str) -> bool:
-    """Seed-1 URLs (and their `/api/v1/` aliases) speak `{"detail": ...}`."""
-    return path.startswith(SEED1_PREFIXES)
+def is_public_api_path(path: str) -> bool:
+    """The public API (and its `/api/v1/` aliases) speaks `{"detail": ...}`."""
+    return path.startswith(PUBLIC_API_PREFIXES)
 
 
 def first_message(data: Any) -> str:

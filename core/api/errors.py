@@ -1,5 +1,5 @@
 """The DRF exception handler: domain errors get their status code here, and every error is
-rendered in the dialect of the path that was called (CONTRACT §0.3)."""
+rendered in the dialect of the path that was called."""
 
 import logging
 
@@ -13,7 +13,7 @@ from rest_framework.response import Response
 from rest_framework.serializers import as_serializer_error
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from core.api.dialects import first_message, is_seed2_path
+from core.api.dialects import first_message, is_staff_api_path
 from core.cache import RETRY_AFTER_S, is_cache_outage, outage
 from core.exceptions import (
     ApplicationError,
@@ -81,25 +81,25 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
     if response is None:
         return None
     request = context.get("request")
-    seed2 = bool(request) and is_seed2_path(request.path)
-    if response.status_code == status.HTTP_401_UNAUTHORIZED and not seed2:
+    staff_api = bool(request) and is_staff_api_path(request.path)
+    if response.status_code == status.HTTP_401_UNAUTHORIZED and not staff_api:
         response.setdefault("WWW-Authenticate", "Bearer")
 
     if isinstance(exc, exceptions.ValidationError):
-        response.data = {"error": first_message(exc.detail)} if seed2 else {"detail": exc.detail}
+        response.data = {"error": first_message(exc.detail)} if staff_api else {"detail": exc.detail}
         return response
 
     if isinstance(exc, exceptions.NotAuthenticated):
-        message = "Authentication required." if seed2 else "Not authenticated"
-    elif isinstance(exc, exceptions.AuthenticationFailed) and seed2:
+        message = "Authentication required." if staff_api else "Not authenticated"
+    elif isinstance(exc, exceptions.AuthenticationFailed) and staff_api:
         message = "Authentication required."
     elif (
         isinstance(exc, exceptions.PermissionDenied)
-        and seed2
+        and staff_api
         and exc.detail == exceptions.PermissionDenied.default_detail
     ):
         message = "Forbidden."
     else:
         message = first_message(exc.detail) if hasattr(exc, "detail") else str(exc)
-    response.data = {"error": message} if seed2 else {"detail": message}
+    response.data = {"error": message} if staff_api else {"detail": message}
     return response

@@ -25,20 +25,20 @@ def staff_client():
 
 @pytest.mark.parametrize("body", [DEEP_LIST, DEEP_OBJECT], ids=["list", "object"])
 @pytest.mark.parametrize("path", ["/auth/login", "/api/v1/auth/login", "/auth/register"])
-def test_a_public_seed1_endpoint_answers_400_to_deep_json(client, path, body):
+def test_an_anonymous_public_api_endpoint_answers_400_to_deep_json(client, path, body):
     response = client.post(path, body, content_type="application/json")
     assert response.status_code == 400
     assert response.json() == {"detail": f"JSON parse error - {TOO_DEEP}"}
 
 
-def test_an_authenticated_seed1_endpoint_answers_400_to_deep_json(auth_client):
+def test_an_authenticated_public_api_endpoint_answers_400_to_deep_json(auth_client):
     response = auth_client.post("/messages", DEEP_LIST, content_type="application/json")
     assert response.status_code == 400
     assert TOO_DEEP in response.json()["detail"]
 
 
 @pytest.mark.parametrize("path", ["/api/ai/config", "/api/auto-reply/config", "/api/send-message", "/api/ai/test"])
-def test_a_seed2_staff_endpoint_answers_400_to_deep_json(staff_client, path):
+def test_a_staff_api_endpoint_answers_400_to_deep_json(staff_client, path):
     response = staff_client.post(path, DEEP_OBJECT, content_type="application/json")
     assert response.status_code == 400
     assert response.json() == {"error": TOO_DEEP}
@@ -57,7 +57,7 @@ def test_json_loads_reads_what_json_reads_and_names_a_too_deep_body():
         json_loads(DEEP_LIST)
 
 
-def test_the_unsigned_seed1_webhook_answers_400_to_deep_json(client, settings):
+def test_the_unsigned_json_webhook_answers_400_to_deep_json(client, settings):
     settings.TWILIO_VALIDATE_SIGNATURE = False  # only then does /twilio_webhook read JSON
     response = client.post("/twilio_webhook", DEEP_OBJECT, content_type="application/json")
     assert response.status_code == 400

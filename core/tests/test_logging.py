@@ -15,7 +15,7 @@ from django.conf import settings
 from core.logging import NAMED_LOGGERS, build_logging
 from core.redact import mask_phone
 
-SEED_FILES = ["auth.log", "twilio_webhook.log", "messages.log", "orchestrator.log", "reports.log"]
+LOG_FILES = ["auth.log", "twilio_webhook.log", "messages.log", "orchestrator.log", "reports.log"]
 LINE = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} - (?P<name>[\w.]+) - (?P<level>[A-Z]+) - (?P<message>.*)$")
 
 
@@ -30,12 +30,12 @@ def applied_logging():
     logging.config.dictConfig(settings.LOGGING)
 
 
-def test_the_seed_loggers_and_files():
+def test_the_named_loggers_and_their_files():
     assert list(NAMED_LOGGERS) == ["auth", "twilio_webhook", "messages", "orchestrator", "reports"]
-    assert list(NAMED_LOGGERS.values()) == SEED_FILES
+    assert list(NAMED_LOGGERS.values()) == LOG_FILES
 
 
-def test_each_named_logger_writes_its_file_in_the_seed_format(tmp_path, applied_logging):
+def test_each_named_logger_writes_its_file_in_the_file_format(tmp_path, applied_logging):
     applied_logging(build_logging(logs_dir=tmp_path / "logs", to_files=True, level="INFO"))
     for name in NAMED_LOGGERS:
         logging.getLogger(name).info("hello from %s", name)
@@ -76,7 +76,7 @@ def test_log_to_files_false_is_console_only(tmp_path, applied_logging):
         assert all(type(h) is logging.StreamHandler for h in logging.getLogger(name).handlers)
 
 
-def test_console_uses_the_seed_2_format(tmp_path):
+def test_console_and_file_formats(tmp_path):
     config = build_logging(logs_dir=tmp_path, to_files=False)
     assert config["formatters"]["console"]["format"] == "[%(asctime)s] [%(levelname)s] %(name)s: %(message)s"
     assert config["formatters"]["file"]["format"] == "%(asctime)s - %(name)s - %(levelname)s - %(message)s"

@@ -52,7 +52,7 @@ def test_without_a_staff_panel_superusers_land_in_the_admin_and_agents_in_their_
     "path",
     ["/reports/abc", "/auth/users/abc", "/auth/nope", "/api/v1/reports/abc", "/api/v1/auth/nope"],
 )
-def test_unrouted_seed1_path_is_a_json_404_in_the_detail_dialect(client, path):
+def test_unrouted_public_api_path_is_a_json_404_in_the_detail_dialect(client, path):
     # FastAPI answers an unknown route with {"detail": "Not Found"}; API clients never get HTML (§0.3.1).
     response = client.get(path)
     assert response.status_code == 404
@@ -60,7 +60,7 @@ def test_unrouted_seed1_path_is_a_json_404_in_the_detail_dialect(client, path):
     assert response.json() == {"detail": "Not Found"}
 
 
-def test_unrouted_seed2_path_is_a_json_404_in_the_error_dialect(client):
+def test_unrouted_staff_api_path_is_a_json_404_in_the_error_dialect(client):
     response = client.get("/api/no-such-endpoint")
     assert response.status_code == 404
     assert response.json() == {"error": "Not Found"}

@@ -144,7 +144,7 @@ def test_an_unguarded_cache_call_in_an_api_view_is_a_json_503(settings, monkeypa
         assert int(response["Retry-After"]) >= 1
 
 
-def test_a_503_speaks_the_seed2_dialect_on_seed2_paths(rf):
+def test_a_503_speaks_the_error_dialect_on_staff_api_paths(rf):
     import redis
 
     from core.api.errors import exception_handler

@@ -34,7 +34,7 @@ def local_debug(**env_vars: str) -> bool:
         ({"DJANGO_DEBUG": "true", "APP_DEBUG": "false"}, True),
     ],
 )
-def test_local_debug_defaults_on_and_reads_the_seed_alias(env_vars, expected):
+def test_local_debug_defaults_on_and_reads_the_app_debug_alias(env_vars, expected):
     assert local_debug(**env_vars) is expected
 
 

@@ -17,7 +17,7 @@ def _not_blank(value: str) -> None:
 
 def _content(**kwargs) -> serializers.CharField:
     # Stored verbatim (no trimming, full Unicode), but never empty or whitespace only: such a message
-    # says nothing and is left out of the history (issue 12 overrides the seed, which accepted "").
+    # says nothing and is left out of the history (issue 12: "" is refused).
     return serializers.CharField(
         allow_blank=False,
         trim_whitespace=False,
@@ -91,7 +91,7 @@ class MessageCreateSerializer(serializers.Serializer):
 
 
 class AiMessageCreateSerializer(serializers.Serializer):
-    # Seed 1 reuses MessageCreate, so clients still send `recipient_id`; it is accepted and ignored.
+    # The AI route shares MessageCreate's shape, so clients still send `recipient_id`; it is accepted and ignored.
     recipient_id = serializers.IntegerField(required=False, allow_null=True)
     content = _content()
     conversation_id = _conversation_id()

@@ -1,4 +1,4 @@
-"""Seed-1 `/messages` (M1–M14) and `/auth/conversations` (A24–A27) endpoints (CONTRACT §2.1, §2.2):
+"""Public API: `/messages` (M1–M14) and `/auth/conversations` (A24–A27) endpoints:
 parse, check access (`messaging.access`, inside the services), call one service or selector, serialise."""
 
 from django.conf import settings
@@ -42,7 +42,7 @@ UNREAD_FILTERED_LIST = extend_schema(
 
 
 def request_channel(request: Request) -> str:
-    """`api` for clients that say so with `X-Client-Channel: api`, otherwise `web` (§4.3.1)."""
+    """`api` for clients that say so with `X-Client-Channel: api`, otherwise `web`."""
     header = request.headers.get("X-Client-Channel", "").strip().lower()
     return Channel.API if header == Channel.API else Channel.WEB
 
@@ -202,7 +202,7 @@ class ConversationsView(APIView):
 
     @extend_schema(responses={200: s.ConversationOutSerializer(many=True)}, tags=["conversations"])
     def get(self, request: Request) -> Response:
-        # Seed 1 returns every conversation: without `limit` the window is the cap (as for sessions).
+        # Every conversation is returned: without `limit` the window is the cap (as for sessions).
         window = list_window(request.query_params, default_limit=settings.LIST_LIMIT_MAX)
         rows = conversation_list(user_id=request.user.pk, window=window)
         return Response(s.ConversationOutSerializer(rows, many=True).data)
@@ -234,7 +234,7 @@ class ConversationMessagesView(APIView):
             content=data["content"],
             conversation_key=conversation_id,  # the path wins over the body
             channel=request_channel(request),
-            allow_bot=False,  # this path never talks to the AI (seed 1)
+            allow_bot=False,  # this path never talks to the AI
         )
         return Response(s.message_out(message))
 

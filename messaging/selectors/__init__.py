@@ -1,2 +1,1 @@
-"""Reads for messaging, one module per subject. The AI context is derived from the Message table
-(CONTRACT §4.2)."""
+"""Reads for messaging, one module per subject. The AI context is derived from the Message table."""

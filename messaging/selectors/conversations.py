@@ -1,4 +1,4 @@
-"""Reads of the web panel (CONTRACT §5.2): a member's conversation, whom they write to, the
+"""Reads of the web panel: a member's conversation, whom they write to, the
 assistant's typing state, senders' names."""
 
 from collections.abc import Iterable

@@ -1,4 +1,4 @@
-"""Staff: the handoff inbox over every channel and a conversation's thread (CONTRACT §8.5)."""
+"""Staff: the handoff inbox over every channel and a conversation's thread."""
 
 from dataclasses import dataclass
 from datetime import datetime

@@ -1,4 +1,4 @@
-"""The AI context of a conversation, derived from the Message table (CONTRACT §4.2), and what the
+"""The AI context of a conversation, derived from the Message table, and what the
 user sees of it."""
 
 from collections.abc import Mapping
@@ -17,7 +17,7 @@ def ai_history(*, conversation: Conversation, before: Message | None = None, lim
     """The model's context: the newest `limit` (CHAT_HISTORY_MAX) turns after the last clear,
     oldest first, as `{"role", "content"}`. With `before` (the message being answered): turns
     earlier than it, plus the replies to earlier messages even when they were stored after it (a
-    message that arrived while the previous one was answered sees that exchange, §8.2); never the
+    message that arrived while the previous one was answered sees that exchange); never the
     message itself, and never the user's later messages, nor what the server answered in the
     model's place (messaging.context): "I apologize, ..." is not context worth sending back.
 

@@ -1,4 +1,4 @@
-"""Conversation keys: seed 1's pair key, a user's AI thread, an external number's thread."""
+"""Conversation keys: the pair key of two users, a user's AI thread, an external number's thread."""
 
 from django.conf import settings
 
@@ -7,7 +7,7 @@ from messaging.keys import channel_conversation_key
 
 
 def pair_key(a: int, b: int) -> str:
-    """Seed 1's default conversation id for two participants: `conv_{min}_{max}`."""
+    """The default conversation id for two participants: `conv_{min}_{max}`."""
     return f"conv_{min(a, b)}_{max(a, b)}"
 
 

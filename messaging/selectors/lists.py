@@ -1,4 +1,4 @@
-"""Seed-1 lists (CONTRACT §2.0, §2.1 A24–A25, §2.2 M1–M4): message windows and the conversation list."""
+"""The public API's lists: message windows and the conversation list."""
 
 import functools
 from collections.abc import Sequence
@@ -20,7 +20,7 @@ from messaging.models import Conversation, Message
 
 
 def chronological(queryset: QuerySet[Message], window: Window, columns: Sequence[str] | None = None) -> list[Any]:
-    """Seed 1's list order: the newest `limit` rows after `skip`, returned oldest first. With
+    """List order: the newest `limit` rows after `skip`, returned oldest first. With
     `columns`, each row is a tuple of those values instead of a Message: for output that needs no
     model (the API's lists, where building the instances cost more than the query)."""
     ordered = queryset.order_by("-created_at", "-id")

@@ -1,4 +1,4 @@
-"""Staff: the AI replies' token usage report (CONTRACT §8.5)."""
+"""Staff: the AI replies' token usage report."""
 
 from dataclasses import dataclass
 from datetime import datetime

@@ -162,7 +162,7 @@ def conversation_mark_read(*, user: User, conversation_key: str) -> int:
 
 @transaction.atomic
 def ai_history_clear(*, user: User) -> Conversation:
-    """History is derived from the Message table (§4.2): clearing moves the reset marker, so the
+    """History is derived from the Message table: clearing moves the reset marker, so the
     messages stay visible in lists but leave the AI context."""
     conversation, _ = Conversation.objects.get_or_create(
         key=ai_conversation_key(user_id=user.pk), defaults={"kind": ConversationKind.AI, "user": user}
@@ -187,7 +187,7 @@ def conversation_mode_set(*, conversation: Conversation, mode: str, source: str)
 
 @transaction.atomic
 def ai_conversation_mode_set(*, user: User, mode: str) -> Conversation:
-    """The user asks for a human in their AI thread, or hands it back to the AI (§8.5), from the
+    """The user asks for a human in their AI thread, or hands it back to the AI, from the
     panel; the thread is created when the user never wrote to the assistant yet."""
     conversation, _ = Conversation.objects.get_or_create(
         key=ai_conversation_key(user_id=user.pk), defaults={"kind": ConversationKind.AI, "user": user}

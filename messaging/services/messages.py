@@ -1,4 +1,4 @@
-"""Writes of web/API messages (CONTRACT §2.1 A26–A27, §2.2, §9.2 point 5) and of staff answers in
+"""Writes of web/API messages and of staff answers in
 a user's AI thread. Access checks go through `messaging.access`; log lines carry ids only, never
 content."""
 
@@ -150,7 +150,7 @@ def message_send_to_bot_and_wait(
 
 @transaction.atomic
 def message_update(*, user: User, message_id: int, content: str | None = None) -> Message:
-    """Only the sender edits; a missing or null `content` is a no-op (seed 1's `{}` returns 200)."""
+    """Only the sender edits; a missing or null `content` is a no-op (`{}` returns 200)."""
     message = access.message_get_for_update(user_id=user.pk, message_id=message_id)
     if content is None:
         return message
@@ -172,7 +172,7 @@ def message_mark_read(*, user: User, message_id: int) -> Message:
 
 @transaction.atomic
 def message_delete(*, user: User, message_id: int) -> None:
-    """Hard delete for both sides (seed 1); the conversation's `last_message_at` follows."""
+    """Hard delete for both sides; the conversation's `last_message_at` follows."""
     message = access.message_get_for_delete(user_id=user.pk, message_id=message_id)
     conversation_id = message.conversation_id
     message.delete()
@@ -200,7 +200,7 @@ CONVERSATION_NOT_FOUND = "Conversation not found."
 
 @transaction.atomic
 def staff_message_send(*, staff: User, conversation_id: int, content: str) -> Message:
-    """A staff member's answer in a user's AI thread (the handoff of §8.5, from the staff panel):
+    """A staff member's answer in a user's AI thread (the handoff, from the staff panel):
     the user sees it in their thread, and the AI reads it later as an assistant turn. It never
     queues an AI turn. Phone threads are answered through the Twilio channel's send instead."""
     if not staff.is_staff:

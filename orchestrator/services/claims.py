@@ -1,4 +1,4 @@
-"""Who may answer a message to the bot, and when (CONTRACT §8.2, §9.4 point 2).
+"""Who may answer a message to the bot, and when.
 
 Exactly one reply per message, whatever the redeliveries: the message is claimed with a
 compare-and-set `pending → processing`, and only the claimer answers. One turn at a time per

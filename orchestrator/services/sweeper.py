@@ -1,4 +1,4 @@
-"""Brings back AI turns that a broker outage or a dead worker left behind (CONTRACT §8.2)."""
+"""Brings back AI turns that a broker outage or a dead worker left behind."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""One AI turn: answer a user's message to the bot (CONTRACT §4.3.1–4.3.2, §8.2, §8.5, §9.4).
+"""One AI turn: answer a user's message to the bot.
 
 The message is claimed and its conversation leased first (`orchestrator.services.claims`); a second
 message that arrives meanwhile waits (LeaseBusy, the task retries) and is answered afterwards with
@@ -209,7 +209,7 @@ def _fail_unanswered(*, message_id: int, text: str) -> Message | None:
 
 
 def ai_reply_sync(*, message_id: int) -> Message:
-    """The blocking turn of `POST /messages/ai` (§4.3.2): the same service run inline, bounded as a
+    """The blocking turn of `POST /messages/ai`: the same service run inline, bounded as a
     whole (rounds, retries and the wait for a busy conversation) by AI_SYNC_TIMEOUT_S. Always
     returns a Message: the reply, the fallback reply on failure, or, when the conversation is in
     human mode and the AI stays silent, the user's own stored message."""

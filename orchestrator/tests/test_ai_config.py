@@ -39,7 +39,7 @@ def test_load_creates_the_singleton_with_defaults_that_change_nothing(settings):
     assert (config.has_api_key, config.api_key_preview, config.api_key) == (False, None, "")
 
 
-def test_an_environment_temperature_outside_the_range_gives_the_seed_default(settings):
+def test_an_environment_temperature_outside_the_range_gives_the_default(settings):
     settings.AI_LLM_TEMPERATURE = 3.5
     assert AIConfig.load().temperature == 0.7
 

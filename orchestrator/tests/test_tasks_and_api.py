@@ -234,7 +234,7 @@ def test_a_pending_message_is_reenqueued_after_the_stale_threshold_only(user, fa
 
 
 @pytest.mark.django_db
-def test_log_lines_keep_the_seed_shapes_and_bodies_only_at_debug(user, fake_llm, orchestrator_log):
+def test_log_lines_keep_their_shapes_and_bodies_only_at_debug(user, fake_llm, orchestrator_log):
     fake_llm.tool_call("create_report", {"title": "Leaking roof", "content": "Gym, since Monday"})
     fake_llm.reply("Done")
     ai_reply_process(message_id=send_to_bot(user, "make a report: the gym roof is leaking").pk)

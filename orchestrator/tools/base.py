@@ -1,4 +1,4 @@
-"""Typed tools for the agents (CONTRACT §4.1, §8.5).
+"""Typed tools for the agents.
 
 A tool is a function `(context, args) -> str` with a pydantic model for its arguments. The model
 gives the OpenAI function schema, drops unknown keys and checks types; a validation error goes back

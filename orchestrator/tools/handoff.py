@@ -1,4 +1,4 @@
-"""`handoff_to_human`: the model passes the conversation to staff (CONTRACT §8.5)."""
+"""`handoff_to_human`: the model passes the conversation to staff."""
 
 from pydantic import Field
 

@@ -1,4 +1,4 @@
-"""The report agent's tools (CONTRACT §4.1 table) over the reports services and selectors.
+"""The report agent's tools over the reports services and selectors.
 
 Every tool acts for `context.user` only; a foreign or unknown report id gets the same "not found"
 text, so the model learns nothing about other users' reports.

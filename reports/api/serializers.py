@@ -1,7 +1,7 @@
-"""Input and output shapes for R1–R7 (CONTRACT §2.0 "Shapes", §2.3).
+"""Input and output shapes for R1–R7.
 
 Input serializers list only the documented fields; anything else in the body (`status`,
-`reporter_id`, …) is dropped, never applied (§8.7)."""
+`reporter_id`, …) is dropped, never applied."""
 
 from rest_framework import serializers
 

@@ -1,4 +1,4 @@
-"""Seed-1 `/reports` endpoints R1–R7 (CONTRACT §2.3): parse, check, call one service, serialise."""
+"""Public API: `/reports` endpoints R1–R7: parse, check, call one service, serialise."""
 
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
@@ -17,7 +17,7 @@ from reports.validators import status_clean
 
 
 def status_param(request: Request) -> str | None:
-    """`status_filter` (seed 1) or its alias `status` (the seed tests); empty means "all". Each one
+    """`status_filter` or its alias `status`; empty means "all". Each one
     given is checked, so a bad value is a 400 even beside a good one."""
     given = [request.query_params.get(name) or None for name in ("status_filter", "status")]
     for value in given:

@@ -9,7 +9,7 @@ from demo.twilio_standin import DemoTwilioServer
 from messaging.enums import Direction
 from messaging.models import Message
 from tests.browser.test_staff_panel import celery_worker_app, staff_login  # noqa: F401 - a fixture and a helper
-from twilio_channel import panel_views
+from twilio_channel.panel_views import simulator
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -36,7 +36,7 @@ def demo_twilio(settings, stand_in, live_server, monkeypatch, celery_worker_app)
     settings.TWILIO_VALIDATE_SIGNATURE = True
     settings.PUBLIC_BASE_URL = live_server.url  # the stand-in's status callbacks come here
     settings.CHAT_MODE = "echo"
-    monkeypatch.setattr(panel_views, "SIMULATOR_REFRESH_S", 1)
+    monkeypatch.setattr(simulator, "SIMULATOR_REFRESH_S", 1)
     return stand_in
 
 

@@ -18,8 +18,8 @@ from messaging.models import Conversation, Message
 from messaging.selectors.keys import ai_conversation_key
 from orchestrator.models import AIConfig
 from tests.processes import in_process_worker
-from twilio_channel import panel_views
 from twilio_channel.models import AutoReplyConfig, OutboundSend, SendState
+from twilio_channel.panel_views import chat, messages_tab
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -48,8 +48,8 @@ def twilio_live(settings, fake_twilio, live_server, monkeypatch, celery_worker_a
     settings.TWILIO_VALIDATE_SIGNATURE = True
     settings.PUBLIC_BASE_URL = live_server.url
     settings.WHATSAPP_FALLBACK_CONTENT_SID = ""
-    monkeypatch.setattr(panel_views, "MESSAGES_REFRESH_S", 1)
-    monkeypatch.setattr(panel_views, "THREAD_REFRESH_S", 1)
+    monkeypatch.setattr(messages_tab, "MESSAGES_REFRESH_S", 1)
+    monkeypatch.setattr(chat, "THREAD_REFRESH_S", 1)
     return fake_twilio
 
 

@@ -1,4 +1,4 @@
-"""Who may call the seed-2 staff API (CONTRACT §3.0): staff with a Django session (CSRF checked on
+"""Who may call the staff API: staff with a Django session (CSRF checked on
 unsafe methods) or a JWT, or the `X-API-Key` header when APP_API_KEY is set. Agents (`is_staff`
 without `is_superuser`) reach the messaging routes only; configuration, the AI helpers and Twilio's
 own copy of the messages are for superusers and the API key."""

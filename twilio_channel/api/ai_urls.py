@@ -1,12 +1,12 @@
-"""The AI helpers under `/api/ai/` (CONTRACT §3.1 T4, §3.2 T17–T19), each with and without a
+"""The AI helpers under `/api/ai/`, each with and without a
 trailing slash; `/api/ai/config` is in urls.py."""
 
-from core.urls import seed_path
+from core.urls import slash_optional_path
 from twilio_channel.api import ai_views
 
 urlpatterns = [
-    *seed_path("ai/test", ai_views.AITestView.as_view(), "api-ai-test"),
-    *seed_path("ai/conversation", ai_views.AIConversationView.as_view(), "api-ai-conversation"),
-    *seed_path("ai/send", ai_views.AISendView.as_view(), "api-ai-send"),
-    *seed_path("ai/reply", ai_views.AIReplyView.as_view(), "api-ai-reply"),
+    *slash_optional_path("ai/test", ai_views.AITestView.as_view(), "api-ai-test"),
+    *slash_optional_path("ai/conversation", ai_views.AIConversationView.as_view(), "api-ai-conversation"),
+    *slash_optional_path("ai/send", ai_views.AISendView.as_view(), "api-ai-send"),
+    *slash_optional_path("ai/reply", ai_views.AIReplyView.as_view(), "api-ai-reply"),
 ]

@@ -1,6 +1,6 @@
-"""The AI helpers of the staff API (CONTRACT §3.1 T4, §3.2 T17–T19): read the body with
-the view's serializer, call one service of `twilio_channel.services.ai_helpers`, answer in seed 2's
-shapes."""
+"""The AI helpers of the staff API: read the body with
+the view's serializer, call one service of `twilio_channel.services.ai_helpers`, answer in the staff
+API's shapes."""
 
 from __future__ import annotations
 

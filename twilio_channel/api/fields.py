@@ -1,4 +1,4 @@
-"""The field rules of the staff API's request bodies (CONTRACT §3.0), as DRF fields, so one
+"""The field rules of the staff API's request bodies, as DRF fields, so one
 serializer both reads a body and documents it. Each error names its field in the sentence the API
 has always answered with (`{"error": "Field 'enabled' must be a boolean."}`); JSON `null` is a
 field left out, except for a text field, where it is kept as None (an `api_key` of null clears it)."""

@@ -1,4 +1,4 @@
-"""How the staff API reads a request body (CONTRACT §3.0), made strict where leniency changed
+"""How the staff API reads a request body, made strict where leniency changed
 configuration: a body that is not a JSON object is a 400 (issue 23: a cut-off `{"enabled": ` once
 read as `{}` switched the AI off), an empty body is `{}`, and a form is read as before. Strings come
 without what the database cannot store (NUL, lone surrogates): a staff send with one goes out
@@ -60,8 +60,9 @@ STAFF_PARSERS = [StaffJSONParser, StaffFormParser, StaffMultiPartParser]
 
 
 class StaffContentNegotiation(DefaultContentNegotiation):
-    """A body that is not a form is read as JSON whatever its content type says, as seed 2 read it
-    (DRF would answer 415), so `text/plain` JSON still works and a broken body is still a 400."""
+    """A body that is not a form is read as JSON whatever its content type says, as
+    existing clients send it (DRF would answer 415), so `text/plain` JSON still works and a broken
+    body is still a 400."""
 
     def select_parser(self, request, parsers):
         chosen = super().select_parser(request, parsers)

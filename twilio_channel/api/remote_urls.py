@@ -1,10 +1,10 @@
 """Twilio's own copy of the messages (T8–T11), each with and without a trailing slash. `remote`
-comes before the SID routes, and `<twilio_sid:...>` takes only Twilio SID shapes (CONTRACT §3.3
-rule 3), so `/api/messages/<id>/retry` and `stats` never reach them."""
+comes before the SID routes, and `<twilio_sid:...>` takes only Twilio SID shapes,
+so `/api/messages/<id>/retry` and `stats` never reach them."""
 
 from django.urls import register_converter
 
-from core.urls import seed_path
+from core.urls import slash_optional_path
 from twilio_channel.api import remote_views
 
 
@@ -23,9 +23,9 @@ class TwilioSidConverter:
 register_converter(TwilioSidConverter, "twilio_sid")
 
 urlpatterns = [
-    *seed_path("messages/remote", remote_views.RemoteMessageListView.as_view(), "api-messages-remote"),
-    *seed_path(
+    *slash_optional_path("messages/remote", remote_views.RemoteMessageListView.as_view(), "api-messages-remote"),
+    *slash_optional_path(
         "messages/<twilio_sid:sid>/redact", remote_views.RemoteMessageRedactView.as_view(), "api-message-redact"
     ),
-    *seed_path("messages/<twilio_sid:sid>", remote_views.RemoteMessageView.as_view(), "api-message-remote"),
+    *slash_optional_path("messages/<twilio_sid:sid>", remote_views.RemoteMessageView.as_view(), "api-message-remote"),
 ]

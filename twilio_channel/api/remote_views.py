@@ -1,4 +1,4 @@
-"""Twilio's own copy of the messages over the staff API (CONTRACT §3.1 T8–T11): the remote list
+"""Twilio's own copy of the messages over the staff API: the remote list
 and fetch, redaction and deletion. Each calls Twilio first and then upserts or changes the local
 row; the service raises the domain errors (core.api.errors renders them as `{"error": ...}`)."""
 
@@ -19,7 +19,7 @@ NOT_CONFIGURED = OpenApiResponse(description="Twilio is not configured.")
 
 
 def iso_datetime(raw: str | None) -> datetime | None:
-    """An ISO 8601 date or time (`Z` allowed); anything unparsable is dropped, as seed 2 did."""
+    """An ISO 8601 date or time (`Z` allowed); anything unparsable is dropped (no filter)."""
     text = (raw or "").strip()
     if not text:
         return None

@@ -1,4 +1,4 @@
-"""Shapes of the staff API (CONTRACT §3.0–3.2). The `...In` serializers read the request bodies
+"""Shapes of the staff API. The `...In` serializers read the request bodies
 (`staff_input`) and document them, with the field rules of api.fields; the others document the
 answers for the OpenAPI schema."""
 
@@ -276,7 +276,7 @@ AIReplyOutSerializer = type(
 
 # --- Twilio's own copy of the messages (T8–T11) ----------------------------------------------
 
-# Seed 2's Twilio dict: `from` is a Python keyword, so this shape too is built with string names.
+# Twilio's message dict: `from` is a Python keyword, so this shape too is built with string names.
 TwilioDictSerializer = type(
     "TwilioDictSerializer",
     (serializers.Serializer,),

@@ -1,23 +1,22 @@
-"""The staff API under `/api/` (CONTRACT §3.1–3.3), each route with and without a trailing slash.
-Literal segments come before parameters; `/api/messages/<sid>` takes only Twilio SID shapes
-(§3.3 rule 3)."""
+"""The staff API under `/api/`, each route with and without a trailing slash.
+Literal segments come before parameters; `/api/messages/<sid>` takes only Twilio SID shapes."""
 
 from django.urls import include, path
 
-from core.urls import seed_path
+from core.urls import slash_optional_path
 from twilio_channel.api import views
 
 urlpatterns = [
-    *seed_path("health", views.HealthView.as_view(), "api-health"),
-    *seed_path("send-message", views.SendMessageView.as_view(), "api-send-message"),
-    *seed_path("messages", views.MessageListView.as_view(), "api-messages"),
-    *seed_path("messages/stats", views.MessageStatsView.as_view(), "api-messages-stats"),
-    *seed_path("messages/<int:message_id>/retry", views.MessageRetryView.as_view(), "api-message-retry"),
-    *seed_path("conversations", views.ConversationListView.as_view(), "api-conversations"),
+    *slash_optional_path("health", views.HealthView.as_view(), "api-health"),
+    *slash_optional_path("send-message", views.SendMessageView.as_view(), "api-send-message"),
+    *slash_optional_path("messages", views.MessageListView.as_view(), "api-messages"),
+    *slash_optional_path("messages/stats", views.MessageStatsView.as_view(), "api-messages-stats"),
+    *slash_optional_path("messages/<int:message_id>/retry", views.MessageRetryView.as_view(), "api-message-retry"),
+    *slash_optional_path("conversations", views.ConversationListView.as_view(), "api-conversations"),
     path("conversations/<path:participant>/mode", views.ConversationModeView.as_view(), name="api-conversation-mode"),
     path("conversations/<path:participant>", views.ConversationView.as_view(), name="api-conversation"),
-    *seed_path("auto-reply/config", views.AutoReplyConfigView.as_view(), "api-auto-reply-config"),
-    *seed_path("ai/config", views.AIConfigView.as_view(), "api-ai-config"),
+    *slash_optional_path("auto-reply/config", views.AutoReplyConfigView.as_view(), "api-auto-reply-config"),
+    *slash_optional_path("ai/config", views.AIConfigView.as_view(), "api-ai-config"),
     # Twilio's own copy of the messages (sync, remote list, fetch, redact, delete).
     path("", include("twilio_channel.api.remote_urls")),
     # The AI helpers: test, conversation, generate-and-send, reply.

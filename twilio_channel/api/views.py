@@ -1,4 +1,4 @@
-"""The staff API over the Twilio channel (CONTRACT §3.0–3.2, §9.3; seed 2's paths and shapes): read
+"""The staff API over the Twilio channel (`/api/...`, `{"error": ...}`): read
 the body with the view's serializer, call one service or selector, answer. Errors speak the `error`
 dialect (core.api.errors)."""
 

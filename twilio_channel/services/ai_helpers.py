@@ -1,5 +1,5 @@
-"""The staff's AI helpers over the Twilio channel (CONTRACT §3.1 T4, §3.2 T17–T19, §4.6.2–4.6.3,
-§6.1 `ai-send`): try the model on a phone thread, read the thread it would see, and generate a
+"""The staff's AI helpers over the Twilio channel (the staff API's AI routes and
+`manage.py ai-send`): try the model on a phone thread, read the thread it would see, and generate a
 message and send it.
 
 Generation goes through the orchestrator's LLM seam (`orchestrator.llm`) with the AIConfig row's
@@ -46,7 +46,7 @@ FALLBACK_PROMPT = "This is a test of the OpenAI connection. Confirm that everyth
 HISTORY_LIMIT_DEFAULT = 20
 CONVERSATION_LIMIT_DEFAULT = 50
 LIMIT_MAX = 200
-LATEST_INBOUND_LOOKBACK = 10  # §4.6.3 point 3: the newest non-empty body among the last 10 inbound
+LATEST_INBOUND_LOOKBACK = 10  # the newest non-empty body among the last 10 inbound
 AGENT = "ai_helper"  # the `agent` of a row sent by these helpers, to tell it from an auto-reply turn
 
 
@@ -84,7 +84,7 @@ def _llm_config(api_key: str | None) -> LLMSettings:
     config = llm_settings()
     if api_key and api_key.strip():
         config = dataclasses.replace(config, api_key=api_key.strip())
-    if not config.configured:  # §9.4 point 1: a LITELLM_BASEURL counts as configured
+    if not config.configured:  # a LITELLM_BASEURL counts as configured
         raise NoAIKey()
     problem = model_name_problem(config.model)
     if problem is not None:  # said here, before any request, so no remote answer is ever reflected
@@ -113,8 +113,8 @@ def _thread(number: str) -> QuerySet[Message]:
 
 def _answered(number: str, text: str) -> Message | None:
     """The stored message that `text` answers: the thread's newest row when it is an inbound one
-    with that body. It is left out of the history, since it is sent as the latest user turn (§4.6.2
-    [NEW]: no duplicate)."""
+    with that body. It is left out of the history, since it is sent as the latest user turn (no
+    duplicate)."""
     newest = _thread(number).order_by("-created_at", "-id").first()
     if newest is not None and newest.direction == Direction.INBOUND and newest.content.strip() == text.strip():
         return newest
@@ -142,7 +142,7 @@ def _generate(*, config: LLMSettings, history: list[dict[str, str]], latest: str
     messages.extend(history)
     if latest:
         messages.append({"role": "user", "content": latest})
-    if not messages:  # seed 2: nothing to answer, no call
+    if not messages:  # nothing to answer, no call
         raise NoReplyContent()
     deadline = time.monotonic() + float(settings.AI_SYNC_TIMEOUT_S)
     try:
@@ -173,7 +173,7 @@ def ai_test(
     use_latest_message: bool = True,
     participant_required: bool = True,
 ) -> dict[str, Any]:
-    """T4 (§4.6.3): what the model would answer in a thread; no SMS, no database write. Without
+    """T4: what the model would answer in a thread; no SMS, no database write. Without
     `participant_required` (the staff panel's connection test) no number at all means a test
     without a thread's history; a number typed that does not normalise is still refused."""
     config = _llm_config(api_key)

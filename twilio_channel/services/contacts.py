@@ -1,4 +1,4 @@
-"""Contacts (CONTRACT §8.4): one per number and channel, linked to the user with that phone number,
+"""Contacts: one per number and channel, linked to the user with that phone number,
 with the opt-out state every send path checks."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Inbound SMS and WhatsApp messages (CONTRACT §4.3.3, §4.4, §4.7, §8.2, §8.4, §9.3 points 1, 7).
+"""Inbound SMS and WhatsApp messages.
 
 The webhook stores the message and queues its reply on commit, and answers Twilio at once: it
 never waits for the LLM or Twilio. One row per MessageSid (the unique constraint decides, also
@@ -39,7 +39,7 @@ from twilio_channel.services.sending import outbound_reply
 
 logger = logging.getLogger("twilio_webhook")
 
-# The whole trimmed body, any case (CONTRACT §8.4, §9.3 point 7): "STOP 12345" is an ordinary message.
+# The whole trimmed body, any case: "STOP 12345" is an ordinary message.
 OPT_OUT_WORDS = frozenset({"stop", "stopall", "unsubscribe", "cancel", "end", "quit", "revoke", "optout"})
 OPT_IN_WORDS = frozenset({"start", "yes", "unstop"})
 STALE_PROCESSING_S = 60
@@ -58,7 +58,7 @@ class InboundMessage:
 
     @classmethod
     def from_form(cls, form: Mapping[str, str]) -> InboundMessage:
-        """From Twilio's webhook form (already decoded: never the raw body, §4.4.2). Every value is
+        """From Twilio's webhook form (already decoded: never the raw body). Every value is
         cleaned of what the database cannot store (a NUL): the message is kept, never refused."""
 
         def raw(name: str) -> str:
@@ -92,7 +92,7 @@ def _active_user(contact: Contact) -> User | None:
 
 
 def _reply_by(contact: Contact) -> str | None:
-    """Who answers (CONTRACT §4.7): "bot" (the AI), "channel" (auto-reply or chat engine)."""
+    """Who answers: "bot" (the AI), "channel" (auto-reply or chat engine)."""
     mode = reply_mode()
     if mode == "ai":
         return "bot"
@@ -106,10 +106,10 @@ def _reply_by(contact: Contact) -> str | None:
 def inbound_receive(*, inbound: InboundMessage, answer: bool = True) -> tuple[Message, bool]:
     """Store one delivery and queue its reply; (message, created). A MessageSid seen before
     returns the stored row and queues nothing. `answer=False` (a message the Twilio sync imports
-    but does not answer, CONTRACT §4.4.7) stores it without a reply and without acting on an
+    but does not answer) stores it without a reply and without acting on an
     opt-out or opt-in word: an old STOP must not undo a later START.
 
-    The INSERT's unique constraint alone tells a redelivery (CONTRACT §8.2), concurrent or not:
+    The INSERT's unique constraint alone tells a redelivery, concurrent or not:
     nothing looks the MessageSid up first, and the duplicate's IntegrityError rolls back all this
     delivery did (the contact's touch, an opt-out), so the webhook's hot path is one transaction of
     five statements (docs/PERFORMANCE.md, "Webhook acknowledgement")."""

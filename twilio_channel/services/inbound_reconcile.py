@@ -1,4 +1,4 @@
-"""The inbound reconcile (CONTRACT §8.2): a webhook that never reached us, or that we could not
+"""The inbound reconcile: a webhook that never reached us, or that we could not
 store (a database blip answered 503, a proxy dropped it), is found in Twilio's own list of
 messages and goes through the webhook's own pipeline.
 

@@ -1,4 +1,4 @@
-"""The channel's reply modes (CONTRACT §4.7): the auto-reply switch and its text, the AI auto-reply
+"""The channel's reply modes: the auto-reply switch and its text, the AI auto-reply
 switch and its settings (orchestrator.AIConfig), and which of them answers.
 
 The two switches exclude each other: turning one on turns the other off, in one transaction. Both
@@ -28,7 +28,7 @@ logger = logging.getLogger("twilio_webhook")
 
 TEXT_REQUIRED = "Auto-reply text is required when the feature is enabled."
 TEXT_TOO_LONG = f"Auto-reply text cannot exceed {AUTO_REPLY_MAX_LENGTH} characters."
-# T16's messages (CONTRACT §3.2), and two for what the table's columns cannot hold
+# T16's messages, and two for what the table's columns cannot hold
 TEMPERATURE_NOT_A_NUMBER = "Temperature must be a number."
 TARGET_REQUIRED = "Provide the conversation partner's number."
 API_KEY_REQUIRED = "Provide an API key to enable the AI integration."
@@ -52,7 +52,7 @@ def auto_reply_config_set(*, enabled: bool | None, message: str | None) -> AutoR
     """Switch the auto-reply and set its text (trimmed); None keeps what is stored (issue 23: an
     absent field never changes configuration). `enabled_since` is set when it turns on and kept
     while it stays on, so messages received before that are never answered. Turning it on turns
-    the AI auto-reply off (CONTRACT §4.7)."""
+    the AI auto-reply off."""
     if enabled is None or message is None:
         stored = AutoReplyConfig.objects.filter(pk=1).first() or AutoReplyConfig()
         enabled = stored.enabled if enabled is None else enabled
@@ -84,7 +84,7 @@ def _switches_sql() -> str:
 
 def reply_mode() -> ReplyMode:
     """The mode that answers an inbound message: "ai" (the AI auto-reply), "auto_reply" (the fixed
-    text) or "off" (CONTRACT §4.7). The AI wins if both are somehow on. Read from the database each
+    text) or "off". The AI wins if both are somehow on. Read from the database each
     time, never cached: a switch flipped in the panel (in any process) applies to the very next
     inbound message. Both switches in one statement: it costs less than asking a shared cache
     whether a cached copy is still current (docs/PERFORMANCE.md, "Webhook acknowledgement")."""
@@ -265,8 +265,8 @@ def ai_config_set(
 def ai_config_force_off() -> bool:
     """Turn the AI auto-reply off because the auto-reply is being turned on; True if it was on.
     Switching it off is a decision made in the panel or the admin, so `enabled_source` becomes "ui"
-    and an AI_ENABLED=true in the environment does not turn the AI back on at the next start (seed 2
-    kept the old source, CONTRACT §4.7). An AI that was off already keeps its row as it is (or has
+    and an AI_ENABLED=true in the environment does not turn the AI back on at the next start.
+    An AI that was off already keeps its row as it is (or has
     none): the auto-reply decided nothing about it."""
     config = AIConfig.objects.select_for_update().filter(pk=1).first()
     if config is None or not config.enabled:

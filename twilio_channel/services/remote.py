@@ -1,4 +1,4 @@
-"""Twilio's own copy of the messages (CONTRACT §3.1 T8–T11, §4.4.7, §4.5): the sync that the log's
+"""Twilio's own copy of the messages: the sync that the log's
 read endpoints ask for, the remote list and fetch, redaction and deletion.
 
 Whatever Twilio lists is upserted into the shared Message table by SID (the unique constraint
@@ -7,7 +7,7 @@ without a SID (a send whose answer was lost) takes the SID of the Twilio message
 An inbound message listed that we never stored and that arrived within the inbound reconcile's
 window (TWILIO_INBOUND_RECONCILE_WINDOW_S) is a lost webhook, whoever lists it first (the sync, the
 remote list or fetch, the reconcile): `lost_webhooks_receive` stores and answers it through the
-webhook's own `inbound_receive`, once. Older history keeps §4.4.7's rule: only the newest inbound
+webhook's own `inbound_receive`, once. Older history keeps the sync's rule: only the newest inbound
 message of a listing may be answered, and only when the active reply mode was switched on before it
 arrived and nobody wrote to that number since; it too goes through `inbound_receive`, so it is
 answered once by the same claim, never by a second path.
@@ -63,7 +63,7 @@ PLACEHOLDER_WINDOW = timedelta(seconds=600)
 WEBHOOK_SETTLE_S = 15
 NOT_FOUND = "Message not found."
 
-# Without the shared cache each process throttles itself (seed 2's rule: one sync per interval).
+# Without the shared cache each process throttles itself (one sync per interval).
 _process_lock = threading.Lock()
 _process_last_sync = [float("-inf")]
 
@@ -79,7 +79,7 @@ def _iso(moment: datetime | None) -> str | None:
 
 
 def twilio_message_dict(resource: Any) -> dict:
-    """Seed 2's Twilio dict (CONTRACT §3.0) of an SDK MessageInstance; dates as UTC ISO strings."""
+    """The staff API's Twilio dict of an SDK MessageInstance; dates as UTC ISO strings."""
     return {
         "sid": resource.sid,
         "status": resource.status,
@@ -258,7 +258,7 @@ class LostWebhooks:
 
 
 def lost_webhooks_receive(resources: Iterable[Any]) -> LostWebhooks:
-    """CONTRACT §8.2: a listed inbound message that arrived within TWILIO_INBOUND_RECONCILE_WINDOW_S
+    """A listed inbound message that arrived within TWILIO_INBOUND_RECONCILE_WINDOW_S
     and has no row here is a webhook that never reached us. Once it has settled (WEBHOOK_SETTLE_S)
     it is stored and answered through the webhook's own pipeline, oldest first; a younger one is
     left to its webhook. Every caller that lists messages runs them through here first, so none of
@@ -302,7 +302,7 @@ def _mode_enabled_since() -> datetime | None:
 
 
 def _answerable(resource: Any) -> bool:
-    """CONTRACT §4.4.7: new here, received after the active mode was enabled, and not followed by
+    """New here, received after the active mode was enabled, and not followed by
     an outbound message to the same number (someone already answered)."""
     if resource.date_created is None or Message.objects.filter(twilio_sid=resource.sid).exists():
         return False
@@ -397,7 +397,7 @@ def twilio_messages_list(*, action: str, limit: int, **filters: Any) -> list[Any
 
 def sync_recent_messages(*, limit: int) -> int:
     """List the newest `limit` messages from Twilio and upsert them: lost webhooks are answered, and
-    of the history the newest inbound one may be (CONTRACT §4.4.7). Returns how many were stored or
+    of the history the newest inbound one may be. Returns how many were stored or
     brought up to date (an unstored inbound message still waiting for its webhook is left to it).
     Unthrottled: `sync_request` is the throttled way in."""
     messages = _import(twilio_messages_list(action="sync", limit=limit))

@@ -1,4 +1,4 @@
-"""Outbound messages (CONTRACT §4.3.4, §8.3, §9.3 points 3, 4 and 9).
+"""Outbound messages.
 
 Every outbound message is a row before it is a Twilio request. Sending claims its delivery with a
 compare-and-set `pending → sending` (OutboundSend.state), so a redelivered task never sends twice.
@@ -68,7 +68,7 @@ class SendRefused(ConflictError):
 
 
 def _origin(*, channel: str, from_: str, messaging_service_sid: str, in_reply_to: Message | None) -> tuple[str, str]:
-    """(from address, messaging service SID) of a send (CONTRACT §4.4.5): an explicit sender, else
+    """(from address, messaging service SID) of a send: an explicit sender, else
     the number the contact wrote to, else the messaging service when replies go through it, else
     TWILIO_DEFAULT_FROM on the channel."""
     if from_:
@@ -430,8 +430,8 @@ def outbound_refused_record(*, to_message: Message, text: str, error: str, **fie
 
 
 def outbound_reply(*, to_message: Message, text: str, **fields) -> Message:
-    """A reply from the number the contact wrote to, back to the contact (prefix kept, CONTRACT
-    §4.4.5), sent from the queue; one the channel refuses at once is kept as a `failed` row."""
+    """A reply from the number the contact wrote to, back to the contact (prefix kept),
+    sent from the queue; one the channel refuses at once is kept as a `failed` row."""
     try:
         return outbound_queue(to=to_message.from_number or "", body=text, in_reply_to=to_message, **fields)
     except ApplicationError as exc:

@@ -1,5 +1,5 @@
 """Sends that a person asks for (the staff API, the staff panel, the command line) and the resend of
-a failed message (CONTRACT §3.1 T3, §8.3, §8.7, §9.3 points 3–5).
+a failed message.
 
 They go through the one send service (`sending`): a staff send runs inline and answers with the
 SID; a retry makes a new row that goes through the `sends` queue like any other resend.
@@ -66,7 +66,7 @@ def recipient_rate_check(*, to: str) -> None:
 
 
 def staff_sender(*, messaging_service_sid: str = "", use_messaging_service: bool | None = None) -> dict:
-    """Where a staff send goes out from (CONTRACT §4.4.5, generic sends): an explicit messaging
+    """Where a staff send goes out from (generic sends): an explicit messaging
     service; else the configured one when asked for, or when not asked either way and one is
     configured; else TWILIO_DEFAULT_FROM."""
     if messaging_service_sid:

@@ -1,4 +1,4 @@
-"""What Twilio reports about outbound messages (CONTRACT §8.3, §9.3 point 8): every callback is kept
+"""What Twilio reports about outbound messages: every callback is kept
 in an append-only log; the message's status never moves backwards and never leaves a terminal one."""
 
 from __future__ import annotations

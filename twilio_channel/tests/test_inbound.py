@@ -90,7 +90,7 @@ def test_missing_from_or_to_answers_empty_twiml_and_stores_nothing(twilio_post):
     assert not Message.objects.exists()
 
 
-def test_the_seed1_webhook_runs_the_same_pipeline_with_its_json_answer(deliver, ann, fake_llm, settings):
+def test_the_json_webhook_runs_the_same_pipeline_with_its_json_answer(deliver, ann, fake_llm, settings):
     settings.CHAT_MODE = "off"
     fake_llm.reply("Hi Ann")
     known = deliver("Hi", path="/twilio_webhook")

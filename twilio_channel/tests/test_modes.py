@@ -288,7 +288,7 @@ def ai_env(no_ai_env):
         *[(word, None) for word in (None, "", "maybe", "on", "2")],
     ],
 )
-def test_ai_enabled_is_read_as_seed_2_reads_it(raw, parsed):
+def test_ai_enabled_reads_1_true_yes_and_0_false_no_only(raw, parsed):
     assert optional_bool(raw) is parsed
 
 

@@ -117,7 +117,7 @@ def test_an_explicit_default_sender_beats_a_configured_messaging_service(staff_a
         ({"to": TO, "media_urls": ["ftp://example.com/a"]}, "media_urls takes at most 10 http(s) URLs"),
     ],
 )
-def test_bad_sends_are_400_in_seed_2_words_and_store_nothing(staff_api, fake_twilio, body, error):
+def test_bad_sends_are_400_in_the_staff_api_words_and_store_nothing(staff_api, fake_twilio, body, error):
     response = send(staff_api, **body)
     assert (response.status_code, response.json()) == (400, {"error": error})
     assert not Message.objects.exists()

@@ -57,7 +57,7 @@ def test_a_signed_inbound_message_with_a_nul_is_stored_without_it(twilio_post, f
     assert stored.content == "2+2=4"
 
 
-def test_the_seed_1_webhook_keeps_a_message_with_a_nul(twilio_post, fake_twilio, settings):
+def test_the_json_webhook_keeps_a_message_with_a_nul(twilio_post, fake_twilio, settings):
     settings.CHAT_MODE = "off"
     response = twilio_post("/twilio_webhook", webhook_form(NUL_TEXT))
     assert response.status_code == 200, response.content

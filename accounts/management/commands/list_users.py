@@ -1,7 +1,7 @@
-"""`python manage.py list_users`: seed 1's list_users.py (CONTRACT §6.2).
+"""`python manage.py list_users`: every user, one a line.
 
 An operator tool: it prints full phone numbers to the terminal, so it writes to stdout only and
-never to a logger (logs must not carry full numbers, §8.7)."""
+never to a logger (logs must not carry full numbers)."""
 
 from django.core.management.base import BaseCommand
 
@@ -13,7 +13,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options) -> None:
         self.stdout.write("Users in database:")
-        # Seed 1's four columns first, unchanged, then the two it lacked.
+        # The four original columns first, unchanged, then the two added later.
         columns = ("id", "username", "full_name", "phone_number", "email", "is_superuser")
         for user in selectors.user_list().only(*columns).iterator():
             self.stdout.write(

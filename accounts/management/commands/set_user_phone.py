@@ -1,5 +1,5 @@
 """`python manage.py set_user_phone --username U --phone +E164 [--verified] [--superuser | --no-superuser]`:
-seed 1's scripts/update_phone.py without its hard-coded user (CONTRACT §6.2). A new number is
+any user, named on the command line. A new number is
 unverified (its SMS/WhatsApp do not reach the user, issue 22) unless the operator vouches for it
 with `--verified`."""
 

@@ -1,4 +1,4 @@
-"""`python manage.py devserver`: the Procfile's process set in one terminal (CONTRACT §9.1 point 5).
+"""`python manage.py devserver`: the Procfile's process set in one terminal.
 
 Web (runserver, or gunicorn with TLS when AI_MESSAGE_SSL=true), the Celery worker for the
 `default` and `sends` queues, the thread-pool worker for the `ai` queue and beat run side by side

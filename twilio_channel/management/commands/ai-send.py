@@ -1,5 +1,5 @@
-"""`python manage.py ai-send`: generate a message for a phone thread and send it now (CONTRACT §6.1),
-through the same service as `POST /api/ai/send`, with seed 2's command-line texts."""
+"""`python manage.py ai-send`: generate a message for a phone thread and send it now,
+through the same service as `POST /api/ai/send`, with the command-line texts scripts expect."""
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
@@ -13,7 +13,7 @@ NO_CONTENT = "AI returned no message content."
 
 
 def _positive(raw: str) -> int:
-    # Seed 2 took any integer; fewer than one turn of history means one.
+    # Any integer is taken; fewer than one turn of history means one.
     try:
         return max(1, int(raw))
     except ValueError as exc:
@@ -47,7 +47,7 @@ class Command(BaseCommand):
                 participant=options["to"],
                 latest=options["latest"],
                 history_limit=options["history_limit"],
-                # Seed 2: without the flag the message goes from TWILIO_DEFAULT_FROM.
+                # Without the flag the message goes from TWILIO_DEFAULT_FROM.
                 use_messaging_service=options["use_messaging_service"],
             )
         except ai_helpers.NoAIKey as exc:

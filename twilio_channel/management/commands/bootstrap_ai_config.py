@@ -1,5 +1,5 @@
 """`python manage.py bootstrap_ai_config`: apply the AI variables of the environment to the AIConfig
-row now, as `migrate` does (CONTRACT §4.8; twilio_channel.bootstrap has the rules), and say what
+row now, as `migrate` does (twilio_channel.bootstrap has the rules), and say what
 happened."""
 
 from django.conf import settings

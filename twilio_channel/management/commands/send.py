@@ -1,5 +1,5 @@
-"""`python manage.py send --to +48123456789 --body "Hi"`: send one SMS or WhatsApp message now
-(CONTRACT §6.1), through the same staff send as `POST /api/send-message`. A refusal or a Twilio
+"""`python manage.py send --to +48123456789 --body "Hi"`: send one SMS or WhatsApp message now,
+through the same staff send as `POST /api/send-message`. A refusal or a Twilio
 failure prints the API's text and exits non-zero."""
 
 from django.core.management.base import BaseCommand, CommandError
@@ -27,7 +27,7 @@ class Command(BaseCommand):
             message = staff_send(
                 to=options["to"],
                 body=options["body"],
-                # Never None: without the flag seed 2 sends from TWILIO_DEFAULT_FROM, service or not.
+                # Never None: without the flag it goes from TWILIO_DEFAULT_FROM, service or not.
                 use_messaging_service=bool(options["use_messaging_service"]),
             )
         except ApplicationError as exc:  # the domain errors: opted out, not configured, Twilio failed, ...

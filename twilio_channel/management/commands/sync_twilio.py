@@ -1,5 +1,5 @@
 """`python manage.py sync_twilio --limit 50`: the Twilio sync of the message log, run now and
-unthrottled (CONTRACT §4.4.7, §6.2): the newest messages are upserted by SID and the newest inbound
+unthrottled: the newest messages are upserted by SID and the newest inbound
 one may be answered, exactly as after a read of the log."""
 
 from django.core.management.base import BaseCommand, CommandError

@@ -1,4 +1,4 @@
-"""Seed-1 routes, mounted at the root and again under /api/v1/ (CONTRACT §3.3)."""
+"""The public API's routes, mounted at the root and again under /api/v1/."""
 
 from django.urls import include, path
 
