@@ -156,7 +156,7 @@ def test_the_admin_header_links_to_the_browsable_api(superuser):
 
 def test_the_root_keeps_its_meaning():
     assert Client().get("/", **HTML)["Location"] == "/accounts/login/?next=/"  # then each user's panel
-    assert Client().get("/").json() == {"message": "Hello World", "docs": "/docs"}
+    assert Client().get("/").json() == {"message": "AI Messaging", "docs": "/docs"}
 
 
 # --- Forms ------------------------------------------------------------------------------------

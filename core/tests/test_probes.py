@@ -31,7 +31,7 @@ def test_db_test_reports_a_database_error(client, monkeypatch):
 
 def test_root_is_json_for_api_clients(client):
     response = client.get("/", HTTP_ACCEPT="application/json")
-    assert response.json() == {"message": "Hello World", "docs": "/docs"}
+    assert response.json() == {"message": "AI Messaging", "docs": "/docs"}
 
 
 def test_root_sends_browsers_to_the_console(client):

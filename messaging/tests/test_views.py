@@ -37,7 +37,7 @@ def test_the_root_sends_each_visitor_to_their_panel(user):
     assert Client().get("/", **HTML)["Location"] == "/accounts/login/?next=/"
     assert browser(user).get("/", **HTML)["Location"] == "/app/"
     assert browser(user).get("/app/")["Location"] == "/app/conversations/"
-    assert Client().get("/").json() == {"message": "Hello World", "docs": "/docs"}
+    assert Client().get("/").json() == {"message": "AI Messaging", "docs": "/docs"}
 
 
 def test_the_list_pins_the_assistant_first_and_shows_unread_badges(user, other_user):

@@ -153,7 +153,7 @@ def test_an_agent_sends_takes_over_and_answers(agent_client, agent, fake_twilio)
 
 
 def test_the_root_still_greets_api_clients_in_json(staff_client):
-    assert staff_client.get("/", HTTP_ACCEPT="application/json").json() == {"message": "Hello World", "docs": "/docs"}
+    assert staff_client.get("/", HTTP_ACCEPT="application/json").json() == {"message": "AI Messaging", "docs": "/docs"}
 
 
 def test_staff_see_the_staff_links_and_users_do_not(staff_client, user):
