@@ -21,17 +21,15 @@ about 40 ms per call in delayed ACKs and would falsify latency figures.
 from __future__ import annotations
 
 import json
-import socket
 import threading
 import time
 import uuid
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler
 from typing import Any
 
-from demo.http import LoopbackServer
+from demo.http import LoopbackHandler, LoopbackServer
 
 COMPLETION_PATHS = ("/chat/completions", "/v1/chat/completions")
 DEFAULT_MODEL = "fake-model"
@@ -86,16 +84,8 @@ def _completion_body(
     }
 
 
-class _Handler(BaseHTTPRequestHandler):
+class _Handler(LoopbackHandler):
     server: _Server
-    protocol_version = "HTTP/1.1"
-
-    def setup(self) -> None:
-        super().setup()
-        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-
-    def log_message(self, format: str, *args: Any) -> None:  # keep test output quiet
-        pass
 
     def _send(self, status: int, payload: bytes, content_type: str = "application/json") -> None:
         reason = self.responses.get(status, ("",))[0]

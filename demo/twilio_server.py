@@ -50,14 +50,13 @@ from collections import deque
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import format_datetime
-from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 
-from demo.http import LoopbackServer
+from demo.http import LoopbackHandler, LoopbackServer
 
 API_VERSION = "2010-04-01"
 DEFAULT_ACCOUNT_SID = "AC" + "fa4e" * 8
@@ -247,16 +246,8 @@ def _parse_filter_time(value: str) -> tuple[datetime | None, bool]:
     return moment, len(value) == 10
 
 
-class _Handler(BaseHTTPRequestHandler):
+class _Handler(LoopbackHandler):
     server: _Server
-    protocol_version = "HTTP/1.1"
-
-    def setup(self) -> None:
-        super().setup()
-        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-
-    def log_message(self, format: str, *args: Any) -> None:  # keep test output quiet
-        pass
 
     # --- wire ------------------------------------------------------------------------------------
     def _send(
