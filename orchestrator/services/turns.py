@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import time
 from contextlib import nullcontext
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from django.conf import settings
@@ -120,16 +120,19 @@ def _budget_answer(*, run: AgentRun, conversation: Conversation | None, fallback
     """A spend cap had no room for the turn's next model call (AI_BUDGET_EXHAUSTED_ACTION): the
     fallback text, or the conversation handed to staff with the handoff's acknowledgement. What
     earlier rounds of the turn used is recorded with it."""
-    usage = {
-        "model": run.model,
-        "prompt_tokens": run.prompt_tokens or None,
-        "completion_tokens": run.completion_tokens or None,
-        "cost": run.cost,
-    }
+    used = Answer(
+        text=fallback_text,
+        ok=False,
+        agent=run.agent,
+        model=run.model,
+        prompt_tokens=run.prompt_tokens or None,
+        completion_tokens=run.completion_tokens or None,
+        cost=run.cost,
+    )
     if exhausted_action() == HANDOFF and conversation is not None:
         conversation_mode_set(conversation=conversation, mode=ConversationMode.HUMAN, source="budget")
-        return Answer(text=HANDOFF_ACK, **usage)
-    return Answer(text=fallback_text, ok=False, agent=run.agent, **usage)
+        return replace(used, text=HANDOFF_ACK, ok=True, agent="")
+    return used
 
 
 def _store(*, message: Message, answer: Answer, lease_token: str | None = None) -> Message | None:
