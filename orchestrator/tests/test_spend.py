@@ -7,6 +7,7 @@ import threading
 from decimal import Decimal
 
 import pytest
+from django.core import checks
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -16,7 +17,7 @@ from messaging.enums import ConversationMode, ReplyState
 from messaging.models import Conversation, Message
 from orchestrator.handoff import HANDOFF_ACK
 from orchestrator.models import GLOBAL_SCOPE, AISpend
-from orchestrator.services.turns import FALLBACK_TEXT
+from orchestrator.services.turns import FALLBACK_TEXT, SYNC_FALLBACK_TEXT
 from orchestrator.tasks import process_ai_message
 from orchestrator.tests.helpers import send_to_bot
 
@@ -133,6 +134,29 @@ def test_the_contact_cap_stops_the_llm_and_answers_with_the_fallback(user, other
     assert turn(other_user).content == "OK"  # another contact has a budget of its own
 
 
+def test_the_blocking_api_turn_answers_the_fallback_when_the_budget_is_spent(auth_client, fake_llm, priced):
+    priced.AI_CONTACT_DAILY_BUDGET = str(CALL)
+
+    first = auth_client.post("/messages/ai", {"content": "hello"}, format="json")
+    second = auth_client.post("/messages/ai", {"content": "hello again"}, format="json")
+
+    assert (first.status_code, first.json()["content"]) == (200, "OK")
+    assert (second.status_code, second.json()["content"]) == (200, SYNC_FALLBACK_TEXT)
+    assert len(fake_llm.requests) == 1
+
+
+def test_a_capped_call_costs_one_update_per_cap_and_one_to_settle(user, fake_llm, priced):
+    priced.AI_CONTACT_DAILY_BUDGET = "1"
+    priced.AI_DAILY_BUDGET = "10"
+    turn(user, "first")  # the day's rows exist from here on
+
+    with CaptureQueriesContext(connection) as queries:
+        turn(user, "second")
+
+    spend_sql = [q["sql"] for q in queries.captured_queries if "aispend" in q["sql"].lower()]
+    assert [sql.split()[0] for sql in spend_sql] == ["UPDATE", "UPDATE", "UPDATE"]
+
+
 def test_the_global_cap_holds_across_contacts(user, other_user, fake_llm, priced):
     priced.AI_DAILY_BUDGET = str(CALL)
 
@@ -188,6 +212,15 @@ def test_the_admin_shows_todays_spend_reservation_and_caps(user, fake_llm, price
     assert "4.900000" in page  # the global room left
     assert "each contact 0.250000, all turns 5.000000" in page
     assert admin_client.get("/admin/orchestrator/aispend/add/").status_code == 403
+
+
+def test_a_cap_that_is_no_number_is_a_warning_at_start(settings):
+    settings.AI_DAILY_BUDGET = "ten dollars"
+    settings.AI_BUDGET_EXHAUSTED_ACTION = "shrug"
+
+    found = {message.id for message in checks.run_checks()}
+
+    assert {"orchestrator.W002", "orchestrator.W003"} <= found
 
 
 @pytest.mark.postgres
