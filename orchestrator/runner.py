@@ -123,7 +123,7 @@ def run_agent(
     seen: Counter[str] = Counter()
     user_id = getattr(user, "pk", None)
     contact = contact_scope(conversation=conversation, user=user)
-    max_tokens = settings.AI_MAX_OUTPUT_TOKENS if caps_in_force() else None
+    max_tokens = max(1, int(settings.AI_MAX_OUTPUT_TOKENS)) if caps_in_force() else None
 
     for round_number in range(1, MAX_ROUNDS + 1):
         hold = NO_CAP

@@ -89,15 +89,14 @@ def exhausted_action() -> str:
 
 
 def _reserve_on(*, day: date, scope: str, cap: int, amount: int) -> AISpend | None:
-    # The row usually exists: one UPDATE. Else it is created (a concurrent creator is no conflict)
-    # and the UPDATE tried once more, so "no row" and "over the cap" are told apart.
+    # The row usually exists: one UPDATE. When it matched nothing the row is made sure of (a
+    # concurrent creator is no conflict: the INSERT waits for it and does nothing) and the UPDATE
+    # tried once more, so a row created meanwhile by another turn is never taken for a full budget.
     for attempt in range(2):
         rows = AISpend.objects.filter(day=day, scope=scope, spent_nano__lte=cap - amount - F("reserved_nano"))
         row = update_returning(rows, reserved_nano=F("reserved_nano") + amount, updated_at=timezone.now())
         if row is not None or attempt:
             return row
-        if AISpend.objects.filter(day=day, scope=scope).exists():
-            return None
         AISpend.objects.bulk_create([AISpend(day=day, scope=scope)], ignore_conflicts=True)
     return None
 
