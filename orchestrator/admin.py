@@ -10,7 +10,7 @@ from orchestrator.models import GLOBAL_SCOPE, AISpend
 from orchestrator.pricing import amount_setting
 from orchestrator.services.spend import exhausted_action, spend_day
 
-NO_CAP = "no cap"
+NO_CAP_TEXT = "no cap"
 
 
 def _cap_of(scope: str) -> Decimal | None:
@@ -18,7 +18,7 @@ def _cap_of(scope: str) -> Decimal | None:
 
 
 def _usd(value: Decimal | None) -> str:
-    return NO_CAP if value is None else f"{value:.6f}"
+    return NO_CAP_TEXT if value is None else f"{value:.6f}"
 
 
 @admin.register(AISpend)
@@ -46,7 +46,7 @@ class AISpendAdmin(admin.ModelAdmin):
     def remaining_usd(self, row: AISpend) -> str:
         cap = _cap_of(row.scope)
         if cap is None or row.day != spend_day():
-            return "" if cap is not None else NO_CAP  # a past day's room is of no use
+            return "" if cap is not None else NO_CAP_TEXT  # a past day's room is of no use
         return _usd(max(cap - row.spent - row.reserved, Decimal(0)))
 
     def changelist_view(self, request: HttpRequest, extra_context=None):
