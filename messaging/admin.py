@@ -1,6 +1,7 @@
 """Conversations and messages in the superuser console: handoff mode, reply state, AI usage."""
 
 from datetime import timedelta
+from decimal import Decimal
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
@@ -64,7 +65,7 @@ class ConversationAdmin(admin.ModelAdmin):
 class MessageAdmin(admin.ModelAdmin):
     list_display = [
         "id", "created_at", "conversation", "sender_id", "recipient_id", "channel", "direction", "status",
-        "reply_state", "agent", "model", "prompt_tokens", "completion_tokens",
+        "reply_state", "agent", "model", "prompt_tokens", "completion_tokens", "ai_cost",
     ]  # fmt: skip
     list_filter = ["channel", "direction", "reply_state", "agent", "is_read"]
     search_fields = ["conversation__key", "twilio_sid", "participant_number"]
@@ -95,6 +96,7 @@ class MessageAdmin(admin.ModelAdmin):
                 "prompt_tokens": sum(row.prompt_tokens for row in rows),
                 "completion_tokens": sum(row.completion_tokens for row in rows),
                 "total_tokens": sum(row.total_tokens for row in rows),
+                "cost": sum((row.cost for row in rows if row.cost is not None), Decimal(0)),
             },
         }
         return TemplateResponse(request, "admin/messaging/message/token_usage.html", context)

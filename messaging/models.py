@@ -72,6 +72,8 @@ class Message(TimeStamped):
     model = models.CharField(max_length=100, blank=True, default="")
     prompt_tokens = models.IntegerField(null=True, blank=True)
     completion_tokens = models.IntegerField(null=True, blank=True)
+    # What the LLM calls of the reply cost, in USD (orchestrator.pricing); None when unpriced.
+    ai_cost = models.DecimalField(max_digits=18, decimal_places=9, null=True, blank=True)
 
     class Meta:
         ordering = ["created_at", "id"]

@@ -9,7 +9,7 @@ class OrchestratorConfig(AppConfig):
         from django.core import checks
         from django.db.models.signals import post_delete, post_save
 
-        from orchestrator.checks import llm_model_check
+        from orchestrator.checks import llm_model_check, spend_settings_check
         from orchestrator.models import AIConfig
         from orchestrator.selectors import ai_config_changed
 
@@ -19,3 +19,4 @@ class OrchestratorConfig(AppConfig):
         post_save.connect(ai_config_changed, sender=AIConfig, dispatch_uid="orchestrator.ai_config_saved")
         post_delete.connect(ai_config_changed, sender=AIConfig, dispatch_uid="orchestrator.ai_config_deleted")
         checks.register(llm_model_check)
+        checks.register(spend_settings_check)

@@ -84,6 +84,24 @@ def llm_configured() -> bool:
     return llm_settings().configured
 
 
+def map_cost(*, model: str, prompt_tokens: int, completion_tokens: int) -> tuple[float, float] | None:
+    """(input, output) cost in USD of a call to `model` by litellm's local price map, or None when
+    the map does not price that name (orchestrator.pricing decides what that means)."""
+    if not _mapped(model):
+        return None
+    return _litellm().cost_per_token(model=model, prompt_tokens=prompt_tokens, completion_tokens=completion_tokens)
+
+
+@functools.lru_cache(maxsize=64)
+def _mapped(model: str) -> bool:
+    # An unmapped name makes litellm raise (and work out why): once per name and process is enough.
+    try:
+        _litellm().cost_per_token(model=model, prompt_tokens=1, completion_tokens=1)
+    except Exception:  # litellm raises its own classes for "not mapped" and "no provider"
+        return False
+    return True
+
+
 @dataclass(frozen=True)
 class ToolCall:
     id: str
@@ -277,10 +295,12 @@ def chat_completion(
     timeout: float | None = None,
     deadline: float | None = None,
     config: LLMSettings | None = None,
+    max_tokens: int | None = None,
 ) -> LLMReply:
     """One chat completion with bounded retries. `timeout` caps each request (default
     AI_LLM_TIMEOUT_S); `deadline` (a `time.monotonic()` value) caps the whole call, retries and
-    backoff included. Raises `LLMError` (or `LLMTimeout`) on failure."""
+    backoff included; `max_tokens` caps the reply (a spend cap needs a ceiling). Raises `LLMError`
+    (or `LLMTimeout`) on failure."""
     config = config or llm_settings()
     if not config.configured:
         raise LLMError("not_configured")
@@ -302,6 +322,8 @@ def chat_completion(
     if tools:
         kwargs["tools"] = tools
         kwargs["tool_choice"] = "auto"
+    if max_tokens is not None:
+        kwargs["max_tokens"] = max_tokens
 
     attempt = 0
     while True:

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -99,3 +101,42 @@ class AIConfig(models.Model):
     def api_key_preview(self) -> str | None:
         key = self.api_key
         return secret_mask(key) if key else None
+
+
+# Costs in USD (litellm's price map), to the billionth of a dollar: a one-token call of a cheap model.
+COST_DECIMAL_PLACES = 9
+NANO = Decimal(1).scaleb(-COST_DECIMAL_PLACES)
+GLOBAL_SCOPE = "global"
+
+
+class AISpend(models.Model):
+    """The AI's spend of one UTC day in one scope: `global` (every turn) or a contact's
+    (`contact:…`, orchestrator.services.spend.contact_scope). A call reserves its ceiling in
+    `reserved` before it is made, by a conditional UPDATE that holds only while spent + reserved
+    stays within the cap, and moves its real cost to `spent` afterwards (or gives it back).
+    Amounts are whole billionths of a USD: integers, so the check is exact on SQLite too (which
+    computes decimal columns in floating point)."""
+
+    day = models.DateField()
+    scope = models.CharField(max_length=120)
+    spent_nano = models.BigIntegerField(default=0)
+    reserved_nano = models.BigIntegerField(default=0)
+    calls = models.IntegerField(default=0)  # settled calls
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "AI spend"
+        verbose_name_plural = "AI spend"
+        ordering = ["-day", "scope"]
+        constraints = [models.UniqueConstraint(fields=["day", "scope"], name="ai_spend_day_scope")]
+
+    def __str__(self) -> str:
+        return f"{self.scope} {self.day}"
+
+    @property
+    def spent(self) -> Decimal:
+        return self.spent_nano * NANO
+
+    @property
+    def reserved(self) -> Decimal:
+        return self.reserved_nano * NANO

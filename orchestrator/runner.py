@@ -3,6 +3,8 @@
 Up to MAX_ROUNDS model calls, with the agent's tools offered on every round. Per turn at most
 MAX_TOOL_CALLS tool calls and MAX_IDENTICAL_CALLS calls with the same name and arguments; past any
 budget the turn stops and is reported as failed, so the caller answers with its fallback text.
+With a spend cap in force each model call reserves its ceiling first (orchestrator.services.spend):
+no room, no call, and the run says `budget_exhausted`.
 The loop holds no transaction and no lock of its own: tools call services that own theirs.
 """
 
@@ -12,11 +14,23 @@ import json
 import logging
 from collections import Counter
 from dataclasses import dataclass
+from decimal import Decimal
 from functools import cache
+
+from django.conf import settings
 
 from core.db import release_db_connection
 from orchestrator.agents import GENERAL_AGENT, Agent
-from orchestrator.llm import LLMError, LLMSettings, chat_completion
+from orchestrator.llm import LLMError, LLMSettings, chat_completion, llm_settings
+from orchestrator.pricing import call_ceiling, call_cost
+from orchestrator.services.spend import (
+    NO_CAP,
+    budget_release,
+    budget_reserve,
+    budget_settle,
+    caps_in_force,
+    contact_scope,
+)
 from orchestrator.tools import Tool, ToolContext
 from orchestrator.tools.base import cap, parse_arguments
 
@@ -37,7 +51,9 @@ class AgentRun:
     completion_tokens: int = 0
     rounds: int = 0
     tool_calls: int = 0
+    cost: Decimal | None = None  # USD of its model calls; None when none was priced
     failure: str | None = None  # None when the turn produced a reply; else the cause, for logs
+    budget_exhausted: bool = False  # a spend cap had no room for the next model call
 
     @property
     def ok(self) -> bool:
@@ -92,10 +108,11 @@ def run_agent(
     config: LLMSettings | None = None,
 ) -> AgentRun:
     """Run `agent` on `text` after `history`; never raises for LLM or tool trouble."""
+    config = config or llm_settings()
     tools: list[Tool] = agent.tools_for(user=user)
     by_name = {t.name: t for t in tools}
     schemas = [t.schema() for t in tools] or None
-    override = config.system_prompt if config is not None and agent.name == GENERAL_AGENT else ""
+    override = config.system_prompt if agent.name == GENERAL_AGENT else ""
     messages: list[dict] = [
         {"role": "system", "content": agent.prompt_for(tools=tools, override=override)},
         *history,
@@ -105,14 +122,36 @@ def run_agent(
     run = AgentRun(agent=agent.name)
     seen: Counter[str] = Counter()
     user_id = getattr(user, "pk", None)
+    contact = contact_scope(conversation=conversation, user=user)
+    max_tokens = max(1, int(settings.AI_MAX_OUTPUT_TOKENS)) if caps_in_force() else None
 
     for round_number in range(1, MAX_ROUNDS + 1):
+        hold = NO_CAP
+        if max_tokens is not None:
+            ceiling = call_ceiling(model=config.model, messages=messages, tools=schemas, max_tokens=max_tokens)
+            reserved = budget_reserve(contact=contact, amount=ceiling)
+            if reserved is None:
+                run.failure, run.budget_exhausted = "budget: daily AI spend cap reached", True
+                return run
+            hold = reserved
         release_db_connection()
         try:
-            reply = chat_completion(messages=messages, tools=schemas, deadline=deadline, config=config)
+            reply = chat_completion(
+                messages=messages, tools=schemas, deadline=deadline, config=config, max_tokens=max_tokens
+            )
         except LLMError as exc:
+            budget_release(hold=hold)
             run.failure = f"llm {exc.summary}"  # a kind and a status or class name: no free text
             return run
+        except BaseException:
+            budget_release(hold=hold)
+            raise
+        cost = call_cost(
+            model=config.model, prompt_tokens=reply.prompt_tokens, completion_tokens=reply.completion_tokens
+        )
+        budget_settle(hold=hold, cost=cost)
+        if cost is not None:
+            run.cost = (run.cost or Decimal(0)) + cost
         run.rounds = round_number
         run.model = reply.model or run.model
         run.prompt_tokens += reply.prompt_tokens

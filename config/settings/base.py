@@ -345,6 +345,20 @@ AI_AGENT_STICKY_MINUTES = int_alias("AI_AGENT_STICKY_MINUTES", default=10)
 # A user message longer than this is cut before it goes to the LLM (logged), so one huge SMS or
 # web message cannot make a huge prompt; the stored message keeps all of it.
 AI_INPUT_MAX_CHARS = int_alias("AI_INPUT_MAX_CHARS", default=8000)
+# --- AI spend caps (issue 27; orchestrator.pricing, orchestrator.services.spend) ---
+# Amounts in USD, the currency of litellm's price map. The two prices (per 1,000 tokens) price
+# every call when either is set (the other then counts as 0), overriding the map: a local model's
+# price, or a negotiated one. Unset: the map's price for a known model, no cost for an unknown one.
+AI_PRICE_PER_1K_INPUT_TOKENS = first_set("AI_PRICE_PER_1K_INPUT_TOKENS")
+AI_PRICE_PER_1K_OUTPUT_TOKENS = first_set("AI_PRICE_PER_1K_OUTPUT_TOKENS")
+# Daily caps (UTC days) per contact and for all turns together; unset = no cap.
+AI_CONTACT_DAILY_BUDGET = first_set("AI_CONTACT_DAILY_BUDGET")
+AI_DAILY_BUDGET = first_set("AI_DAILY_BUDGET")
+# When a cap is spent: "fallback" answers with the AI's fallback text, "handoff" hands the
+# conversation to staff (human mode).
+AI_BUDGET_EXHAUSTED_ACTION = str_alias("AI_BUDGET_EXHAUSTED_ACTION", default="fallback")
+# With a cap in force each LLM call asks for at most this many output tokens, so its cost has a ceiling.
+AI_MAX_OUTPUT_TOKENS = int_alias("AI_MAX_OUTPUT_TOKENS", default=1024)
 # The AIConfig API key is stored encrypted with a key derived from this, or from SECRET_KEY when it
 # is unset. If it changes, a stored key reads as unset (with a warning) until it is entered again.
 AI_CONFIG_ENCRYPTION_KEY = str_alias("AI_CONFIG_ENCRYPTION_KEY", default="")

@@ -1,7 +1,8 @@
-"""Staff: the AI replies' token usage report."""
+"""Staff: the AI replies' token usage and cost report."""
 
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 from django.db.models import Count, Sum
@@ -17,6 +18,7 @@ class TokenUsageRow:
     replies: int
     prompt_tokens: int
     completion_tokens: int
+    cost: Decimal | None  # USD; None when no reply of the group was priced
 
     @property
     def total_tokens(self) -> int:
@@ -24,7 +26,7 @@ class TokenUsageRow:
 
 
 def ai_token_usage_daily(*, since: datetime | None = None) -> list[TokenUsageRow]:
-    """The AI replies' token counts per day (UTC) and model, newest day first: every message that
+    """The AI replies' token counts and cost per day (UTC) and model, newest day first: every message that
     records a model (web AI turns, Twilio AI replies, the staff's AI helpers)."""
     rows = Message.objects.exclude(model="")
     if since is not None:
@@ -36,6 +38,7 @@ def ai_token_usage_daily(*, since: datetime | None = None) -> list[TokenUsageRow
             reply_count=Count("id"),
             prompt=Coalesce(Sum("prompt_tokens"), 0),
             completion=Coalesce(Sum("completion_tokens"), 0),
+            cost=Sum("ai_cost"),
         )
         .order_by("-day", "model")
     )
@@ -46,6 +49,7 @@ def ai_token_usage_daily(*, since: datetime | None = None) -> list[TokenUsageRow
             replies=row["reply_count"],
             prompt_tokens=row["prompt"],
             completion_tokens=row["completion"],
+            cost=row["cost"],
         )
         for row in grouped
     ]

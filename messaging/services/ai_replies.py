@@ -2,6 +2,7 @@
 
 import logging
 from datetime import datetime
+from decimal import Decimal
 
 from django.conf import settings
 from django.db import transaction
@@ -37,6 +38,7 @@ def ai_reply_store(
     model: str = "",
     prompt_tokens: int | None = None,
     completion_tokens: int | None = None,
+    cost: Decimal | None = None,
     sticky_agent: bool = False,
     lease_token: str | None = None,
 ) -> Message | None:
@@ -44,7 +46,7 @@ def ai_reply_store(
     store nothing and return None when the turn no longer owns the message: the claim was lost, or
     (with `lease_token`) the conversation's lease was taken over by another worker. The lease is
     released by the same UPDATE that records the reply. With `sticky_agent` the conversation
-    remembers the agent for routing."""
+    remembers the agent for routing. `cost` (USD) is what the turn's LLM calls cost."""
     state = ReplyState.DONE if ok else ReplyState.FAILED
     conversation = message.conversation
     with transaction.atomic():
@@ -67,6 +69,7 @@ def ai_reply_store(
             direction=Direction.INTERNAL,
             is_read=False,
             in_reply_to=message,
+            ai_cost=cost,
             **ai_fields,
         )
         if conversation is not None:
@@ -89,13 +92,18 @@ def ai_reply_store(
             reply = channel_sender(message.channel).reply(
                 to_message=message, text=reply.content, sender_id=settings.AI_BOT_USER_ID, **ai_fields
             )
+            if cost is not None:
+                # Set on the reply's first row only: the channel copies what it is given to every
+                # part of a long reply but the token counts, so the cost goes here, like them once.
+                Message.objects.filter(pk=reply.pk).update(ai_cost=cost)
+                reply.ai_cost = cost
         else:
             # Both foreign keys are rows the caller just read: skip their existence queries.
             reply.full_clean(exclude=["conversation", "in_reply_to"])
             reply.save()
     message.reply_state = state
     logger.info(
-        "AI reply %s to message %s stored (%s, agent=%s, model=%s, tokens=%s/%s)",
+        "AI reply %s to message %s stored (%s, agent=%s, model=%s, tokens=%s/%s, cost=%s)",
         reply.pk,
         message.pk,
         state,
@@ -103,5 +111,6 @@ def ai_reply_store(
         model or "-",
         prompt_tokens,
         completion_tokens,
+        cost,
     )
     return reply

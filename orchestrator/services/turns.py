@@ -11,7 +11,8 @@ from __future__ import annotations
 import logging
 import time
 from contextlib import nullcontext
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from decimal import Decimal
 
 from django.conf import settings
 
@@ -27,8 +28,9 @@ from orchestrator.chat_engine import not_configured_reply
 from orchestrator.exceptions import LeaseBusy
 from orchestrator.handoff import BACK_TO_AI_ACK, HANDOFF_ACK, mode_command
 from orchestrator.llm import llm_settings
-from orchestrator.runner import run_agent
+from orchestrator.runner import AgentRun, run_agent
 from orchestrator.services.claims import claim, claim_in_order, heartbeat, lease_acquire, lease_release, skip, unclaim
+from orchestrator.services.spend import HANDOFF, exhausted_action
 
 logger = logging.getLogger("orchestrator")
 
@@ -48,6 +50,7 @@ class Answer:
     model: str = ""
     prompt_tokens: int | None = None
     completion_tokens: int | None = None
+    cost: Decimal | None = None
 
 
 # --- the reply itself -------------------------------------------------------------------------
@@ -91,6 +94,8 @@ def generate_reply(
     except Exception:  # a bug must still give the user the fallback, never a traceback
         logger.exception("AI turn of user %s crashed in %s", user_id, agent_name or "routing")
         return Answer(text=fallback_text, ok=False, agent=agent_name)
+    if run.budget_exhausted:
+        return _budget_answer(run=run, conversation=conversation, fallback_text=fallback_text)
     if not run.ok:
         logger.warning(
             "AI turn of user %s failed in %s after %s rounds and %s tool calls: %s",
@@ -107,7 +112,27 @@ def generate_reply(
         model=run.model,
         prompt_tokens=run.prompt_tokens,
         completion_tokens=run.completion_tokens,
+        cost=run.cost,
     )
+
+
+def _budget_answer(*, run: AgentRun, conversation: Conversation | None, fallback_text: str) -> Answer:
+    """A spend cap had no room for the turn's next model call (AI_BUDGET_EXHAUSTED_ACTION): the
+    fallback text, or the conversation handed to staff with the handoff's acknowledgement. What
+    earlier rounds of the turn used is recorded with it."""
+    used = Answer(
+        text=fallback_text,
+        ok=False,
+        agent=run.agent,
+        model=run.model,
+        prompt_tokens=run.prompt_tokens or None,
+        completion_tokens=run.completion_tokens or None,
+        cost=run.cost,
+    )
+    if exhausted_action() == HANDOFF and conversation is not None:
+        conversation_mode_set(conversation=conversation, mode=ConversationMode.HUMAN, source="budget")
+        return replace(used, text=HANDOFF_ACK, ok=True, agent="")
+    return used
 
 
 def _store(*, message: Message, answer: Answer, lease_token: str | None = None) -> Message | None:
@@ -119,6 +144,7 @@ def _store(*, message: Message, answer: Answer, lease_token: str | None = None) 
         model=answer.model,
         prompt_tokens=answer.prompt_tokens,
         completion_tokens=answer.completion_tokens,
+        cost=answer.cost,
         sticky_agent=bool(answer.agent) and answer.agent != CHAT_ENGINE,
         lease_token=lease_token,
     )
