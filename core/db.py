@@ -89,16 +89,6 @@ def update_returning(rows: QuerySet[M], **values: Any) -> M | None:
     """`rows.update(**values)` for a queryset of at most one row, returning that row as the
     database now holds it (`UPDATE ... RETURNING`, read as the ORM reads a row): one statement
     where update() and a read took two. None when no row matched."""
-    sql, params, using = _update_returning_sql(rows, values)
-    with connections[using].cursor() as cursor:
-        cursor.execute(sql, params)
-        row = cursor.fetchone()
-    return None if row is None else model_from_row(rows.model, row, using=using)
-
-
-def _update_returning_sql(rows: QuerySet, values: dict[str, Any]) -> tuple[str, Sequence, str]:
-    """The ORM's UPDATE of `rows` with `values`, returning every concrete column of the row; its
-    parameters; the database alias it is for."""
     model = rows.model
     rows = rows.all()
     rows._for_write = True  # type: ignore[attr-defined]  # as update() does: the database for writes
@@ -108,9 +98,12 @@ def _update_returning_sql(rows: QuerySet, values: dict[str, Any]) -> tuple[str, 
     if query.related_updates:  # a parent's field (multi-table inheritance) takes a second UPDATE
         raise TypeError(f"update_returning() sets fields of {model.__name__} only")
     sql, params = query.get_compiler(using).as_sql()
-    quote = connections[using].ops.quote_name
-    columns = ", ".join(quote(field.column) for field in model._meta.concrete_fields)
-    return f"{sql} RETURNING {columns}", params, using
+    connection = connections[using]
+    columns = ", ".join(connection.ops.quote_name(field.column) for field in model._meta.concrete_fields)
+    with connection.cursor() as cursor:
+        cursor.execute(f"{sql} RETURNING {columns}", params)
+        row = cursor.fetchone()
+    return None if row is None else model_from_row(model, row, using=using)
 
 
 def _insert_fields(model: type[models.Model]) -> list[models.Field]:
@@ -161,45 +154,50 @@ def row_insert(instance: models.Model, *, using: str = DEFAULT_DB_ALIAS) -> None
 
 
 @functools.cache
-def _insert_from_statement(model: type[models.Model], link: str, vendor: str, alias: str) -> tuple[str, list]:
-    """The INSERT of `update_returning_and_insert`: a new row of `model` whose `link` column is the
-    key of the row the statement's UPDATE returned (`u`); and the fields of its parameters."""
+def _insert_after_update_statement(
+    model: type[models.Model], link: str, update: str, vendor: str, alias: str
+) -> tuple[str, list[models.Field]]:
+    """The statement of `insert_after_update` for one model, link and UPDATE; and the fields of the
+    INSERT's parameters. Built once per model, UPDATE and database, as `row_insert`'s."""
     meta = model._meta
     quote = connections[alias].ops.quote_name
     fields = _insert_fields(model)
     parent_pk = quote(meta.get_field(link).target_field.column)  # type: ignore[union-attr]  # a foreign key
     values = ", ".join(f"u.{parent_pk}" if field.name == link else "%s" for field in fields)
+    pk = quote(meta.pk.column)
     # Identifiers from the model's metadata, quoted; the values are parameters.
     sql = (
-        f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(field.column) for field in fields)}) "  # noqa: S608
-        f"SELECT {values} FROM u RETURNING {quote(meta.pk.column)}"
+        f"WITH u AS ({update}), i AS (INSERT INTO {quote(meta.db_table)} "  # noqa: S608
+        f"({', '.join(quote(field.column) for field in fields)}) SELECT {values} FROM u RETURNING {pk}) "
+        f"SELECT i.{pk}, u.* FROM u, i"
     )
     return sql, [field for field in fields if field.name != link]
 
 
-def update_returning_and_insert(rows: QuerySet[M], instance: models.Model, *, link: str, **values: Any) -> M | None:
-    """PostgreSQL only: `update_returning(rows, **values)` and then `row_insert(instance)` with
-    `instance.<link>` set to the updated row, as one statement (a data-modifying WITH), so it needs
-    no transaction of its own: one round trip where BEGIN, the UPDATE, the INSERT and COMMIT took
-    four. Returns the updated row; None, with nothing written, when no row matched. It sends no
-    save signals: a caller steps aside (to `save()` or `row_insert`) when `save_signals_listen`."""
+def insert_after_update(
+    instance: models.Model, *, link: str, update: str, update_params: Sequence, using: str = DEFAULT_DB_ALIAS
+) -> models.Model | None:
+    """PostgreSQL only: run `update` (a statement built once: an UPDATE of at most one row of the
+    model `instance.<link>` points to, RETURNING all its concrete columns in field order) and
+    `row_insert(instance)` with `instance.<link>` set to the updated row, as one statement (a
+    data-modifying WITH), so it needs no transaction of its own: one round trip where BEGIN, the
+    UPDATE, the INSERT and COMMIT took four. Returns the updated row; None, with nothing written,
+    when no row matched. It sends no save signals: a caller steps aside (to `row_insert`) when
+    `save_signals_listen`."""
     model = type(instance)
     if model.save is not models.Model.save:
-        raise TypeError(f"{model.__name__} overrides save(): update_returning_and_insert() would skip it")
-    update, update_params, using = _update_returning_sql(rows, values)
+        raise TypeError(f"{model.__name__} overrides save(): insert_after_update() would skip it")
     connection = connections[using]
     if connection.vendor != "postgresql":
-        raise TypeError("update_returning_and_insert() needs PostgreSQL (a WITH holding an UPDATE)")
-    insert, fields = _insert_from_statement(model, link, connection.vendor, using)
+        raise TypeError("insert_after_update() needs PostgreSQL (a WITH holding an UPDATE)")
+    sql, fields = _insert_after_update_statement(model, link, update, connection.vendor, using)
     insert_params = [field.get_db_prep_save(field.pre_save(instance, True), connection) for field in fields]
-    pk = connection.ops.quote_name(model._meta.pk.column)
-    sql = f"WITH u AS ({update}), i AS ({insert}) SELECT i.{pk}, u.* FROM u, i"  # noqa: S608  # built above
     with connection.cursor() as cursor:
         cursor.execute(sql, [*update_params, *insert_params])
         row = cursor.fetchone()
     if row is None:
         return None
-    parent = model_from_row(rows.model, row[1:], using=using)
+    parent = model_from_row(model._meta.get_field(link).related_model, row[1:], using=using)  # type: ignore[arg-type]  # a foreign key's model
     instance.pk = row[0]
     setattr(instance, link, parent)
     instance._state.adding = False  # stored, as save() marks it
