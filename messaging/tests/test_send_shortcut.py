@@ -119,6 +119,10 @@ def an_unknown_user(w: World) -> None:
     w.send(w.client, recipient_id=10**9)
 
 
+def an_id_past_the_databases_integers(w: World) -> None:
+    w.send(w.client, recipient_id=2**63)
+
+
 def content_too_long(w: World) -> None:
     w.send(w.client, recipient_id=w.other.pk)
     w.send(w.client, recipient_id=w.other.pk, content="x" * (CONTENT_MAX_LENGTH + 1))
@@ -146,6 +150,7 @@ KINDS: list[tuple[Callable[[World], None], list[str]]] = [
     (another_pairs_key_supplied, ["tries", "aside"]),
     (a_deleted_user, ["tries", "tries"]),
     (an_unknown_user, ["tries"]),
+    (an_id_past_the_databases_integers, ["aside"]),
     (content_too_long, ["tries", "aside"]),
     (save_signals, ["aside", "aside"]),
 ]
@@ -243,6 +248,7 @@ def test_every_kind_of_input_is_answered_as_the_contract_says(monkeypatch, ai_ta
         "another_pairs_key_supplied": [201, 403],
         "a_deleted_user": [201, 404],
         "an_unknown_user": [404],
+        "an_id_past_the_databases_integers": [404],
         "content_too_long": [201, 400],
         "save_signals": [201, 201],
     }
