@@ -151,3 +151,60 @@ def row_insert(instance: models.Model, *, using: str = DEFAULT_DB_ALIAS) -> None
         signals.post_save.send(
             sender=model, instance=instance, created=True, update_fields=None, raw=False, using=using
         )
+
+
+@functools.cache
+def _insert_after_update_statement(
+    model: type[models.Model], link: str, update: str, vendor: str, alias: str
+) -> tuple[str, list[models.Field]]:
+    """The statement of `insert_after_update` for one model, link and UPDATE; and the fields of the
+    INSERT's parameters. Built once per model, UPDATE and database, as `row_insert`'s."""
+    meta = model._meta
+    quote = connections[alias].ops.quote_name
+    fields = _insert_fields(model)
+    parent_pk = quote(meta.get_field(link).target_field.column)  # type: ignore[union-attr]  # a foreign key
+    values = ", ".join(f"u.{parent_pk}" if field.name == link else "%s" for field in fields)
+    pk = quote(meta.pk.column)
+    # Identifiers from the model's metadata, quoted; the values are parameters.
+    sql = (
+        f"WITH u AS ({update}), i AS (INSERT INTO {quote(meta.db_table)} "  # noqa: S608
+        f"({', '.join(quote(field.column) for field in fields)}) SELECT {values} FROM u RETURNING {pk}) "
+        f"SELECT i.{pk}, u.* FROM u, i"
+    )
+    return sql, [field for field in fields if field.name != link]
+
+
+def insert_after_update(
+    instance: models.Model, *, link: str, update: str, update_params: Sequence, using: str = DEFAULT_DB_ALIAS
+) -> models.Model | None:
+    """PostgreSQL only: run `update` (a statement built once: an UPDATE of at most one row of the
+    model `instance.<link>` points to, RETURNING all its concrete columns in field order) and
+    `row_insert(instance)` with `instance.<link>` set to the updated row, as one statement (a
+    data-modifying WITH), so it needs no transaction of its own: one round trip where BEGIN, the
+    UPDATE, the INSERT and COMMIT took four. Returns the updated row; None, with nothing written,
+    when no row matched. It sends no save signals: a caller steps aside (to `row_insert`) when
+    `save_signals_listen`."""
+    model = type(instance)
+    if model.save is not models.Model.save:
+        raise TypeError(f"{model.__name__} overrides save(): insert_after_update() would skip it")
+    connection = connections[using]
+    if connection.vendor != "postgresql":
+        raise TypeError("insert_after_update() needs PostgreSQL (a WITH holding an UPDATE)")
+    sql, fields = _insert_after_update_statement(model, link, update, connection.vendor, using)
+    insert_params = [field.get_db_prep_save(field.pre_save(instance, True), connection) for field in fields]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*update_params, *insert_params])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    parent = model_from_row(model._meta.get_field(link).related_model, row[1:], using=using)  # type: ignore[arg-type]  # a foreign key's model
+    instance.pk = row[0]
+    setattr(instance, link, parent)
+    instance._state.adding = False  # stored, as save() marks it
+    instance._state.db = using
+    return parent
+
+
+def save_signals_listen(model: type[models.Model]) -> bool:
+    """Whether anything listens to `model`'s pre_save or post_save."""
+    return signals.pre_save.has_listeners(model) or signals.post_save.has_listeners(model)

@@ -1,0 +1,54 @@
+"""Where the data lives: the database (SQLite embedded, PostgreSQL with a pool) and the cache."""
+
+from config.env import VAR_DIR, env, int_alias, str_alias
+
+# --- Database ---------------------------------------------------------------------------------
+DATABASE_URL = str_alias("DATABASE_URL", "AI_MESSAGE_DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}")
+DATABASES = {"default": env.db_url_config(DATABASE_URL)}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # WAL lets readers run beside the one writer; IMMEDIATE takes the write lock up front so two
+    # processes never deadlock upgrading read locks.
+    DATABASES["default"]["OPTIONS"] = {
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    }
+else:
+    # A connection pool per process (psycopg_pool): the threaded AI worker keeps many turns in
+    # flight and hands its connection back during each LLM call (core.db.release_db_connection).
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    # The pool checks a connection before handing it out (one empty round trip): a connection the
+    # server ended while it sat idle (a restart, a failover, pg_terminate_backend) is replaced
+    # instead of failing the next request. One that dies mid-request is the caller's to retry
+    # (core.db.once_more_on_new_connection, used by the Twilio webhooks).
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": 1,
+        "max_size": int_alias("DB_POOL_MAX_SIZE", default=20),
+        "timeout": 30,
+    }
+DATABASES["default"]["ATOMIC_REQUESTS"] = False
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Cache (throttles, sync throttle); Redis in production, a shared file cache embedded ------
+REDIS_URL = env.str("REDIS_URL", default="").strip()
+CACHE_URL = str_alias("CACHE_URL", default=REDIS_URL)
+# Short socket timeouts: a Redis that is down or unreachable fails a cache call within a second,
+# and its users fall back (core.cache; README "When a part is down") instead of stalling a request.
+REDIS_CACHE_OPTIONS = {"socket_connect_timeout": 0.5, "socket_timeout": 1.0}
+if CACHE_URL.startswith(("redis://", "rediss://")):
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": CACHE_URL,
+            "OPTIONS": REDIS_CACHE_OPTIONS,
+        }
+    }
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(VAR_DIR / "cache"),
+            "OPTIONS": {"MAX_ENTRIES": 100_000},
+        }
+    }
