@@ -100,6 +100,19 @@ class Cluster:
             totals[role] = round(totals.get(role, 0.0) + used, 2)
         return totals
 
+    def settle(self, timeout: float = 120.0, quiet_s: float = 0.1) -> bool:
+        """Waits until the stack is idle (the workers done booting: importing, warming up, freezing
+        their heap), whatever the broker: less than `quiet_s` CPU seconds in a second, all roles."""
+        deadline = time.time() + timeout
+        before = sum(self.cpu_seconds().values())
+        while time.time() < deadline:
+            time.sleep(1.0)
+            now = sum(self.cpu_seconds().values())
+            if now - before < quiet_s:
+                return True
+            before = now
+        return False
+
     def start(self) -> tuple[int, str]:
         llm_port, web_port = free_port(), free_port()
         self._spawn(
