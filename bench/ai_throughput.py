@@ -125,10 +125,16 @@ class Cluster:
             ["-m", "gunicorn", "config.wsgi", "-b", f"127.0.0.1:{web_port}", "-k", "gthread",
              "-w", str(self.options.web_workers), "--threads", str(self.options.web_threads), "--log-level", "warning"]
         )  # fmt: skip
+        # BENCH_PROFILE_DIR: every thread of worker_ai under cProfile (bench/profiled.py)
+        profiled = (
+            [str(ROOT / "bench" / "profiled.py"), self.env["BENCH_PROFILE_DIR"]]
+            if self.env.get("BENCH_PROFILE_DIR")
+            else []
+        )
         for index in range(self.options.ai_workers):
             self._spawn(
                 "worker_ai",
-                ["-m", "celery", "-A", "config", "worker", "-Q", "ai", "-P", "threads",
+                [*profiled, "-m", "celery", "-A", "config", "worker", "-Q", "ai", "-P", "threads",
                  "-c", str(self.options.ai_threads), "-n", f"bench-ai{index}@%h", "-l", "warning",
                  "--without-gossip", "--without-mingle", "--without-heartbeat"]
             )  # fmt: skip
