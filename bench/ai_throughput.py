@@ -100,6 +100,19 @@ class Cluster:
             totals[role] = round(totals.get(role, 0.0) + used, 2)
         return totals
 
+    def settle(self, timeout: float = 120.0, quiet_s: float = 0.1) -> bool:
+        """Waits until the stack is idle (the workers done booting: importing, warming up, freezing
+        their heap), whatever the broker: less than `quiet_s` CPU seconds in a second, all roles."""
+        deadline = time.time() + timeout
+        before = sum(self.cpu_seconds().values())
+        while time.time() < deadline:
+            time.sleep(1.0)
+            now = sum(self.cpu_seconds().values())
+            if now - before < quiet_s:
+                return True
+            before = now
+        return False
+
     def start(self) -> tuple[int, str]:
         llm_port, web_port = free_port(), free_port()
         self._spawn(
@@ -112,10 +125,16 @@ class Cluster:
             ["-m", "gunicorn", "config.wsgi", "-b", f"127.0.0.1:{web_port}", "-k", "gthread",
              "-w", str(self.options.web_workers), "--threads", str(self.options.web_threads), "--log-level", "warning"]
         )  # fmt: skip
+        # BENCH_PROFILE_DIR: every thread of worker_ai under cProfile (bench/profiled.py)
+        profiled = (
+            [str(ROOT / "bench" / "profiled.py"), self.env["BENCH_PROFILE_DIR"]]
+            if self.env.get("BENCH_PROFILE_DIR")
+            else []
+        )
         for index in range(self.options.ai_workers):
             self._spawn(
                 "worker_ai",
-                ["-m", "celery", "-A", "config", "worker", "-Q", "ai", "-P", "threads",
+                [*profiled, "-m", "celery", "-A", "config", "worker", "-Q", "ai", "-P", "threads",
                  "-c", str(self.options.ai_threads), "-n", f"bench-ai{index}@%h", "-l", "warning",
                  "--without-gossip", "--without-mingle", "--without-heartbeat"]
             )  # fmt: skip

@@ -27,6 +27,9 @@ Between steps the script waits (at most `--drain-timeout` s) until the backgroun
 queued (replies to inbound messages, their Twilio sends) is finished, so each step starts idle.
 Method and results: docs/PERFORMANCE.md ("Webhook acknowledgement").
 
+`--round-trip` measures the whole turn instead (the reply sent to the Twilio stand-in and its status
+callbacks posted back, CPU per message by process, A/B against `--baseline-dir`): bench/roundtrip.py.
+
 Run it against PostgreSQL and Redis (the production shape), e.g.:
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench_webhook \\
@@ -472,19 +475,6 @@ class WebhookCluster(Cluster):
         self.signal_workers(signal.SIGCONT)
         super().stop()
 
-    def settle(self, timeout: float = 120.0, quiet_s: float = 0.1) -> bool:
-        """Waits until the stack is idle (the workers done booting: importing, warming up, freezing
-        their heap), whatever the broker: less than `quiet_s` CPU seconds in a second, all roles."""
-        deadline = time.time() + timeout
-        before = sum(self.cpu_seconds().values())
-        while time.time() < deadline:
-            time.sleep(1.0)
-            now = sum(self.cpu_seconds().values())
-            if now - before < quiet_s:
-                return True
-            before = now
-        return False
-
     def start(self) -> tuple[int, str]:
         """Starts everything on the ports `stack_env` put in the environment; returns the web port
         and the Twilio stand-in's URL."""
@@ -550,6 +540,8 @@ def parse_rates(text: str) -> list[float]:
 
 
 def main() -> None:
+    import roundtrip  # the whole turn (issue 29): its own stacks, one per tree
+
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument(
         "--rates",
@@ -589,7 +581,11 @@ def main() -> None:
     )
     parser.add_argument("--endpoints", default="messages,webhook", help="which endpoints to measure")
     parser.add_argument("--warm-up", type=float, default=2.0, help="seconds of warm-up per endpoint at 20/s")
+    roundtrip.add_arguments(parser)
     options = parser.parse_args()
+    if options.round_trip:
+        roundtrip.run(options, parser)
+        return
     endpoints = [name for name in options.endpoints.split(",") if name]
     unknown = set(endpoints) - set(ENDPOINTS)
     if unknown or not endpoints:

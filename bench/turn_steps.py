@@ -1,0 +1,135 @@
+"""The steps of one auto-reply turn run in one process, in a loop: the CPU and the statements of
+each (the inbound webhook and the two status callbacks through Django's test client, the two
+tasks' services called directly), with the Twilio stand-in as a separate process. Where the CPU
+of `bench/webhook.py --round-trip` goes, step by step (docs/PERFORMANCE.md, "Where the CPU of a
+turn goes"). `--profile STEP` prints that step's profile by CPU clock.
+
+    DJANGO_SETTINGS_MODULE=config.settings.production DJANGO_SECRET_KEY=... DJANGO_ALLOWED_HOSTS=testserver \\
+    DJANGO_SECURE_SSL_REDIRECT=false DATABASE_URL=postgres://... REDIS_URL=redis://.../N \\
+    CELERY_BROKER_URL=redis://.../N .venv/bin/python bench/turn_steps.py --turns 150
+
+It replaces its bench rows in the database, and the tasks it queues stay in the broker (no worker
+runs): use a database and a Redis database of its own."""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import os
+import pstats
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from ai_throughput import free_port, wait_for_http
+
+ROOT = Path(__file__).resolve().parent.parent
+STEPS = ("webhook", "handle_inbound", "send_message", "status_sent", "status_delivered")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--turns", type=int, default=150, help="measured turns, after 10 of warm-up")
+    parser.add_argument("--people", type=int, default=64, help="numbers the webhooks come from")
+    parser.add_argument("--profile", choices=STEPS, help="print this step's profile")
+    options = parser.parse_args()
+
+    from demo.twilio_server import DEFAULT_ACCOUNT_SID, DEFAULT_AUTH_TOKEN
+
+    port = free_port()
+    standin = subprocess.Popen([sys.executable, "-m", "demo.twilio_server", "--port", str(port)], cwd=ROOT,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    base = "http://testserver"
+    os.environ.update({
+        "TWILIO_ACCOUNT_SID": DEFAULT_ACCOUNT_SID, "TWILIO_AUTH_TOKEN": DEFAULT_AUTH_TOKEN,
+        "TWILIO_DEFAULT_FROM": "+15550009999", "TWILIO_API_BASE_URL": f"http://127.0.0.1:{port}",
+        "PUBLIC_BASE_URL": base, "TWILIO_VALIDATE_SIGNATURE": "true",
+    })  # fmt: skip
+    try:
+        wait_for_http(port, "/2010-04-01/Accounts/none.json", time.time() + 30)
+        run(options, base, DEFAULT_ACCOUNT_SID, DEFAULT_AUTH_TOKEN)
+    finally:
+        standin.terminate()
+
+
+def run(options: argparse.Namespace, base: str, account_sid: str, auth_token: str) -> None:
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+    from django.db import connection, transaction
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+    from roundtrip import AUTO_REPLY
+    from twilio.request_validator import RequestValidator
+    from webhook import TWILIO_NUMBER, Traffic, prepare_people
+
+    from messaging.models import Message
+    from twilio_channel.services.inbound import inbound_answer
+    from twilio_channel.services.modes import auto_reply_config_set
+    from twilio_channel.services.sending import outbound_deliver
+
+    prepare_people(options.people, 0)
+    with transaction.atomic():
+        auto_reply_config_set(enabled=True, message=AUTO_REPLY)
+    traffic = Traffic(base_url=base, auth_token=auth_token, account_sid=account_sid, users=[(0, "")] * options.people)
+    validator = RequestValidator(auth_token)
+    client = Client()
+
+    def webhook(index: int) -> None:
+        request = traffic.webhook(index)
+        response = client.generic("POST", request.path, request.body, content_type=request.headers["Content-Type"],
+                                  HTTP_X_TWILIO_SIGNATURE=request.headers["X-Twilio-Signature"])  # fmt: skip
+        assert response.status_code == 200, response.content
+
+    def status(reply: Message, step: str) -> None:
+        url = f"{base}/twilio/status?mid={reply.pk}"
+        form = {"AccountSid": account_sid, "MessageSid": reply.twilio_sid, "SmsSid": reply.twilio_sid,
+                "MessageStatus": step, "SmsStatus": step, "From": TWILIO_NUMBER, "To": reply.to_number,
+                "ApiVersion": "2010-04-01"}  # fmt: skip
+        response = client.post(f"/twilio/status?mid={reply.pk}", form,
+                                HTTP_X_TWILIO_SIGNATURE=validator.compute_signature(url, form))  # fmt: skip
+        assert response.status_code < 300, response.content
+
+    cpu: dict[str, list[float]] = {step: [] for step in STEPS}
+    statements = dict.fromkeys(STEPS, 0)
+    profile = cProfile.Profile(time.process_time)
+
+    def timed(step: str, call, *args, **kwargs):
+        with CaptureQueriesContext(connection) as queries:
+            started = time.process_time()
+            if step == options.profile:
+                profile.enable()
+            out = call(*args, **kwargs)
+            if step == options.profile:
+                profile.disable()
+            cpu[step].append((time.process_time() - started) * 1000)
+        statements[step] += len(queries.captured_queries)
+        return out
+
+    for index in range(options.turns + 10):
+        if index == 10:  # warm-up done
+            for step in STEPS:
+                cpu[step].clear()
+                statements[step] = 0
+        timed("webhook", webhook, index)
+        inbound = Message.objects.filter(direction="inbound").latest("pk")  # not counted: between steps
+        reply = timed("handle_inbound", inbound_answer, message_id=inbound.pk)
+        if reply is None:  # over the per-number flood limit: no reply to this one
+            continue
+        timed("send_message", outbound_deliver, message_id=reply.pk, final_attempt=False)
+        reply.refresh_from_db()
+        timed("status_sent", status, reply, "sent")
+        timed("status_delivered", status, reply, "delivered")
+    for step in STEPS:
+        count = max(1, len(cpu[step]))
+        print(f"{step:17s} CPU median {statistics.median(cpu[step] or [0]):5.2f} ms   "
+              f"statements {statements[step] / count:4.1f}   ({len(cpu[step])} calls)")  # fmt: skip
+    if options.profile:
+        pstats.Stats(profile).sort_stats("cumulative").print_stats(40)
+
+
+if __name__ == "__main__":
+    main()
