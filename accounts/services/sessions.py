@@ -50,6 +50,10 @@ def user_login(*, username: str, password: str, device_info: str | None, ip_addr
         raise TooManyRequestsError(LOGIN_THROTTLED, retry_after=retry_after)
 
     user = selectors.user_get_by_username(username=username)
+    if user is None:
+        # Hash anyway (as Django's ModelBackend does), so an unknown name takes as long as a wrong
+        # password and the time of a 401 does not tell which usernames exist.
+        User().set_password(password)
     if user is None or not user.check_password(password):
         login_failure_record(username=username, ip=ip_address)
         logger.info("Login failed from %s", ip_address)

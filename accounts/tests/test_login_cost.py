@@ -45,3 +45,12 @@ def test_logins_in_a_row_hash_once_each(api_client, counted):
         assert response.status_code == 200
 
     assert counted.hashes == 3
+
+
+def test_an_unknown_username_costs_one_hash_too(api_client, counted):
+    # Otherwise the time of a 401 tells which usernames exist (a wrong password costs a hash,
+    # an unknown name nothing): the same hash for both closes that timing difference.
+    response = api_client.post("/auth/login", {"username": "nobody-here", "password": PASSWORD}, format="json")
+
+    assert response.status_code == 401
+    assert counted.hashes == 1
