@@ -24,6 +24,7 @@ from core.redact import mask_phone
 from core.tasks import enqueue_on_commit
 from core.text import text_clean
 from messaging.context import CHAT_ENGINE_AGENT
+from messaging.channels import channel_sender
 from messaging.enums import ConversationMode, Direction, ReplyState
 from messaging.models import Message
 from messaging.services.ai_replies import reply_state_move
@@ -35,7 +36,6 @@ from twilio_channel.addresses import channel_of, participant_number
 from twilio_channel.models import AutoReplyConfig, Contact
 from twilio_channel.services.contacts import contact_inbound_touch, contact_opt_in, contact_opt_out, contact_user
 from twilio_channel.services.modes import reply_mode, unknown_contact_reply
-from twilio_channel.services.sending import outbound_reply
 
 logger = logging.getLogger("twilio_webhook")
 
@@ -199,7 +199,8 @@ def inbound_answer(*, message_id: int) -> Message | None:
         if text is None:
             reply_state_move(message_id=message.pk, source=ReplyState.PROCESSING, target=ReplyState.SKIPPED)
             return None
-        reply = outbound_reply(to_message=message, text=text, **fields)
+        # Each message is answered over its own channel (the sweeper picks up every channel's).
+        reply = channel_sender(message.channel).reply(to_message=message, text=text, **fields)
         state = ReplyState.FAILED if reply.status == "failed" else ReplyState.DONE
         reply_state_move(message_id=message.pk, source=ReplyState.PROCESSING, target=state)
     logger.info(
