@@ -6,19 +6,19 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from inbox.tasks import sweep_unanswered_inbound
 from messaging.enums import ConversationKind, Direction, ReplyState
 from messaging.models import Conversation, Message
 from tests.fakes.channel import sender as test_sender
-from twilio_channel.tasks import sweep_unanswered_inbound
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(autouse=True)
 def _recorded():
-    test_sender.sent.clear()
+    test_sender.reset()
     yield
-    test_sender.sent.clear()
+    test_sender.reset()
 
 
 def _stale_inbound(text: str) -> Message:

@@ -40,4 +40,4 @@ AI_CONFIG_BOOTSTRAP_ON_MIGRATE = False
 LOG_TO_FILES = False
 LOGGING = build_logging(logs_dir=LOGS_DIR, to_files=False, level="WARNING")  # noqa: F405
 # A channel of the tests only, with a sender that records what it sends (tests/fakes/channel.py).
-MESSAGING_CHANNEL_SENDERS = {**MESSAGING_CHANNEL_SENDERS, "test": "tests.fakes.channel.sender"}  # noqa: F405
+INBOX_CHANNELS = {**INBOX_CHANNELS, "test": "tests.fakes.channel.TEST"}  # noqa: F405
