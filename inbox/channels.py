@@ -23,7 +23,9 @@ class Channel:
     name: str  # the messaging.enums.Channel value stored on its messages and contacts
     label: str | Promise  # shown to staff (lazily translated)
     max_length: int  # characters per message; `max_length_setting` (a setting's name) overrides it
-    sender: str  # dotted path of an object with `send(message) -> external id` (inbox.senders)
+    # Dotted path of an object with `send(message) -> external id` (inbox.senders), for the inbox's
+    # delivery; "" for a channel with a `replier` of its own.
+    sender: str = ""
     max_length_setting: str = ""
     max_parts_setting: str = "INBOX_MAX_PARTS"  # the setting naming how many parts a long text may take
     split: Callable[..., list[str]] = text_split  # (text, limit=, max_parts=) -> parts

@@ -23,6 +23,8 @@ def _problem(name: str, path: str) -> str | None:
         return f"{path} declares the channel {spec.name!r}, not {name!r}"
     if len(name) > CHANNEL_MAX_LENGTH:
         return f"the channel name {name!r} is longer than {CHANNEL_MAX_LENGTH} characters"
+    if not (spec.sender or spec.replier):
+        return "it names neither a sender nor a replier"
     for dotted in filter(None, (spec.sender, spec.replier)):
         try:
             import_string(dotted)

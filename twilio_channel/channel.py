@@ -9,7 +9,6 @@ OPT_OUT_WORDS = frozenset({"stop", "stopall", "unsubscribe", "cancel", "end", "q
 OPT_IN_WORDS = frozenset({"start", "yes", "unstop"})
 
 _TWILIO = {
-    "sender": "twilio_channel.sender.sender",
     # Twilio's own delivery: it reconciles a send that may have reached Twilio with its message list.
     "replier": "twilio_channel.sender.reply",
     "opt_out_words": OPT_OUT_WORDS,

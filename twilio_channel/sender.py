@@ -7,11 +7,3 @@ from twilio_channel.services.outbound import outbound_reply
 
 def reply(*, to_message: Message, text: str, **fields) -> Message:
     return outbound_reply(to_message=to_message, text=text, **fields)
-
-
-class TwilioSender:
-    def reply(self, *, to_message: Message, text: str, **fields) -> Message:
-        return outbound_reply(to_message=to_message, text=text, **fields)
-
-
-sender = TwilioSender()

@@ -21,3 +21,14 @@ def test_a_wrong_entry_is_an_error(settings, name, path, problem):
     settings.INBOX_CHANNELS = {**settings.INBOX_CHANNELS, name: path}
     with pytest.raises(SystemCheckError, match=problem):
         call_command("check")
+
+
+def test_a_channel_with_no_way_to_send_is_an_error(settings, monkeypatch):
+    from dataclasses import replace
+
+    import tests.fakes.channel as fake
+
+    monkeypatch.setattr(fake, "MUTE", replace(fake.TEST, sender=""), raising=False)
+    settings.INBOX_CHANNELS = {**settings.INBOX_CHANNELS, "test": "tests.fakes.channel.MUTE"}
+    with pytest.raises(SystemCheckError, match="names neither a sender nor a replier"):
+        call_command("check")
