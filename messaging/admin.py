@@ -9,7 +9,8 @@ from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils import timezone
 
-from messaging.enums import ConversationMode
+from messaging.enums import Channel, ConversationMode
+from messaging.keys import channel_of_key
 from messaging.models import Conversation, Message
 from messaging.selectors.usage import ai_token_usage_daily
 from messaging.services.conversations import conversation_mode_set
@@ -30,7 +31,7 @@ class MessageInline(admin.TabularInline):
 
 @admin.register(Conversation)
 class ConversationAdmin(admin.ModelAdmin):
-    list_display = ["key", "kind", "user", "participant_number", "mode", "last_agent", "last_message_at"]
+    list_display = ["key", "channel", "kind", "user", "participant_number", "mode", "last_agent", "last_message_at"]
     list_filter = ["kind", "mode"]
     search_fields = ["key", "user__username", "participant_number"]
     list_select_related = ["user"]
@@ -44,6 +45,13 @@ class ConversationAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request) -> bool:
         return False  # conversations come from messages, never from a blank form
+
+    @admin.display(description="channel")
+    def channel(self, obj: Conversation) -> str:
+        """The external channel whose key space the conversation is in (SMS, WhatsApp, Telegram, ...),
+        else a conversation of the web and the API."""
+        channel = channel_of_key(obj.key)
+        return Channel(channel).label if channel in Channel.values else "Web / API"
 
     def _set_mode(self, request, queryset, mode: str) -> None:
         changed = sum(
@@ -68,7 +76,7 @@ class MessageAdmin(admin.ModelAdmin):
         "reply_state", "agent", "model", "prompt_tokens", "completion_tokens", "ai_cost",
     ]  # fmt: skip
     list_filter = ["channel", "direction", "reply_state", "agent", "is_read"]
-    search_fields = ["conversation__key", "twilio_sid", "participant_number"]
+    search_fields = ["conversation__key", "external_id", "participant_number"]
     list_select_related = ["conversation"]
     date_hierarchy = "created_at"
     readonly_fields = [field.name for field in Message._meta.fields]

@@ -1,4 +1,4 @@
-"""The apps depend one way: core → accounts → messaging/reports → orchestrator → channels → config.
+"""The apps depend one way: core → accounts → messaging/reports → orchestrator → inbox → channels → config.
 A module may import its own app and the apps below it, never one above it or beside it, so each
 layer can be read, tested and replaced without the ones that build on it."""
 
@@ -14,8 +14,9 @@ LAYERS = {
     "messaging": 2,
     "reports": 2,
     "orchestrator": 3,
-    "twilio_channel": 4,
-    "config": 5,
+    "inbox": 4,
+    "twilio_channel": 5,
+    "config": 6,
 }
 
 

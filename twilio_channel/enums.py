@@ -1,12 +1,3 @@
-from django.db import models
-
-
-class OptOutSource(models.TextChoices):
-    KEYWORD = "keyword"  # the contact sent STOP (or another opt-out word)
-    TWILIO = "twilio"  # Twilio refused a send with 21610
-    STAFF = "staff"
-
-
 # Twilio's statuses of an outbound message by rank: a callback never lowers
 # the rank, and a terminal status is never left.
 STATUS_RANKS = {

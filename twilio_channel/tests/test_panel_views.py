@@ -11,11 +11,12 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.tests.factories import PASSWORD, UserFactory
+from inbox.models import AutoReplyConfig, Contact
 from messaging.enums import Channel, ConversationKind, ConversationMode, Direction
 from messaging.models import Conversation, Message
 from messaging.selectors.keys import ai_conversation_key, phone_conversation_key
 from orchestrator.models import AIConfig
-from twilio_channel.models import AutoReplyConfig, Contact, OutboundSend
+from twilio_channel.models import OutboundSend
 from twilio_channel.tests.factories import OutboundMessageFactory
 
 pytestmark = pytest.mark.django_db
@@ -214,7 +215,7 @@ def test_the_manual_send_goes_to_twilio_and_shows_the_sid(staff_client, fake_twi
     [sent] = fake_twilio.created(to=TO)
     assert sent["body"] == "Hi from the panel"
     assert f"Sent. SID: {sent['sid']}" in text(response)
-    row = Message.objects.get(twilio_sid=sent["sid"])
+    row = Message.objects.get(external_id=sent["sid"])
     assert (row.direction, row.sender_id) == (Direction.OUTBOUND, staff.pk)
     assert response.redirect_chain[-1][0] == "/?tab=messages"
 

@@ -12,11 +12,8 @@ AI_BOT_DISPLAY_NAME = str_alias("AI_BOT_DISPLAY_NAME", default="AI Assistant")
 CHAT_HISTORY_MAX = int_alias("CHAT_HISTORY_MAX", default=50)
 # What answers a message to the bot: messaging stores it, this object queues or runs the AI turn.
 MESSAGING_BOT_RESPONDER = "orchestrator.responder.responder"
-# What sends a reply to a message that came from outside, per channel.
-MESSAGING_CHANNEL_SENDERS = {
-    "sms": "twilio_channel.sender.sender",
-    "whatsapp": "twilio_channel.sender.sender",
-}
+# What sends a reply to a message that came from outside: the inbox, over the message's channel.
+MESSAGING_EXTERNAL_REPLIER = "inbox.services.replies.replier"
 LIST_LIMIT_DEFAULT = 100
 LIST_LIMIT_MAX = 500
 

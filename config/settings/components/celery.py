@@ -15,6 +15,7 @@ CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_ROUTES = {
     "orchestrator.process_ai_message": {"queue": "ai"},  # LLM turns: the threaded worker_ai pool
     "twilio_channel.send_message": {"queue": "sends"},  # Twilio API calls: the default worker
+    "inbox.send_message": {"queue": "sends"},  # the other channels' API calls: the same worker
 }
 CELERY_TASK_ACKS_LATE = False
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
@@ -66,11 +67,13 @@ CELERY_BEAT_SCHEDULE: dict = {
     },
     # Re-send outbound rows left `queued`/`sending` (reconciled with Twilio first).
     "twilio-sweep-stale-sends": {"task": "twilio_channel.sweep_stale_sends", "schedule": TWILIO_SEND_SWEEP_INTERVAL_S},
-    # Re-enqueue auto-reply/chat-engine replies to inbound messages left unanswered.
-    "twilio-sweep-unanswered-inbound": {
-        "task": "twilio_channel.sweep_unanswered_inbound",
+    # Re-enqueue auto-reply/chat-engine replies to inbound messages of every channel left unanswered.
+    "inbox-sweep-unanswered-inbound": {
+        "task": "inbox.sweep_unanswered_inbound",
         "schedule": AI_SWEEP_INTERVAL_S,
     },
+    # Re-send the other channels' outbound rows left `queued`/`sending` (Twilio's have their own sweeper).
+    "inbox-sweep-stale-sends": {"task": "inbox.sweep_stale_sends", "schedule": TWILIO_SEND_SWEEP_INTERVAL_S},
     # Store and answer inbound messages whose webhook never reached us.
     "twilio-reconcile-inbound": {
         "task": "twilio_channel.reconcile_inbound",

@@ -25,7 +25,9 @@ INSTALLED_APPS = [
     "reports",
     "messaging",
     "orchestrator",
+    "inbox",
     "twilio_channel",
+    "telegram_channel",
 ]
 
 MIDDLEWARE = [
