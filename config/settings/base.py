@@ -28,6 +28,7 @@ INSTALLED_APPS = [
     "messaging",
     "orchestrator",
     "twilio_channel",
+    "telegram_channel",
 ]
 
 MIDDLEWARE = [
@@ -442,6 +443,26 @@ AUTO_REPLY_LIMIT_WINDOW_S = int_alias("AUTO_REPLY_LIMIT_WINDOW_S", default=600)
 TWILIO_SMS_MAX_CHARS = int_alias("TWILIO_SMS_MAX_CHARS", default=1600)
 TWILIO_WHATSAPP_MAX_CHARS = int_alias("TWILIO_WHATSAPP_MAX_CHARS", default=4096)
 TWILIO_MAX_PARTS = int_alias("TWILIO_MAX_PARTS", default=10)
+# --- Telegram channel -------------------------------------------------------------------------
+# The bot's token from BotFather; without it the app boots and Telegram is simply off.
+TELEGRAM_BOT_TOKEN = str_alias("TELEGRAM_BOT_TOKEN", default="")
+TELEGRAM_API_BASE_URL = str_alias("TELEGRAM_API_BASE_URL", default="https://api.telegram.org").rstrip("/")
+# Telegram sends it in X-Telegram-Bot-Api-Secret-Token on every webhook call (`telegram_webhook set`
+# registers it); unset, the webhook refuses everything (use `telegram_poll` instead).
+TELEGRAM_WEBHOOK_SECRET = str_alias("TELEGRAM_WEBHOOK_SECRET", default="")
+# For the "Connect Telegram" deep link; empty: asked of Telegram (getMe) once and cached.
+TELEGRAM_BOT_USERNAME = str_alias("TELEGRAM_BOT_USERNAME", default="").lstrip("@")
+TELEGRAM_HTTP_TIMEOUT_S = float(str_alias("TELEGRAM_HTTP_TIMEOUT_S", default="10"))
+TELEGRAM_POLL_TIMEOUT_S = int_alias("TELEGRAM_POLL_TIMEOUT_S", default=25)  # getUpdates long poll
+# Sends retried after a transient error (5xx, network): backoff from 2 s, capped; a 429 waits the
+# retry_after Telegram asks for, at most TELEGRAM_RETRY_AFTER_MAX_S (far below the broker's
+# visibility timeout), else the send fails.
+TELEGRAM_SEND_MAX_RETRIES = 3
+TELEGRAM_SEND_BACKOFF_MAX_S = 60
+TELEGRAM_RETRY_AFTER_MAX_S = 300
+TELEGRAM_MAX_CHARS = 4096
+TELEGRAM_LINK_CODE_TTL_S = 15 * 60
+
 # Machine access to the staff API (/api/..., not /api/v1/...) with `X-API-Key`; empty disables it.
 APP_API_KEY = str_alias("APP_API_KEY", default="")
 
