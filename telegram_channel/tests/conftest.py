@@ -1,3 +1,5 @@
+import json
+
 import pytest
 
 from telegram_channel.tests.bot_api import FakeBotAPI
@@ -25,3 +27,32 @@ def bot_api(bot_api_server, settings):
     settings.TELEGRAM_POLL_TIMEOUT_S = 0
     yield bot_api_server
     bot_api_server.reset()
+
+
+CHAT_ID = 4242
+
+
+def message_update(update_id: int, text: str | None = "Hello", *, chat_id: int = CHAT_ID, **message: object) -> dict:
+    """A private-chat `message` update as Telegram sends it."""
+    body: dict = {
+        "message_id": update_id + 1000,
+        "from": {"id": chat_id, "is_bot": False, "first_name": "Ann", "last_name": "Lee", "language_code": "en"},
+        "chat": {"id": chat_id, "type": "private", "first_name": "Ann"},
+        "date": 1760000000,
+        **message,
+    }
+    if text is not None:
+        body["text"] = text
+    return {"update_id": update_id, "message": body}
+
+
+@pytest.fixture
+def telegram_post(client, bot_api):
+    """POST an update to the webhook as Telegram does: with the secret header unless told otherwise."""
+
+    def post(update: object, *, secret: str | None = WEBHOOK_SECRET, raw: bytes | None = None):
+        headers = {"HTTP_X_TELEGRAM_BOT_API_SECRET_TOKEN": secret} if secret is not None else {}
+        body = raw if raw is not None else json.dumps(update)
+        return client.post("/telegram/webhook", body, content_type="application/json", **headers)
+
+    return post
