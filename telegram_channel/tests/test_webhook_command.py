@@ -54,5 +54,5 @@ def test_an_api_error_is_a_command_error_without_the_token(bot_api):
 
 def test_without_a_token_it_says_so(settings):
     settings.TELEGRAM_BOT_TOKEN = ""
-    with pytest.raises(CommandError, match="Telegram is not configured."):
+    with pytest.raises(CommandError, match=r"Telegram is not configured\."):
         run("info")
