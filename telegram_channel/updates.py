@@ -70,7 +70,7 @@ def _media_ref(kind: str, value: Any) -> dict[str, str] | None:
         value = value[-1] if value else None
     if not isinstance(value, dict) or not isinstance(value.get("file_id"), str):
         return None
-    ref = {"kind": kind, "file_id": value["file_id"]}
+    ref = {"kind": kind, "ref": value["file_id"]}
     for key in ("mime_type", "file_name"):
         if isinstance(value.get(key), str):
             ref[key] = value[key][:200]

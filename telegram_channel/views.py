@@ -8,11 +8,13 @@ import logging
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
+from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from core.db import once_more_on_new_connection
 from core.json_input import json_loads
 from telegram_channel.client import TelegramError, TelegramNotConfigured
 from telegram_channel.inbound import update_handle
@@ -48,7 +50,12 @@ def webhook(request: HttpRequest) -> HttpResponse:
     except ValueError:
         return JsonResponse({"detail": "The body must be a JSON Telegram update.", "field": "body"}, status=400)
     if update is not None:
-        update_handle(update)
+        try:  # a second run stores nothing twice: the update_id dedups
+            once_more_on_new_connection(lambda: update_handle(update), logger_name=logger.name)
+        except (OperationalError, InterfaceError) as exc:
+            # Telegram redelivers until it gets a 200: a 503 keeps the update, never a 500.
+            logger.warning("Telegram update not stored: database unavailable (%s); answered 503", type(exc).__name__)
+            return JsonResponse({"detail": "Service temporarily unavailable. Try again later."}, status=503)
     return JsonResponse({"ok": True})
 
 

@@ -454,13 +454,7 @@ TELEGRAM_WEBHOOK_SECRET = str_alias("TELEGRAM_WEBHOOK_SECRET", default="")
 TELEGRAM_BOT_USERNAME = str_alias("TELEGRAM_BOT_USERNAME", default="").lstrip("@")
 TELEGRAM_HTTP_TIMEOUT_S = float(str_alias("TELEGRAM_HTTP_TIMEOUT_S", default="10"))
 TELEGRAM_POLL_TIMEOUT_S = int_alias("TELEGRAM_POLL_TIMEOUT_S", default=25)  # getUpdates long poll
-# Sends retried after a transient error (5xx, network): backoff from 2 s, capped; a 429 waits the
-# retry_after Telegram asks for, at most TELEGRAM_RETRY_AFTER_MAX_S (far below the broker's
-# visibility timeout), else the send fails.
-TELEGRAM_SEND_MAX_RETRIES = 3
-TELEGRAM_SEND_BACKOFF_MAX_S = 60
-TELEGRAM_RETRY_AFTER_MAX_S = 300
-TELEGRAM_MAX_CHARS = 4096
+# A "Connect Telegram" code works once, within this many seconds.
 TELEGRAM_LINK_CODE_TTL_S = 15 * 60
 
 # Machine access to the staff API (/api/..., not /api/v1/...) with `X-API-Key`; empty disables it.

@@ -47,12 +47,34 @@ def message_update(update_id: int, text: str | None = "Hello", *, chat_id: int =
 
 
 @pytest.fixture
-def telegram_post(client, bot_api):
-    """POST an update to the webhook as Telegram does: with the secret header unless told otherwise."""
+def telegram_post(client, bot_api, django_capture_on_commit_callbacks):
+    """POST an update to the webhook as Telegram does: with the secret header unless told otherwise,
+    and the tasks queued on commit run (eagerly) unless `broker_down`."""
 
-    def post(update: object, *, secret: str | None = WEBHOOK_SECRET, raw: bytes | None = None):
+    def post(update: object, *, secret: str | None = WEBHOOK_SECRET, raw: bytes | None = None, broker_down=False):
         headers = {"HTTP_X_TELEGRAM_BOT_API_SECRET_TOKEN": secret} if secret is not None else {}
         body = raw if raw is not None else json.dumps(update)
-        return client.post("/telegram/webhook", body, content_type="application/json", **headers)
+        with django_capture_on_commit_callbacks(execute=not broker_down):
+            return client.post("/telegram/webhook", body, content_type="application/json", **headers)
 
     return post
+
+
+@pytest.fixture
+def echo(settings):
+    """No AI: the chat engine's echo answers everyone (a stranger too)."""
+    settings.CHAT_MODE = "echo"
+    settings.UNKNOWN_CONTACT_REPLY = "chat"
+
+
+@pytest.fixture
+def ai_on(db, fake_llm):
+    """The AI answers every message (the LLM stand-in)."""
+    from orchestrator.models import AIConfig
+
+    AIConfig.objects.update_or_create(pk=1, defaults={"enabled": True})
+    return fake_llm
+
+
+def texts_sent(bot_api, chat_id: int = CHAT_ID) -> list[str]:
+    return [params["text"] for params in bot_api.sent if str(params["chat_id"]) == str(chat_id)]
