@@ -278,8 +278,8 @@ def prepare_people(count: int, known: int) -> list[tuple[int, str]]:
 
     from accounts.models import User
     from accounts.services.sessions import session_open
+    from inbox.models import Contact
     from messaging.models import Conversation, Message
-    from twilio_channel.models import Contact
 
     numbers = [person_number(index) for index in range(count)]
     old = list(User.objects.filter(username__startswith=USER_PREFIX).values_list("id", flat=True))
@@ -288,7 +288,7 @@ def prepare_people(count: int, known: int) -> list[tuple[int, str]]:
         Q(user_id__in=old) | Q(user_a_id__in=old) | Q(user_b_id__in=old) | bench_numbers
     ).delete()
     Message.objects.filter(bench_numbers | Q(sender_id__in=old) | Q(recipient_id__in=old)).delete()
-    Contact.objects.filter(number__startswith=person_number(0)[:8]).delete()
+    Contact.objects.filter(address__startswith=person_number(0)[:8]).delete()
     User.objects.filter(id__in=old).delete()
     if connection.vendor == "postgresql":
         # The deletes above leave dead rows: vacuum now rather than let autovacuum run mid-measurement.
@@ -310,7 +310,7 @@ def background_left() -> int:
     from messaging.models import Message
 
     waiting = Message.objects.filter(reply_state__in=["pending", "processing"]).count()
-    unsent = Message.objects.filter(direction="outbound", twilio_sid__isnull=True).exclude(status="failed")
+    unsent = Message.objects.filter(direction="outbound", external_id__isnull=True).exclude(status="failed")
     return waiting + unsent.count()
 
 

@@ -67,7 +67,7 @@ class MessageAdmin(admin.ModelAdmin):
         "reply_state", "agent", "model", "prompt_tokens", "completion_tokens",
     ]  # fmt: skip
     list_filter = ["channel", "direction", "reply_state", "agent", "is_read"]
-    search_fields = ["conversation__key", "twilio_sid", "participant_number"]
+    search_fields = ["conversation__key", "external_id", "participant_number"]
     list_select_related = ["conversation"]
     date_hierarchy = "created_at"
     readonly_fields = [field.name for field in Message._meta.fields]

@@ -1,6 +1,6 @@
-"""Who delivers a reply to a message that came from outside (SMS, WhatsApp). Messaging stores the
-messages; the channel app, a layer above, sends them. `settings.MESSAGING_CHANNEL_SENDERS` names the
-sender of each channel, so no module of messaging imports a channel."""
+"""Who delivers a reply to a message that came from outside (SMS, WhatsApp, Telegram, ...).
+Messaging stores the messages; the inbox, a layer above, sends each over its own channel.
+`settings.MESSAGING_EXTERNAL_REPLIER` names it, so no module of messaging imports the inbox."""
 
 from __future__ import annotations
 
@@ -15,11 +15,12 @@ if TYPE_CHECKING:
 
 class ChannelSender(Protocol):
     def reply(self, *, to_message: Message, text: str, **fields) -> Message:
-        """Store the reply to `to_message` as an outbound row, sent once the transaction commits
-        (or stored as failed when the channel refuses it). `fields` are extra Message fields
-        (the agent, model and token usage of an AI reply)."""
+        """Store the reply to `to_message` as an outbound row of its channel, sent once the
+        transaction commits (or stored as failed when the channel refuses it). `fields` are extra
+        Message fields (the agent, model and token usage of an AI reply)."""
         ...
 
 
 def channel_sender(channel: str) -> ChannelSender:
-    return import_string(settings.MESSAGING_CHANNEL_SENDERS[channel])
+    """The replier of every external channel (the inbox dispatches by `to_message.channel`)."""
+    return import_string(settings.MESSAGING_EXTERNAL_REPLIER)

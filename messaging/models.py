@@ -57,8 +57,11 @@ class Message(TimeStamped):
     direction = models.CharField(max_length=10, choices=Direction.choices, default=Direction.INTERNAL)
     from_number = models.CharField(max_length=64, null=True, blank=True)
     to_number = models.CharField(max_length=64, null=True, blank=True)
+    # The other party: its address on the message's channel (a number, a chat id).
     participant_number = models.CharField(max_length=32, null=True, blank=True)
-    twilio_sid = models.CharField(max_length=64, null=True, blank=True, unique=True)
+    # The channel's id of the message (Twilio's MessageSid, Telegram's update or message id):
+    # unique per channel, so a redelivery is told by the INSERT itself.
+    external_id = models.CharField(max_length=64, null=True, blank=True)
     status = models.CharField(max_length=32, null=True, blank=True)
     error = models.TextField(null=True, blank=True)
     num_media = models.IntegerField(default=0)
@@ -85,6 +88,18 @@ class Message(TimeStamped):
             models.Index(fields=["sender_id", "created_at", "id"], name="message_sender_newest"),
             models.Index(fields=["recipient_id", "created_at", "id"], name="message_recipient_newest"),
         ]
+        constraints = [
+            models.UniqueConstraint(fields=["channel", "external_id"], name="message_channel_external_id_unique")
+        ]
 
     def __str__(self) -> str:
         return f"Message {self.pk} in {self.conversation_id}"
+
+    # The Twilio channel's name for the external id (its API and panel show `twilio_sid`).
+    @property
+    def twilio_sid(self) -> str | None:
+        return self.external_id
+
+    @twilio_sid.setter
+    def twilio_sid(self, value: str | None) -> None:
+        self.external_id = value

@@ -20,6 +20,7 @@ from telegram_channel.linking import link_code_redeem
 from telegram_channel.updates import Update
 
 logger = logging.getLogger("messages")
+COMMANDS = TELEGRAM.opt_out_words | TELEGRAM.opt_in_words | TELEGRAM.help_words
 
 LINKED = gettext_noop("Done: this chat is now connected to your account %(username)s.")
 LINK_REFUSED = gettext_noop(
@@ -30,8 +31,9 @@ LINK_REFUSED = gettext_noop(
 def update_handle(update: Update) -> Message:
     """Store one update's message and queue its answer; a repeated update_id stores and answers nothing."""
     command, code = update.command
-    # The code is a credential: it links the chat and is never stored nor shown to the AI.
-    text = "/start" if command == "/start" else update.text
+    # The bare command ("/help@our_bot" is "/help"); the code of "/start <code>" is a credential:
+    # it links the chat and is never stored nor shown to the AI.
+    text = command if command in COMMANDS else update.text
     message, created = receive(
         InboundMessage(
             channel=TELEGRAM.name,

@@ -226,7 +226,7 @@ def test_a_sends_worker_killed_mid_send_is_recovered_within_a_minute_with_one_se
     doomed.kill()
 
     sent = _wait_for(
-        lambda: Message.objects.filter(pk=message.pk, twilio_sid__isnull=False).first(), timeout=60, interval=0.5
+        lambda: Message.objects.filter(pk=message.pk, external_id__isnull=False).first(), timeout=60, interval=0.5
     )
     recovered_in = time.monotonic() - killed_at
 

@@ -24,7 +24,3 @@ class TwilioChannelConfig(AppConfig):
         post_migrate.connect(
             ai_config_bootstrap_after_migrate, sender=self, dispatch_uid="twilio_channel.ai_config_bootstrap"
         )
-        from accounts.signals import phone_link_changed
-        from twilio_channel.services.contacts import contacts_relink_on_signal
-
-        phone_link_changed.connect(contacts_relink_on_signal, dispatch_uid="twilio_channel.contacts_relink")

@@ -22,10 +22,10 @@ from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections, transaction
 
 from core.redact import mask_phone
+from inbox.services.modes import TARGET_MAX_LENGTH, ai_enabled_apply, auto_reply_config_force_off
 from orchestrator.enums import AIEnabledSource
 from orchestrator.model_names import model_name_problem
 from orchestrator.models import TEMPERATURE_MAX, TEMPERATURE_MIN, AIConfig
-from twilio_channel.services.modes import TARGET_MAX_LENGTH, ai_enabled_apply, auto_reply_config_force_off
 
 logger = logging.getLogger("twilio_webhook")
 

@@ -1,11 +1,6 @@
-from django.db import models
+from inbox.enums import OptOutSource
 
-
-class OptOutSource(models.TextChoices):
-    KEYWORD = "keyword"  # the contact sent STOP (or another opt-out word)
-    TWILIO = "twilio"  # Twilio refused a send with 21610
-    STAFF = "staff"
-
+__all__ = ["STATUS_RANKS", "TERMINAL_STATUSES", "OptOutSource"]
 
 # Twilio's statuses of an outbound message by rank: a callback never lowers
 # the rank, and a terminal status is never left.

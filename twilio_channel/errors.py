@@ -1,5 +1,5 @@
-"""Twilio errors, classified in one place: a transient one is retried with backoff,
-a permanent one fails the send at once."""
+"""Twilio errors, classified in one place into the inbox's error classes: a transient one is
+retried with backoff, a permanent one fails the send at once."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import requests
 from twilio.base.exceptions import TwilioException, TwilioRestException
 
 from core.exceptions import ServiceUnavailableError
+from inbox.errors import ChannelError, PermanentChannelError, TransientChannelError
 
 NOT_CONFIGURED = "Twilio is not configured."
 TOO_MANY_REQUESTS_CODE = 20429
@@ -15,38 +16,12 @@ OPTED_OUT_CODE = 21610
 WHATSAPP_WINDOW_CODE = 63016
 
 
+__all__ = ["ChannelError", "PermanentChannelError", "TransientChannelError", "TwilioNotConfigured", "classify"]
+
+
 class TwilioNotConfigured(ServiceUnavailableError):
     def __init__(self) -> None:
         super().__init__(NOT_CONFIGURED, retry_after=0)
-
-
-class ChannelError(Exception):
-    """A send that Twilio did not accept. `code` is Twilio's error code when it gave one."""
-
-    def __init__(self, message: str, *, code: int | None = None, status: int | None = None):
-        super().__init__(message)
-        self.message = message
-        self.code = code
-        self.status = status
-
-    @property
-    def summary(self) -> str:
-        """For logs and the row's `error`: Twilio's code and status, never a request body."""
-        parts = [f"Error code: {self.code}" if self.code else "", f"HTTP {self.status}" if self.status else ""]
-        return " ".join(part for part in parts if part) or self.message
-
-
-class TransientChannelError(ChannelError):
-    """Retry later: rate limited, Twilio unavailable, or the network failed."""
-
-    def __init__(self, message: str, *, code: int | None = None, status: int | None = None, maybe_sent: bool):
-        super().__init__(message, code=code, status=status)
-        # The request may have reached Twilio (a 5xx or a timeout after it went out): reconcile first.
-        self.maybe_sent = maybe_sent
-
-
-class PermanentChannelError(ChannelError):
-    """Do not retry: an invalid number, an opted-out recipient, a closed WhatsApp window, ..."""
 
 
 def classify(exc: Exception) -> ChannelError:

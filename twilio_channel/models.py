@@ -1,49 +1,11 @@
-from datetime import datetime, timedelta
-
-from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
 from core.models import TimeStamped
-from messaging.enums import Channel
+from inbox.models import AUTO_REPLY_MAX_LENGTH, AutoReplyConfig, Contact
 from messaging.models import Message
-from twilio_channel.enums import OptOutSource
 
-WHATSAPP_WINDOW = timedelta(hours=24)
-AUTO_REPLY_MAX_LENGTH = 640
-
-
-class Contact(TimeStamped):
-    """An external party of one channel: a normalised number on SMS or WhatsApp."""
-
-    number = models.CharField(max_length=32)
-    channel = models.CharField(max_length=10, choices=[(Channel.SMS, "SMS"), (Channel.WHATSAPP, "WhatsApp")])
-    profile_name = models.CharField(max_length=255, blank=True, default="")
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="contacts"
-    )
-    opted_out = models.BooleanField(default=False)
-    opted_out_at = models.DateTimeField(null=True, blank=True)
-    opt_out_source = models.CharField(max_length=10, choices=OptOutSource.choices, blank=True, default="")
-    last_inbound_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        constraints = [models.UniqueConstraint(fields=["number", "channel"], name="contact_number_channel_unique")]
-        ordering = ["-last_inbound_at", "-id"]
-
-    def __str__(self) -> str:
-        return f"{self.channel}:{self.number}"
-
-    @property
-    def window_expires_at(self) -> datetime | None:
-        """WhatsApp only: free-form messages are allowed until 24 h after the contact last wrote."""
-        if self.channel != Channel.WHATSAPP or self.last_inbound_at is None:
-            return None
-        return self.last_inbound_at + WHATSAPP_WINDOW
-
-    def window_open(self, at: datetime | None = None) -> bool:
-        expires = self.window_expires_at
-        return expires is not None and (at or timezone.now()) < expires
+__all__ = ["AUTO_REPLY_MAX_LENGTH", "AutoReplyConfig", "Contact", "MessageStatusEvent", "OutboundSend", "SendState"]
 
 
 class SendState(models.TextChoices):
@@ -72,7 +34,7 @@ class OutboundSend(TimeStamped):
     needs_reconcile = models.BooleanField(default=False)
     last_error_code = models.IntegerField(null=True, blank=True)
     # The next part of a message split for its channel: held until Twilio accepts this one, so
-    # the parts arrive in order (twilio_channel.services.splitting).
+    # the parts arrive in order (inbox.splitting).
     next_part = models.OneToOneField(
         Message, null=True, blank=True, on_delete=models.SET_NULL, related_name="previous_part_send"
     )
@@ -100,26 +62,6 @@ class MessageStatusEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.twilio_sid} {self.status}"
-
-
-class AutoReplyConfig(models.Model):
-    """Singleton (pk=1): a fixed text answers every inbound message while enabled."""
-
-    enabled = models.BooleanField(default=False)
-    message = models.CharField(max_length=AUTO_REPLY_MAX_LENGTH, blank=True, default="")
-    enabled_since = models.DateTimeField(null=True, blank=True)
-    updated_at = models.DateTimeField(auto_now=True)
-
-    class Meta:
-        verbose_name = "auto-reply configuration"
-
-    def __str__(self) -> str:
-        return "Auto-reply " + ("on" if self.enabled else "off")
-
-    @classmethod
-    def load(cls) -> "AutoReplyConfig":
-        config, _ = cls.objects.get_or_create(pk=1)
-        return config
 
 
 class TwilioMessage(Message):

@@ -139,7 +139,7 @@ def phone_thread_get(*, participant: str, limit: int) -> PhoneThread:
     newest = list(
         channel_messages().filter(participant_number=number, channel=channel).order_by("-created_at", "-id")[:limit]
     )
-    contact = Contact.objects.filter(number=number, channel=channel).first()
+    contact = Contact.objects.filter(address=number, channel=channel).first()
     conversation = phone_thread_conversation(participant=participant)
     return PhoneThread(
         participant=participant,

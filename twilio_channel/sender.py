@@ -1,8 +1,12 @@
-"""The Twilio channel as messaging's sender of SMS and WhatsApp replies
-(`settings.MESSAGING_CHANNEL_SENDERS`)."""
+"""The Twilio channel's replier of SMS and WhatsApp messages (twilio_channel.channel): its own
+delivery (twilio_channel.services.sending), which reconciles with Twilio's message list."""
 
 from messaging.models import Message
 from twilio_channel.services.sending import outbound_reply
+
+
+def reply(*, to_message: Message, text: str, **fields) -> Message:
+    return outbound_reply(to_message=to_message, text=text, **fields)
 
 
 class TwilioSender:

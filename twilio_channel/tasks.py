@@ -55,25 +55,6 @@ def reconcile_inbound() -> int:
         return 0
 
 
-@shared_task(name="twilio_channel.handle_inbound", acks_late=True, ignore_result=True)
-def handle_inbound(message_id: int) -> None:
-    """The auto-reply or chat-engine reply to one inbound message (the AI's goes through the
-    orchestrator's turn). Idempotent: the service claims the message by compare-and-set."""
-    from twilio_channel.services.inbound import inbound_answer
-
-    inbound_answer(message_id=message_id)
-
-
-@shared_task(name="twilio_channel.sweep_unanswered_inbound", ignore_result=True)
-def sweep_unanswered_inbound() -> int:
-    from twilio_channel.services.inbound import inbound_sweep
-
-    ids = inbound_sweep()
-    for message_id in ids:
-        handle_inbound.delay(message_id)
-    return len(ids)
-
-
 @shared_task(name="twilio_channel.sync_recent_messages", ignore_result=True)
 def sync_recent_messages(limit: int = 50) -> int:
     """The throttled sync of the message log with Twilio. Not retried: the next

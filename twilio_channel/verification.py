@@ -6,9 +6,9 @@ from __future__ import annotations
 from django.conf import settings
 
 from core.exceptions import BadGatewayError, ConflictError
+from inbox.services.contacts import contact_for
 from messaging.enums import Channel
 from messaging.models import Message
-from twilio_channel.services.contacts import contact_for
 from twilio_channel.services.staff_sends import staff_send
 
 WHATSAPP_WINDOW_CLOSED = "WhatsApp cannot deliver the code now; ask for it by SMS."
@@ -23,7 +23,7 @@ def verification_code_send(*, number: str, channel: str, code: str, text: str) -
     if channel == Channel.WHATSAPP:
         # Outside the 24-hour window only a template goes through; the generic fallback template
         # would arrive without the code, so only a verification template of its own may be used.
-        if not contact_for(number=number, channel=channel).window_open():
+        if not contact_for(address=number, channel=channel).window_open():
             if not settings.PHONE_VERIFICATION_WHATSAPP_CONTENT_SID:
                 raise ConflictError(WHATSAPP_WINDOW_CLOSED)
             fields["content_sid"] = settings.PHONE_VERIFICATION_WHATSAPP_CONTENT_SID

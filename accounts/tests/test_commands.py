@@ -136,7 +136,7 @@ def test_set_user_phone_verified_marks_the_number_verified():
 
 
 def test_set_user_phone_verified_links_the_numbers_contact():
-    from twilio_channel.models import Contact
+    from inbox.models import Contact
 
     user = UserFactory(username="alice")
     Contact.objects.create(number="+48123456789", channel="sms")

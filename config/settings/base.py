@@ -27,6 +27,7 @@ INSTALLED_APPS = [
     "reports",
     "messaging",
     "orchestrator",
+    "inbox",
     "twilio_channel",
     "telegram_channel",
 ]
@@ -261,6 +262,7 @@ CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_ROUTES = {
     "orchestrator.process_ai_message": {"queue": "ai"},  # LLM turns: the threaded worker_ai pool
     "twilio_channel.send_message": {"queue": "sends"},  # Twilio API calls: the default worker
+    "inbox.send_message": {"queue": "sends"},  # the other channels' API calls: the same worker
 }
 CELERY_TASK_ACKS_LATE = False
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
@@ -312,11 +314,8 @@ AI_BOT_DISPLAY_NAME = str_alias("AI_BOT_DISPLAY_NAME", default="AI Assistant")
 CHAT_HISTORY_MAX = int_alias("CHAT_HISTORY_MAX", default=50)
 # What answers a message to the bot: messaging stores it, this object queues or runs the AI turn.
 MESSAGING_BOT_RESPONDER = "orchestrator.responder.responder"
-# What sends a reply to a message that came from outside, per channel.
-MESSAGING_CHANNEL_SENDERS = {
-    "sms": "twilio_channel.sender.sender",
-    "whatsapp": "twilio_channel.sender.sender",
-}
+# What sends a reply to a message that came from outside: the inbox, over the message's channel.
+MESSAGING_EXTERNAL_REPLIER = "inbox.services.replies.replier"
 LIST_LIMIT_DEFAULT = 100
 LIST_LIMIT_MAX = 500
 
@@ -386,11 +385,13 @@ CELERY_BEAT_SCHEDULE: dict = {
     },
     # Re-send outbound rows left `queued`/`sending` (reconciled with Twilio first).
     "twilio-sweep-stale-sends": {"task": "twilio_channel.sweep_stale_sends", "schedule": TWILIO_SEND_SWEEP_INTERVAL_S},
-    # Re-enqueue auto-reply/chat-engine replies to inbound messages left unanswered.
-    "twilio-sweep-unanswered-inbound": {
-        "task": "twilio_channel.sweep_unanswered_inbound",
+    # Re-enqueue auto-reply/chat-engine replies to inbound messages of every channel left unanswered.
+    "inbox-sweep-unanswered-inbound": {
+        "task": "inbox.sweep_unanswered_inbound",
         "schedule": AI_SWEEP_INTERVAL_S,
     },
+    # Re-send the other channels' outbound rows left `queued`/`sending` (Twilio's have their own sweeper).
+    "inbox-sweep-stale-sends": {"task": "inbox.sweep_stale_sends", "schedule": TWILIO_SEND_SWEEP_INTERVAL_S},
     # Store and answer inbound messages whose webhook never reached us.
     "twilio-reconcile-inbound": {
         "task": "twilio_channel.reconcile_inbound",
@@ -404,6 +405,23 @@ CHAT_MODE = str_alias("CHAT_MODE", default="echo").lower()  # echo | keywords | 
 # chat engine) | text (UNKNOWN_CONTACT_REPLY_TEXT). Unset: chat only with a local Twilio stand-in.
 UNKNOWN_CONTACT_REPLY = str_alias("UNKNOWN_CONTACT_REPLY", default="")
 UNKNOWN_CONTACT_REPLY_TEXT = str_alias("UNKNOWN_CONTACT_REPLY_TEXT", default="")
+
+# --- Inbox (every external channel) ----------------------------------------------------------
+# The channels: name -> dotted path of the channel app's `inbox.channels.Channel` declaration.
+INBOX_CHANNELS = {
+    "sms": "twilio_channel.channel.SMS",
+    "whatsapp": "twilio_channel.channel.WHATSAPP",
+    "telegram": "telegram_channel.channel.TELEGRAM",
+}
+# A long text goes out as at most this many numbered parts (Twilio's channels: TWILIO_MAX_PARTS).
+INBOX_MAX_PARTS = int_alias("INBOX_MAX_PARTS", default=10)
+# The inbox's delivery (channels without their own): a send's claim lapses after INBOX_SEND_LEASE_S
+# (the sweeper sends it again); a transient error is retried INBOX_SEND_MAX_RETRIES times, waiting
+# what the channel asks (a 429's retry_after) but never more than INBOX_SEND_RETRY_AFTER_MAX_S,
+# far below the broker's visibility timeout.
+INBOX_SEND_LEASE_S = float(str_alias("INBOX_SEND_LEASE_S", default="60"))
+INBOX_SEND_MAX_RETRIES = int_alias("INBOX_SEND_MAX_RETRIES", default=4)
+INBOX_SEND_RETRY_AFTER_MAX_S = float(str_alias("INBOX_SEND_RETRY_AFTER_MAX_S", default="60"))
 
 # --- Twilio channel ---------------------------------------------------------------------------
 # Without credentials the app boots and every send is refused with "Twilio is not configured.".

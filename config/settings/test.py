@@ -39,3 +39,5 @@ AI_CONFIG_CACHE_S = 0.0
 AI_CONFIG_BOOTSTRAP_ON_MIGRATE = False
 LOG_TO_FILES = False
 LOGGING = build_logging(logs_dir=LOGS_DIR, to_files=False, level="WARNING")  # noqa: F405
+# A channel of the tests only, with a sender that records what it sends (tests/fakes/channel.py).
+INBOX_CHANNELS = {**INBOX_CHANNELS, "test": "tests.fakes.channel.TEST"}  # noqa: F405

@@ -1,4 +1,4 @@
-"""Messages that come from outside (SMS, WhatsApp): stored in their thread, answered within the
+"""Messages that come from outside (SMS, WhatsApp, Telegram, ...): stored in their thread, answered within the
 flood limit."""
 
 import logging
@@ -30,7 +30,7 @@ logger = logging.getLogger("messages")
 @transaction.atomic(savepoint=False)
 def external_message_receive(
     *,
-    twilio_sid: str,
+    external_id: str,
     channel: str,
     from_number: str,
     to_number: str,
@@ -42,11 +42,11 @@ def external_message_receive(
     reply: str | None,
     created_at: datetime | None = None,
 ) -> Message:
-    """Store a message that came from outside (SMS, WhatsApp). A MessageSid stored before (a
-    redelivery, even a concurrent one: the unique constraint decides) raises IntegrityError and
+    """Store a message that came from outside (the inbox's receive). An external id stored before on
+    its channel (a redelivery, even a concurrent one: the unique constraint decides) raises IntegrityError and
     queues nothing. There is no savepoint around the INSERT: the duplicate spoils the caller's
     transaction, which rolls back whatever it did for that delivery and then reads the stored row
-    (twilio_channel.services.inbound.inbound_receive). `reply`: "bot" queues the AI turn (the user's AI thread for a
+    (inbox.services.receive). `reply`: "bot" queues the AI turn (the user's AI thread for a
     known user, else the number's own thread); "channel" leaves it pending for the channel's own
     reply (auto-reply, chat engine); None stores it without a reply (opt-out, human mode, ...).
     `created_at`: when it was received, for a message imported later (the Twilio sync). A contact
@@ -79,7 +79,7 @@ def external_message_receive(
         from_number=from_number,
         to_number=to_number,
         participant_number=number,
-        twilio_sid=twilio_sid,
+        external_id=external_id,
         status=status or "received",
         num_media=len(media),
         media=media,

@@ -3,6 +3,7 @@ import json
 import pytest
 
 from telegram_channel.tests.bot_api import FakeBotAPI
+from twilio_channel.tests.conftest import fake_twilio, twilio_server, twilio_settings  # noqa: F401  (SMS must stay silent)
 
 BOT_TOKEN = "123456:test-telegram-bot-token-secret"
 WEBHOOK_SECRET = "test-webhook-secret-0123456789"

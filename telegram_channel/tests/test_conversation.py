@@ -51,7 +51,7 @@ def test_a_caption_is_the_text_and_the_photo_a_reference(telegram_post, echo, bo
     ],
 )
 def test_media_alone_is_kept_and_answered_text_only(telegram_post, echo, bot_api, field, value, ref):
-    from inbox.services.receive import MEDIA_UNSUPPORTED
+    from inbox.services.answer import MEDIA_UNSUPPORTED
 
     telegram_post(message_update(3, None, **{field: value}))
     message = inbound(3)

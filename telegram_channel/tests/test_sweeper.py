@@ -13,7 +13,7 @@ pytestmark = pytest.mark.django_db
 def test_the_sweeper_answers_over_telegram(
     telegram_post, bot_api, echo, fake_twilio, django_capture_on_commit_callbacks
 ):
-    from twilio_channel.tasks import sweep_unanswered_inbound
+    from inbox.tasks import sweep_unanswered_inbound
 
     telegram_post(message_update(1, "Anyone?"), broker_down=True)  # on_commit never ran: no task
     message = Message.objects.get(channel="telegram", external_id="1")

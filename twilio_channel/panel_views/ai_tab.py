@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 from core.api.errors import status_code_for
 from core.exceptions import ApplicationError
 from core.panel import add_validation_errors
+from inbox.services.modes import UNCHANGED, ai_config_set, reply_mode
 from orchestrator.models import AIConfig
 from orchestrator.selectors import ai_config_get
 from twilio_channel.forms import (
@@ -25,7 +26,6 @@ from twilio_channel.panel_views.shared import (
     render_tab,
 )
 from twilio_channel.services import ai_helpers
-from twilio_channel.services.modes import UNCHANGED, ai_config_set, reply_mode
 
 AI_HISTORY_LIMIT = 50
 

@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from core.exceptions import ApplicationError
+from inbox.services.modes import auto_reply_config_set, reply_mode
 from twilio_channel.forms import (
     AutoReplyForm,
 )
@@ -18,7 +19,6 @@ from twilio_channel.panel_views.shared import (
     redirect_to_tab,
     render_tab,
 )
-from twilio_channel.services.modes import auto_reply_config_set, reply_mode
 
 
 def _auto_reply_context(form: AutoReplyForm | None = None) -> dict:

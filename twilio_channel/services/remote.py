@@ -39,6 +39,7 @@ from core.cache import cache_or_fallback
 from core.exceptions import ApplicationError, BadGatewayError, NotFoundError
 from core.tasks import enqueue_on_commit
 from core.text import text_clean
+from inbox.services.modes import reply_mode
 from messaging.enums import Direction
 from messaging.models import CONTENT_MAX_LENGTH, Conversation, Message
 from messaging.services.conversations import channel_conversation_get, conversation_touch
@@ -48,7 +49,6 @@ from twilio_channel.client import twilio_client, twilio_configured
 from twilio_channel.errors import classify
 from twilio_channel.models import AutoReplyConfig, Contact, SendState
 from twilio_channel.services.inbound import InboundMessage, inbound_receive
-from twilio_channel.services.modes import reply_mode
 from twilio_channel.services.statuses import status_apply
 
 logger = logging.getLogger("twilio_webhook")
@@ -140,7 +140,7 @@ def _placeholder_claim(resource: Any) -> Message | None:
     direction = _direction(resource)
     at = _created_at(resource)
     rows = Message.objects.filter(
-        twilio_sid__isnull=True,
+        external_id__isnull=True,
         direction=direction,
         to_number=resource.to or "",
         created_at__gte=at - PLACEHOLDER_WINDOW,
@@ -157,8 +157,8 @@ def _placeholder_claim(resource: Any) -> Message | None:
     for candidate in candidates:
         try:
             with transaction.atomic():
-                claimed = Message.objects.filter(pk=candidate.pk, twilio_sid__isnull=True).update(
-                    twilio_sid=resource.sid, updated_at=timezone.now()
+                claimed = Message.objects.filter(pk=candidate.pk, external_id__isnull=True).update(
+                    external_id=resource.sid, updated_at=timezone.now()
                 )
         except IntegrityError:  # another caller stored this SID meanwhile: the caller finds that row
             return None
@@ -177,32 +177,34 @@ def _outbound_create(resource: Any) -> Message:
     conversation = channel_conversation_get(number=number, channel=channel)
     message = Message(
         conversation=conversation,
-        recipient_id=Contact.objects.filter(number=number, channel=channel).values_list("user_id", flat=True).first(),
+        recipient_id=Contact.objects.filter(address=number, channel=channel).values_list("user_id", flat=True).first(),
         content=text_clean(resource.body or "")[:CONTENT_MAX_LENGTH],
         channel=channel,
         direction=Direction.OUTBOUND,
         from_number=resource.from_ or None,
         to_number=to,
         participant_number=number,
-        twilio_sid=resource.sid,
+        external_id=resource.sid,
         status=resource.status,
         error=_error_text(resource),
         num_media=_num_media(resource),
         created_at=at,
     )
-    message.full_clean(exclude=["conversation"], validate_unique=False)  # the constraint decides below
+    message.full_clean(
+        exclude=["conversation"], validate_unique=False, validate_constraints=False
+    )  # the constraint decides below
     try:
         with transaction.atomic():
             message.save()
     except IntegrityError:  # stored by a concurrent sync or send meanwhile
-        return Message.objects.get(twilio_sid=resource.sid)
+        return Message.objects.get(external_id=resource.sid)
     conversation_touch(conversation=conversation, at=at)
     logger.info("Twilio sync stored outbound message %s (%s)", message.pk, resource.sid)
     return message
 
 
 def _outbound_upsert(resource: Any) -> Message:
-    message = Message.objects.filter(twilio_sid=resource.sid).first() or _placeholder_claim(resource)
+    message = Message.objects.filter(external_id=resource.sid).first() or _placeholder_claim(resource)
     if message is None:
         return _outbound_create(resource)
     if resource.status:  # the rank rules of the status callbacks: never lower, never out of a final one
@@ -219,7 +221,7 @@ def _outbound_upsert(resource: Any) -> Message:
 
 def _inbound_upsert(resource: Any, *, answer: bool) -> tuple[Message, bool]:
     """(message, created here)."""
-    message = Message.objects.filter(twilio_sid=resource.sid).first() or _placeholder_claim(resource)
+    message = Message.objects.filter(external_id=resource.sid).first() or _placeholder_claim(resource)
     if message is not None:
         return message, False  # stored before (by the webhook, say): never answered again from here
     inbound = InboundMessage(
@@ -273,8 +275,8 @@ def lost_webhooks_receive(resources: Iterable[Any]) -> LostWebhooks:
         if resource.sid and _direction(resource) == Direction.INBOUND and _created_at(resource) >= since
     ]
     known = set(
-        Message.objects.filter(twilio_sid__in=[resource.sid for resource in recent]).values_list(
-            "twilio_sid", flat=True
+        Message.objects.filter(external_id__in=[resource.sid for resource in recent]).values_list(
+            "external_id", flat=True
         )
     )
     unstored = [resource for resource in recent if resource.sid not in known]
@@ -304,7 +306,7 @@ def _mode_enabled_since() -> datetime | None:
 def _answerable(resource: Any) -> bool:
     """New here, received after the active mode was enabled, and not followed by
     an outbound message to the same number (someone already answered)."""
-    if resource.date_created is None or Message.objects.filter(twilio_sid=resource.sid).exists():
+    if resource.date_created is None or Message.objects.filter(external_id=resource.sid).exists():
         return False
     since = _mode_enabled_since()
     at = _created_at(resource)
@@ -472,14 +474,14 @@ def remote_redact(*, sid: str) -> dict:
         lambda: twilio_client().messages(sid).update(body=""), action="redact", sid=sid, client_error=True
     )
     remote_upsert(resource)
-    Message.objects.filter(twilio_sid=sid).update(content="", updated_at=timezone.now())
+    Message.objects.filter(external_id=sid).update(content="", updated_at=timezone.now())
     logger.info("Message %s redacted in Twilio and here", sid)
     return {"sid": resource.sid or sid, "body": resource.body or "", "status": resource.status}
 
 
 @transaction.atomic
 def _local_delete(*, sid: str) -> int:
-    rows = Message.objects.filter(twilio_sid=sid)
+    rows = Message.objects.filter(external_id=sid)
     conversation_ids = {pk for pk in rows.values_list("conversation_id", flat=True) if pk is not None}
     deleted, _ = rows.delete()
     for conversation_id in conversation_ids:

@@ -34,6 +34,8 @@ from core.exceptions import ApplicationError, ConflictError
 from core.heartbeat import Heartbeat
 from core.redact import mask_phone
 from core.tasks import enqueue_on_commit, first_retry_options, registered_task
+from inbox.channels import get_channel
+from inbox.services.contacts import contact_for, contact_opt_out
 from messaging.enums import Channel, Direction
 from messaging.models import CONTENT_MAX_LENGTH, Conversation, Message
 from messaging.services.conversations import channel_conversation_get
@@ -49,8 +51,6 @@ from twilio_channel.errors import (
     classify,
 )
 from twilio_channel.models import OutboundSend, SendState
-from twilio_channel.services.contacts import contact_for, contact_opt_out
-from twilio_channel.services.splitting import body_split, channel_limit
 
 logger = logging.getLogger("twilio_webhook")
 
@@ -124,7 +124,7 @@ def outbound_create(
         raise ApplicationError(f"media_urls takes at most {MEDIA_URLS_MAX} http(s) URLs")
     channel = channel_of(to)
     number = participant_number(to)
-    contact = contact_for(number=number, channel=channel)
+    contact = contact_for(address=number, channel=channel)
     if contact.opted_out:
         raise SendRefused(OPTED_OUT)
     if channel == Channel.WHATSAPP and not content_sid and not contact.window_open():
@@ -136,9 +136,7 @@ def outbound_create(
     )
     # A template is sent instead of the body; anything else longer than the channel takes goes out
     # as numbered parts, each its own row, the first carrying the media and the token usage.
-    parts = (
-        [body] if content_sid else body_split(body, limit=channel_limit(channel), max_parts=settings.TWILIO_MAX_PARTS)
-    )
+    parts = [body] if content_sid else get_channel(channel).parts(body)
     conversation = _thread(number=number, channel=channel, in_reply_to=in_reply_to)
     later_fields = {name: value for name, value in ai_fields.items() if not name.endswith("_tokens")}
     messages = []
@@ -265,7 +263,7 @@ def _already_sent(message: Message) -> tuple[str, str] | None:
     for item in (item for item in listed if item.date_created is None or item.date_created >= since):
         same_sender = (item.from_ or "") == (message.from_number or "") or not message.from_number
         ours = same_sender and (item.body or "") == message.content and (item.direction or "").startswith("outbound")
-        if ours and not Message.objects.filter(twilio_sid=item.sid).exclude(pk=message.pk).exists():
+        if ours and not Message.objects.filter(external_id=item.sid).exclude(pk=message.pk).exists():
             return item.sid, item.status
     return None
 
@@ -312,7 +310,7 @@ def outbound_deliver(*, message_id: int, final_attempt: bool) -> Message | None:
 def _deliver(message_id: int, *, final_attempt: bool) -> Message:
     send = OutboundSend.objects.select_related("message").get(message_id=message_id)
     message = send.message
-    contact = contact_for(number=message.participant_number or "", channel=message.channel)
+    contact = contact_for(address=message.participant_number or "", channel=message.channel)
     if contact.opted_out:  # opted out after the row was queued
         return _fail(message, OPTED_OUT, send)
     try:
@@ -339,7 +337,7 @@ def _deliver(message_id: int, *, final_attempt: bool) -> Message:
     # A part with a next one: its SID and the release of the next in one transaction, so a crash
     # leaves this part `sending` (reconciled by the sweeper, then released), never the next held.
     with transaction.atomic() if send.next_part_id else nullcontext():
-        message = _finish(message, twilio_sid=sid, status=status, error=None)
+        message = _finish(message, external_id=sid, status=status, error=None)
         _move(message.pk, SendState.SENDING, SendState.SENT, needs_reconcile=False, last_error_code=None)
         if send.next_part_id:
             _next_part_release(send.next_part_id)
@@ -370,7 +368,7 @@ def _after_error(message: Message, send: OutboundSend, error: ChannelError, *, f
     )
     if isinstance(error, PermanentChannelError):
         if error.code == OPTED_OUT_CODE:
-            contact = contact_for(number=message.participant_number or "", channel=message.channel)
+            contact = contact_for(address=message.participant_number or "", channel=message.channel)
             contact_opt_out(contact=contact, source=OptOutSource.TWILIO)
         return _fail(message, error.summary, send)
     if final_attempt:

@@ -50,7 +50,7 @@ def status_apply(
         if message is not None and message.twilio_sid and message.twilio_sid != sid:
             message = None  # a `mid` that names another message: trust the SID
     if message is None:
-        message = rows.filter(twilio_sid=sid).first()
+        message = rows.filter(external_id=sid).first()
     try:
         with transaction.atomic():
             MessageStatusEvent.objects.create(
@@ -66,7 +66,7 @@ def status_apply(
             return message
         fields: dict = {"status": status, "updated_at": timezone.now()}
         if not message.twilio_sid:
-            fields["twilio_sid"] = sid
+            fields["external_id"] = sid
         if error := _error_text(error_code, error_message):
             fields["error"] = error
         if Message.objects.filter(pk=message.pk, status=message.status).update(**fields):
@@ -74,7 +74,7 @@ def status_apply(
             for name, value in fields.items():
                 setattr(message, name, value)
             return message
-        message.refresh_from_db(fields=["status", "twilio_sid"])
+        message.refresh_from_db(fields=["status", "external_id"])
     return message
 
 
@@ -85,7 +85,7 @@ def statuses_reconcile() -> int:
         return 0
     now = timezone.now()
     pending = (
-        Message.objects.filter(direction=Direction.OUTBOUND, twilio_sid__isnull=False)
+        Message.objects.filter(direction=Direction.OUTBOUND, external_id__isnull=False)
         .filter(created_at__gte=now - RECONCILE_WITHIN, updated_at__lt=now - RECONCILE_AFTER)
         .exclude(status__in=[*TERMINAL_STATUSES, "delivered", "read"])
     )

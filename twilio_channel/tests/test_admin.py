@@ -15,21 +15,21 @@ def admin_web(client, superuser):
 
 
 def test_enabling_the_auto_reply_needs_its_text(admin_web):
-    response = admin_web.post(reverse("admin:twilio_channel_autoreplyconfig_add"), {"enabled": "on", "message": "  "})
+    response = admin_web.post(reverse("admin:inbox_autoreplyconfig_add"), {"enabled": "on", "message": "  "})
     assert response.status_code == 200
     assert "Auto-reply text is required when the feature is enabled." in response.content.decode()
     assert not AutoReplyConfig.objects.exists()
 
 
 def test_enabling_sets_since_and_disabling_clears_it(admin_web):
-    url = reverse("admin:twilio_channel_autoreplyconfig_add")
+    url = reverse("admin:inbox_autoreplyconfig_add")
     assert admin_web.post(url, {"enabled": "on", "message": "  We are closed today.  "}).status_code == 302
     config = AutoReplyConfig.objects.get(pk=1)
     assert (config.enabled, config.message) == (True, "We are closed today.")
     since = config.enabled_since
     assert since is not None
 
-    change = reverse("admin:twilio_channel_autoreplyconfig_change", args=[1])
+    change = reverse("admin:inbox_autoreplyconfig_change", args=[1])
     assert admin_web.post(change, {"enabled": "on", "message": "New text"}).status_code == 302
     config.refresh_from_db()
     assert (config.message, config.enabled_since) == ("New text", since)  # still on: kept
@@ -40,7 +40,7 @@ def test_enabling_sets_since_and_disabling_clears_it(admin_web):
 
 
 def test_a_text_over_640_characters_is_refused(admin_web):
-    url = reverse("admin:twilio_channel_autoreplyconfig_add")
+    url = reverse("admin:inbox_autoreplyconfig_add")
     response = admin_web.post(url, {"enabled": "on", "message": "x" * 641})
     assert response.status_code == 200
     assert not AutoReplyConfig.objects.exists()
@@ -48,7 +48,7 @@ def test_a_text_over_640_characters_is_refused(admin_web):
 
 def test_staff_opt_a_contact_out_and_back_in(admin_web):
     contact = Contact.objects.create(number="+48123456789", channel="sms")
-    url = reverse("admin:twilio_channel_contact_changelist")
+    url = reverse("admin:inbox_contact_changelist")
     admin_web.post(url, {"action": "opt_out", "_selected_action": [contact.pk]})
     contact.refresh_from_db()
     assert (contact.opted_out, contact.opt_out_source) == (True, "staff")

@@ -7,6 +7,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from accounts.tests.factories import UserFactory
+from inbox.services.contacts import contact_for, contact_opt_out
 from messaging.enums import Channel, Direction
 from messaging.models import Message
 from orchestrator.models import AIConfig
@@ -14,7 +15,6 @@ from tests.helpers import capturing, client_for
 from tests.processes import free_port
 from twilio_channel.addresses import on_channel
 from twilio_channel.services.ai_helpers import FALLBACK_PROMPT
-from twilio_channel.services.contacts import contact_for, contact_opt_out
 
 pytestmark = pytest.mark.django_db
 
@@ -371,7 +371,7 @@ def test_ai_send_generates_and_sends_to_the_target(staff, staff_user, ai, fake_t
         ("assistant", "Your order is ready."),
         ("user", "Can I pick it up today?"),
     ]
-    row = Message.objects.get(twilio_sid=sent["sid"])
+    row = Message.objects.get(external_id=sent["sid"])
     assert (row.direction, row.content, row.participant_number) == ("outbound", "Yes, until 6 pm.", TARGET)
     assert (row.sender_id, row.agent, row.model) == (staff_user.pk, "ai_helper", "gpt-3.5-turbo-1106")
     assert (row.prompt_tokens, row.completion_tokens) == (11, 7)
@@ -499,7 +499,7 @@ def test_ai_reply_answers_from_the_number_written_to(staff, ai, fake_twilio):
     }
     assert sent["from"] == our_other_number
     assert sent_messages(ai.requests[0]) == [("system", PROMPT), ("user", "Hello?")]
-    row = Message.objects.get(twilio_sid=sent["sid"])
+    row = Message.objects.get(external_id=sent["sid"])
     assert (row.from_number, row.content, row.agent) == (our_other_number, "Hi! How can I help?", "ai_helper")
 
 
@@ -662,7 +662,7 @@ def test_an_api_key_send_has_no_sender(ai, fake_twilio, settings):
     response = client.post("/api/ai/send", {"latest": "hi"}, format="json")
 
     assert response.status_code == 201, response.content
-    assert Message.objects.get(twilio_sid=response.json()["sid"]).sender_id is None
+    assert Message.objects.get(external_id=response.json()["sid"]).sender_id is None
 
 
 def test_the_ai_helpers_are_in_the_openapi_schema(staff, settings):

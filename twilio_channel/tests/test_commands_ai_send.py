@@ -11,10 +11,10 @@ from django.conf import settings as django_settings
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
+from inbox.services.contacts import contact_for, contact_opt_out
 from messaging.enums import Channel, Direction
 from messaging.models import Message
 from orchestrator.models import AIConfig
-from twilio_channel.services.contacts import contact_for, contact_opt_out
 from twilio_channel.tests.test_ai_helpers import OURS, PROMPT, TARGET, TARGET_AS_ENTERED, sent_messages, thread_message
 
 pytestmark = pytest.mark.django_db
@@ -58,7 +58,7 @@ def test_ai_send_to_a_number_with_the_latest_message(ai, fake_twilio):
         ("assistant", "Your parcel has shipped."),
         ("user", "When will it arrive?"),
     ]
-    row = Message.objects.get(twilio_sid=sent["sid"])
+    row = Message.objects.get(external_id=sent["sid"])
     assert (row.direction, row.content, row.from_number, row.status) == (
         "outbound",
         "Tomorrow before noon.",

@@ -43,7 +43,7 @@ def test_send_sends_stores_and_prints_the_sid(fake_twilio):
     [sent] = fake_twilio.created(to=TO)
     assert out.strip() == f"Message sent. SID={sent['sid']}"
     assert (sent["from"], sent["body"]) == ("+15550001111", "Hello from the shell")
-    message = Message.objects.get(twilio_sid=sent["sid"])
+    message = Message.objects.get(external_id=sent["sid"])
     assert (message.direction, message.channel, message.content, message.sender_id) == (
         "outbound",
         "sms",
@@ -69,7 +69,7 @@ def test_send_to_a_whatsapp_address_is_a_whatsapp_message(fake_twilio):
     run("send", "--to", f"whatsapp:{TO}", "--body", "Hi on WhatsApp")
     [sent] = fake_twilio.created(to=f"whatsapp:{TO}")
     assert sent["from"] == "whatsapp:+15550001111"
-    assert Message.objects.get(twilio_sid=sent["sid"]).channel == "whatsapp"
+    assert Message.objects.get(external_id=sent["sid"]).channel == "whatsapp"
 
 
 @pytest.mark.parametrize(

@@ -7,9 +7,9 @@ from datetime import timedelta
 import pytest
 from django.test import Client
 
+from inbox.tasks import sweep_unanswered_inbound
 from messaging.enums import ConversationMode, ReplyState
 from messaging.models import Conversation, Message
-from twilio_channel.tasks import sweep_unanswered_inbound
 
 pytestmark = pytest.mark.django_db
 

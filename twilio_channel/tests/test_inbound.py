@@ -8,13 +8,13 @@ from django.db import connection
 from django.test import Client
 
 from accounts.tests.factories import UserFactory
+from inbox.services.modes import auto_reply_config_set
+from inbox.tasks import sweep_unanswered_inbound
 from messaging.enums import ConversationMode, ReplyState
 from messaging.models import Conversation, Message
 from orchestrator.handoff import HANDOFF_ACK
 from reports.tests.factories import ReportFactory
 from twilio_channel.models import Contact
-from twilio_channel.services.modes import auto_reply_config_set
-from twilio_channel.tasks import sweep_unanswered_inbound
 from twilio_channel.tests.conftest import signature
 from twilio_channel.views import EMPTY_TWIML
 
@@ -63,7 +63,7 @@ def test_an_inbound_sms_is_stored_and_acknowledged_with_empty_twiml(deliver, fak
     assert response.status_code == 200
     assert response["Content-Type"] == "text/xml"
     assert response.content.decode() == EMPTY_TWIML
-    message = Message.objects.get(twilio_sid=_sid(1))
+    message = Message.objects.get(external_id=_sid(1))
     assert (message.direction, message.channel, message.content, message.status) == (
         "inbound",
         "sms",
@@ -72,7 +72,7 @@ def test_an_inbound_sms_is_stored_and_acknowledged_with_empty_twiml(deliver, fak
     )
     assert (message.from_number, message.to_number, message.participant_number) == (STRANGER, OUR_NUMBER, STRANGER)
     assert message.sender_id is None and message.conversation.key == f"phone:{STRANGER}"
-    contact = Contact.objects.get(number=STRANGER, channel="sms")
+    contact = Contact.objects.get(address=STRANGER, channel="sms")
     assert contact.profile_name == "Zed" and contact.last_inbound_at is not None
     [reply] = fake_twilio.created(to=STRANGER)  # the chat engine's echo, from the number written to
     assert (reply["body"], reply["from"]) == ("Echo: Hello there", OUR_NUMBER)
@@ -81,7 +81,7 @@ def test_an_inbound_sms_is_stored_and_acknowledged_with_empty_twiml(deliver, fak
 def test_form_values_are_decoded_not_stored_url_encoded(deliver, settings):
     settings.CHAT_MODE = "off"
     deliver("2+2=4 ok & done", from_=STRANGER)
-    assert Message.objects.get(twilio_sid=_sid(1)).content == "2+2=4 ok & done"
+    assert Message.objects.get(external_id=_sid(1)).content == "2+2=4 ok & done"
 
 
 def test_missing_from_or_to_answers_empty_twiml_and_stores_nothing(twilio_post):
@@ -94,11 +94,11 @@ def test_the_json_webhook_runs_the_same_pipeline_with_its_json_answer(deliver, a
     settings.CHAT_MODE = "off"
     fake_llm.reply("Hi Ann")
     known = deliver("Hi", path="/twilio_webhook")
-    message = Message.objects.get(twilio_sid=_sid(1))
+    message = Message.objects.get(external_id=_sid(1))
     assert known.json() == {"status": "message saved", "user_id": ann.pk, "message_id": message.pk}
     unknown = deliver("Hi", path="/twilio_webhook", from_=STRANGER, sid=2)
     assert unknown.json() == {"status": "user not found", "from": STRANGER}
-    assert Message.objects.filter(twilio_sid=_sid(2)).exists()  # stored all the same
+    assert Message.objects.filter(external_id=_sid(2)).exists()  # stored all the same
 
 
 @pytest.mark.parametrize("path", ["/twilio/inbound", "/twilio_webhook"])
@@ -128,7 +128,7 @@ def test_the_signature_is_checked_over_the_public_url(client, twilio_settings, f
     header = signature("/twilio/inbound", form)
     response = client.post("/twilio/inbound", form, HTTP_X_TWILIO_SIGNATURE=header, HTTP_HOST="internal:8000")
     assert response.status_code == 200  # Twilio signed the public URL, not the internal host
-    assert Message.objects.filter(twilio_sid=_sid(1)).exists()
+    assert Message.objects.filter(external_id=_sid(1)).exists()
 
 
 def test_a_duplicate_delivery_is_acknowledged_and_answered_once(deliver, fake_twilio, settings):
@@ -137,7 +137,7 @@ def test_a_duplicate_delivery_is_acknowledged_and_answered_once(deliver, fake_tw
     second = deliver("Once", from_=STRANGER)
     assert first.status_code == second.status_code == 200
     assert second.content.decode() == EMPTY_TWIML
-    assert Message.objects.filter(twilio_sid=_sid(1)).count() == 1
+    assert Message.objects.filter(external_id=_sid(1)).count() == 1
     assert len(fake_twilio.created(to=STRANGER)) == 1
 
 
@@ -152,7 +152,7 @@ def test_media_is_stored_with_the_message(deliver, settings):
         MediaUrl1="https://api.twilio.com/media/ME2",
         MediaContentType1="application/pdf",
     )
-    message = Message.objects.get(twilio_sid=_sid(1))
+    message = Message.objects.get(external_id=_sid(1))
     assert message.num_media == 2
     assert message.media == [
         {"url": "https://api.twilio.com/media/ME1", "content_type": "image/jpeg"},
@@ -163,7 +163,7 @@ def test_media_is_stored_with_the_message(deliver, settings):
 def test_whatsapp_is_its_own_channel_and_replies_keep_the_prefix(deliver, fake_twilio, settings):
     settings.CHAT_MODE = "echo"
     deliver("Hola", from_=f"whatsapp:{STRANGER}", to=f"whatsapp:{OUR_NUMBER}")
-    message = Message.objects.get(twilio_sid=_sid(1))
+    message = Message.objects.get(external_id=_sid(1))
     assert (message.channel, message.participant_number) == ("whatsapp", STRANGER)
     assert message.conversation.key == f"whatsapp:{STRANGER}"
     [reply] = fake_twilio.created()
@@ -183,7 +183,7 @@ def test_both_off_a_known_user_gets_the_ai_with_their_own_tools(deliver, ann, fa
     assert replies_to(ANN) == ["You have one report: Broken heater."]
     [sent] = fake_twilio.created(to=ANN)
     assert sent["body"] == "You have one report: Broken heater."
-    message = Message.objects.get(twilio_sid=_sid(1))
+    message = Message.objects.get(external_id=_sid(1))
     assert (message.sender_id, message.recipient_id, message.reply_state) == (ann.pk, -1, ReplyState.DONE)
     assert message.conversation.key == f"conv_-1_{ann.pk}"  # the same AI thread as the web chat
     reply = Message.objects.get(direction="outbound")
@@ -227,7 +227,7 @@ def test_ai_mode_answers_a_stranger_as_a_guest_without_user_tools(deliver, ann, 
     deliver("Show me the reports", from_=STRANGER)
     assert replies_to(STRANGER) == ["Hello, guest."]
     assert not fake_llm.requests[0].get("tools")
-    message = Message.objects.get(twilio_sid=_sid(1))
+    message = Message.objects.get(external_id=_sid(1))
     assert (message.sender_id, message.recipient_id) == (None, -1)
 
 
@@ -235,7 +235,7 @@ def test_ai_mode_answers_a_known_user_with_their_tools(deliver, ann, fake_llm, a
     fake_llm.reply("Hi Ann")
     deliver("Hi")
     assert replies_to(ANN) == ["Hi Ann"]
-    assert Message.objects.get(twilio_sid=_sid(1)).sender_id == ann.pk
+    assert Message.objects.get(external_id=_sid(1)).sender_id == ann.pk
 
 
 def test_a_prompt_injection_over_sms_never_reaches_another_users_report(deliver, ann, fake_llm):
@@ -259,16 +259,16 @@ def test_a_prompt_injection_over_sms_never_reaches_another_users_report(deliver,
 def test_an_opt_out_word_opts_the_contact_out_without_a_reply(deliver, fake_twilio, settings, word):
     settings.CHAT_MODE = "echo"
     deliver(word, from_=STRANGER)
-    contact = Contact.objects.get(number=STRANGER)
+    contact = Contact.objects.get(address=STRANGER)
     assert (contact.opted_out, contact.opt_out_source) == (True, "keyword")
     assert fake_twilio.requests == []
-    assert Message.objects.get(twilio_sid=_sid(1)).reply_state == ReplyState.NONE
+    assert Message.objects.get(external_id=_sid(1)).reply_state == ReplyState.NONE
 
 
 def test_stop_with_more_words_is_an_ordinary_message(deliver, settings):
     settings.CHAT_MODE = "echo"
     deliver("STOP 12345", from_=STRANGER)
-    assert not Contact.objects.get(number=STRANGER).opted_out
+    assert not Contact.objects.get(address=STRANGER).opted_out
     assert replies_to(STRANGER) == ["Echo: STOP 12345"]
 
 
@@ -278,7 +278,7 @@ def test_an_opted_out_contact_gets_no_reply_until_start(deliver, fake_twilio, se
     deliver("Are you there?", from_=STRANGER, sid=2)
     assert fake_twilio.requests == []
     deliver("START", from_=STRANGER, sid=3)
-    assert not Contact.objects.get(number=STRANGER).opted_out
+    assert not Contact.objects.get(address=STRANGER).opted_out
     assert fake_twilio.requests == []  # Twilio itself confirms START on long codes
     deliver("Hello again", from_=STRANGER, sid=4)
     assert replies_to(STRANGER) == ["Echo: Hello again"]
@@ -298,7 +298,7 @@ def test_human_switches_the_conversation_and_the_ai_stays_silent_until_bot(deliv
     deliver("Anyone?", sid=2)
     assert replies_to(ANN) == [HANDOFF_ACK]
     assert fake_llm.requests == []
-    assert Message.objects.get(twilio_sid=_sid(2)).reply_state == ReplyState.SKIPPED
+    assert Message.objects.get(external_id=_sid(2)).reply_state == ReplyState.SKIPPED
     fake_llm.reply("Back with you.")
     deliver("bot", sid=3)
     conversation.refresh_from_db()
@@ -312,7 +312,7 @@ def test_a_stranger_in_human_mode_gets_no_chat_engine_reply(deliver, settings):
     deliver("agent", from_=STRANGER, sid=1)
     deliver("Hello?", from_=STRANGER, sid=2)
     assert len(replies_to(STRANGER)) == 1  # only the handoff acknowledgement
-    assert Message.objects.get(twilio_sid=_sid(2)).reply_state == ReplyState.SKIPPED
+    assert Message.objects.get(external_id=_sid(2)).reply_state == ReplyState.SKIPPED
 
 
 # --- never lost ------------------------------------------------------------------------------
@@ -323,7 +323,7 @@ def test_replies_stored_while_the_broker_was_down_are_sent_by_the_sweeper(
 ):
     settings.CHAT_MODE = "echo"
     twilio_post("/twilio/inbound", inbound_form("Anyone?", from_=STRANGER))  # on_commit never ran: no task
-    message = Message.objects.get(twilio_sid=_sid(1))
+    message = Message.objects.get(external_id=_sid(1))
     assert message.reply_state == ReplyState.PENDING
     assert fake_twilio.requests == []
     Message.objects.filter(pk=message.pk).update(updated_at=message.updated_at.replace(year=2020))
@@ -358,7 +358,7 @@ def test_two_concurrent_deliveries_of_one_sid_make_one_row_and_one_reply(twilio_
         thread.join(timeout=30)
 
     assert statuses == [200, 200, 200, 200]
-    assert Message.objects.filter(twilio_sid=_sid(1)).count() == 1
+    assert Message.objects.filter(external_id=_sid(1)).count() == 1
     assert len(fake_twilio.created(to=STRANGER)) == 1
 
 

@@ -12,11 +12,11 @@ from django.test import Client
 from django.utils import timezone
 
 from accounts.tests.factories import UserFactory
+from inbox.services.contacts import contact_inbound_touch
+from inbox.services.modes import reply_mode
 from messaging.models import Message
 from orchestrator.models import AIConfig
 from twilio_channel.models import AutoReplyConfig, Contact
-from twilio_channel.services.contacts import contact_inbound_touch
-from twilio_channel.services.modes import reply_mode
 from twilio_channel.tests.conftest import signature
 from twilio_channel.tests.test_inbound import STRANGER, _sid, inbound_form, replies_to
 
@@ -39,10 +39,10 @@ def test_a_message_from_a_known_number_is_acknowledged_in_seven_statements(
         response = twilio_post("/twilio/inbound", inbound_form("Second", from_=STRANGER, sid=2, ProfileName="Zed"))
 
     assert response.status_code == 200
-    message = Message.objects.get(twilio_sid=_sid(2))
+    message = Message.objects.get(external_id=_sid(2))
     assert (message.content, message.reply_state) == ("Second", "pending")
     assert message.conversation.last_message_at == message.created_at
-    assert Contact.objects.get(number=STRANGER).profile_name == "Zed"
+    assert Contact.objects.get(address=STRANGER).profile_name == "Zed"
 
 
 def test_a_redelivery_changes_nothing_the_first_delivery_did_not(
@@ -56,16 +56,16 @@ def test_a_redelivery_changes_nothing_the_first_delivery_did_not(
 
     deliver("STOP", from_=STRANGER, sid=1, ProfileName="Zed")
     deliver("START", from_=STRANGER, sid=2)
-    contact = Contact.objects.get(number=STRANGER)
+    contact = Contact.objects.get(address=STRANGER)
     assert not contact.opted_out
 
     response = deliver("STOP", from_=STRANGER, sid=1, ProfileName="Somebody else")  # Twilio retries the first
 
     assert response.status_code == 200
-    contact_now = Contact.objects.get(number=STRANGER)
+    contact_now = Contact.objects.get(address=STRANGER)
     assert not contact_now.opted_out  # the old STOP does not undo the later START
     assert (contact_now.profile_name, contact_now.last_inbound_at) == ("Zed", contact.last_inbound_at)
-    assert Message.objects.filter(twilio_sid=_sid(1)).count() == 1
+    assert Message.objects.filter(external_id=_sid(1)).count() == 1
     assert replies_to(STRANGER) == []
 
 
@@ -92,7 +92,7 @@ def test_concurrent_first_messages_from_a_new_number_share_one_contact(twilio_se
         thread.join(timeout=30)
 
     assert statuses == [200] * len(forms)
-    assert Contact.objects.filter(number=STRANGER).count() == 1
+    assert Contact.objects.filter(address=STRANGER).count() == 1
     assert Message.objects.filter(direction="inbound", participant_number=STRANGER).count() == len(forms)
     assert sorted(replies_to(STRANGER)) == [f"Echo: Hello {n}" for n in range(1, 5)]
 

@@ -47,7 +47,7 @@ def test_a_connection_killed_under_the_webhook_is_replaced_and_the_message_store
         response = deliver()
 
     assert (response.status_code, response.content.decode()) == (200, EMPTY_TWIML)
-    assert Message.objects.filter(twilio_sid=FORM["MessageSid"]).count() == 1
+    assert Message.objects.filter(external_id=FORM["MessageSid"]).count() == 1
     assert "once more on a new connection" in caplog.text
 
 
@@ -59,7 +59,7 @@ def test_the_pool_hands_out_no_dead_connection(deliver, caplog):
         response = deliver()
 
     assert response.status_code == 200
-    assert Message.objects.filter(twilio_sid=FORM["MessageSid"]).count() == 1
+    assert Message.objects.filter(external_id=FORM["MessageSid"]).count() == 1
     assert "once more" not in caplog.text  # the pool's check replaced it before the webhook saw it
 
 

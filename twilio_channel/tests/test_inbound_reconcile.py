@@ -44,7 +44,7 @@ def test_a_message_whose_webhook_never_came_is_stored_and_answered_once(reconcil
     assert reconcile() == 1
     assert reconcile() == 0  # the next minute: stored, nothing to do
 
-    message = Message.objects.get(twilio_sid=lost["sid"])
+    message = Message.objects.get(external_id=lost["sid"])
     assert (message.direction, message.content, message.from_number) == ("inbound", "Hello?", STRANGER)
     assert message.reply_state == ReplyState.DONE
     assert replies(fake_twilio, STRANGER) == ["Echo: Hello?"]
@@ -61,7 +61,7 @@ def test_a_late_webhook_of_a_reconciled_message_is_acknowledged_and_not_answered
     with django_capture_on_commit_callbacks(execute=True):
         assert twilio_post("/twilio/inbound", form).status_code == 200
 
-    assert Message.objects.filter(twilio_sid=lost["sid"]).count() == 1
+    assert Message.objects.filter(external_id=lost["sid"]).count() == 1
     assert replies(fake_twilio, STRANGER) == ["Echo: Late"]
 
 
@@ -85,7 +85,7 @@ def test_only_inbound_messages_of_the_window_that_have_settled_are_taken(reconci
 
     assert reconcile() == 1
 
-    assert list(Message.objects.filter(direction="inbound").values_list("twilio_sid", flat=True)) == [taken["sid"]]
+    assert list(Message.objects.filter(direction="inbound").values_list("external_id", flat=True)) == [taken["sid"]]
     [listing] = fake_twilio.calls("list")
     assert listing.query["DateSent>"] <= _ago(window).strftime("%Y-%m-%dT%H:%M:%SZ")
     assert int(listing.query["PageSize"]) == settings.TWILIO_INBOUND_RECONCILE_LIMIT

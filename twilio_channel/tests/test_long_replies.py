@@ -12,11 +12,12 @@ from django.test import Client
 from django.utils import timezone
 
 from accounts.tests.factories import UserFactory
+from inbox.splitting import ELLIPSIS, units
+from inbox.splitting import text_split as body_split
 from messaging.models import Message
 from tests.helpers import capturing
 from twilio_channel.models import OutboundSend, SendState
 from twilio_channel.services.sending import EARLIER_PART_FAILED, outbound_queue, outbound_sweep
-from twilio_channel.services.splitting import ELLIPSIS, body_split, units
 from twilio_channel.tasks import send_message
 
 pytestmark = pytest.mark.django_db
@@ -103,7 +104,7 @@ def test_a_50000_character_ai_reply_goes_out_as_capped_numbered_parts_in_order(
     assert all(len(m["body"]) <= 1600 for m in sent)
     assert replies[0].content.startswith("(1/10) ") and replies[-1].content.endswith(ELLIPSIS)
     assert {r.status for r in replies} == {"queued"}
-    assert {r.in_reply_to_id for r in replies} == {Message.objects.get(twilio_sid=_sid(1)).pk}
+    assert {r.in_reply_to_id for r in replies} == {Message.objects.get(external_id=_sid(1)).pk}
     assert all(r.twilio_sid for r in replies)
     assert replies[0].completion_tokens is not None and replies[1].completion_tokens is None  # counted once
     assert {r.agent for r in replies} == {replies[0].agent}
@@ -193,7 +194,7 @@ def test_a_huge_inbound_message_is_stored_whole_but_cut_for_the_llm(deliver, fak
     fake_llm.reply("That is a lot.")
     with capturing(caplog, "orchestrator"):
         deliver("y" * 30_000)
-    assert len(Message.objects.get(twilio_sid=_sid(1)).content) == 30_000
+    assert len(Message.objects.get(external_id=_sid(1)).content) == 30_000
     user_turns = [m["content"] for m in fake_llm.requests[0]["messages"] if m["role"] == "user"]
     assert user_turns and max(len(turn) for turn in user_turns) == 2000
     assert "a user message of 30000 characters cut to 2000" in caplog.text

@@ -11,6 +11,15 @@ from django.urls import reverse
 
 from config.env import optional_bool
 from core.exceptions import ApplicationError
+from inbox.services.modes import (
+    API_KEY_REQUIRED,
+    TARGET_REQUIRED,
+    TARGET_TOO_LONG,
+    TEMPERATURE_NOT_A_NUMBER,
+    ai_config_set,
+    auto_reply_config_set,
+    reply_mode,
+)
 from orchestrator.enums import AIEnabledSource
 from orchestrator.llm import llm_settings
 from orchestrator.model_names import MODEL_TOO_LONG
@@ -23,15 +32,6 @@ from twilio_channel.bootstrap import (
     ai_env_overrides,
 )
 from twilio_channel.models import AutoReplyConfig
-from twilio_channel.services.modes import (
-    API_KEY_REQUIRED,
-    TARGET_REQUIRED,
-    TARGET_TOO_LONG,
-    TEMPERATURE_NOT_A_NUMBER,
-    ai_config_set,
-    auto_reply_config_set,
-    reply_mode,
-)
 
 pytestmark = pytest.mark.django_db
 
@@ -513,7 +513,7 @@ def test_the_admin_keeps_one_row_and_no_delete(admin_web):
 
 def test_enabling_the_auto_reply_in_the_admin_turns_the_ai_off(admin_web):
     ai_on()
-    url = reverse("admin:twilio_channel_autoreplyconfig_add")
+    url = reverse("admin:inbox_autoreplyconfig_add")
     assert admin_web.post(url, {"enabled": "on", "message": "Closed."}).status_code == 302
     assert AIConfig.objects.get(pk=1).enabled is False
     assert reply_mode() == "auto_reply"

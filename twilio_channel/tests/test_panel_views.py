@@ -214,7 +214,7 @@ def test_the_manual_send_goes_to_twilio_and_shows_the_sid(staff_client, fake_twi
     [sent] = fake_twilio.created(to=TO)
     assert sent["body"] == "Hi from the panel"
     assert f"Sent. SID: {sent['sid']}" in text(response)
-    row = Message.objects.get(twilio_sid=sent["sid"])
+    row = Message.objects.get(external_id=sent["sid"])
     assert (row.direction, row.sender_id) == (Direction.OUTBOUND, staff.pk)
     assert response.redirect_chain[-1][0] == "/?tab=messages"
 

@@ -79,12 +79,12 @@ def test_a_number_claimed_at_registration_does_not_route_its_owners_sms_to_the_a
 
     deliver("Show me my reports")
 
-    message = Message.objects.get(twilio_sid=_sid(1))
+    message = Message.objects.get(external_id=_sid(1))
     assert message.sender_id is None  # an unknown contact, not the attacker
     assert message.conversation.key == f"phone:{VICTIM}"
     assert not Message.objects.filter(conversation__key=f"conv_-1_{attacker['id']}").exists()
     assert not fake_llm.requests[0].get("tools")  # the guest agent: no report tools as the attacker
-    assert Contact.objects.get(number=VICTIM).user_id is None
+    assert Contact.objects.get(address=VICTIM).user_id is None
 
 
 def test_a_number_claimed_by_editing_the_profile_gets_no_tools_when_both_modes_are_off(
@@ -97,7 +97,7 @@ def test_a_number_claimed_by_editing_the_profile_gets_no_tools_when_both_modes_a
 
     deliver("Hi")
 
-    assert Message.objects.get(twilio_sid=_sid(1)).sender_id is None
+    assert Message.objects.get(external_id=_sid(1)).sender_id is None
     assert fake_llm.requests == []  # the chat engine answered, not the attacker's AI
     assert [m["body"] for m in fake_twilio.created(to=VICTIM)] == ["Echo: Hi"]
 
@@ -107,7 +107,7 @@ def test_a_contact_linked_before_verification_existed_does_not_speak_for_its_use
     Contact.objects.create(number=VICTIM, channel="sms", user=squatter)
     fake_llm.reply("Hello, guest.")
     deliver("Hi")
-    assert Message.objects.get(twilio_sid=_sid(1)).sender_id is None
+    assert Message.objects.get(external_id=_sid(1)).sender_id is None
     assert not fake_llm.requests[0].get("tools")
 
 
@@ -143,7 +143,7 @@ def test_the_owner_proves_the_number_with_the_code_and_then_their_sms_reaches_th
     assert client.get("/auth/me").json()["phone_verified"] is True
     fake_llm.reply("Hi Owen")
     deliver("Hi after", sid=2)
-    message = Message.objects.get(twilio_sid=_sid(2))
+    message = Message.objects.get(external_id=_sid(2))
     assert message.sender_id == owner.pk
     assert message.conversation.key == f"conv_-1_{owner.pk}"
 
@@ -336,15 +336,15 @@ def test_changing_a_verified_number_unverifies_it_and_unlinks_the_old_number(del
     assert same["phone_verified"] is True  # the same number stays verified
     fake_llm.reply("Hi Owen")
     deliver("Hi", sid=1)
-    assert Message.objects.get(twilio_sid=_sid(1)).sender_id == owner.pk
+    assert Message.objects.get(external_id=_sid(1)).sender_id == owner.pk
 
     changed = client.put("/auth/me/phone", {"phone_number": OTHER}, format="json").json()
 
     assert (changed["phone_number"], changed["phone_verified"]) == (OTHER, False)
-    assert Contact.objects.get(number=VICTIM).user_id is None
+    assert Contact.objects.get(address=VICTIM).user_id is None
     fake_llm.reply("Hello, guest.")
     deliver("Hi again", sid=2)
-    assert Message.objects.get(twilio_sid=_sid(2)).sender_id is None
+    assert Message.objects.get(external_id=_sid(2)).sender_id is None
 
 
 def test_the_endpoints_are_in_the_openapi_schema_with_their_bodies(client):

@@ -15,12 +15,12 @@ from django.core.checks import run_checks
 from django.utils import timezone
 
 from core.logging import build_logging
+from inbox.tasks import sweep_unanswered_inbound
 from messaging.enums import Direction, ReplyState
 from messaging.models import Message
 from tests.helpers import capturing
 from twilio_channel import webhooks
 from twilio_channel.services.sending import outbound_send_now
-from twilio_channel.tasks import sweep_unanswered_inbound
 from twilio_channel.tests.factories import OutboundMessageFactory
 
 pytestmark = pytest.mark.django_db

@@ -60,7 +60,7 @@ def test_the_remote_list_comes_from_twilio_newest_first_and_is_upserted(staff, f
     assert datetime.fromisoformat(item["date_created"]) == sent_at
     assert item["date_created"].endswith("+00:00")
 
-    outbound = Message.objects.get(twilio_sid=old["sid"])
+    outbound = Message.objects.get(external_id=old["sid"])
     assert (outbound.direction, outbound.channel, outbound.content, outbound.status) == (
         "outbound",
         "sms",
@@ -68,7 +68,7 @@ def test_the_remote_list_comes_from_twilio_newest_first_and_is_upserted(staff, f
         "delivered",
     )
     assert outbound.created_at == sent_at and outbound.conversation.key == f"phone:{ANN}"
-    inbound = Message.objects.get(twilio_sid=new["sid"])
+    inbound = Message.objects.get(external_id=new["sid"])
     assert (inbound.direction, inbound.channel, inbound.participant_number) == ("inbound", "whatsapp", BOB)
     assert (inbound.from_number, inbound.to_number) == (f"whatsapp:{BOB}", f"whatsapp:{OUR_NUMBER}")
     assert inbound.conversation.key == f"whatsapp:{BOB}"
@@ -89,7 +89,7 @@ def test_the_remote_list_passes_its_filters_to_twilio(staff, fake_twilio):
     assert [item["sid"] for item in response.json()["items"]] == [recent["sid"]]
     query = fake_twilio.calls("list")[-1].query
     assert (query["To"], query["From"], query["DateSent>"]) == (ANN, OUR_NUMBER, after)
-    assert list(Message.objects.values_list("twilio_sid", flat=True)) == [recent["sid"]]
+    assert list(Message.objects.values_list("external_id", flat=True)) == [recent["sid"]]
 
 
 def test_unparsable_dates_are_dropped_and_the_limit_is_clamped(staff, fake_twilio):
@@ -204,7 +204,7 @@ def test_redact_blanks_the_body_in_twilio_then_locally(staff, fake_twilio):
 def test_redact_of_a_message_not_stored_here_stores_it_blank(staff, fake_twilio):
     remote = fake_twilio.add_inbound(from_=BOB, to=OUR_NUMBER, body="Secret")
     assert staff.post(f"/api/messages/{remote['sid']}/redact").status_code == 200
-    assert Message.objects.get(twilio_sid=remote["sid"]).content == ""
+    assert Message.objects.get(external_id=remote["sid"]).content == ""
 
 
 @pytest.mark.parametrize(
@@ -264,7 +264,7 @@ def test_delete_moves_the_conversation_back_to_its_newest_message(staff, fake_tw
     sent_at = _at(1)
     remote = fake_twilio.add_message(to=ANN, from_=OUR_NUMBER, body="Newest", date_created=sent_at)
     staff.get("/api/messages/remote")  # stores it in Ann's thread
-    newest = Message.objects.get(twilio_sid=remote["sid"])
+    newest = Message.objects.get(external_id=remote["sid"])
     earlier = OutboundMessageFactory(conversation=newest.conversation, created_at=_at(10))
     assert newest.conversation.last_message_at == sent_at
 
@@ -357,7 +357,7 @@ def test_staff_session_superuser_token_and_api_key_may_call_every_route(fake_twi
         assert client.get(f"/api/messages/{sid}").json()["item"]["body"] == f"For the {name}", name
         assert client.post(f"/api/messages/{sid}/redact").json()["body"] == "", name
         assert client.delete(f"/api/messages/{sid}").json() == {"sid": sid, "deleted": True}, name
-        assert not Message.objects.filter(twilio_sid=sid).exists()
+        assert not Message.objects.filter(external_id=sid).exists()
 
 
 def test_a_staff_session_needs_the_csrf_token_to_change_anything(fake_twilio):

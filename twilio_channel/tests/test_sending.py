@@ -110,7 +110,7 @@ def test_twilios_21610_opts_the_contact_out_and_later_sends_are_refused_locally(
     fake_twilio.reject_recipient(TO, code=21610)
     message = outbound_send_now(to=TO, body="Hi")
     assert message.status == "failed"
-    contact = Contact.objects.get(number=TO, channel="sms")
+    contact = Contact.objects.get(address=TO, channel="sms")
     assert (contact.opted_out, contact.opt_out_source) == (True, "twilio")
 
     with pytest.raises(SendRefused, match=OPTED_OUT):
@@ -129,7 +129,7 @@ def test_an_opted_out_contact_is_refused_on_every_path_without_calling_twilio(fa
 
 def test_a_contact_who_opts_out_after_queueing_is_not_sent_to(fake_twilio):
     message = outbound_create(to=TO, body="Queued before STOP")
-    Contact.objects.filter(number=TO).update(opted_out=True)
+    Contact.objects.filter(address=TO).update(opted_out=True)
     delivered = outbound_deliver(message_id=message.pk, final_attempt=False)
     assert (delivered.status, delivered.error) == ("failed", OPTED_OUT)
     assert fake_twilio.requests == []
@@ -139,7 +139,7 @@ def test_whatsapp_free_form_outside_the_24h_window_is_refused_locally(fake_twili
     to = f"whatsapp:{TO}"
     with pytest.raises(SendRefused, match=WINDOW_CLOSED):
         outbound_send_now(to=to, body="Hi")
-    Contact.objects.filter(number=TO, channel="whatsapp").update(last_inbound_at=timezone.now() - timedelta(hours=25))
+    Contact.objects.filter(address=TO, channel="whatsapp").update(last_inbound_at=timezone.now() - timedelta(hours=25))
     with pytest.raises(SendRefused, match=WINDOW_CLOSED):
         outbound_send_now(to=to, body="Hi")
     assert fake_twilio.requests == []

@@ -49,7 +49,7 @@ def test_a_stranger_gets_the_chat_engines_reply_captured_by_the_stand_in(send, s
     inbound = Message.objects.get(direction=Direction.INBOUND)
     assert (inbound.from_number, inbound.to_number, inbound.content) == (STRANGER, OUR_NUMBER, "Hello there")
     assert inbound.twilio_sid.startswith("SM") and len(inbound.twilio_sid) == 34
-    assert Contact.objects.filter(number=STRANGER, channel="sms").exists()
+    assert Contact.objects.filter(address=STRANGER, channel="sms").exists()
     [sent] = fake_twilio.created(to=STRANGER)  # through the real SDK to the stand-in, not a phone
     assert (sent["body"], sent["from"]) == ("Echo: Hello there", OUR_NUMBER)
 

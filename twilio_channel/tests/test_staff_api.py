@@ -74,7 +74,7 @@ def test_a_send_goes_out_now_and_answers_with_its_sid(staff, staff_api, fake_twi
     assert response.status_code == 200
     [sent] = fake_twilio.created(to=TO)
     assert response.json() == {"sid": sent["sid"], "status": "queued"}
-    message = Message.objects.get(twilio_sid=sent["sid"])
+    message = Message.objects.get(external_id=sent["sid"])
     assert (message.direction, message.channel, message.content) == (Direction.OUTBOUND, Channel.SMS, sent["body"])
     assert (message.sender_id, sent["from"]) == (staff.pk, "+15550001111")
 

@@ -18,13 +18,13 @@ from django.test import Client
 from django.utils import timezone
 
 from accounts.tests.factories import UserFactory
+from inbox.services.modes import auto_reply_config_set
 from messaging.enums import ReplyState
 from messaging.models import Message
 from tests.helpers import redis_cache_settings
 from tests.processes import RedisServer, free_port
 from twilio_channel.models import AutoReplyConfig, Contact, OutboundSend, SendState
 from twilio_channel.services import remote
-from twilio_channel.services.modes import auto_reply_config_set
 from twilio_channel.services.remote import sync_recent_messages, sync_request
 from twilio_channel.services.sending import outbound_create
 from twilio_channel.tasks import reconcile_inbound
@@ -90,7 +90,7 @@ def test_a_sync_upserts_by_sid_and_only_moves_statuses_forward(sync, fake_twilio
     ahead.refresh_from_db()
     assert (moving.status, ahead.status) == ("delivered", "delivered")  # a late "sent" never lowers it
     assert Message.objects.count() == 3
-    imported = Message.objects.get(twilio_sid=fresh["sid"])
+    imported = Message.objects.get(external_id=fresh["sid"])
     assert (imported.channel, imported.participant_number, imported.conversation.key) == (
         "whatsapp",
         BOB,
@@ -101,7 +101,7 @@ def test_a_sync_upserts_by_sid_and_only_moves_statuses_forward(sync, fake_twilio
 def test_a_failed_message_in_twilio_keeps_its_error(sync, fake_twilio):
     failed = fake_twilio.add_message(to=ANN, from_=OUR_NUMBER, body="x", status="failed", error_code=30003)
     sync()
-    message = Message.objects.get(twilio_sid=failed["sid"])
+    message = Message.objects.get(external_id=failed["sid"])
     assert (message.status, message.error) == ("failed", "Error code: 30003")
 
 
@@ -110,17 +110,17 @@ def test_an_inbound_message_from_a_known_user_is_filed_as_the_webhook_files_it(s
     received_at = _history()
     remote_message = fake_twilio.add_inbound(from_=ANN, to=OUR_NUMBER, body="Hi from Ann", date_created=received_at)
     sync()
-    message = Message.objects.get(twilio_sid=remote_message["sid"])
+    message = Message.objects.get(external_id=remote_message["sid"])
     assert (message.direction, message.sender_id, message.content) == ("inbound", ann.pk, "Hi from Ann")
     assert message.created_at == received_at
-    contact = Contact.objects.get(number=ANN, channel="sms")
+    contact = Contact.objects.get(address=ANN, channel="sms")
     assert contact.user == ann and contact.last_inbound_at == received_at  # the message's time, not now
 
 
 def test_an_old_stop_imported_by_a_sync_opts_nobody_out(sync, fake_twilio):
     fake_twilio.add_inbound(from_=ANN, to=OUR_NUMBER, body="STOP", date_created=_history())
     sync()
-    assert Contact.objects.get(number=ANN, channel="sms").opted_out is False
+    assert Contact.objects.get(address=ANN, channel="sms").opted_out is False
 
 
 # --- placeholders -------------------------------------------------------------------------------
@@ -150,7 +150,7 @@ def test_a_placeholder_must_be_within_600_seconds_and_may_have_reached_twilio(sy
     old.refresh_from_db()
     waiting.refresh_from_db()
     assert old.twilio_sid is None and waiting.twilio_sid is None
-    assert Message.objects.get(twilio_sid=remote_message["sid"]).pk not in (old.pk, waiting.pk)
+    assert Message.objects.get(external_id=remote_message["sid"]).pk not in (old.pk, waiting.pk)
 
 
 def test_a_placeholder_with_another_sender_is_not_matched(sync, fake_twilio):
@@ -173,7 +173,7 @@ def test_the_newest_inbound_message_is_answered_once(sync, fake_twilio, auto_rep
 
     assert replies(fake_twilio, ANN) == [THANKS]
     assert replies(fake_twilio, BOB) == []  # only the newest inbound message of a listing
-    message = Message.objects.get(twilio_sid=newest["sid"])
+    message = Message.objects.get(external_id=newest["sid"])
     assert message.reply_state == ReplyState.DONE
     reply = Message.objects.get(in_reply_to=message)
     assert (reply.from_number, reply.to_number) == (OUR_NUMBER, ANN)
@@ -188,7 +188,7 @@ def test_a_message_received_before_the_mode_was_enabled_gets_no_reply(sync, fake
     before = fake_twilio.add_inbound(from_=ANN, to=OUR_NUMBER, body="Old", date_created=_history(120))
     sync()
     assert replies(fake_twilio, ANN) == []
-    assert Message.objects.get(twilio_sid=before["sid"]).reply_state == ReplyState.NONE
+    assert Message.objects.get(external_id=before["sid"]).reply_state == ReplyState.NONE
 
 
 def test_no_reply_without_a_reply_mode_on(sync, fake_twilio, settings):
@@ -260,7 +260,7 @@ def test_a_lost_webhook_the_sync_lists_first_is_answered_once(
 
     assert replies(fake_twilio, ANN) == ["Echo: Hello?"]
     assert replies(fake_twilio, BOB) == ["Echo: First"]  # every lost webhook, not only the newest
-    message = Message.objects.get(twilio_sid=lost["sid"])
+    message = Message.objects.get(external_id=lost["sid"])
     assert message.reply_state == ReplyState.DONE
     assert Message.objects.filter(in_reply_to=message).count() == 1
 
@@ -272,7 +272,7 @@ def test_a_lost_webhook_the_sync_lists_first_is_answered_once(
 
     assert replies(fake_twilio, ANN) == ["Echo: Hello?"]
     assert replies(fake_twilio, BOB) == ["Echo: First"]
-    assert Message.objects.filter(twilio_sid__in=[older["sid"], lost["sid"]]).count() == 2
+    assert Message.objects.filter(external_id__in=[older["sid"], lost["sid"]]).count() == 2
 
 
 def test_a_message_whose_webhook_may_still_come_is_left_to_it(
@@ -282,7 +282,7 @@ def test_a_message_whose_webhook_may_still_come_is_left_to_it(
     young = fake_twilio.add_inbound(from_=ANN, to=OUR_NUMBER, body="Just now", date_created=_ago(2))
 
     sync()
-    assert not Message.objects.filter(twilio_sid=young["sid"]).exists()  # not stored unanswered
+    assert not Message.objects.filter(external_id=young["sid"]).exists()  # not stored unanswered
 
     form = {"From": ANN, "To": OUR_NUMBER, "Body": "Just now", "MessageSid": young["sid"]}
     with django_capture_on_commit_callbacks(execute=True):
@@ -299,7 +299,7 @@ def test_history_is_not_answered_when_the_newest_inbound_message_is_a_lost_webho
 
     assert replies(fake_twilio, ANN) == [THANKS]
     assert replies(fake_twilio, BOB) == []
-    assert Message.objects.get(twilio_sid=old["sid"]).reply_state == ReplyState.NONE
+    assert Message.objects.get(external_id=old["sid"]).reply_state == ReplyState.NONE
 
 
 def test_a_lost_webhook_fetched_by_its_sid_is_answered_once(
@@ -316,7 +316,7 @@ def test_a_lost_webhook_fetched_by_its_sid_is_answered_once(
     assert reconcile() == 0
 
     assert replies(fake_twilio, ANN) == ["Echo: Fetch me"]
-    assert Message.objects.get(twilio_sid=lost["sid"]).reply_state == ReplyState.DONE
+    assert Message.objects.get(external_id=lost["sid"]).reply_state == ReplyState.DONE
 
 
 # --- the task, and the throttle -------------------------------------------------------------------

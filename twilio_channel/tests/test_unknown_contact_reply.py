@@ -34,7 +34,7 @@ def test_on_a_real_account_a_stranger_gets_no_automatic_reply_by_default(real_ac
     assert real_account("hello", from_=STRANGER).status_code == 200
 
     assert replies_to(STRANGER) == []
-    assert Message.objects.get(twilio_sid=_sid(1)).reply_state == ReplyState.SKIPPED
+    assert Message.objects.get(external_id=_sid(1)).reply_state == ReplyState.SKIPPED
 
 
 def test_on_a_real_account_a_known_user_is_still_answered(real_account, settings):

@@ -53,7 +53,7 @@ def test_a_signed_inbound_message_with_a_nul_is_stored_without_it(twilio_post, f
     settings.CHAT_MODE = "off"
     response = twilio_post("/twilio/inbound", webhook_form(NUL_TEXT, from_=from_, to=to))
     assert response.status_code == 200
-    stored = Message.objects.get(twilio_sid=SID)
+    stored = Message.objects.get(external_id=SID)
     assert stored.content == "2+2=4"
 
 
@@ -61,7 +61,7 @@ def test_the_json_webhook_keeps_a_message_with_a_nul(twilio_post, fake_twilio, s
     settings.CHAT_MODE = "off"
     response = twilio_post("/twilio_webhook", webhook_form(NUL_TEXT))
     assert response.status_code == 200, response.content
-    assert Message.objects.get(twilio_sid=SID).content == "2+2=4"
+    assert Message.objects.get(external_id=SID).content == "2+2=4"
 
 
 def test_the_unsigned_json_webhook_keeps_a_message_with_a_lone_surrogate(client, twilio_settings, settings):
@@ -69,7 +69,7 @@ def test_the_unsigned_json_webhook_keeps_a_message_with_a_lone_surrogate(client,
     settings.CHAT_MODE = "off"
     response = json_post(client, "/twilio_webhook", webhook_form(LONE))
     assert response.status_code == 200, response.content
-    assert Message.objects.get(twilio_sid=SID).content == "caf\ufffde"
+    assert Message.objects.get(external_id=SID).content == "caf\ufffde"
 
 
 def test_a_status_callback_with_a_nul_is_applied(twilio_post, fake_twilio):

@@ -55,5 +55,5 @@ def test_an_sms_from_a_user_is_answered_by_the_ai_through_the_workers(client, fa
     (arrived, llm_answered, _), *_ = fake_llm.state.timings
     assert llm_answered - arrived >= LLM_LATENCY_S
     assert llm_answered > answered_at
-    reply = _wait(lambda: Message.objects.filter(direction="outbound", twilio_sid__isnull=False).first())
+    reply = _wait(lambda: Message.objects.filter(direction="outbound", external_id__isnull=False).first())
     assert reply.twilio_sid == sent[0]["sid"]

@@ -51,5 +51,5 @@ class Command(BaseCommand):
                 if update is not None:
                     update_handle(update)
             if isinstance(data, dict) and isinstance(data.get("update_id"), int):
-                offset = data["update_id"] + 1
+                offset = max(offset or 0, data["update_id"] + 1)
         return offset

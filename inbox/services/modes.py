@@ -19,10 +19,10 @@ from django.utils import timezone
 
 from core.exceptions import ApplicationError
 from core.redact import mask_phone
+from inbox.models import AUTO_REPLY_MAX_LENGTH, AutoReplyConfig
 from orchestrator.enums import AIEnabledSource
 from orchestrator.model_names import model_name_problem
 from orchestrator.models import TEMPERATURE_MAX, TEMPERATURE_MIN, TEMPERATURE_OUT_OF_RANGE, AIConfig, target_normalize
-from twilio_channel.models import AUTO_REPLY_MAX_LENGTH, AutoReplyConfig
 
 logger = logging.getLogger("twilio_webhook")
 

@@ -1,29 +1,21 @@
-"""A message longer than its channel takes, as numbered parts (issue 23 point 4). Twilio refuses a
-body over 1,600 characters on SMS (error 21617) and WhatsApp one over 4,096, so a long AI reply
-used to fail whole. Parts break at a paragraph, else a sentence, else a word; each starts with its
-number ("(2/3) "), counted within the limit. At most TWILIO_MAX_PARTS parts: the text past them is
-cut and the last part ends in "…"."""
+"""A message longer than its channel takes, as numbered parts (issue 23 point 4), for every channel
+(each declares its limit in inbox.channels). Twilio refuses a body over 1,600 characters on SMS
+(error 21617) and WhatsApp one over 4,096, Telegram one over 4,096, so a long AI reply used to fail
+whole. Parts break at a paragraph, else a sentence, else a word; each starts with its number
+("(2/3) "), counted within the limit. At most INBOX_MAX_PARTS parts: the text past them is cut and
+the last part ends in "…"."""
 
 from __future__ import annotations
 
 import re
-
-from django.conf import settings
-
-from messaging.enums import Channel
 
 ELLIPSIS = "…"
 _SENTENCE_END = re.compile(r"[.!?…。](?:[\"')\]]*)\s")
 _SPACE = re.compile(r"\s")
 
 
-def channel_limit(channel: str) -> int:
-    """The most characters Twilio takes in one message on `channel`."""
-    return settings.TWILIO_WHATSAPP_MAX_CHARS if channel == Channel.WHATSAPP else settings.TWILIO_SMS_MAX_CHARS
-
-
 def units(text: str) -> int:
-    """Length as Twilio counts it: UTF-16 code units (an emoji outside the BMP is two)."""
+    """Length as Twilio and Telegram count it: UTF-16 code units (an emoji outside the BMP is two)."""
     return len(text.encode("utf-16-le")) // 2
 
 
@@ -49,7 +41,7 @@ def _break_at(head: str) -> int:
     return spaces[-1] if spaces else len(head)
 
 
-def body_split(text: str, *, limit: int, max_parts: int) -> list[str]:
+def text_split(text: str, *, limit: int, max_parts: int) -> list[str]:
     """`text` as it is when it fits in `limit`, else numbered parts of at most `limit` each."""
     if units(text) <= limit:
         return [text]

@@ -1,0 +1,186 @@
+"""The inbox's delivery of outbound messages, for every channel that runs none of its own.
+
+Every outbound message is a row before it is a request. Sending claims the row with a
+compare-and-set of its status `queued → sending`, so a redelivered task never sends twice; the
+channel's request runs outside any transaction. A transient error puts the row back to `queued`
+for the task's retry (after the channel's `retry_after` when it gave one); a permanent one fails
+it, an opted-out recipient also opts the contact out. A row left `sending` past INBOX_SEND_LEASE_S
+(a dead worker) or `queued` (the broker was down) is re-enqueued by the sweeper: such a channel has
+no list to reconcile with, so a worker that died after the request went out may send it twice.
+
+A text longer than the channel takes is split (inbox.splitting): one row each, the first `queued`,
+the others `held` until the part before it was sent, so they arrive in order.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+from django.utils.module_loading import import_string
+
+from core.tasks import enqueue_on_commit
+from inbox.channels import channel_names, get_channel
+from inbox.enums import OptOutSource
+from inbox.errors import ChannelError, OptedOutError, TransientChannelError
+from inbox.services.contacts import contact_for, contact_opt_out
+from messaging.enums import Direction
+from messaging.models import CONTENT_MAX_LENGTH, Conversation, Message
+from messaging.services.conversations import channel_conversation_get, conversation_touch
+
+logger = logging.getLogger("twilio_webhook")  # the contract's log of the external channels
+
+SEND_TASK = "inbox.send_message"  # queued by name: the tasks module calls this one
+QUEUED, HELD, SENDING, SENT, FAILED = "queued", "held", "sending", "sent", "failed"
+OPTED_OUT = "Recipient has opted out."
+
+
+def _store(*, channel: str, address: str, text: str, conversation: Conversation, **fields) -> Message:
+    """The rows of one text, its first part queued on commit."""
+    spec = get_channel(channel)
+    at = timezone.now()
+    first: Message | None = None
+    for number, part in enumerate(spec.parts(text)):
+        message = Message.objects.create(
+            conversation=conversation,
+            channel=channel,
+            direction=Direction.OUTBOUND,
+            participant_number=address,
+            to_number=address,
+            content=part[:CONTENT_MAX_LENGTH],
+            status=QUEUED if number == 0 else HELD,
+            created_at=at,
+            **fields,
+        )
+        first = first or message
+    conversation_touch(conversation=conversation, at=at)
+    assert first is not None
+    enqueue_on_commit(SEND_TASK, first.pk)
+    return first
+
+
+def _refused(*, channel: str, address: str, text: str, conversation: Conversation, error: str, **fields) -> Message:
+    message = Message.objects.create(
+        conversation=conversation,
+        channel=channel,
+        direction=Direction.OUTBOUND,
+        participant_number=address,
+        to_number=address,
+        content=text[:CONTENT_MAX_LENGTH],
+        status=FAILED,
+        error=error,
+        **fields,
+    )
+    logger.warning("Message %s on %s not sent: %s", message.pk, channel, error)
+    return message
+
+
+@transaction.atomic
+def outbound_send(
+    *, channel: str, address: str, text: str, conversation: Conversation | None = None, **fields
+) -> Message:
+    """Store a message to `address` and queue it (the first part of it); refused and stored as
+    failed when the contact opted out."""
+    conversation = conversation or channel_conversation_get(number=address, channel=channel)
+    if contact_for(channel=channel, address=address).opted_out:
+        return _refused(
+            channel=channel, address=address, text=text, conversation=conversation, error=OPTED_OUT, **fields
+        )
+    return _store(channel=channel, address=address, text=text, conversation=conversation, **fields)
+
+
+def outbound_reply(*, to_message: Message, text: str, **fields) -> Message:
+    """The reply to an inbound message, back to its sender on its channel."""
+    fields.setdefault("recipient_id", to_message.sender_id)
+    return outbound_send(
+        channel=to_message.channel,
+        address=to_message.participant_number or "",
+        text=text,
+        conversation=to_message.conversation,
+        in_reply_to=to_message,
+        **fields,
+    )
+
+
+def _move(message_id: int, source: str, target: str, **fields) -> bool:
+    fields["updated_at"] = timezone.now()
+    return bool(Message.objects.filter(pk=message_id, status=source).update(status=target, **fields))
+
+
+def _later_parts(message: Message) -> QuerySet[Message]:
+    """The held parts after this one of the same text (stored together, in order, by `_store`)."""
+    return Message.objects.filter(
+        Q(conversation_id=message.conversation_id),
+        channel=message.channel,
+        direction=Direction.OUTBOUND,
+        in_reply_to_id=message.in_reply_to_id,
+        status=HELD,
+        pk__gt=message.pk,
+    ).order_by("pk")
+
+
+def _fail(message: Message, error: ChannelError) -> None:
+    with transaction.atomic():
+        _move(message.pk, SENDING, FAILED, error=error.summary[:500])
+        # A part that failed for good fails the parts after it: they would read as a broken text.
+        _later_parts(message).update(status=FAILED, error=error.summary[:500], updated_at=timezone.now())
+    logger.warning("Message %s on %s failed: %s", message.pk, message.channel, error.summary)
+
+
+def outbound_deliver(*, message_id: int, final_attempt: bool) -> Message | None:
+    """Send one queued row over its channel; the row, or None when another caller has it. Raises
+    TransientChannelError after putting the row back to `queued`, for the task to retry."""
+    if not _move(message_id, QUEUED, SENDING):
+        logger.info("Message %s is not queued: sent or being sent elsewhere, skipping", message_id)
+        return None
+    message = Message.objects.get(pk=message_id)
+    contact = contact_for(channel=message.channel, address=message.participant_number or "")
+    if contact.opted_out:
+        _fail(message, OptedOutError(OPTED_OUT))
+        return message
+    sender = import_string(get_channel(message.channel).sender)
+    try:
+        external_id = sender.send(message)
+    except OptedOutError as exc:
+        contact_opt_out(contact=contact, source=OptOutSource.CHANNEL)
+        _fail(message, exc)
+    except TransientChannelError as exc:
+        if final_attempt:
+            _fail(message, exc)
+        else:
+            _move(message.pk, SENDING, QUEUED)
+            logger.info("Message %s on %s will be retried: %s", message.pk, message.channel, exc.summary)
+            raise
+    except ChannelError as exc:  # permanent
+        _fail(message, exc)
+    else:
+        with transaction.atomic():
+            _move(message.pk, SENDING, SENT, external_id=external_id, error=None)
+            following = _later_parts(message).first()
+            if following is not None and _move(following.pk, HELD, QUEUED):
+                enqueue_on_commit(SEND_TASK, following.pk)
+        logger.info("Message %s sent on %s", message.pk, message.channel)
+    message.refresh_from_db()
+    return message
+
+
+def outbound_sweep() -> list[int]:
+    """Rows of the inbox's channels left `queued` (the broker was down) or `sending` past the lease
+    (a dead worker): back to `queued`, their ids to re-enqueue."""
+    now = timezone.now()
+    own = [name for name in channel_names() if not get_channel(name).replier]
+    rows = Message.objects.filter(direction=Direction.OUTBOUND, channel__in=own)
+    cutoffs = {QUEUED: settings.AI_STALE_REPLY_AFTER_S, SENDING: settings.INBOX_SEND_LEASE_S}
+    ids = []
+    for state, after in cutoffs.items():
+        stale = rows.filter(status=state, updated_at__lt=now - timedelta(seconds=after))
+        for pk in stale.order_by("pk").values_list("pk", flat=True)[: settings.SWEEP_BATCH_SIZE]:
+            if _move(pk, state, QUEUED):
+                ids.append(pk)
+    if ids:
+        logger.warning("Sweeper re-enqueues %s stale outbound message(s): %s", len(ids), ids[:20])
+    return ids

@@ -1,0 +1,38 @@
+"""Replies and staff messages over a contact's channel: through the channel's own delivery when it
+has one (Twilio), else the inbox's (inbox.services.delivery)."""
+
+from __future__ import annotations
+
+from django.utils.module_loading import import_string
+
+from inbox.channels import get_channel
+from inbox.services import delivery
+from messaging.models import Conversation, Message
+
+
+def reply_send(*, to_message: Message, text: str, **fields) -> Message:
+    """The reply to `to_message` over its own channel, stored as an outbound row and sent once the
+    transaction commits (or stored as failed when the channel refuses it). `fields` are extra
+    Message fields (the sender, and the agent, model and token usage of an AI reply)."""
+    spec = get_channel(to_message.channel)
+    if spec.replier:
+        return import_string(spec.replier)(to_message=to_message, text=text, **fields)
+    return delivery.outbound_reply(to_message=to_message, text=text, **fields)
+
+
+def channel_send(
+    *, channel: str, address: str, text: str, conversation: Conversation | None = None, **fields
+) -> Message:
+    """A message to an address of a channel that runs no delivery of its own (a staff send); an
+    opted-out contact's is stored as failed and not sent."""
+    return delivery.outbound_send(channel=channel, address=address, text=text, conversation=conversation, **fields)
+
+
+class InboxReplier:
+    """messaging's replier of messages that came from outside (settings.MESSAGING_EXTERNAL_REPLIER)."""
+
+    def reply(self, *, to_message: Message, text: str, **fields) -> Message:
+        return reply_send(to_message=to_message, text=text, **fields)
+
+
+replier = InboxReplier()
