@@ -53,8 +53,8 @@ class _MaskTokenFilter(logging.Filter):
     """httpx logs every request's URL at INFO: with the token masked."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if record.args:
-            record.args = tuple(mask_token(str(arg)) if "/bot" in str(arg) else arg for arg in record.args)  # type: ignore[union-attr]
+        if isinstance(record.args, tuple):
+            record.args = tuple(mask_token(str(arg)) if "/bot" in str(arg) else arg for arg in record.args)
         return True
 
 
@@ -91,8 +91,8 @@ class TelegramClient:
             body = {}
         if response.status_code == 200 and body.get("ok") is True:
             return body.get("result")
-        parameters = body.get("parameters") if isinstance(body.get("parameters"), dict) else {}
-        retry_after = parameters.get("retry_after")
+        parameters = body.get("parameters")
+        retry_after = parameters.get("retry_after") if isinstance(parameters, dict) else None
         raise TelegramError(
             mask_token(str(body.get("description") or response.reason_phrase or "error"))[:300],
             status=response.status_code,
