@@ -8,7 +8,8 @@ from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils import timezone
 
-from messaging.enums import ConversationMode
+from messaging.enums import Channel, ConversationMode
+from messaging.keys import channel_of_key
 from messaging.models import Conversation, Message
 from messaging.selectors.usage import ai_token_usage_daily
 from messaging.services.conversations import conversation_mode_set
@@ -29,7 +30,7 @@ class MessageInline(admin.TabularInline):
 
 @admin.register(Conversation)
 class ConversationAdmin(admin.ModelAdmin):
-    list_display = ["key", "kind", "user", "participant_number", "mode", "last_agent", "last_message_at"]
+    list_display = ["key", "channel", "kind", "user", "participant_number", "mode", "last_agent", "last_message_at"]
     list_filter = ["kind", "mode"]
     search_fields = ["key", "user__username", "participant_number"]
     list_select_related = ["user"]
@@ -43,6 +44,13 @@ class ConversationAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request) -> bool:
         return False  # conversations come from messages, never from a blank form
+
+    @admin.display(description="channel")
+    def channel(self, obj: Conversation) -> str:
+        """The external channel whose key space the conversation is in (SMS, WhatsApp, Telegram, ...),
+        else a conversation of the web and the API."""
+        channel = channel_of_key(obj.key)
+        return Channel(channel).label if channel in Channel.values else "Web / API"
 
     def _set_mode(self, request, queryset, mode: str) -> None:
         changed = sum(

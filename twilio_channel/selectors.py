@@ -8,6 +8,7 @@ from datetime import datetime
 
 from django.db.models import Count, Max, Q, QuerySet
 
+from inbox.channels import channel_names, get_channel
 from messaging.enums import Channel, ConversationKind, ConversationMode, Direction
 from messaging.models import Conversation, Message
 from messaging.selectors.keys import phone_conversation_key
@@ -20,6 +21,21 @@ TWILIO_CHANNELS = (Channel.SMS, Channel.WHATSAPP)
 def channel_messages() -> QuerySet[Message]:
     """Messages that went over Twilio (T5: web and API traffic shares the table but not the log)."""
     return Message.objects.filter(channel__in=TWILIO_CHANNELS)
+
+
+def external_messages() -> QuerySet[Message]:
+    """Messages of every external channel (the inbox's): what the staff panel's table shows."""
+    return Message.objects.filter(channel__in=channel_names())
+
+
+def thread_address(participant: str) -> tuple[str, str]:
+    """The channel and address of a thread's participant as the chat view names it: `+48…` (SMS),
+    `whatsapp:+48…`, or `<channel>:<address>` for a channel whose addresses are no numbers
+    (`telegram:123…`)."""
+    head, colon, rest = participant.strip().partition(":")
+    if colon and head in channel_names() and not get_channel(head).phone_addresses:
+        return head, rest
+    return channel_of(participant), participant_number(participant)
 
 
 def message_dict(message: Message) -> dict:
@@ -60,6 +76,14 @@ def message_stats() -> dict:
     )
     latest = channel_messages().order_by("-created_at", "-id").first()
     return {**counts, "latest": latest}
+
+
+def panel_message_list(*, limit: int, direction: str | None = None) -> list[Message]:
+    """The staff panel's table: every external channel's messages, newest first."""
+    rows = external_messages()
+    if direction in (Direction.INBOUND, Direction.OUTBOUND):
+        rows = rows.filter(direction=direction)
+    return list(rows.order_by("-created_at", "-id")[:limit])
 
 
 def message_get(*, message_id: int) -> Message | None:
@@ -133,11 +157,11 @@ class PhoneThread:
 
 def phone_thread_get(*, participant: str, limit: int) -> PhoneThread:
     """T7: the thread with one number on one channel (SMS and WhatsApp stay apart), oldest first,
-    the newest `limit` of it; with the contact's window and opt-out and the conversation's mode."""
-    channel = channel_of(participant)
-    number = participant_number(participant)
+    the newest `limit` of it; with the contact's window and opt-out and the conversation's mode.
+    Any other channel's thread too (`telegram:123…`, see thread_address)."""
+    channel, number = thread_address(participant)
     newest = list(
-        channel_messages().filter(participant_number=number, channel=channel).order_by("-created_at", "-id")[:limit]
+        Message.objects.filter(participant_number=number, channel=channel).order_by("-created_at", "-id")[:limit]
     )
     contact = Contact.objects.filter(address=number, channel=channel).first()
     conversation = phone_thread_conversation(participant=participant)
@@ -154,16 +178,14 @@ def phone_thread_get(*, participant: str, limit: int) -> PhoneThread:
 
 def phone_thread_conversation(*, participant: str) -> Conversation | None:
     """The conversation whose mode the staff switch for `participant` (T7's `mode`)."""
-    channel = channel_of(participant)
-    number = participant_number(participant)
+    channel, number = thread_address(participant)
     conversation = Conversation.objects.filter(
         key=phone_conversation_key(number=number, channel=channel), kind=ConversationKind.PHONE
     ).first()
     if conversation is not None:
         return conversation
     latest = (
-        channel_messages()
-        .filter(participant_number=number, channel=channel, conversation__isnull=False)
+        Message.objects.filter(participant_number=number, channel=channel, conversation__isnull=False)
         .order_by("-created_at", "-id")
         .select_related("conversation")
         .first()

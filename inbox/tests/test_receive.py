@@ -124,3 +124,8 @@ def test_a_link_does_not_make_a_phone_contact_speak_for_the_user():
     ann = UserFactory(phone_number="+48111222333", phone_verified=False)
     contact = link_contact(channel="sms", address="+48111222333", user=ann)
     assert contact_user(contact) is None  # a phone channel needs the verified number
+
+
+def test_a_chat_of_another_channel_is_never_an_sms_numbers_thread(deliver, recorded):
+    message, _ = deliver("Hi", address="+48111222333")
+    assert message.conversation.key == "test:+48111222333"  # not "phone:+48111222333", the SMS thread

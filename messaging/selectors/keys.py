@@ -2,7 +2,6 @@
 
 from django.conf import settings
 
-from messaging.enums import Channel
 from messaging.keys import channel_conversation_key
 
 
@@ -12,10 +11,9 @@ def pair_key(a: int, b: int) -> str:
 
 
 def phone_conversation_key(*, number: str, channel: str) -> str:
-    """The thread of an external number: SMS and WhatsApp threads of one number stay apart."""
-    return channel_conversation_key(
-        number=number, channel=Channel.WHATSAPP if channel == Channel.WHATSAPP else Channel.SMS
-    )
+    """The thread of an external address on its channel: SMS and WhatsApp threads of one number
+    stay apart, and so do other channels' (a Telegram chat id is never an SMS number's thread)."""
+    return channel_conversation_key(number=number, channel=channel)
 
 
 def ai_conversation_key(*, user_id: int) -> str:

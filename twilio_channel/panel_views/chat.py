@@ -13,7 +13,9 @@ from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_GET, require_POST
 
 from core.exceptions import ApplicationError
-from core.panel import add_validation_errors
+from core.panel import add_validation_errors, error_text
+from inbox.channels import channel_label
+from inbox.services.replies import channel_send
 from messaging.enums import ConversationMode
 from messaging.services.conversations import conversation_mode_set
 from twilio_channel import selectors
@@ -52,6 +54,8 @@ def _thread_context(participant: str) -> dict:
         "thread": thread,
         "number": thread.number or participant.removeprefix(WHATSAPP_PREFIX),
         "is_whatsapp": thread.channel == "whatsapp",
+        "is_twilio": thread.channel in selectors.TWILIO_CHANNELS,
+        "channel_label": channel_label(thread.channel),
         "window_open": expires is not None and now < expires,
         "window_expires_at": expires,
         "last_activity": last.created_at if last else None,
@@ -92,7 +96,22 @@ def chat_reply(request: HttpRequest, participant: str) -> HttpResponse:
     participant = _participant(participant)
     form = ReplyForm(request.POST, templates=_templates())
     status = 400
-    if form.is_valid():
+    channel, address = selectors.thread_address(participant)
+    if form.is_valid() and channel not in selectors.TWILIO_CHANNELS:
+        # Another channel's thread: answered over that channel, through the inbox's delivery.
+        message = channel_send(
+            channel=channel,
+            address=address,
+            text=form.cleaned_data["body"],
+            conversation=selectors.phone_thread_conversation(participant=participant),
+            sender_id=request.user.pk,
+        )
+        if message.status != "failed":
+            messages.success(request, _("Queued to be sent over %(channel)s.") % {"channel": channel_label(channel)})
+            return redirect("staff:chat", participant=participant)
+        form.add_error(None, error_text(ApplicationError(message.error or "")))
+        status = 409
+    elif form.is_valid():
         data = form.cleaned_data
         try:
             # The thread's own address: a WhatsApp thread is answered over WhatsApp.

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from core.exceptions import ApplicationError
 from core.panel import add_validation_errors
+from inbox.channels import channel_label
 from messaging.enums import ConversationKind, ConversationMode
 from messaging.models import Conversation
 from messaging.selectors.conversations import user_names
@@ -25,6 +26,7 @@ from twilio_channel.forms import (
 from twilio_channel.panel_views.access import staff_required
 from twilio_channel.panel_views.shared import (
     THREAD_LIMIT,
+    conversation_channel,
     form_refusal,
     mode_notice,
     phone_participant,
@@ -42,11 +44,19 @@ def _handoff_context() -> dict:
         if conversation.kind == ConversationKind.PHONE:
             who = phone_participant(conversation)
             url = reverse("staff:chat", args=[who])
+            channel = channel_label(conversation_channel(conversation))
         else:
             who = conversation.user.get_username() if conversation.user else conversation.key
             url = reverse("staff:handoff-conversation", args=[conversation.pk])
+            channel = _("Web (AI assistant)")
         rows.append(
-            {"summary": summary, "who": who, "url": url, "is_phone": conversation.kind == ConversationKind.PHONE}
+            {
+                "summary": summary,
+                "who": who,
+                "url": url,
+                "is_phone": conversation.kind == ConversationKind.PHONE,
+                "channel": channel,
+            }
         )
     return {"handoff_rows": rows}
 

@@ -38,7 +38,7 @@ def _direction(request: HttpRequest) -> str:
 
 def _messages_context(direction: str) -> dict:
     stats = selectors.message_stats()
-    rows = selectors.message_list(limit=MESSAGES_LIMIT, direction=direction or None)
+    rows = selectors.panel_message_list(limit=MESSAGES_LIMIT, direction=direction or None)
     return {
         "direction": direction,
         "stats": stats,

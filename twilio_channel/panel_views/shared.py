@@ -17,12 +17,15 @@ from django.utils.translation import gettext_noop, pgettext_lazy
 from core.api.errors import status_code_for
 from core.exceptions import ApplicationError
 from core.panel import error_text
+from inbox.channels import channel_label
 from messaging.enums import ConversationMode, Direction
+from messaging.keys import CHANNEL_KEY_PREFIXES
 from messaging.models import Conversation, Message
-from twilio_channel.addresses import WHATSAPP_PREFIX
+from twilio_channel.selectors import TWILIO_CHANNELS
 from twilio_channel.services.staff_sends import staff_send_queued
 
 THREAD_LIMIT = 400  # the newest rows a thread shows
+SMS_KEY_PREFIX = CHANNEL_KEY_PREFIXES["sms"]
 
 # Bootstrap colours: waiting yellow, sent blue, arrived green, failed red; a status missing here shows as secondary.
 STATUS_BADGES = {
@@ -101,6 +104,10 @@ class MessageRow:
     badge: str
 
     @property
+    def channel_label(self) -> str:
+        return channel_label(self.message.channel)
+
+    @property
     def status_label(self) -> str:
         status = self.message.status or ""
         return str(STATUS_LABELS.get(status, status))
@@ -114,11 +121,19 @@ class MessageRow:
         return self.message.direction == Direction.OUTBOUND and self.message.status == "failed"
 
 
-def message_row(message: Message) -> MessageRow:
+def participant_of(message: Message) -> str:
+    """The chat view's name of a message's other side: its raw Twilio address (`whatsapp:` kept),
+    or `<channel>:<address>` on another channel (twilio_channel.selectors.thread_address)."""
+    if message.channel not in TWILIO_CHANNELS:
+        return f"{message.channel}:{message.participant_number}" if message.participant_number else ""
     raw = message.from_number if message.direction == Direction.INBOUND else message.to_number
+    return raw or message.participant_number or ""
+
+
+def message_row(message: Message) -> MessageRow:
     return MessageRow(
         message=message,
-        counterparty=raw or message.participant_number or "",
+        counterparty=participant_of(message),
         badge=STATUS_BADGES.get(message.status or "", "secondary"),
     )
 
@@ -132,10 +147,18 @@ def form_refusal(form, exc: ApplicationError) -> int:
 
 
 def phone_participant(conversation: Conversation) -> str:
-    """The chat view's address of a phone conversation (`whatsapp:+48…` or `+48…`)."""
-    if conversation.key.startswith(WHATSAPP_PREFIX):
+    """The chat view's address of a channel's conversation (`+48…` for SMS; else its key, which is
+    `whatsapp:+48…`, `telegram:123…`)."""
+    if not conversation.key.startswith(SMS_KEY_PREFIX):
         return conversation.key
-    return conversation.participant_number or conversation.key.removeprefix("phone:")
+    return conversation.participant_number or conversation.key.removeprefix(SMS_KEY_PREFIX)
+
+
+def conversation_channel(conversation: Conversation) -> str:
+    """The channel of a channel's conversation, from its key (`phone:` is SMS's)."""
+    if conversation.key.startswith(SMS_KEY_PREFIX):
+        return "sms"
+    return conversation.key.partition(":")[0]
 
 
 def posted_mode(request: HttpRequest) -> str:
