@@ -77,10 +77,8 @@ class TelegramClient:
         timeout = httpx.Timeout(self._timeout, read=self._timeout + wait)
         try:
             response = self._http.post(self._prefix + method, json=params or {}, timeout=timeout)
-        except httpx.ConnectError as exc:
+        except (httpx.ConnectError, httpx.ConnectTimeout) as exc:  # the request never left
             raise TelegramError(f"{method}: unreachable ({type(exc).__name__})", reached=False) from None
-        except httpx.ConnectTimeout:
-            raise TelegramError(f"{method}: unreachable (ConnectTimeout)", reached=False) from None
         except httpx.HTTPError as exc:  # no answer: the request may have arrived; never the URL's text
             raise TelegramError(f"{method}: no answer ({type(exc).__name__})") from None
         try:
@@ -98,9 +96,6 @@ class TelegramClient:
             status=response.status_code,
             retry_after=int(retry_after) if isinstance(retry_after, int | float) else None,
         )
-
-    def get_me(self) -> dict[str, Any]:
-        return self.call("getMe")
 
     def send_message(self, *, chat_id: str, text: str) -> dict[str, Any]:
         return self.call("sendMessage", {"chat_id": chat_id, "text": text})

@@ -56,7 +56,7 @@ def bot_username() -> str:
         return settings.TELEGRAM_BOT_USERNAME
     username = cache.get("telegram:bot-username")
     if not username:
-        username = telegram_client().get_me()["username"]
+        username = telegram_client().call("getMe")["username"]
         cache.set("telegram:bot-username", username, USERNAME_CACHE_S)
     return username
 

@@ -21,7 +21,7 @@ from telegram_channel.inbound import update_handle
 from telegram_channel.linking import deep_link, link_code_issue
 from telegram_channel.updates import UpdateInvalid, update_parse
 
-logger = logging.getLogger("messages")
+logger = logging.getLogger("twilio_webhook")  # the contract's log of the external channels
 
 
 def _secret_valid(request: HttpRequest) -> bool:

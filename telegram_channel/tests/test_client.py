@@ -11,7 +11,7 @@ from telegram_channel.tests.conftest import BOT_TOKEN
 
 
 def test_a_call_returns_telegrams_result(bot_api):
-    assert telegram_client().get_me()["username"] == BOT_USERNAME
+    assert telegram_client().call("getMe")["username"] == BOT_USERNAME
     sent = telegram_client().send_message(chat_id="42", text="Hi")
     assert sent["text"] == "Hi" and bot_api.sent == [{"chat_id": "42", "text": "Hi"}]
 
@@ -58,7 +58,7 @@ def test_the_token_never_reaches_a_log_line_or_an_error(bot_api, caplog):
         with pytest.raises(TelegramError) as caught:
             telegram_client().send_message(chat_id="42", text="Hi")
         texts += [str(caught.value), repr(caught.value), repr(caught.value.__cause__), repr(caught.value.__context__)]
-    telegram_client().get_me()
+    telegram_client().call("getMe")
     logged = [record.getMessage() for record in caplog.records]
     assert any("/bot*****/getMe" in line for line in logged)  # httpx's request line, masked
     assert not [text for text in texts + logged if BOT_TOKEN in text or "test-telegram-bot-token" in text]

@@ -12,7 +12,7 @@ from telegram_channel.client import TelegramError, TelegramNotConfigured, telegr
 from telegram_channel.inbound import update_handle
 from telegram_channel.updates import UpdateInvalid, update_parse
 
-logger = logging.getLogger("messages")
+logger = logging.getLogger("twilio_webhook")  # the contract's log of the external channels
 PAUSE_S = 5  # after a failed poll
 
 
