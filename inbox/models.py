@@ -5,6 +5,7 @@ from django.db import models
 from django.utils import timezone
 
 from core.models import TimeStamped
+from inbox.channels import UnknownChannel, get_channel
 from inbox.enums import OptOutSource
 from messaging.enums import Channel
 
@@ -55,8 +56,6 @@ class Contact(TimeStamped):
     @property
     def window_expires_at(self) -> datetime | None:
         """WhatsApp only: free-form messages are allowed until 24 h after the contact last wrote."""
-        from inbox.channels import UnknownChannel, get_channel
-
         try:
             windowed = get_channel(self.channel).window_24h
         except UnknownChannel:

@@ -212,7 +212,7 @@ def twilio_stack(stack_env, fake_twilio, settings):
 
 def test_a_sends_worker_killed_mid_send_is_recovered_within_a_minute_with_one_send(twilio_stack, start, app_sends_to):
     from twilio_channel.models import OutboundSend
-    from twilio_channel.services.sending import outbound_queue
+    from twilio_channel.services.outbound import outbound_queue
 
     to = "+48500600700"
     # Twilio takes the message at once, but the answer never comes back to the doomed worker.

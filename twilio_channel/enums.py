@@ -1,7 +1,3 @@
-from inbox.enums import OptOutSource
-
-__all__ = ["STATUS_RANKS", "TERMINAL_STATUSES", "OptOutSource"]
-
 # Twilio's statuses of an outbound message by rank: a callback never lowers
 # the rank, and a terminal status is never left.
 STATUS_RANKS = {

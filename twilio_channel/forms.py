@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.json_input import json_loads
 from core.panel import PanelForm
-from twilio_channel.models import AUTO_REPLY_MAX_LENGTH
+from inbox.models import AUTO_REPLY_MAX_LENGTH
 
 SEND_MAX_LENGTH = 1000  # the chat composer and the send form
 CONTENT_SID_PATTERN = r"^HX[0-9a-fA-F]{32}$"

@@ -2,10 +2,7 @@ from django.db import models
 from django.utils import timezone
 
 from core.models import TimeStamped
-from inbox.models import AUTO_REPLY_MAX_LENGTH, AutoReplyConfig, Contact
 from messaging.models import Message
-
-__all__ = ["AUTO_REPLY_MAX_LENGTH", "AutoReplyConfig", "Contact", "MessageStatusEvent", "OutboundSend", "SendState"]
 
 
 class SendState(models.TextChoices):

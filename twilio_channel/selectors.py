@@ -9,11 +9,11 @@ from datetime import datetime
 from django.db.models import Count, Max, Q, QuerySet
 
 from inbox.channels import channel_names, get_channel
+from inbox.models import Contact
 from messaging.enums import Channel, ConversationKind, ConversationMode, Direction
 from messaging.models import Conversation, Message
 from messaging.selectors.keys import phone_conversation_key
 from twilio_channel.addresses import channel_of, participant_number
-from twilio_channel.models import Contact
 
 TWILIO_CHANNELS = (Channel.SMS, Channel.WHATSAPP)
 

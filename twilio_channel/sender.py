@@ -2,7 +2,7 @@
 delivery (twilio_channel.services.sending), which reconciles with Twilio's message list."""
 
 from messaging.models import Message
-from twilio_channel.services.sending import outbound_reply
+from twilio_channel.services.outbound import outbound_reply
 
 
 def reply(*, to_message: Message, text: str, **fields) -> Message:

@@ -45,7 +45,7 @@ def _reply_by(contact: Contact) -> str | None:
     return "channel"
 
 
-def _needs_channel_answer(spec: Channel, inbound: InboundMessage, contact: Contact) -> bool:
+def _needs_channel_answer(spec: Channel, inbound: InboundMessage) -> bool:
     """A help word, or media alone on a channel that cannot read it: the inbox answers it itself
     (inbox.services.answer), never the AI."""
     word = spec.word(inbound.text)
@@ -83,7 +83,7 @@ def receive(inbound: InboundMessage, *, answer: bool = True) -> tuple[Message, b
             # No reply to an opt-out word (Twilio itself confirms STOP on long codes) nor to an
             # opted-out contact, one who is opting back in included.
             reply = None if not answer or opt_out or contact.opted_out else _reply_by(contact)
-            if reply == "bot" and _needs_channel_answer(spec, inbound, contact):
+            if reply == "bot" and _needs_channel_answer(spec, inbound):
                 reply = "channel"
             user: User | None = contact_user(contact)
             message = external_message_receive(

@@ -13,12 +13,13 @@ from playwright.sync_api import expect
 from twilio.request_validator import RequestValidator
 
 from accounts.tests.factories import PASSWORD, UserFactory
+from inbox.models import AutoReplyConfig
 from messaging.enums import ConversationKind, ConversationMode, ReplyState
 from messaging.models import Conversation, Message
 from messaging.selectors.keys import ai_conversation_key
 from orchestrator.models import AIConfig
 from tests.processes import in_process_worker
-from twilio_channel.models import AutoReplyConfig, OutboundSend, SendState
+from twilio_channel.models import OutboundSend, SendState
 from twilio_channel.panel_views import chat, messages_tab
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

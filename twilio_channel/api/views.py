@@ -13,6 +13,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.exceptions import ApplicationError, NotFoundError
+from inbox.models import AutoReplyConfig
 from inbox.services.modes import UNCHANGED, ai_config_set, auto_reply_config_set
 from messaging.services.conversations import conversation_mode_set
 from orchestrator.models import AIConfig
@@ -22,7 +23,6 @@ from twilio_channel.api.access import STAFF_AUTHENTICATION, STAFF_PERMISSIONS, S
 from twilio_channel.api.fields import clamp_int
 from twilio_channel.api.parsers import STAFF_PARSERS, StaffContentNegotiation
 from twilio_channel.api.serializers import staff_input
-from twilio_channel.models import AutoReplyConfig
 from twilio_channel.services.remote import sync_request
 from twilio_channel.services.staff_sends import outbound_retry, staff_send, staff_send_queued
 

@@ -8,11 +8,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from core.exceptions import ApplicationError
+from inbox.models import AutoReplyConfig
 from inbox.services.modes import auto_reply_config_set, reply_mode
 from twilio_channel.forms import (
     AutoReplyForm,
 )
-from twilio_channel.models import AutoReplyConfig
 from twilio_channel.panel_views.access import superuser_required
 from twilio_channel.panel_views.shared import (
     form_refusal,

@@ -20,7 +20,8 @@ from django.utils import timezone
 
 from messaging.models import Message
 from twilio_channel.client import twilio_configured
-from twilio_channel.services.remote import lost_webhooks_receive, twilio_messages_list
+from twilio_channel.services.remote import twilio_messages_list
+from twilio_channel.services.remote_import import lost_webhooks_receive
 
 
 def inbound_reconcile() -> list[Message]:

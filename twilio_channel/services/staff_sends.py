@@ -23,7 +23,7 @@ from twilio_channel.addresses import participant_number
 from twilio_channel.client import twilio_configured
 from twilio_channel.errors import TwilioNotConfigured
 from twilio_channel.models import OutboundSend
-from twilio_channel.services.sending import NO_SENDER, outbound_queue, outbound_send_now
+from twilio_channel.services.outbound import NO_SENDER, outbound_queue, outbound_send_now
 
 logger = logging.getLogger("twilio_webhook")
 

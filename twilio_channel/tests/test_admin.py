@@ -3,7 +3,8 @@
 import pytest
 from django.urls import reverse
 
-from twilio_channel.models import AutoReplyConfig, Contact, MessageStatusEvent
+from inbox.models import AutoReplyConfig, Contact
+from twilio_channel.models import MessageStatusEvent
 
 pytestmark = pytest.mark.django_db
 

@@ -11,8 +11,8 @@ from django.conf import settings as django_settings
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
+from inbox.models import Contact
 from messaging.models import Message
-from twilio_channel.models import Contact
 
 pytestmark = pytest.mark.django_db
 

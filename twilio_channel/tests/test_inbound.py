@@ -8,13 +8,13 @@ from django.db import connection
 from django.test import Client
 
 from accounts.tests.factories import UserFactory
+from inbox.models import Contact
 from inbox.services.modes import auto_reply_config_set
 from inbox.tasks import sweep_unanswered_inbound
 from messaging.enums import ConversationMode, ReplyState
 from messaging.models import Conversation, Message
 from orchestrator.handoff import HANDOFF_ACK
 from reports.tests.factories import ReportFactory
-from twilio_channel.models import Contact
 from twilio_channel.tests.conftest import signature
 from twilio_channel.views import EMPTY_TWIML
 

@@ -12,11 +12,11 @@ from django.test import Client
 from django.utils import timezone
 
 from accounts.tests.factories import UserFactory
+from inbox.models import AutoReplyConfig, Contact
 from inbox.services.contacts import contact_inbound_touch
 from inbox.services.modes import reply_mode
 from messaging.models import Message
 from orchestrator.models import AIConfig
-from twilio_channel.models import AutoReplyConfig, Contact
 from twilio_channel.tests.conftest import signature
 from twilio_channel.tests.test_inbound import STRANGER, _sid, inbound_form, replies_to
 

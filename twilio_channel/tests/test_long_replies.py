@@ -17,7 +17,8 @@ from inbox.splitting import text_split as body_split
 from messaging.models import Message
 from tests.helpers import capturing
 from twilio_channel.models import OutboundSend, SendState
-from twilio_channel.services.sending import EARLIER_PART_FAILED, outbound_queue, outbound_sweep
+from twilio_channel.services.outbound import outbound_queue
+from twilio_channel.services.sending import EARLIER_PART_FAILED, outbound_sweep
 from twilio_channel.tasks import send_message
 
 pytestmark = pytest.mark.django_db

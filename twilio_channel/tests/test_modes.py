@@ -11,6 +11,7 @@ from django.urls import reverse
 
 from config.env import optional_bool
 from core.exceptions import ApplicationError
+from inbox.models import AutoReplyConfig
 from inbox.services.modes import (
     API_KEY_REQUIRED,
     TARGET_REQUIRED,
@@ -31,7 +32,6 @@ from twilio_channel.bootstrap import (
     ai_config_bootstrap_from_env,
     ai_env_overrides,
 )
-from twilio_channel.models import AutoReplyConfig
 
 pytestmark = pytest.mark.django_db
 

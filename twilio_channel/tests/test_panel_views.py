@@ -11,11 +11,12 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.tests.factories import PASSWORD, UserFactory
+from inbox.models import AutoReplyConfig, Contact
 from messaging.enums import Channel, ConversationKind, ConversationMode, Direction
 from messaging.models import Conversation, Message
 from messaging.selectors.keys import ai_conversation_key, phone_conversation_key
 from orchestrator.models import AIConfig
-from twilio_channel.models import AutoReplyConfig, Contact, OutboundSend
+from twilio_channel.models import OutboundSend
 from twilio_channel.tests.factories import OutboundMessageFactory
 
 pytestmark = pytest.mark.django_db

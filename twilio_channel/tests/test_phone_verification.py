@@ -15,10 +15,10 @@ from rest_framework.test import APIClient
 
 from accounts.models import PhoneVerification, User
 from accounts.tests.factories import UserFactory
+from inbox.models import Contact
 from messaging.models import Message
 from reports.tests.factories import ReportFactory
 from tests.helpers import capturing, client_for
-from twilio_channel.models import Contact
 
 pytestmark = pytest.mark.django_db
 

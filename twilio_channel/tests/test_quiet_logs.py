@@ -20,7 +20,7 @@ from messaging.enums import Direction, ReplyState
 from messaging.models import Message
 from tests.helpers import capturing
 from twilio_channel import webhooks
-from twilio_channel.services.sending import outbound_send_now
+from twilio_channel.services.outbound import outbound_send_now
 from twilio_channel.tests.factories import OutboundMessageFactory
 
 pytestmark = pytest.mark.django_db

@@ -10,19 +10,19 @@ from django.db import connection
 from django.utils import timezone
 
 from core.exceptions import ApplicationError, ServiceUnavailableError
+from inbox.models import Contact
 from messaging.models import Message
 from twilio_channel.errors import TransientChannelError
-from twilio_channel.models import Contact, OutboundSend
-from twilio_channel.services.sending import (
+from twilio_channel.models import OutboundSend
+from twilio_channel.services.outbound import (
     OPTED_OUT,
     WINDOW_CLOSED,
     SendRefused,
     outbound_create,
-    outbound_deliver,
     outbound_queue,
     outbound_send_now,
-    outbound_sweep,
 )
+from twilio_channel.services.sending import outbound_deliver, outbound_sweep
 from twilio_channel.tasks import reconcile_statuses, send_message, sweep_stale_sends
 
 pytestmark = pytest.mark.django_db

@@ -8,11 +8,11 @@ import pytest
 from django.test import Client
 
 from accounts.tests.factories import UserFactory
+from inbox.models import Contact
 from messaging.enums import Direction
 from messaging.models import Message
 from reports.models import Report
 from tests.helpers import client_for
-from twilio_channel.models import Contact
 
 pytestmark = pytest.mark.django_db
 

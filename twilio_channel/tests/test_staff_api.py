@@ -10,10 +10,11 @@ from django.test import Client
 from django.utils import timezone
 
 from accounts.tests.factories import UserFactory
+from inbox.models import AutoReplyConfig, Contact
 from messaging.enums import Channel, ConversationMode, Direction
 from messaging.models import Conversation, Message
 from orchestrator.models import AIConfig
-from twilio_channel.models import AutoReplyConfig, Contact, MessageStatusEvent, OutboundSend
+from twilio_channel.models import MessageStatusEvent, OutboundSend
 from twilio_channel.tests.factories import OutboundMessageFactory
 
 pytestmark = pytest.mark.django_db

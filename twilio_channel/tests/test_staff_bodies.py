@@ -5,9 +5,9 @@ import pytest
 from django.test import Client
 
 from accounts.tests.factories import UserFactory
+from inbox.models import AutoReplyConfig
 from messaging.models import Message
 from orchestrator.models import AIConfig
-from twilio_channel.models import AutoReplyConfig
 from twilio_channel.tests.factories import OutboundMessageFactory
 
 pytestmark = pytest.mark.django_db

@@ -18,15 +18,16 @@ from django.test import Client
 from django.utils import timezone
 
 from accounts.tests.factories import UserFactory
+from inbox.models import AutoReplyConfig, Contact
 from inbox.services.modes import auto_reply_config_set
 from messaging.enums import ReplyState
 from messaging.models import Message
 from tests.helpers import redis_cache_settings
 from tests.processes import RedisServer, free_port
-from twilio_channel.models import AutoReplyConfig, Contact, OutboundSend, SendState
+from twilio_channel.models import OutboundSend, SendState
 from twilio_channel.services import remote
+from twilio_channel.services.outbound import outbound_create
 from twilio_channel.services.remote import sync_recent_messages, sync_request
-from twilio_channel.services.sending import outbound_create
 from twilio_channel.tasks import reconcile_inbound
 from twilio_channel.tasks import sync_recent_messages as sync_task
 from twilio_channel.tests.conftest import ACCOUNT_SID, AUTH_TOKEN
