@@ -12,7 +12,11 @@ class InboxConfig(AppConfig):
     verbose_name = "Inbox (every channel)"
 
     def ready(self) -> None:
+        from django.core import checks
+
         from accounts.signals import phone_link_changed
+        from inbox.checks import channels_check
         from inbox.services.contacts import contacts_relink_on_signal
 
         phone_link_changed.connect(contacts_relink_on_signal, dispatch_uid="inbox.contacts_relink")
+        checks.register(channels_check)

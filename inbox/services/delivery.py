@@ -5,8 +5,9 @@ compare-and-set of its status `queued → sending`, so a redelivered task never 
 channel's request runs outside any transaction. A transient error puts the row back to `queued`
 for the task's retry (after the channel's `retry_after` when it gave one); a permanent one fails
 it, an opted-out recipient also opts the contact out. A row left `sending` past INBOX_SEND_LEASE_S
-(a dead worker) or `queued` (the broker was down) is re-enqueued by the sweeper: such a channel has
-no list to reconcile with, so a worker that died after the request went out may send it twice.
+(a dead worker) or `queued` past twice the longest retry wait (the broker was down) is re-enqueued
+by the sweeper: such a channel has no list to reconcile with, so a worker that died after the
+request went out may send it twice.
 
 A text longer than the channel takes is split (inbox.splitting): one row each, the first `queued`,
 the others `held` until the part before it was sent, so they arrive in order.
@@ -168,13 +169,19 @@ def outbound_deliver(*, message_id: int, final_attempt: bool) -> Message | None:
     return message
 
 
+def _stale_queued_s() -> float:
+    """A `queued` row may be waiting for its retry (a 429's retry_after, the task's backoff): it is
+    the sweeper's only after twice the longest such wait, so a channel's wait is never cut short."""
+    return 2 * max(settings.INBOX_SEND_RETRY_AFTER_MAX_S, settings.TWILIO_SEND_BACKOFF_MAX_S)
+
+
 def outbound_sweep() -> list[int]:
     """Rows of the inbox's channels left `queued` (the broker was down) or `sending` past the lease
     (a dead worker): back to `queued`, their ids to re-enqueue."""
     now = timezone.now()
     own = [name for name in channel_names() if not get_channel(name).replier]
     rows = Message.objects.filter(direction=Direction.OUTBOUND, channel__in=own)
-    cutoffs = {QUEUED: settings.AI_STALE_REPLY_AFTER_S, SENDING: settings.INBOX_SEND_LEASE_S}
+    cutoffs = {QUEUED: _stale_queued_s(), SENDING: settings.INBOX_SEND_LEASE_S}
     ids = []
     for state, after in cutoffs.items():
         stale = rows.filter(status=state, updated_at__lt=now - timedelta(seconds=after))

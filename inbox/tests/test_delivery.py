@@ -137,3 +137,17 @@ def test_a_send_being_sent_is_not_sent_again(send, recorded):
     message = send("Hello")
     send_message.delay(message.pk)  # a redelivered task
     assert len(recorded.sent) == 1
+
+
+def test_the_sweeper_leaves_a_row_waiting_for_its_retry_alone(recorded, django_capture_on_commit_callbacks, settings):
+    settings.INBOX_SEND_RETRY_AFTER_MAX_S = 60
+    waiting = channel_send(channel="test", address="chat-1", text="Rate limited: retry in a minute")
+    Message.objects.filter(pk=waiting.pk).update(updated_at=timezone.now() - timedelta(seconds=90))
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert sweep_stale_sends.delay().get() == 0  # its retry is still due
+
+    Message.objects.filter(pk=waiting.pk).update(updated_at=timezone.now() - timedelta(seconds=121))
+    with django_capture_on_commit_callbacks(execute=True):
+        assert sweep_stale_sends.delay().get() == 1
+    assert [message.content for message in recorded.sent] == ["Rate limited: retry in a minute"]
