@@ -19,6 +19,7 @@ urlpatterns = [
     # before the ~90 panel, admin and staff API patterns. Their prefixes (twilio/, twilio_webhook,
     # auth/, messages, reports) match none of the others', so no URL changes view (tests/test_urls.py).
     path("", include("twilio_channel.urls")),
+    path("", include("telegram_channel.urls")),  # telegram/webhook and the link page
     path("", include("config.public_api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     # The split view serves Swagger UI's start-up script as a file (`?script`), not inline (CSP).

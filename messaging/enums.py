@@ -18,6 +18,7 @@ class Channel(models.TextChoices):
     API = "api"
     SMS = "sms"
     WHATSAPP = "whatsapp"
+    TELEGRAM = "telegram"
 
 
 class Direction(models.TextChoices):

@@ -17,7 +17,17 @@ from django.utils.translation.template import templatize
 
 ROOT = Path(settings.BASE_DIR)
 PO_FILE = ROOT / "locale" / "pl" / "LC_MESSAGES" / "django.po"
-APPS = ("accounts", "config", "core", "inbox", "messaging", "orchestrator", "reports", "twilio_channel")
+APPS = (
+    "accounts",
+    "config",
+    "core",
+    "inbox",
+    "messaging",
+    "orchestrator",
+    "reports",
+    "twilio_channel",
+    "telegram_channel",
+)
 # name -> (position of the context, position of the singular, position of the plural), None: none.
 CALLS = {
     "_": (None, 0, None),

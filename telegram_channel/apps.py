@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class TelegramChannelConfig(AppConfig):
+    name = "telegram_channel"
+    verbose_name = "Telegram channel"

@@ -1,0 +1,8 @@
+from django.urls import path
+
+from telegram_channel import views
+
+urlpatterns = [
+    path("telegram/webhook", views.webhook, name="telegram-webhook"),
+    path("app/telegram/connect/", views.connect, name="telegram-connect"),
+]
