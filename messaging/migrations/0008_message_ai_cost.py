@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('messaging', '0005_detach_squatted_channel_keys'),
+        ('messaging', '0007_message_channel_telegram'),
     ]
 
     operations = [
