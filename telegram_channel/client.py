@@ -107,8 +107,9 @@ class TelegramClient:
         return self.call("getUpdates", params, wait=timeout)
 
 
-# The updates the bot asks for (webhook and polling): new messages only; an edit is not a new message.
-ALLOWED_UPDATES = ["message"]
+# The updates the bot asks for (webhook and polling): new messages (an edit is not a new one), and
+# the bot's status in a chat (`my_chat_member`: the user blocked or unblocked it).
+ALLOWED_UPDATES = ["message", "my_chat_member"]
 
 
 def telegram_client() -> TelegramClient:

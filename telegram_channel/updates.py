@@ -26,6 +26,7 @@ class Update:
     name: str = ""
     language: str = ""
     media: list[dict[str, str]] = field(default_factory=list)  # references (file ids), never the files
+    member_status: str = ""  # a `my_chat_member` update: the bot's new status in the chat ("kicked": blocked)
 
     @property
     def command(self) -> tuple[str, str]:
@@ -44,6 +45,8 @@ def update_parse(data: Any) -> Update | None:
     update_id = data.get("update_id")
     if not isinstance(update_id, int) or isinstance(update_id, bool) or update_id < 0:
         raise UpdateInvalid("update_id")
+    if isinstance(data.get("my_chat_member"), dict):
+        return _member_parse(update_id, data["my_chat_member"])
     message = data.get("message")
     if message is None:
         return None
@@ -62,6 +65,18 @@ def update_parse(data: Any) -> Update | None:
         name=name[:100] or str(sender.get("username") or "")[:100],
         language=str(sender.get("language_code") or "")[:8],
         media=[ref for kind in MEDIA_KINDS if (ref := _media_ref(kind, message.get(kind))) is not None],
+    )
+
+
+def _member_parse(update_id: int, member: dict[str, Any]) -> Update | None:
+    chat, new = member.get("chat"), member.get("new_chat_member")
+    if not isinstance(chat, dict) or chat.get("type") != "private" or not isinstance(chat.get("id"), int):
+        return None
+    status = new.get("status") if isinstance(new, dict) else None
+    return (
+        Update(update_id, str(chat["id"]), text="", member_status=status)
+        if isinstance(status, str) and status
+        else None
     )
 
 
