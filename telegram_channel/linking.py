@@ -14,6 +14,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
+from inbox.models import Contact
+from inbox.services.contacts import unlink_contact
+from telegram_channel.channel import TELEGRAM
 from telegram_channel.client import telegram_client
 from telegram_channel.models import LinkCode
 
@@ -48,6 +51,18 @@ def link_code_redeem(*, code: str) -> User | None:
         logger.info("Telegram link code of user %s refused (used, expired or inactive)", row.user_id)
         return None
     return row.user
+
+
+def linked_chats(*, user: User) -> list[str]:
+    """The display names of the chats linked to `user`."""
+    return list(Contact.objects.filter(channel=TELEGRAM.name, user=user).values_list("display_name", flat=True))
+
+
+def chats_unlink(*, user: User) -> None:
+    """The profile's "Disconnect Telegram": the user's chats speak for nobody from now on."""
+    for address in Contact.objects.filter(channel=TELEGRAM.name, user=user).values_list("address", flat=True):
+        unlink_contact(channel=TELEGRAM.name, address=address)
+    logger.info("Telegram chats of user %s unlinked", user.pk)
 
 
 def bot_username() -> str:

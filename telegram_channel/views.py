@@ -1,5 +1,5 @@
 """Telegram's webhook (check the secret, parse, hand the update to the one pipeline) and the
-profile's "Connect Telegram" page."""
+profile's "Connect Telegram" and "Disconnect Telegram"."""
 
 from __future__ import annotations
 
@@ -7,10 +7,12 @@ import hmac
 import logging
 
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
@@ -18,7 +20,7 @@ from core.db import once_more_on_new_connection
 from core.json_input import json_loads
 from telegram_channel.client import TelegramError, TelegramNotConfigured
 from telegram_channel.inbound import update_handle
-from telegram_channel.linking import deep_link, link_code_issue
+from telegram_channel.linking import chats_unlink, deep_link, link_code_issue
 from telegram_channel.updates import UpdateInvalid, update_parse
 
 logger = logging.getLogger("twilio_webhook")  # the contract's log of the external channels
@@ -72,3 +74,11 @@ def connect(request: HttpRequest) -> HttpResponse:
         logger.warning("Telegram link page unavailable: %s", type(exc).__name__)
         status = 503
     return render(request, "telegram_channel/connect.html", context, status=status)
+
+
+@login_required
+@require_POST
+def disconnect(request: HttpRequest) -> HttpResponse:
+    chats_unlink(user=request.user)  # type: ignore[arg-type]
+    messages.success(request, _("Telegram is disconnected: the bot no longer acts for your account."))
+    return redirect("panel:profile")
