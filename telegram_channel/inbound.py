@@ -3,8 +3,6 @@ passes it to the inbox (dedup by update_id, contact, opt-out/opt-in/help words, 
 on commit). `/start <code>` also links the chat to the account the code was issued to; the bot's
 being blocked or unblocked (`my_chat_member`) opts the chat out or back in."""
 
-from __future__ import annotations
-
 import logging
 
 from django.db import transaction

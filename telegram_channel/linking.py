@@ -1,8 +1,6 @@
 """Linking a Telegram chat to a user account with a one-time code: issued on the profile page,
 redeemed by `/start <code>` (the deep link), within TELEGRAM_LINK_CODE_TTL_S, once."""
 
-from __future__ import annotations
-
 import hashlib
 import logging
 import secrets
@@ -21,7 +19,6 @@ from telegram_channel.client import telegram_client
 from telegram_channel.models import LinkCode
 
 logger = logging.getLogger("messages")
-USERNAME_CACHE_S = 24 * 60 * 60
 
 
 def _hash(code: str) -> str:
@@ -53,11 +50,6 @@ def link_code_redeem(*, code: str) -> User | None:
     return row.user
 
 
-def linked_chats(*, user: User) -> list[str]:
-    """The display names of the chats linked to `user`."""
-    return list(Contact.objects.filter(channel=TELEGRAM.name, user=user).values_list("display_name", flat=True))
-
-
 def chats_unlink(*, user: User) -> None:
     """The profile's "Disconnect Telegram": the user's chats speak for nobody from now on."""
     for address in Contact.objects.filter(channel=TELEGRAM.name, user=user).values_list("address", flat=True):
@@ -72,7 +64,7 @@ def bot_username() -> str:
     username = cache.get("telegram:bot-username")
     if not username:
         username = telegram_client().call("getMe")["username"]
-        cache.set("telegram:bot-username", username, USERNAME_CACHE_S)
+        cache.set("telegram:bot-username", username, 24 * 60 * 60)
     return username
 
 

@@ -1,7 +1,5 @@
 """A Telegram update as the channel reads it: the webhook and the poller parse it here, the same way."""
 
-from __future__ import annotations
-
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -70,14 +68,10 @@ def update_parse(data: Any) -> Update | None:
 
 def _member_parse(update_id: int, member: dict[str, Any]) -> Update | None:
     chat, new = member.get("chat"), member.get("new_chat_member")
-    if not isinstance(chat, dict) or chat.get("type") != "private" or not isinstance(chat.get("id"), int):
-        return None
     status = new.get("status") if isinstance(new, dict) else None
-    return (
-        Update(update_id, str(chat["id"]), text="", member_status=status)
-        if isinstance(status, str) and status
-        else None
-    )
+    if isinstance(chat, dict) and chat.get("type") == "private" and isinstance(chat.get("id"), int) and status:
+        return Update(update_id, str(chat["id"]), text="", member_status=str(status))
+    return None
 
 
 def _media_ref(kind: str, value: Any) -> dict[str, str] | None:
