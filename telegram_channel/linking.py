@@ -66,7 +66,3 @@ def bot_username() -> str:
         username = telegram_client().call("getMe")["username"]
         cache.set("telegram:bot-username", username, 24 * 60 * 60)
     return username
-
-
-def deep_link(code: str) -> str:
-    return f"https://t.me/{bot_username()}?start={code}"

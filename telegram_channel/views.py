@@ -18,7 +18,7 @@ from core.db import once_more_on_new_connection
 from core.json_input import json_loads
 from telegram_channel.client import TelegramError, TelegramNotConfigured
 from telegram_channel.inbound import update_handle
-from telegram_channel.linking import chats_unlink, deep_link, link_code_issue
+from telegram_channel.linking import bot_username, chats_unlink, link_code_issue
 from telegram_channel.updates import UpdateInvalid, update_parse
 
 logger = logging.getLogger("twilio_webhook")  # the contract's log of the external channels
@@ -62,7 +62,7 @@ def connect(request: HttpRequest) -> HttpResponse:
     """A one-time code and its deep link (https://t.me/<bot>?start=<code>)."""
     try:
         code, expires_at = link_code_issue(user=request.user)  # type: ignore[arg-type]
-        context = {"code": code, "link": deep_link(code), "expires_at": expires_at}
+        context = {"code": code, "link": f"https://t.me/{bot_username()}?start={code}", "expires_at": expires_at}
     except (TelegramNotConfigured, TelegramError) as exc:
         logger.warning("Telegram link page unavailable: %s", type(exc).__name__)
         return render(request, "telegram_channel/connect.html", status=503)
