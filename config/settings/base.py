@@ -26,6 +26,7 @@ INSTALLED_APPS = [
     "accounts",
     "reports",
     "messaging",
+    "knowledge",
     "orchestrator",
     "twilio_channel",
 ]
@@ -458,3 +459,18 @@ AI_MESSAGE_PORT = int_alias("AI_MESSAGE_PORT", "APP_PORT", default=8000)
 AI_MESSAGE_SSL = bool_alias("AI_MESSAGE_SSL", default=False)
 AI_MESSAGE_SSL_CERT = str_alias("AI_MESSAGE_SSL_CERT", default="ssl/cert.pem")
 AI_MESSAGE_SSL_KEY = str_alias("AI_MESSAGE_SSL_KEY", default="ssl/key.pem")
+
+# --- Knowledge base (issue 26) -------------------------------------------------------------------
+# Embeddings for semantic search: the chat's key and base URL (LITELLM_*) with this model; empty
+# means keyword search only (still useful).
+EMBEDDING_MODEL = env.str("EMBEDDING_MODEL", default="")
+EMBEDDING_TIMEOUT_S = env.float("EMBEDDING_TIMEOUT_S", default=10.0)
+# What the knowledge app calls for embeddings (it sits below the orchestrator, which owns litellm).
+KNOWLEDGE_EMBEDDER = "orchestrator.llm.embed"
+KNOWLEDGE_EMBEDDING_MODEL = "orchestrator.llm.embedding_model"
+KNOWLEDGE_MAX_UPLOAD_BYTES = env.int("KNOWLEDGE_MAX_UPLOAD_BYTES", default=5 * 1024 * 1024)
+KNOWLEDGE_MAX_TEXT_CHARS = env.int("KNOWLEDGE_MAX_TEXT_CHARS", default=500_000)
+# A passage counts as an answer at this cosine similarity, or when it holds this share of the
+# question's words; below both, the assistant says it does not know and the question becomes a gap.
+KNOWLEDGE_MIN_SIMILARITY = env.float("KNOWLEDGE_MIN_SIMILARITY", default=0.35)
+KNOWLEDGE_MIN_KEYWORD_COVERAGE = env.float("KNOWLEDGE_MIN_KEYWORD_COVERAGE", default=0.5)
