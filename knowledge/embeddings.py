@@ -36,7 +36,7 @@ def embed_texts(texts: list[str]) -> tuple[str, list[bytes]]:
     if not texts or not current_model():
         return "", []
     embed = import_string(settings.KNOWLEDGE_EMBEDDER)
-    model, vectors = "", []
+    model, vectors = "", list[bytes]()
     try:
         for start in range(0, len(texts), BATCH):
             model, batch = embed(texts[start : start + BATCH])

@@ -43,7 +43,7 @@ def _load(version: int, model: str) -> _Matrix:
     rows = Chunk.objects.filter(embedding_model=model, embedding__isnull=False).values_list("id", "embedding")
     for chunk_id, data in rows.iterator(chunk_size=LOAD_BATCH):
         ids.append(chunk_id)
-        vectors.append(np.frombuffer(bytes(data), dtype="<f4"))
+        vectors.append(np.frombuffer(bytes(data or b""), dtype="<f4"))
     dimensions = {vector.shape[0] for vector in vectors}
     if len(dimensions) > 1:  # a model changed its size under one name: use the most recent size
         latest = vectors[-1].shape[0]

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import logging
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 
 from core.db import release_db_connection
@@ -38,6 +38,7 @@ class AgentRun:
     rounds: int = 0
     tool_calls: int = 0
     failure: str | None = None  # None when the turn produced a reply; else the cause, for logs
+    sources: list[tuple[str, str]] = field(default_factory=list)  # knowledge cited by markers
 
     @property
     def ok(self) -> bool:
@@ -101,8 +102,8 @@ def run_agent(
         *history,
         {"role": "user", "content": text},
     ]
-    context = ToolContext(user=user, conversation=conversation, channel=channel, agent=agent.name)
-    run = AgentRun(agent=agent.name)
+    context = ToolContext(user=user, conversation=conversation, channel=channel, agent=agent.name, question=text)
+    run = AgentRun(agent=agent.name, sources=context.sources)
     seen: Counter[str] = Counter()
     user_id = getattr(user, "pk", None)
 
