@@ -41,6 +41,12 @@ EMBEDDING_PATHS = ("/embeddings", "/v1/embeddings")
 DEFAULT_MODEL = "fake-model"
 EMBEDDING_DIMENSIONS = 256
 WORD = re.compile(r"\w+")
+# Function words carry no meaning a real embedding model would match on: left out of the vectors.
+_FUNCTION_WORDS_TEXT = (
+    "a an and are as at be by can do does for from how i if in is it me my of on or so that the this to "
+    "was we what when where which who why will with you your w z na jak co czy nie się jest"
+)
+FUNCTION_WORDS = frozenset(_FUNCTION_WORDS_TEXT.split())
 
 
 def hashed_embedding(text: str, dimensions: int = EMBEDDING_DIMENSIONS) -> list[float]:
@@ -49,6 +55,8 @@ def hashed_embedding(text: str, dimensions: int = EMBEDDING_DIMENSIONS) -> list[
     share words point the same way, which is all the tests and the demo need from a model."""
     vector = [0.0] * dimensions
     for word in WORD.findall(text.lower()):
+        if word in FUNCTION_WORDS:
+            continue
         for feature, weight in ((word, 1.0), (f"stem:{word[:5]}", 0.5)):
             digest = hashlib.blake2b(feature.encode("utf-8"), digest_size=8).digest()
             slot = int.from_bytes(digest[:4], "little") % dimensions
