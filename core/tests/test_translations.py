@@ -17,7 +17,7 @@ from django.utils.translation.template import templatize
 
 ROOT = Path(settings.BASE_DIR)
 PO_FILE = ROOT / "locale" / "pl" / "LC_MESSAGES" / "django.po"
-APPS = ("accounts", "config", "core", "messaging", "orchestrator", "reports", "twilio_channel")
+APPS = ("accounts", "config", "core", "knowledge", "messaging", "orchestrator", "reports", "twilio_channel")
 # name -> (position of the context, position of the singular, position of the plural), None: none.
 CALLS = {
     "_": (None, 0, None),
