@@ -51,7 +51,7 @@ class PassageSerializer(serializers.Serializer):
 
 
 class SearchSerializer(serializers.Serializer):
-    mode = serializers.ChoiceField(choices=["hybrid", "keyword"])
+    mode = serializers.CharField(help_text="`hybrid` (keywords and embeddings) or `keyword` (no EMBEDDING_MODEL).")
     items = PassageSerializer(many=True)
     count = serializers.IntegerField()
 

@@ -41,7 +41,7 @@ def _user(request: Request):
 
 
 class DocumentsView(KnowledgeAPIView):
-    @extend_schema(responses={200: s.DocumentListSerializer}, tags=TAGS)
+    @extend_schema(operation_id="api_knowledge_documents_list", responses={200: s.DocumentListSerializer}, tags=TAGS)
     def get(self, request: Request) -> Response:
         """Every document, without its text, with its number of passages."""
         items = s.DocumentSerializer(selectors.document_list(), many=True).data
