@@ -11,6 +11,7 @@ from dataclasses import dataclass
 CHUNK_CHARS = 1200
 OVERLAP_CHARS = 150
 HEADING = re.compile(r"^#{1,6}\s+(?P<title>.+?)\s*#*\s*$")
+FENCE = re.compile(r"^\s*(```|~~~)")
 
 
 @dataclass(frozen=True)
@@ -28,12 +29,15 @@ def _sections(text: str) -> list[tuple[str, list[str]]]:
             sections[-1][1].append("\n".join(paragraph).strip())
             paragraph.clear()
 
+    fenced = False
     for line in text.replace("\r\n", "\n").split("\n"):
-        match = HEADING.match(line)
+        if FENCE.match(line):
+            fenced = not fenced  # a `# comment` inside a code block is no heading
+        match = None if fenced else HEADING.match(line)
         if match:
             flush()
             sections.append((match.group("title")[:300], []))
-        elif not line.strip():
+        elif not line.strip() and not fenced:
             flush()
         else:
             paragraph.append(line.rstrip())

@@ -1,7 +1,8 @@
 """Words of a question or passage, in the form keyword search and gap grouping compare: lower case,
 diacritics folded (ł → l), English and Polish stop words dropped, cut to a STEM_CHARS prefix so
-inflections of one word meet (connect/connecting, połączyć/połączenie). No stemmer library knows
-Polish and English both; a prefix is crude but predictable, and semantic search covers the rest."""
+inflections of one word meet (connect/connecting, połączyć/połączenie), after an English plural's
+final "s" (logs/logging). No stemmer library knows Polish and English both; a prefix is crude but
+predictable, and semantic search covers the rest."""
 
 from __future__ import annotations
 
@@ -32,20 +33,18 @@ def query_words(text: str, limit: int = 16) -> list[str]:
     for word in WORD.findall(text.lower()):
         if word in STOP_WORDS or fold(word) in STOP_WORDS or len(word) < 2 or (word.isdigit() and len(word) < 3):
             continue
+        if len(word) >= 4 and word.endswith("s") and not word.endswith("ss"):
+            word = word[:-1]
         stem = word[:STEM_CHARS]
         if stem not in seen:
             seen.append(stem)
     return seen[:limit]
 
 
-def stems(text: str) -> set[str]:
-    """Folded prefixes of every word: what a passage or a question "contains"."""
-    return {fold(word)[:STEM_CHARS] for word in WORD.findall(text)}
-
-
 def coverage(question_terms: list[str], passage: str) -> float:
-    """The share of the question's terms the passage contains (0..1)."""
+    """The share of the question's terms (prefixes) that begin a word of the passage (0..1)."""
     if not question_terms:
         return 0.0
-    present = stems(passage)
-    return sum(1 for term in question_terms if fold(term) in present) / len(question_terms)
+    present = {fold(word) for word in WORD.findall(passage)}
+    found = sum(1 for term in {fold(t) for t in question_terms} if any(word.startswith(term) for word in present))
+    return found / len({fold(t) for t in question_terms})

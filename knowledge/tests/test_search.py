@@ -111,3 +111,16 @@ def test_long_documents_are_cut_at_headings_with_overlap(staff_client):
     first, second = chunks[0].text, chunks[1].text
     assert second.split("\n\n")[0] in first  # the next passage starts with the end of the one before
     assert all(len(c.text) <= 1400 for c in chunks)
+
+
+def test_a_comment_in_a_code_block_is_no_heading():
+    document = document_create(title="Guide", text="# Setup\n\n```bash\n# install it\npip install x\n\nrun it\n```\n")
+    [chunk] = document.chunks.all()
+    assert chunk.heading == "Setup" and "# install it\npip install x\n\nrun it" in chunk.text
+
+
+def test_plural_questions_find_other_forms_of_the_word(staff_client, settings):
+    settings.EMBEDDING_MODEL = ""
+    document_create(title="Logging", text="The server writes logging output to files.")
+    top = search(staff_client, "where are the logs")["items"][0]
+    assert top["title"] == "Logging" and top["relevant"]
