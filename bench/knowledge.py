@@ -148,6 +148,7 @@ def add_synthetic(count: int, rng: random.Random, vocabulary: list[str], start: 
     generator = np.random.default_rng(start or 1)
     per_document = 100
     batch = 2000
+    document = None
     with transaction.atomic():
         for offset in range(0, count, batch):
             size = min(batch, count - offset)
@@ -156,7 +157,7 @@ def add_synthetic(count: int, rng: random.Random, vocabulary: list[str], start: 
             chunks = []
             for i in range(size):
                 number = start + offset + i
-                if number % per_document == 0:
+                if document is None or number % per_document == 0:
                     document = Document.objects.create(
                         title=f"Synthetic {number // per_document}",
                         text="-",

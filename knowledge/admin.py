@@ -1,28 +1,14 @@
 """Documents in the Django admin: added and edited through the services (so passages, embeddings and
-the search index follow), passages shown read-only."""
+the search index follow), passages shown read-only on the document's page."""
 
 from django import forms
 from django.contrib import admin
 from django.http import HttpRequest
+from django.utils.html import format_html, format_html_join
 
 from core.exceptions import ApplicationError
 from knowledge import services
-from knowledge.models import Chunk, Document, Gap
-
-
-class ChunkInline(admin.TabularInline):
-    model = Chunk
-    extra = 0
-    can_delete = False
-    fields = ("ordinal", "heading", "text", "embedding_model")
-    readonly_fields = fields
-    ordering = ("ordinal",)
-
-    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
+from knowledge.models import Document, Gap
 
 
 class DocumentForm(forms.ModelForm):
@@ -45,8 +31,22 @@ class DocumentAdmin(admin.ModelAdmin):
     list_display = ("title", "source", "language", "updated_at", "added_by")
     list_select_related = ("added_by",)
     search_fields = ("title", "source")
-    readonly_fields = ("content_hash", "added_by", "created_at", "updated_at")
-    inlines = [ChunkInline]
+    readonly_fields = ("content_hash", "added_by", "created_at", "updated_at", "passages")
+
+    @admin.display(description="Passages")
+    def passages(self, obj: Document) -> str:
+        """The passages, read-only, in order (shown on the page, not a formset: nothing to post back)."""
+        if not obj.pk:
+            return "-"
+        rows = obj.chunks.order_by("ordinal").values_list("ordinal", "heading", "text", "embedding_model")
+        return format_html(
+            "<ol>{}</ol>",
+            format_html_join(
+                "",
+                "<li><strong>{}</strong> <small>{}</small><pre>{}</pre></li>",
+                ((heading or "-", model or "no embedding", text) for _ordinal, heading, text, model in rows),
+            ),
+        )
 
     def save_model(self, request: HttpRequest, obj: Document, form, change: bool) -> None:
         data = {field: form.cleaned_data.get(field) or "" for field in ("title", "text", "source", "language")}
@@ -55,9 +55,6 @@ class DocumentAdmin(admin.ModelAdmin):
         else:
             saved = services.document_create(**data, added_by=request.user)
         obj.pk = saved.pk
-
-    def save_related(self, request, form, formsets, change) -> None:
-        pass  # passages are the service's; the inline is read-only
 
     def delete_model(self, request: HttpRequest, obj: Document) -> None:
         services.document_delete(document_id=obj.pk)

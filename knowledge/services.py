@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import User
 from core.exceptions import ApplicationError, NotFoundError
 from knowledge.chunking import Piece, chunk_text
-from knowledge.embeddings import embed_texts
+from knowledge.embeddings import current_model, embed_texts
 from knowledge.models import Chunk, Document, KnowledgeVersion
 from knowledge.selectors import NO_DOCUMENT
 
@@ -157,3 +157,35 @@ def document_upsert_by_source(
     if existing.content_hash == content_hash((text or "").replace("\x00", "").strip()) and existing.title == title:
         return existing, "unchanged"
     return document_replace(document=existing, title=title, text=text, source=source, language=language), "updated"
+
+
+def chunks_embed_missing(*, batch: int = 64) -> tuple[int, int]:
+    """Embed every passage that has no vector of the current model: passages stored while no model
+    was set or while it failed, or all of them after EMBEDDING_MODEL changed. `(embedded, left)`;
+    each batch is written in its own short transaction, after its embedding call."""
+    model = current_model()
+    if not model:
+        return 0, Chunk.objects.count()
+    embedded = 0
+    last_id = 0
+    while True:
+        rows = list(
+            Chunk.objects.exclude(embedding_model=model)
+            .filter(id__gt=last_id)
+            .order_by("id")
+            .values_list("id", "heading", "text", "document__title")[:batch]
+        )
+        if not rows:
+            break
+        last_id = rows[-1][0]
+        used, vectors = embed_texts([f"{title}\n{heading}\n{text}" for _id, heading, text, title in rows])
+        if not vectors:
+            break  # the provider failed: the rest stays for the next run
+        with transaction.atomic():
+            for (chunk_id, *_rest), vector in zip(rows, vectors, strict=True):
+                Chunk.objects.filter(pk=chunk_id).update(embedding=vector, embedding_model=used)
+            _version_bump()
+        embedded += len(rows)
+    left = Chunk.objects.exclude(embedding_model=model).count()
+    logger.info("Embedded %s passages with the current model; %s left", embedded, left)
+    return embedded, left

@@ -51,3 +51,25 @@ def test_demo_loads_the_readme_and_docs():
     sources = set(Document.objects.values_list("source", flat=True))
     assert "README.md" in sources and any(source.startswith("docs/") for source in sources)
     assert Chunk.objects.filter(document__source="README.md", heading="Twilio setup").exists()
+
+
+def test_knowledge_embed_fills_the_passages_stored_without_a_vector(embeddings, settings):
+    from knowledge.services import document_create
+
+    settings.EMBEDDING_MODEL = ""
+    document_create(title="Router", text="Hold the reset button.\n\n# Two\n\nSecond part.")
+    with pytest.raises(CommandError):
+        call_command("knowledge_embed", stdout=StringIO())
+    settings.EMBEDDING_MODEL = "fake-embedding"
+    out = StringIO()
+    call_command("knowledge_embed", stdout=out)
+    assert "Passages embedded: 2; still without an embedding: 0." in out.getvalue()
+    assert set(Chunk.objects.values_list("embedding_model", flat=True)) == {"fake-embedding"}
+
+    settings.EMBEDDING_MODEL = "another-model"  # a new model: every passage again
+    embeddings.fail_embeddings(400)
+    with pytest.raises(CommandError):
+        call_command("knowledge_embed", stdout=StringIO())
+    embeddings.fail_embeddings(None)
+    call_command("knowledge_embed", stdout=StringIO())
+    assert set(Chunk.objects.values_list("embedding_model", flat=True)) == {"another-model"}
