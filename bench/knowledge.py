@@ -26,7 +26,6 @@ import argparse
 import json
 import os
 import random
-import statistics
 import sys
 import tempfile
 import time
@@ -186,10 +185,18 @@ def rss_bytes() -> int:
     return 0
 
 
+def _p(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return round(ordered[int(share * (len(ordered) - 1))], 1)
+
+
 def scale(sizes: list[int], queries: int) -> list[dict]:
     from knowledge import vectors
+    from knowledge.embeddings import embed_query
+    from knowledge.keyword import keyword_ranked
     from knowledge.models import Chunk
-    from knowledge.search import knowledge_search
+    from knowledge.search import CANDIDATES, knowledge_search
+    from knowledge.words import query_words
 
     rng = random.Random(26)
     vocabulary = _vocabulary(rng)
@@ -207,20 +214,33 @@ def scale(sizes: list[int], queries: int) -> list[dict]:
         started = time.perf_counter()
         knowledge_search(query="warm up", limit=5)  # loads the matrix
         load_s = time.perf_counter() - started
-        timings = []
+        timings, cpu, parts = [], [], {"keyword": [], "embedding_call": [], "vector_scan": []}
         for _ in range(queries):
             question = " ".join(rng.choice(vocabulary) for _ in range(rng.randint(3, 8)))
-            started = time.perf_counter()
+            started, started_cpu = time.perf_counter(), time.process_time()
             knowledge_search(query=question, limit=5)
             timings.append((time.perf_counter() - started) * 1000)
-        timings.sort()
+            cpu.append((time.process_time() - started_cpu) * 1000)
+            # The same search's parts, timed one by one.
+            started = time.perf_counter()
+            keyword_ranked(query_words(question), CANDIDATES)
+            parts["keyword"].append((time.perf_counter() - started) * 1000)
+            started = time.perf_counter()
+            model, vector = embed_query(question)
+            parts["embedding_call"].append((time.perf_counter() - started) * 1000)
+            started = time.perf_counter()
+            vectors.nearest(model=model, query=vector, limit=CANDIDATES)
+            parts["vector_scan"].append((time.perf_counter() - started) * 1000)
         results.append(
             {
                 "chunks": Chunk.objects.count(),
                 "insert_s": round(insert_s, 1),
                 "matrix_load_s": round(load_s, 2),
-                "search_p50_ms": round(statistics.median(timings), 1),
-                "search_p95_ms": round(timings[int(0.95 * (len(timings) - 1))], 1),
+                "search_p50_ms": _p(timings, 0.5),
+                "search_p95_ms": _p(timings, 0.95),
+                "search_cpu_p50_ms": _p(cpu, 0.5),
+                **{f"{name}_p50_ms": _p(values, 0.5) for name, values in parts.items()},
+                **{f"{name}_p95_ms": _p(values, 0.95) for name, values in parts.items()},
                 "matrix_mb": round(vectors.memory_bytes() / 2**20, 1),
                 "rss_mb": round(rss_bytes() / 2**20, 1),
                 "rss_growth_on_load_mb": round((rss_bytes() - before) / 2**20, 1),

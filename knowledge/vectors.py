@@ -38,20 +38,25 @@ def knowledge_version() -> int:
 
 
 def _load(version: int, model: str) -> _Matrix:
-    ids: list[int] = []
-    vectors: list[np.ndarray] = []
-    rows = Chunk.objects.filter(embedding_model=model, embedding__isnull=False).values_list("id", "embedding")
-    for chunk_id, data in rows.iterator(chunk_size=LOAD_BATCH):
-        ids.append(chunk_id)
-        vectors.append(np.frombuffer(bytes(data or b""), dtype="<f4"))
-    dimensions = {vector.shape[0] for vector in vectors}
-    if len(dimensions) > 1:  # a model changed its size under one name: use the most recent size
-        latest = vectors[-1].shape[0]
-        keep = [i for i, vector in enumerate(vectors) if vector.shape[0] == latest]
-        ids, vectors = [ids[i] for i in keep], [vectors[i] for i in keep]
-    matrix = np.vstack(vectors) if vectors else np.zeros((0, 0), dtype=np.float32)
-    id_array = np.asarray(ids, dtype=np.int64)
-    return _Matrix(version, model, id_array, matrix, {chunk_id: i for i, chunk_id in enumerate(ids)})
+    """Every vector of `model`, written straight into one preallocated matrix (no list of rows and
+    no stacked copy: the load peaks at the matrix's own size). Rows of another size than the first
+    (a model that changed its size under one name) are left out."""
+    rows = Chunk.objects.filter(embedding_model=model, embedding__isnull=False)
+    count = rows.count()
+    ids = np.zeros(count, dtype=np.int64)
+    matrix = np.zeros((0, 0), dtype=np.float32)
+    filled = 0
+    for chunk_id, data in rows.values_list("id", "embedding").iterator(chunk_size=LOAD_BATCH):
+        vector = np.frombuffer(bytes(data or b""), dtype="<f4")
+        if filled == 0 and not matrix.size:
+            matrix = np.zeros((count, vector.shape[0]), dtype=np.float32)
+        if filled >= count or vector.shape[0] != matrix.shape[1]:
+            continue  # added since the count, or of another size
+        matrix[filled] = vector
+        ids[filled] = chunk_id
+        filled += 1
+    matrix, ids = matrix[:filled], ids[:filled]
+    return _Matrix(version, model, ids, matrix, {int(chunk_id): i for i, chunk_id in enumerate(ids)})
 
 
 def matrix_for(model: str) -> _Matrix:
