@@ -1,33 +1,25 @@
 """Keyword search in the database's own full-text engine; the query is the question's content words
 as prefixes (knowledge.words), any of them matching, ranked by the engine.
 
-* PostgreSQL: `to_tsvector('simple', heading || text)` with a GIN index on that expression
-  (migration 0002). PostgreSQL 15 ships no Polish stemmer and an English one would mangle Polish, so
-  the 'simple' configuration (lower case, no stemming, no stop words) serves both languages; the
-  prefix terms (`połącz:*`) stand in for stemming.
+* PostgreSQL: the stored `Chunk.search` tsvector (heading weighted A, text D; a trigger of
+  migration 0002 fills it) with a GIN index, ranked by ts_rank on that column: nothing is parsed at
+  search time. PostgreSQL 15 ships no Polish stemmer and an English one would mangle Polish, so the
+  'simple' configuration (lower case, no stemming, no stop words) serves both languages; the prefix
+  terms (`połącz:*`) stand in for stemming.
 * SQLite: an FTS5 table over the same columns (`unicode61 remove_diacritics 2`), kept in sync by
   triggers (migration 0002), ranked by bm25.
 """
 
 from __future__ import annotations
 
-from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
+from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.db import connection
+from django.db.models import F
 
 from knowledge.models import Chunk
 
 CONFIG = "simple"
-HEADING_WEIGHT = 4.0  # a word of the section's heading counts this many times one of its text
-
-
-def weighted_vector() -> SearchVector:
-    """What ranks the matches on PostgreSQL: the heading weighted A, the text D (ts_rank's 1.0 and 0.1)."""
-    return SearchVector("heading", config=CONFIG, weight="A") + SearchVector("text", config=CONFIG, weight="D")
-
-
-def search_vector() -> SearchVector:
-    # The index of migration 0002 is on exactly this expression; change both together.
-    return SearchVector("heading", "text", config=CONFIG)
+HEADING_WEIGHT = 4.0  # SQLite: a word of the section's heading counts this many times one of its text
 
 
 def keyword_ranked(terms: list[str], limit: int) -> list[int]:
@@ -37,9 +29,8 @@ def keyword_ranked(terms: list[str], limit: int) -> list[int]:
     if connection.vendor == "postgresql":
         query = SearchQuery(" | ".join(f"{term}:*" for term in terms), search_type="raw", config=CONFIG)
         rows = (
-            Chunk.objects.alias(matched=search_vector())
-            .filter(matched=query)
-            .annotate(rank=SearchRank(weighted_vector(), query))
+            Chunk.objects.filter(search=query)
+            .annotate(rank=SearchRank(F("search"), query))
             .order_by("-rank", "id")
             .values_list("id", flat=True)[:limit]
         )

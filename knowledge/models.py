@@ -3,6 +3,7 @@ assistant could not answer from them (gaps); and one counter that says when the 
 so each worker process knows when to reload the embeddings it holds in memory (knowledge.vectors)."""
 
 from django.conf import settings
+from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.db.models import Q
 
@@ -36,6 +37,9 @@ class Chunk(models.Model):
     # float32 little-endian, unit length; empty when no embedding model was configured or it failed.
     embedding = models.BinaryField(null=True, blank=True)
     embedding_model = models.CharField(max_length=200, blank=True)
+    # PostgreSQL only: heading (weight A) and text (weight D) as a 'simple' tsvector, kept by a trigger
+    # (migration 0002) so ranking never re-parses the text. Unused on SQLite (an FTS5 table there).
+    search = SearchVectorField(null=True, editable=False)
 
     class Meta:
         ordering = ["document_id", "ordinal"]

@@ -61,7 +61,8 @@ def knowledge_search(*, query: str, limit: int = 5, mode: Mode = "hybrid") -> li
             ranked, similarity = nearest(model=model, query=vector, limit=CANDIDATES)
             rankings.append([chunk_id for chunk_id, _ in ranked])
     fused = _fuse(rankings)[:limit]
-    chunks = Chunk.objects.select_related("document").in_bulk([chunk_id for chunk_id, _ in fused])
+    wanted = [chunk_id for chunk_id, _ in fused]
+    chunks = Chunk.objects.select_related("document").defer("embedding", "search", "document__text").in_bulk(wanted)
     passages = []
     for chunk_id, score in fused:
         chunk = chunks.get(chunk_id)
