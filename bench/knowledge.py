@@ -93,7 +93,6 @@ def point_at_stand_in():
     settings.LITELLM_API_KEY = "bench"
     settings.LITELLM_MODEL = "bench-model"
     settings.EMBEDDING_MODEL = "bench-embedding"
-    settings.AI_CONFIG_CACHE_S = 0.0
     return server
 
 

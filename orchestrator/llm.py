@@ -330,12 +330,10 @@ def chat_completion(
 
 # --- embeddings (the knowledge base's semantic search) -----------------------------------------
 
-EMBEDDING_ROUTE = "openai"  # an OpenAI-compatible server's /embeddings, through the OpenAI SDK
 
-
-def embedding_model() -> str:
+def embedding_model(config: LLMSettings | None = None) -> str:
     """The configured embedding model, "" when none: the knowledge base then searches by keyword only."""
-    config = llm_settings()
+    config = config or llm_settings()
     return settings.EMBEDDING_MODEL if settings.EMBEDDING_MODEL and config.configured else ""
 
 
@@ -345,13 +343,15 @@ def embed(texts: list[str]) -> tuple[str, list[list[float]]]:
     KNOWLEDGE_EMBEDDER setting (it sits below the orchestrator). Raises `LLMError`, like a chat call;
     at most 1 + AI_LLM_RETRIES requests for a transient error, without backoff (a search waits on it)."""
     config = llm_settings()
-    model = embedding_model()
+    model = embedding_model(config)
     if not model:
         raise LLMError("not_configured")
     if model_name_problem(model) is not None:
         raise LLMError("model_refused", "not an allowed model name")
     litellm = _litellm()
-    routed = f"{EMBEDDING_ROUTE}/{model}" if config.base_url and "/" not in model else model
+    # A bare name with a base URL: the compatible server's /embeddings through litellm's own HTTP
+    # client, as for chat (the OpenAI SDK's route costs more CPU per call; docs/PERFORMANCE.md).
+    routed = f"{COMPATIBLE_SERVER_ROUTE}/{model}" if config.base_url and "/" not in model else model
     kwargs: dict[str, Any] = {
         "model": routed,
         "input": texts,
