@@ -175,6 +175,11 @@ def add_synthetic(count: int, rng: random.Random, vocabulary: list[str], start: 
                 )
             Chunk.objects.bulk_create(chunks)
         _version_bump()
+    from django.db import connection
+
+    if connection.vendor == "postgresql":  # fresh statistics, as autovacuum would have after such a load
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE knowledge_chunk")
 
 
 def rss_bytes() -> int:
