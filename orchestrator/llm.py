@@ -348,3 +348,56 @@ def chat_completion(
                 time.sleep(pause)
             continue
         return _to_reply(response, fallback_model=config.model)
+
+
+# --- embeddings (the knowledge base's semantic search) -----------------------------------------
+
+
+def embedding_model(config: LLMSettings | None = None) -> str:
+    """The configured embedding model, "" when none: the knowledge base then searches by keyword only."""
+    config = config or llm_settings()
+    return settings.EMBEDDING_MODEL if settings.EMBEDDING_MODEL and config.configured else ""
+
+
+def embed(texts: list[str]) -> tuple[str, list[list[float]]]:
+    """Embeddings of `texts` on the chat's provider settings (key, base URL) with EMBEDDING_MODEL:
+    `(model name, one vector per text)`. The knowledge app calls this through its
+    KNOWLEDGE_EMBEDDER setting (it sits below the orchestrator). Raises `LLMError`, like a chat call;
+    at most 1 + AI_LLM_RETRIES requests for a transient error, without backoff (a search waits on it)."""
+    config = llm_settings()
+    model = embedding_model(config)
+    if not model:
+        raise LLMError("not_configured")
+    if model_name_problem(model) is not None:
+        raise LLMError("model_refused", "not an allowed model name")
+    litellm = _litellm()
+    # A bare name with a base URL: the compatible server's /embeddings through litellm's own HTTP
+    # client, as for chat (the OpenAI SDK's route costs more CPU per call; docs/PERFORMANCE.md).
+    routed = f"{COMPATIBLE_SERVER_ROUTE}/{model}" if config.base_url and "/" not in model else model
+    kwargs: dict[str, Any] = {
+        "model": routed,
+        "input": texts,
+        "api_key": config.api_key or PLACEHOLDER_API_KEY,
+        "timeout": float(settings.EMBEDDING_TIMEOUT_S),
+        "num_retries": 0,
+    }
+    if config.base_url:
+        kwargs["api_base"] = config.base_url
+    attempt = 0
+    while True:
+        try:
+            response = litellm.embedding(**kwargs)
+            break
+        except Exception as exc:  # litellm maps provider errors onto many classes
+            error = _classify(exc, litellm)
+            if attempt >= config.retries or not error.transient:
+                raise error from exc
+            attempt += 1
+    try:
+        rows = sorted(response.data, key=lambda row: row["index"])
+        vectors = [[float(value) for value in row["embedding"]] for row in rows]
+    except (AttributeError, KeyError, TypeError, ValueError) as exc:
+        raise LLMError("bad_response", "no embeddings") from exc
+    if len(vectors) != len(texts):
+        raise LLMError("bad_response", "embedding count")
+    return model, vectors

@@ -22,6 +22,7 @@ APPS = (
     "config",
     "core",
     "inbox",
+    "knowledge",
     "messaging",
     "orchestrator",
     "reports",
