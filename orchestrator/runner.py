@@ -21,7 +21,8 @@ from django.conf import settings
 
 from core.db import release_db_connection
 from orchestrator.agents import GENERAL_AGENT, Agent
-from orchestrator.llm import LLMError, LLMSettings, chat_completion, llm_settings
+from orchestrator.llm import LLMSettings, chat_completion, llm_settings
+from orchestrator.llm_errors import LLMError
 from orchestrator.pricing import call_ceiling, call_cost
 from orchestrator.services.spend import (
     NO_CAP,
