@@ -41,6 +41,9 @@ def _user(request: Request):
 
 
 class DocumentsView(KnowledgeAPIView):
+    # The JSON body (and the browsable API's form); an upload is the multipart `file` beside it.
+    input_serializer = s.DocumentInSerializer
+
     @extend_schema(operation_id="api_knowledge_documents_list", responses={200: s.DocumentListSerializer}, tags=TAGS)
     def get(self, request: Request) -> Response:
         """Every document, without its text, with its number of passages."""
@@ -67,7 +70,7 @@ class DocumentsView(KnowledgeAPIView):
         else:
             if not hasattr(data, "get"):
                 raise ApplicationError("Request body must be a JSON object.")
-            serializer = s.DocumentInSerializer(data=data)
+            serializer = self.input_serializer(data=data)
             if not serializer.is_valid():
                 field, errors = next(iter(serializer.errors.items()))
                 raise ApplicationError(f"{field}: {errors[0]}", extra={"field": field})

@@ -83,7 +83,8 @@ def test_a_number_claimed_at_registration_does_not_route_its_owners_sms_to_the_a
     assert message.sender_id is None  # an unknown contact, not the attacker
     assert message.conversation.key == f"phone:{VICTIM}"
     assert not Message.objects.filter(conversation__key=f"conv_-1_{attacker['id']}").exists()
-    assert not fake_llm.requests[0].get("tools")  # the guest agent: no report tools as the attacker
+    # The guest agent: the documents' search only, no report tools as the attacker.
+    assert guest_tools(fake_llm.requests[0]) == ["search_knowledge"]
     assert Contact.objects.get(address=VICTIM).user_id is None
 
 
@@ -108,7 +109,7 @@ def test_a_contact_linked_before_verification_existed_does_not_speak_for_its_use
     fake_llm.reply("Hello, guest.")
     deliver("Hi")
     assert Message.objects.get(external_id=_sid(1)).sender_id is None
-    assert not fake_llm.requests[0].get("tools")
+    assert guest_tools(fake_llm.requests[0]) == ["search_knowledge"]
 
 
 # --- proving a number -------------------------------------------------------------------------
@@ -453,3 +454,8 @@ def test_parallel_guesses_get_no_more_than_the_attempts(fake_twilio):
     assert len([a for a in answers if a.startswith("Wrong code;")]) == 4  # 5 guesses checked, the 5th killed it
     assert PhoneVerification.objects.get().attempts == 5
     assert client.post(CONFIRM, {"code": code}, format="json").status_code == 400
+
+
+def guest_tools(request: dict) -> list[str]:
+    """The tools a turn offered the model: a guest's reads only the organisation's documents."""
+    return [tool["function"]["name"] for tool in request.get("tools") or ()]
