@@ -11,7 +11,7 @@ from django.utils import timezone
 from accounts.models import User
 from core.db import row_insert
 from core.redact import mask_phone
-from messaging.enums import ConversationKind, ConversationMode, Direction, ReplyState
+from messaging.enums import ConversationKind, ConversationMode, Direction, ModeReason, ReplyState
 from messaging.models import CONTENT_MAX_LENGTH, Message
 from messaging.selectors.keys import ai_conversation_key
 from messaging.services.conversations import (
@@ -92,7 +92,12 @@ def external_message_receive(
     if reply == "bot":
         bot_turn_queue(message)
     if flooded:
-        conversation_mode_set(conversation=conversation, mode=ConversationMode.HUMAN, source="automatic reply limit")
+        conversation_mode_set(
+            conversation=conversation,
+            mode=ConversationMode.HUMAN,
+            reason=ModeReason.LOOP,
+            source="automatic reply limit",
+        )
     logger.info(
         "Inbound %s message %s stored in conversation %s (reply: %s)", channel, message.pk, conversation.pk, reply
     )

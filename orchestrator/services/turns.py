@@ -18,7 +18,7 @@ from django.conf import settings
 
 from accounts.models import User
 from messaging.context import CHAT_ENGINE_AGENT
-from messaging.enums import ConversationMode
+from messaging.enums import ConversationMode, ModeReason
 from messaging.models import Conversation, Message
 from messaging.selectors.history import ai_history
 from messaging.services.ai_replies import ai_reply_store
@@ -130,7 +130,9 @@ def _budget_answer(*, run: AgentRun, conversation: Conversation | None, fallback
         cost=run.cost,
     )
     if exhausted_action() == HANDOFF and conversation is not None:
-        conversation_mode_set(conversation=conversation, mode=ConversationMode.HUMAN, source="budget")
+        conversation_mode_set(
+            conversation=conversation, mode=ConversationMode.HUMAN, reason=ModeReason.BUDGET, source="budget"
+        )
         return replace(used, text=HANDOFF_ACK, ok=True, agent="")
     return used
 
@@ -169,7 +171,7 @@ def _answer_claimed(
 ) -> Message | None:
     command = mode_command(message.content)
     if command is not None and conversation is not None:
-        conversation_mode_set(conversation=conversation, mode=command, source="user command")
+        conversation_mode_set(conversation=conversation, mode=command, reason=ModeReason.ASKED, source="user command")
         ack = HANDOFF_ACK if command == ConversationMode.HUMAN else BACK_TO_AI_ACK
         return _store(message=message, answer=Answer(text=ack), lease_token=token)
     if conversation is not None and conversation.mode == ConversationMode.HUMAN:
