@@ -124,7 +124,11 @@ def _answer_text(message: Message, *, burst: list[int]) -> tuple[str | None, dic
     command = mode_command(message.content)
     if command is not None and conversation is not None:
         conversation_mode_set(
-            conversation=conversation, mode=command, reason=ModeReason.ASKED, source="contact command"
+            conversation=conversation,
+            mode=command,
+            reason=ModeReason.ASKED,
+            source="contact command",
+            channel=message.channel,
         )
         return (HANDOFF_ACK if command == ConversationMode.HUMAN else BACK_TO_AI_ACK), {}
     if conversation is not None and conversation.mode == ConversationMode.HUMAN:
