@@ -10,11 +10,12 @@ import logging
 
 from django.conf import settings
 from django.db import transaction
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from core.redact import mask_phone
 from inbox.channels import UnknownChannel, get_channel
-from inbox.models import AutoReplyConfig
+from inbox.models import AutoReplyConfig, Contact
 from inbox.services.modes import reply_mode, unknown_contact_reply
 from inbox.services.replies import reply_send
 from messaging.context import CHAT_ENGINE_AGENT
@@ -44,12 +45,15 @@ def _off_mode_reply(message: Message) -> tuple[str | None, dict[str, str]]:
 
 
 def _channel_text(message: Message) -> str | None:
-    """The channel's own answer: its help text for a help word, "text only" for media alone."""
+    """The channel's own answer: its help text for a help word, "text only" for media alone; in
+    the contact's language when known."""
     spec = get_channel(message.channel)
-    if spec.help_text and spec.word(message.content) in spec.help_words:
-        return str(spec.help_text)
-    if not spec.media and message.num_media and not message.content.strip():
-        return str(MEDIA_UNSUPPORTED)
+    contact = Contact.objects.filter(channel=message.channel, address=message.participant_number or "").first()
+    with translation.override((contact.language if contact else "") or translation.get_language()):
+        if spec.help_text and spec.word(message.content) in spec.help_words:
+            return str(spec.help_text)
+        if not spec.media and message.num_media and not message.content.strip():
+            return str(MEDIA_UNSUPPORTED)
     return None
 
 

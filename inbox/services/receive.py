@@ -77,6 +77,7 @@ def receive(inbound: InboundMessage, *, answer: bool = True) -> tuple[Message, b
                 channel=spec.name,
                 at=inbound.received_at or timezone.now(),
                 display_name=inbound.display_name,
+                language=inbound.language,
             )
             opt_out = answer and word in spec.opt_out_words
             opt_in = answer and word in spec.opt_in_words and contact.opted_out

@@ -27,6 +27,7 @@ from messaging.services.ai_replies import ai_reply_store, reply_state_move
 from messaging.services.conversations import conversation_mode_set
 from orchestrator.agents import route
 from orchestrator.chat_engine import not_configured_reply
+from orchestrator.citations import with_sources
 from orchestrator.exceptions import LeaseBusy
 from orchestrator.handoff import BACK_TO_AI_ACK, HANDOFF_ACK, mode_command
 from orchestrator.llm import llm_settings
@@ -108,7 +109,7 @@ def generate_reply(
             run.failure,
         )
     return Answer(
-        text=run.text if run.ok else fallback_text,
+        text=with_sources(run.text, run.sources, channel) if run.ok else fallback_text,
         ok=run.ok,
         agent=agent.name,
         model=run.model,

@@ -10,18 +10,22 @@ from twilio_channel.panel_views.access import staff_required
 from twilio_channel.panel_views.ai_tab import ai_page
 from twilio_channel.panel_views.auto_reply_tab import auto_reply_page
 from twilio_channel.panel_views.handoff import handoff_page
+from twilio_channel.panel_views.knowledge_tab import gaps_page, knowledge_page
 from twilio_channel.panel_views.messages_tab import messages_page
 from twilio_channel.panel_views.simulator import simulator_page
 
-TABS = ["messages", "auto-reply", "ai", "handoff", "simulator"]
-# The configuration tabs and the simulator: superusers only; an agent sees the messages and the handoff inbox.
-SUPERUSER_TABS = {"auto-reply", "ai", "simulator"}
+TABS = ["messages", "auto-reply", "ai", "handoff", "simulator", "knowledge", "gaps"]
+# The configuration tabs, the simulator and the knowledge base: superusers only; an agent sees the
+# messages and the handoff inbox.
+SUPERUSER_TABS = {"auto-reply", "ai", "simulator", "knowledge", "gaps"}
 PAGES = {
     "messages": messages_page,
     "auto-reply": auto_reply_page,
     "ai": ai_page,
     "handoff": handoff_page,
     "simulator": simulator_page,
+    "knowledge": knowledge_page,
+    "gaps": gaps_page,
 }
 
 
