@@ -104,8 +104,9 @@ def receive(inbound: InboundMessage, *, answer: bool = True) -> tuple[Message, b
                 contact_opt_out(contact=contact, source="keyword")
             elif opt_in:
                 contact_opt_in(contact=contact)
-            if reply == "channel" and message.reply_state == ReplyState.PENDING:  # not over the flood limit
-                enqueue_on_commit(ANSWER_TASK, message.pk)
+            if reply == "channel" and message.reply_state == ReplyState.PENDING:  # not stopped by the loop breaker
+                window = spec.burst_window()
+                enqueue_on_commit(ANSWER_TASK, message.pk, **({"countdown": window} if window > 0 else {}))
     except IntegrityError:
         existing = Message.objects.filter(channel=spec.name, external_id=inbound.external_id).first()
         if existing is None:
