@@ -10,10 +10,11 @@ from twilio_channel.panel_views.access import staff_required
 from twilio_channel.panel_views.ai_tab import ai_page
 from twilio_channel.panel_views.auto_reply_tab import auto_reply_page
 from twilio_channel.panel_views.handoff import handoff_page
+from twilio_channel.panel_views.insights_tab import insights_page
 from twilio_channel.panel_views.messages_tab import messages_page
 from twilio_channel.panel_views.simulator import simulator_page
 
-TABS = ["messages", "auto-reply", "ai", "handoff", "simulator"]
+TABS = ["messages", "auto-reply", "ai", "handoff", "insights", "simulator"]
 # The configuration tabs and the simulator: superusers only; an agent sees the messages and the handoff inbox.
 SUPERUSER_TABS = {"auto-reply", "ai", "simulator"}
 PAGES = {
@@ -21,6 +22,7 @@ PAGES = {
     "auto-reply": auto_reply_page,
     "ai": ai_page,
     "handoff": handoff_page,
+    "insights": insights_page,
     "simulator": simulator_page,
 }
 
