@@ -68,7 +68,7 @@ def _context(period: Period) -> dict:
             }
             for row in rows
         ],
-        "volume_chart": charts.stacked_bars(days=days, series=volume, labels=labels),
+        "volume_chart": charts.stacked_bars(days=days, series=volume, labels=labels, fmt=lambda v: f"{v:g}"),
         "reply_chart": charts.lines(days=days, series=_series(rows, "median_s"), labels=labels, fmt=duration),
         "cost_chart": charts.stacked_bars(days=days, series=_series(rows, "ai_cost"), labels=labels, fmt=money),
         "top_conversations": [{**row, "label": label(row["channel"])} for row in insights.top_conversations],
