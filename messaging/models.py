@@ -89,6 +89,23 @@ class Message(TimeStamped):
             # A party's newest messages, read in list order without reading the rest of its history.
             models.Index(fields=["sender_id", "created_at", "id"], name="message_sender_newest"),
             models.Index(fields=["recipient_id", "created_at", "id"], name="message_recipient_newest"),
+            # The staff insights (inbox.selectors.insights) read a range of days: on PostgreSQL
+            # the columns they aggregate ride along, so the range is read from the index alone.
+            models.Index(
+                fields=["created_at"],
+                include=[
+                    "id",
+                    "channel",
+                    "direction",
+                    "status",
+                    "conversation",
+                    "sender_id",
+                    "recipient_id",
+                    "ai_cost",
+                    "model",
+                ],
+                name="message_insights_by_time",
+            ),
         ]
         constraints = [
             models.UniqueConstraint(fields=["channel", "external_id"], name="message_channel_external_id_unique")

@@ -6,6 +6,7 @@ from datetime import UTC, date
 from decimal import Decimal
 
 from django.conf import settings
+from django.db import connection
 from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import TruncDate
 
@@ -45,16 +46,37 @@ def daily_counts(period: Period) -> dict[tuple[date, str], dict]:
             ai_replies=Count("id", filter=~Q(model="")),
             failed_sends=Count("id", filter=from_us() & Q(status__in=FAILED_STATUSES)),
             cost=Sum("ai_cost"),
-            costed_conversations=Count("conversation", distinct=True, filter=Q(ai_cost__isnull=False)),
         )
         .order_by()
     )
-    return {(row["day"], row["channel"]): _row(row) for row in grouped}
+    spread = costed_conversations(period)
+    return {(row["day"], row["channel"]): _row(row, spread.get((row["day"], row["channel"]), 0)) for row in grouped}
 
 
-def _row(row: dict) -> dict:
+def costed_conversations(period: Period) -> dict[tuple[date, str], int]:
+    """{(day, channel): conversations with a priced AI reply}. Counted apart from the other sums:
+    a COUNT(DISTINCT) beside them makes PostgreSQL sort the whole range instead of hashing it."""
+    distinct = (
+        messages_in(period)
+        .filter(ai_cost__isnull=False)
+        .annotate(day=TruncDate("created_at", tzinfo=UTC))
+        .values("day", "channel", "conversation")
+        .distinct()
+        .order_by()
+    )
+    sql, params = distinct.query.sql_with_params()
+    outer = f"SELECT day, channel, COUNT(*) FROM ({sql}) AS costed GROUP BY day, channel"  # noqa: S608  the ORM's SQL, values apart
+    with connection.cursor() as cursor:
+        cursor.execute(outer, params)
+        return {(as_date(day), channel): n for day, channel, n in cursor.fetchall()}
+
+
+def as_date(value) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(value)
+
+
+def _row(row: dict, spread: int) -> dict:
     cost = row["cost"] or Decimal(0)
-    spread = row["costed_conversations"]
     return {
         "inbound": row["inbound"],
         "outbound": row["outbound"],

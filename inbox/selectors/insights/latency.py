@@ -1,8 +1,10 @@
 """Median and p90 time to the first reply per UTC day and channel, in SQL.
 
-A wait starts at a message to us whose previous message in the conversation was not one (the
-first of a burst) and ends at our next message in that conversation that did not fail. A reply
-may come up to a day after the range ends; a wait still open is not counted. PostgreSQL computes
+A wait starts at the first message to us after our last reply in the conversation (the first of
+a burst) and ends at our next message in that conversation that did not fail. A reply may come up
+to a day after the range ends; a wait still open is not counted. The messages of a conversation
+are numbered by how many of our replies came before each (a running SUM, computed in one pass),
+so a wait and its reply share a number: one GROUP BY finds both ends. PostgreSQL computes
 the percentiles with percentile_cont; other databases with the same linear interpolation over
 window ranks (ROW_NUMBER, COUNT), so both give the same numbers and nothing is read per row in
 Python."""
@@ -15,7 +17,7 @@ from typing import Any
 from django.conf import settings
 from django.db import connection
 
-from inbox.selectors.insights.daily import FAILED_STATUSES
+from inbox.selectors.insights.daily import FAILED_STATUSES, as_date
 from inbox.selectors.insights.period import Period
 from messaging.models import Message
 
@@ -28,18 +30,21 @@ WITH scoped AS (
             AND (status IS NULL OR status NOT IN (%(failed1)s, %(failed2)s)) THEN 1 ELSE 0 END AS from_us
     FROM {table}
     WHERE created_at >= %(start)s AND created_at < %(reply_end)s AND conversation_id IS NOT NULL {channel}
-), marked AS (
-    SELECT channel, created_at, to_us,
-        LAG(to_us) OVER (PARTITION BY conversation_id ORDER BY created_at, id) AS prev_to_us,
-        MIN(CASE WHEN from_us = 1 THEN created_at END) OVER (
-            PARTITION BY conversation_id ORDER BY created_at, id
-            ROWS BETWEEN CURRENT ROW AND UNBOUNDED FOLLOWING) AS replied_at
+), numbered AS (
+    SELECT conversation_id, channel, created_at, to_us, from_us,
+        COALESCE(SUM(from_us) OVER (PARTITION BY conversation_id ORDER BY created_at, id
+            ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS answered
     FROM scoped
+), turns AS (
+    SELECT MIN(channel) AS channel,
+        MIN(CASE WHEN to_us = 1 THEN created_at END) AS asked_at,
+        MIN(CASE WHEN from_us = 1 THEN created_at END) AS replied_at
+    FROM numbered
+    GROUP BY conversation_id, answered
 ), waits AS (
     SELECT {day} AS day, channel, {seconds} AS wait
-    FROM marked
-    WHERE to_us = 1 AND (prev_to_us IS NULL OR prev_to_us = 0) AND replied_at IS NOT NULL
-        AND created_at < %(end)s
+    FROM (SELECT channel, asked_at AS created_at, replied_at FROM turns
+          WHERE asked_at >= %(start)s AND asked_at < %(end)s AND replied_at IS NOT NULL) AS answered_turns
 )
 """
 
@@ -111,13 +116,9 @@ def first_reply_times(period: Period) -> dict[tuple[date, str], dict]:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
     return {
-        (_as_date(day), channel): {"first_replies": n, "median_s": _seconds(median), "p90_s": _seconds(p90)}
+        (as_date(day), channel): {"first_replies": n, "median_s": _seconds(median), "p90_s": _seconds(p90)}
         for day, channel, n, median, p90 in rows
     }
-
-
-def _as_date(value) -> date:
-    return value if isinstance(value, date) else date.fromisoformat(value)
 
 
 def _seconds(value) -> float | None:
