@@ -131,3 +131,34 @@ def fake_llm(fake_llm_server, settings):
     settings.AI_LLM_RETRY_BACKOFF_S = 0
     yield fake_llm_server
     fake_llm_server.reset()
+
+
+@pytest.fixture
+def queued_turns(monkeypatch):
+    """The AI turns queued (message id, countdown) instead of run at once, as a broker holds them
+    for their countdown; `run_next()` / `run_all()` run them in order as a worker would."""
+    from types import SimpleNamespace
+
+    from messaging.bot import bot_responder
+    from orchestrator.tasks import process_ai_message
+
+    queue: list[tuple[int, float | None]] = []
+
+    def apply_async(args, countdown=None, **options):
+        queue.append((args[0], countdown))
+
+    recorder = SimpleNamespace(
+        name=process_ai_message.name, apply_async=apply_async, delay=lambda *args: apply_async(args)
+    )
+    monkeypatch.setattr(bot_responder(), "turn_task", recorder)
+
+    def run_next() -> int:
+        message_id, _ = queue.pop(0)
+        process_ai_message.delay(message_id)
+        return message_id
+
+    def run_all() -> None:
+        while queue:
+            run_next()
+
+    return SimpleNamespace(queue=queue, run_next=run_next, run_all=run_all)

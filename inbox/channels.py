@@ -42,6 +42,9 @@ class Channel:
     # Dotted path of a callable `(to_message=, text=, **fields) -> Message` when the channel runs
     # its own delivery (Twilio reconciles with its message list); else the inbox's delivery sends.
     replier: str = ""
+    # One reply per burst (issue 27): the quiet window in seconds; None: AI_BURST_WINDOW_S. The
+    # AI_BURST_WINDOWS setting overrides it by channel name.
+    burst_window_s: float | None = None
 
     def text_limit(self) -> int:
         if self.max_length_setting:
@@ -50,6 +53,11 @@ class Channel:
 
     def parts(self, text: str) -> list[str]:
         return self.split(text, limit=self.text_limit(), max_parts=int(getattr(settings, self.max_parts_setting)))
+
+    def burst_window(self) -> float:
+        """Seconds a message waits for the next of its burst before it is answered; 0: at once."""
+        window = settings.AI_BURST_WINDOWS.get(self.name, self.burst_window_s)
+        return max(0.0, float(settings.AI_BURST_WINDOW_S if window is None else window))
 
     def word(self, text: str) -> str:
         """The command word a text is, if any: the whole trimmed text, lower-cased."""

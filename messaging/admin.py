@@ -9,7 +9,7 @@ from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils import timezone
 
-from messaging.enums import Channel, ConversationMode
+from messaging.enums import Channel, ConversationMode, ModeReason
 from messaging.keys import channel_of_key
 from messaging.models import Conversation, Message
 from messaging.selectors.usage import ai_token_usage_daily
@@ -55,7 +55,9 @@ class ConversationAdmin(admin.ModelAdmin):
 
     def _set_mode(self, request, queryset, mode: str) -> None:
         changed = sum(
-            conversation_mode_set(conversation=conversation, mode=mode, source=f"admin {request.user.pk}")
+            conversation_mode_set(
+                conversation=conversation, mode=mode, reason=ModeReason.STAFF, source=f"admin {request.user.pk}"
+            )
             for conversation in queryset
         )
         self.message_user(request, f"{changed} conversation(s) switched to {mode} mode.", messages.SUCCESS)

@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING, Protocol
 from django.conf import settings
 from django.utils.module_loading import import_string
 
+from messaging.keys import USER_CHANNELS
+
 if TYPE_CHECKING:
     from messaging.models import Message
 
@@ -20,7 +22,20 @@ class ChannelSender(Protocol):
         Message fields (the agent, model and token usage of an AI reply)."""
         ...
 
+    def burst_window(self, channel: str) -> float:
+        """The channel's quiet window in seconds (one reply per burst); 0: every message its own."""
+        ...
+
 
 def channel_sender(channel: str) -> ChannelSender:
     """The replier of every external channel (the inbox dispatches by `to_message.channel`)."""
     return import_string(settings.MESSAGING_EXTERNAL_REPLIER)
+
+
+def burst_window(channel: str) -> float:
+    """Seconds a message of `channel` waits for the rest of its burst before it is answered (issue
+    27): the web's and the API's is AI_BURST_WINDOW_WEB_S, an external channel's its own (the inbox
+    knows it). 0: each message is answered on its own, at once."""
+    if channel in USER_CHANNELS:
+        return max(0.0, float(settings.AI_BURST_WINDOW_WEB_S))
+    return channel_sender(channel).burst_window(channel)

@@ -1,4 +1,5 @@
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class ConversationKind(models.TextChoices):
@@ -34,3 +35,15 @@ class ReplyState(models.TextChoices):
     DONE = "done"
     SKIPPED = "skipped"
     FAILED = "failed"
+
+
+class ModeReason(models.TextChoices):
+    """Why a conversation changed mode (messaging.ModeChange). ASKED: the person typed "human" or
+    "bot", or the AI agent handed over (its tool); LOOP: the loop breaker (too many messages in a
+    window, or the same text again and again); BUDGET: an AI spend cap was reached
+    (AI_BUDGET_EXHAUSTED_ACTION=handoff); STAFF: a staff member (panel, API, admin)."""
+
+    ASKED = "asked", _("Asked for a person")
+    LOOP = "loop", _("Loop or flood of messages")
+    BUDGET = "budget", _("AI budget spent")
+    STAFF = "staff", _("Taken over by staff")

@@ -1,8 +1,9 @@
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 from core.models import TimeStamped
-from messaging.enums import Channel, ConversationKind, ConversationMode, Direction, ReplyState
+from messaging.enums import Channel, ConversationKind, ConversationMode, Direction, ModeReason, ReplyState
 
 CONTENT_MAX_LENGTH = 50_000
 CONVERSATION_KEY_MAX_LENGTH = 100
@@ -122,3 +123,26 @@ class Message(TimeStamped):
     @twilio_sid.setter
     def twilio_sid(self, value: str | None) -> None:
         self.external_id = value
+
+
+class ModeChange(models.Model):
+    """A conversation switched between the AI and a human: to which mode, why and when. Written by
+    the one function that switches modes (messaging.services.conversations.conversation_mode_set);
+    the handoff inbox shows the newest reason, the insights count handoffs by reason, day and channel."""
+
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="mode_changes")
+    mode = models.CharField(max_length=10, choices=ConversationMode.choices)
+    reason = models.CharField(max_length=10, choices=ModeReason.choices)
+    # The channel of the conversation (its key space), "web" for users' AI threads and the rest.
+    channel = models.CharField(max_length=10, choices=Channel.choices)
+    source = models.CharField(max_length=100, blank=True, default="")  # who, for the log ("staff 3 in the panel")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["created_at"], name="modechange_created"),
+            models.Index(fields=["conversation", "created_at"], name="modechange_conversation_newest"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.conversation_id} -> {self.mode} ({self.reason})"

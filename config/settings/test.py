@@ -33,6 +33,10 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 CELERY_TASK_ALWAYS_EAGER = True
+# Most tests expect each message's own reply at once; the burst tests turn the window on.
+AI_BURST_WINDOW_S = 0.0
+AI_BURST_WINDOWS: dict[str, float] = {}
+AI_BURST_WINDOW_WEB_S = 0.0
 # A test's rollback sends no post_save, so a cached AIConfig row would outlive its test.
 AI_CONFIG_CACHE_S = 0.0
 # The test database's migrate leaves AIConfig alone whatever a developer's .env says.

@@ -17,7 +17,7 @@ from inbox.models import AutoReplyConfig
 from inbox.services.modes import reply_mode, unknown_contact_reply
 from inbox.services.replies import reply_send
 from messaging.context import CHAT_ENGINE_AGENT
-from messaging.enums import ConversationMode, ReplyState
+from messaging.enums import ConversationMode, ModeReason, ReplyState
 from messaging.models import Message
 from messaging.services.ai_replies import reply_state_move
 from messaging.services.conversations import conversation_mode_set
@@ -63,7 +63,9 @@ def inbound_answer(*, message_id: int) -> Message | None:
     text: str | None
     fields: dict[str, str] = {}
     if command is not None and conversation is not None:
-        conversation_mode_set(conversation=conversation, mode=command, source="contact command")
+        conversation_mode_set(
+            conversation=conversation, mode=command, reason=ModeReason.ASKED, source="contact command"
+        )
         text = HANDOFF_ACK if command == ConversationMode.HUMAN else BACK_TO_AI_ACK
     elif conversation is not None and conversation.mode == ConversationMode.HUMAN:
         text = None  # staff answer in human mode

@@ -104,7 +104,8 @@ def receive(inbound: InboundMessage, *, answer: bool = True) -> tuple[Message, b
             elif opt_in:
                 contact_opt_in(contact=contact)
             if reply == "channel" and message.reply_state == ReplyState.PENDING:  # not over the flood limit
-                enqueue_on_commit(ANSWER_TASK, message.pk)
+                window = spec.burst_window()
+                enqueue_on_commit(ANSWER_TASK, message.pk, **({"countdown": window} if window > 0 else {}))
     except IntegrityError:
         existing = Message.objects.filter(channel=spec.name, external_id=inbound.external_id).first()
         if existing is None:

@@ -3,9 +3,10 @@ has one (Twilio), else the inbox's (inbox.services.delivery)."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.utils.module_loading import import_string
 
-from inbox.channels import get_channel
+from inbox.channels import UnknownChannel, get_channel
 from inbox.services import delivery
 from messaging.models import Conversation, Message
 
@@ -33,6 +34,12 @@ class InboxReplier:
 
     def reply(self, *, to_message: Message, text: str, **fields) -> Message:
         return reply_send(to_message=to_message, text=text, **fields)
+
+    def burst_window(self, channel: str) -> float:
+        try:
+            return get_channel(channel).burst_window()
+        except UnknownChannel:
+            return max(0.0, float(settings.AI_BURST_WINDOW_S))
 
 
 replier = InboxReplier()

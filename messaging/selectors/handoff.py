@@ -3,10 +3,10 @@
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Count, F, Max, Q
+from django.db.models import Count, F, Max, OuterRef, Q, Subquery
 
-from messaging.enums import ConversationMode, Direction
-from messaging.models import Conversation, Message
+from messaging.enums import ConversationMode, Direction, ModeReason
+from messaging.models import Conversation, Message, ModeChange
 
 
 @dataclass(frozen=True)
@@ -15,6 +15,11 @@ class HandoffSummary:
     last_customer_at: datetime | None  # the newest message of the person (inbound, or the AI thread's owner)
     last_answer_at: datetime | None  # the newest answer to them (outbound, staff, the bot)
     total_messages: int
+    reason: str  # why it went to human mode (messaging.enums.ModeReason), "" when not recorded
+
+    @property
+    def reason_label(self) -> str:
+        return str(ModeReason(self.reason).label) if self.reason in ModeReason.values else ""
 
     @property
     def waiting_since(self) -> datetime | None:
@@ -33,6 +38,15 @@ def _from_customer(prefix: str = "messages__") -> Q:
     )
 
 
+def _newest_handoff_reason():
+    """The reason of a conversation's newest switch to human mode (its index by conversation and time)."""
+    return (
+        ModeChange.objects.filter(conversation=OuterRef("pk"), mode=ConversationMode.HUMAN)
+        .order_by("-created_at", "-id")
+        .values("reason")[:1]
+    )
+
+
 def handoff_conversation_list(*, limit: int) -> list[HandoffSummary]:
     """Conversations in human mode over every channel (phone threads and users' AI threads), the
     longest waiting first, then those answered most recently; one query."""
@@ -42,6 +56,7 @@ def handoff_conversation_list(*, limit: int) -> list[HandoffSummary]:
             last_customer_at=Max("messages__created_at", filter=_from_customer()),
             last_answer_at=Max("messages__created_at", filter=~_from_customer()),
             total_messages=Count("messages"),
+            reason=Subquery(_newest_handoff_reason()),
         )
         .select_related("user")
         .order_by(F("last_customer_at").asc(nulls_last=True), "-id")[:limit]
@@ -52,6 +67,7 @@ def handoff_conversation_list(*, limit: int) -> list[HandoffSummary]:
             last_customer_at=row.last_customer_at,
             last_answer_at=row.last_answer_at,
             total_messages=row.total_messages,
+            reason=row.reason or "",
         )
         for row in rows
     ]

@@ -14,6 +14,7 @@ from core.db import later_of
 from messaging.channels import channel_sender
 from messaging.enums import Direction, ReplyState
 from messaging.models import CONTENT_MAX_LENGTH, Conversation, Message
+from messaging.selectors.bursts import burst_newer_waiting
 
 logger = logging.getLogger("messages")
 
@@ -41,17 +42,30 @@ def ai_reply_store(
     cost: Decimal | None = None,
     sticky_agent: bool = False,
     lease_token: str | None = None,
+    burst: list[int] | None = None,
 ) -> Message | None:
     """Finish a claimed (`processing`) message and store the bot's reply in one transaction, or
     store nothing and return None when the turn no longer owns the message: the claim was lost, or
     (with `lease_token`) the conversation's lease was taken over by another worker. The lease is
     released by the same UPDATE that records the reply. With `sticky_agent` the conversation
-    remembers the agent for routing. `cost` (USD) is what the turn's LLM calls cost."""
+    remembers the agent for routing. `cost` (USD) is what the turn's LLM calls cost.
+
+    `burst` (one reply per burst, issue 27): the ids of the earlier messages the reply also answers
+    (claimed with `message`). Checked in the same transaction that marks them answered: when a newer
+    message of the conversation waits, the reply is stale and not stored; `message` and the burst go
+    back to `pending` for the newer message's turn, which answers them all."""
     state = ReplyState.DONE if ok else ReplyState.FAILED
     conversation = message.conversation
     with transaction.atomic():
+        if burst is not None and burst_newer_waiting(message):
+            _burst_unclaim(message=message, burst=burst, lease_token=lease_token)
+            return None
         if not reply_state_move(message_id=message.pk, source=ReplyState.PROCESSING, target=state):
             logger.warning("Message %s was no longer claimed when its AI reply was ready; dropped", message.pk)
+            return None
+        if burst and not _burst_close(burst, state=state):
+            transaction.set_rollback(True)
+            logger.warning("A message of message %s's burst was no longer claimed; reply dropped", message.pk)
             return None
         ai_fields = {
             "agent": agent,
@@ -114,3 +128,28 @@ def ai_reply_store(
         cost,
     )
     return reply
+
+
+def _burst_close(burst: list[int], *, state: str) -> bool:
+    """Mark the burst's earlier messages answered; False when one was no longer claimed."""
+    moved = [reply_state_move(message_id=pk, source=ReplyState.PROCESSING, target=state) for pk in burst]
+    return all(moved)
+
+
+def _burst_unclaim(*, message: Message, burst: list[int], lease_token: str | None) -> None:
+    """A stale reply: nothing stored, the burst back to `pending` (unless the turn lost its lease:
+    then the worker that took over owns the claims)."""
+    conversation_id = message.conversation_id
+    lease = Conversation.objects.filter(pk=conversation_id or 0, ai_lease_token=lease_token)
+    if lease_token and not lease.exists():
+        logger.warning("AI lease of message %s was taken over before its reply was stored; dropped", message.pk)
+        return
+    for pk in [*burst, message.pk]:
+        reply_state_move(message_id=pk, source=ReplyState.PROCESSING, target=ReplyState.PENDING)
+    message.reply_state = ReplyState.PENDING
+    logger.info(
+        "AI reply to message %s is stale: a newer message of conversation %s waits; not sent, its burst "
+        "goes to the newer one's turn",
+        message.pk,
+        conversation_id,
+    )

@@ -15,9 +15,9 @@ from core.db import later_of, update_returning
 from core.exceptions import ApplicationError, ForbiddenError
 from messaging import access
 from messaging.detach import reserved_key_detach
-from messaging.enums import ConversationKind
-from messaging.keys import is_reserved_key
-from messaging.models import CONVERSATION_KEY_MAX_LENGTH, Conversation, Message
+from messaging.enums import Channel, ConversationKind, ModeReason
+from messaging.keys import channel_of_key, is_reserved_key
+from messaging.models import CONVERSATION_KEY_MAX_LENGTH, Conversation, Message, ModeChange
 from messaging.selectors.keys import ai_conversation_key, phone_conversation_key
 
 logger = logging.getLogger("messages")
@@ -173,15 +173,34 @@ def ai_history_clear(*, user: User) -> Conversation:
     return conversation
 
 
-def conversation_mode_set(*, conversation: Conversation, mode: str, source: str) -> bool:
-    """Set the mode; True when it changed. A plain UPDATE, so it never races a concurrent turn's
-    other writes to the row."""
-    changed = (
-        Conversation.objects.filter(pk=conversation.pk).exclude(mode=mode).update(mode=mode, updated_at=timezone.now())
-    )
+def conversation_channel_name(conversation: Conversation) -> str:
+    """The channel a conversation is on: its key space's (sms, whatsapp, telegram, ...), else web."""
+    channel = channel_of_key(conversation.key)
+    if channel is None and conversation.kind == ConversationKind.PHONE and ":" in conversation.key:
+        channel = conversation.key.split(":", 1)[0]  # a channel outside the enum (the tests' own)
+    return channel or Channel.WEB
+
+
+def conversation_mode_set(*, conversation: Conversation, mode: str, reason: str, source: str = "") -> bool:
+    """Set the mode; True when it changed, and then the change is recorded with its reason
+    (ModeReason: asked, loop, budget, staff) for the handoff inbox and the insights. A plain
+    UPDATE, so it never races a concurrent turn's other writes to the row; only the caller whose
+    UPDATE changed the row records the change."""
+    if reason not in ModeReason.values:
+        raise ValueError(f"unknown mode change reason {reason!r}")
+    now = timezone.now()
+    changed = Conversation.objects.filter(pk=conversation.pk).exclude(mode=mode).update(mode=mode, updated_at=now)
     conversation.mode = mode
     if changed:
-        logger.info("Conversation %s switched to %s mode (%s)", conversation.pk, mode, source)
+        ModeChange.objects.create(
+            conversation=conversation,
+            mode=mode,
+            reason=reason,
+            channel=conversation_channel_name(conversation),
+            source=source[:100],
+            created_at=now,
+        )
+        logger.info("Conversation %s switched to %s mode (%s: %s)", conversation.pk, mode, reason, source)
     return bool(changed)
 
 
@@ -192,5 +211,7 @@ def ai_conversation_mode_set(*, user: User, mode: str) -> Conversation:
     conversation, _ = Conversation.objects.get_or_create(
         key=ai_conversation_key(user_id=user.pk), defaults={"kind": ConversationKind.AI, "user": user}
     )
-    conversation_mode_set(conversation=conversation, mode=mode, source=f"user {user.pk} in the panel")
+    conversation_mode_set(
+        conversation=conversation, mode=mode, reason=ModeReason.ASKED, source=f"user {user.pk} in the panel"
+    )
     return conversation

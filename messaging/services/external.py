@@ -1,18 +1,19 @@
-"""Messages that come from outside (SMS, WhatsApp, Telegram, ...): stored in their thread, answered within the
-flood limit."""
+"""Messages that come from outside (SMS, WhatsApp, Telegram, ...): stored in their thread, answered unless
+the loop breaker stops automatic replies to the contact."""
 
 import logging
 from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models.functions import Left
 from django.utils import timezone
 
 from accounts.models import User
 from core.db import row_insert
 from core.redact import mask_phone
-from messaging.enums import ConversationKind, ConversationMode, Direction, ReplyState
-from messaging.models import CONTENT_MAX_LENGTH, Message
+from messaging.enums import ConversationKind, ConversationMode, Direction, ModeReason, ReplyState
+from messaging.models import CONTENT_MAX_LENGTH, Conversation, Message, ModeChange
 from messaging.selectors.keys import ai_conversation_key
 from messaging.services.conversations import (
     channel_conversation_get,
@@ -50,11 +51,11 @@ def external_message_receive(
     known user, else the number's own thread); "channel" leaves it pending for the channel's own
     reply (auto-reply, chat engine); None stores it without a reply (opt-out, human mode, ...).
     `created_at`: when it was received, for a message imported later (the Twilio sync). A contact
-    over the flood limit (`_automatic_reply_allowed`) gets no reply: the message is stored
-    `skipped` and its conversation handed to staff (human mode)."""
+    the loop breaker stops (`_loop_detected`: too many messages, or one text again and again) gets
+    no reply: the message is stored `skipped` and its conversation handed to staff (human mode,
+    reason "loop")."""
     bot = settings.AI_BOT_USER_ID
     at = created_at or timezone.now()
-    flooded = reply is not None and not _automatic_reply_allowed(number=number, channel=channel, at=at)
     if user is not None and reply == "bot":
         key, owner = ai_conversation_key(user_id=user.pk), {"kind": ConversationKind.AI, "user_id": user.pk}
     else:
@@ -67,6 +68,9 @@ def external_message_receive(
         conversation = conversation_own_get(key=key, owner=owner)
     if conversation is None:  # an AI key held by anything but the user's AI thread: never used
         conversation = channel_conversation_get(number=number, channel=channel)
+    flooded = reply is not None and _loop_detected(
+        number=number, channel=channel, at=at, content=content, conversation=conversation
+    )
     if flooded:
         reply = None  # stored, not answered: staff take it from the handoff inbox
     message = Message(
@@ -92,39 +96,66 @@ def external_message_receive(
     if reply == "bot":
         bot_turn_queue(message)
     if flooded:
-        conversation_mode_set(conversation=conversation, mode=ConversationMode.HUMAN, source="automatic reply limit")
+        conversation_mode_set(
+            conversation=conversation,
+            mode=ConversationMode.HUMAN,
+            reason=ModeReason.LOOP,
+            source="automatic reply limit",
+        )
     logger.info(
         "Inbound %s message %s stored in conversation %s (reply: %s)", channel, message.pk, conversation.pk, reply
     )
     return message
 
 
-# Inbound messages that were given an automatic reply (queued, being answered or answered).
-_ANSWERED_STATES = (ReplyState.PENDING, ReplyState.PROCESSING, ReplyState.DONE, ReplyState.FAILED)
+_COMPARED_CHARS = 1600  # of a text, for the repeat check
 
 
-def _automatic_reply_allowed(*, number: str, channel: str, at: datetime) -> bool:
-    """The flood limit (issue 22, point 4): a contact (a number on a channel) gets at most
-    AUTO_REPLY_LIMIT_PER_CONTACT automatic replies (AI, auto-reply, chat engine) in any
-    AUTO_REPLY_LIMIT_WINDOW_S. Every channel stores its inbound messages here, so every channel
-    gets the same limit. The delivery's transaction holds the contact's row (its touch), so two
-    deliveries from one contact count one after the other."""
-    limit = settings.AUTO_REPLY_LIMIT_PER_CONTACT
+def _same_text(text: str) -> str:
+    return " ".join(text.split()).casefold()
+
+
+def _loop_detected(*, number: str, channel: str, at: datetime, content: str, conversation: Conversation) -> bool:
+    """The loop breaker (issue 27, point 2; it replaces issue 22's flood limit): a contact (an address
+    on a channel) who sent AUTO_REPLY_LIMIT_PER_CONTACT messages in the last AUTO_REPLY_LIMIT_WINDOW_S
+    and sends another, or who sends the same text for the
+    LOOP_REPEAT_LIMIT-th time in a row (another bot answering ours), gets no more. Counted since the
+    staff last handed the conversation back to the AI, so a switch back is a fresh start. Every
+    channel stores its inbound messages here, so every channel gets it. The delivery's transaction
+    holds the contact's row (its touch), so two deliveries from one contact count one after the other."""
     since = at - timedelta(seconds=settings.AUTO_REPLY_LIMIT_WINDOW_S)
-    answered = Message.objects.filter(
-        participant_number=number,
-        channel=channel,
-        direction=Direction.INBOUND,
-        created_at__gt=since,
-        reply_state__in=_ANSWERED_STATES,
+    reason = _loop_kind(number=number, channel=channel, since=since, content=content)
+    if reason is not None:  # the rare path: a staff member's switch back starts the count again
+        handed_back = (
+            ModeChange.objects.filter(conversation=conversation, mode=ConversationMode.AI, created_at__gt=since)
+            .order_by("-created_at")
+            .values_list("created_at", flat=True)
+            .first()
+        )
+        if handed_back is not None:
+            reason = _loop_kind(number=number, channel=channel, since=handed_back, content=content)
+    if reason is None:
+        return False
+    logger.warning("%s contact %s: %s; stored unanswered, handed to staff", channel, mask_phone(number), reason)
+    return True
+
+
+def _loop_kind(*, number: str, channel: str, since: datetime, content: str) -> str | None:
+    """Why the contact's automatic replies stop (for the log), or None. One query: the contact's
+    newest messages since `since`, as many as either check needs (their first characters only:
+    texts that long and equal, again and again, are a loop)."""
+    limit, repeats = settings.AUTO_REPLY_LIMIT_PER_CONTACT, settings.LOOP_REPEAT_LIMIT
+    newest = list(
+        Message.objects.filter(
+            participant_number=number, channel=channel, direction=Direction.INBOUND, created_at__gt=since
+        )
+        .order_by("-created_at", "-id")
+        .values_list(Left("content", _COMPARED_CHARS), flat=True)[: max(limit, repeats - 1, 1)]
     )
-    if answered[:limit].count() < limit:  # counts no further than the limit
-        return True
-    logger.warning(
-        "%s contact %s is over %s automatic replies in %s s: stored unanswered, handed to staff",
-        channel,
-        mask_phone(number),
-        limit,
-        settings.AUTO_REPLY_LIMIT_WINDOW_S,
-    )
-    return False
+    if len(newest) >= limit:
+        return f"over {limit} messages in {settings.AUTO_REPLY_LIMIT_WINDOW_S} s"
+    text = _same_text(content[:_COMPARED_CHARS])
+    previous = newest[: repeats - 1]
+    if repeats >= 2 and text and len(previous) == repeats - 1 and all(_same_text(o) == text for o in previous):
+        return f"the same text {repeats} times in a row"
+    return None

@@ -17,6 +17,7 @@ from core.exceptions import ApplicationError, ForbiddenError, NotFoundError
 from core.tasks import enqueue_on_commit
 from messaging import access
 from messaging.bot import bot_responder
+from messaging.channels import burst_window
 from messaging.enums import Channel, ConversationKind, Direction, ReplyState
 from messaging.keys import RESERVED_KEY, is_reserved_key
 from messaging.models import CONTENT_MAX_LENGTH, CONVERSATION_KEY_MAX_LENGTH, Conversation, Message
@@ -202,8 +203,14 @@ def message_send(
 
 
 def bot_turn_queue(message: Message) -> None:
-    """The one way a stored message reaches the AI: its turn is queued once the transaction commits."""
-    enqueue_on_commit(bot_responder().turn_task, message.pk)
+    """The one way a stored message reaches the AI: its turn is queued once the transaction commits,
+    after its channel's burst window (messaging.channels.burst_window), if any: the turn then
+    answers the whole burst, unless a newer message came meanwhile (whose turn answers it)."""
+    window = burst_window(message.channel)
+    if window > 0:
+        enqueue_on_commit(bot_responder().turn_task, message.pk, countdown=window)
+    else:
+        enqueue_on_commit(bot_responder().turn_task, message.pk)
 
 
 def message_send_to_bot_and_wait(

@@ -42,26 +42,30 @@ def skip(message: Message) -> None:
     message.reply_state = ReplyState.SKIPPED
 
 
-def _earlier_waiting() -> Exists:
+def _earlier_waiting(*, burst: bool) -> Exists:
     """Messages of one conversation are answered in order: two tasks picked up together must not
     let the later message overtake. A stale earlier message (lost task) does not block: the sweeper
-    brings it back, and the conversation goes on meanwhile. Evaluated inside the claim's UPDATE."""
+    brings it back, and the conversation goes on meanwhile. Evaluated inside the claim's UPDATE.
+    In a burst an earlier `pending` message is no obstacle: the later one's turn answers it too."""
     recent = timezone.now() - timedelta(seconds=settings.AI_STALE_REPLY_AFTER_S)
     return Exists(
         Message.objects.filter(
             conversation_id=OuterRef("conversation_id"),
             recipient_id=settings.AI_BOT_USER_ID,
-            reply_state__in=[ReplyState.PENDING, ReplyState.PROCESSING],
+            reply_state__in=[ReplyState.PROCESSING] if burst else [ReplyState.PENDING, ReplyState.PROCESSING],
             updated_at__gte=recent,
         ).filter(Q(created_at__lt=OuterRef("created_at")) | Q(created_at=OuterRef("created_at"), pk__lt=OuterRef("pk")))
     )
 
 
-def claim_in_order(message_id: int) -> bool:
+def claim_in_order(message_id: int, *, burst: bool = False) -> bool:
     """`claim`, but only when no earlier message of the conversation still waits for its reply.
     Raises LeaseBusy (the message stays pending) when one does; False when there is nothing to do."""
     if reply_state_move(
-        message_id=message_id, source=ReplyState.PENDING, target=ReplyState.PROCESSING, condition=~_earlier_waiting()
+        message_id=message_id,
+        source=ReplyState.PENDING,
+        target=ReplyState.PROCESSING,
+        condition=~_earlier_waiting(burst=burst),
     ):
         return True
     # Rare path: tell "an earlier message goes first" from "already handled or deleted".

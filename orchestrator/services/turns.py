@@ -17,11 +17,13 @@ from decimal import Decimal
 from django.conf import settings
 
 from accounts.models import User
+from messaging.channels import burst_window
 from messaging.context import CHAT_ENGINE_AGENT
-from messaging.enums import ConversationMode
+from messaging.enums import ConversationMode, ModeReason, ReplyState
 from messaging.models import Conversation, Message
+from messaging.selectors.bursts import burst_earlier_pending, burst_newer_waiting
 from messaging.selectors.history import ai_history
-from messaging.services.ai_replies import ai_reply_store
+from messaging.services.ai_replies import ai_reply_store, reply_state_move
 from messaging.services.conversations import conversation_mode_set
 from orchestrator.agents import route
 from orchestrator.chat_engine import not_configured_reply
@@ -130,12 +132,16 @@ def _budget_answer(*, run: AgentRun, conversation: Conversation | None, fallback
         cost=run.cost,
     )
     if exhausted_action() == HANDOFF and conversation is not None:
-        conversation_mode_set(conversation=conversation, mode=ConversationMode.HUMAN, source="budget")
+        conversation_mode_set(
+            conversation=conversation, mode=ConversationMode.HUMAN, reason=ModeReason.BUDGET, source="budget"
+        )
         return replace(used, text=HANDOFF_ACK, ok=True, agent="")
     return used
 
 
-def _store(*, message: Message, answer: Answer, lease_token: str | None = None) -> Message | None:
+def _store(
+    *, message: Message, answer: Answer, lease_token: str | None = None, burst: list[int] | None = None
+) -> Message | None:
     return ai_reply_store(
         message=message,
         text=answer.text,
@@ -147,6 +153,7 @@ def _store(*, message: Message, answer: Answer, lease_token: str | None = None) 
         cost=answer.cost,
         sticky_agent=bool(answer.agent) and answer.agent != CHAT_ENGINE,
         lease_token=lease_token,
+        burst=burst,
     )
 
 
@@ -166,13 +173,18 @@ def _answer_claimed(
     deadline: float | None,
     fallback_text: str,
     token: str | None,
+    burst: list[int] | None = None,
 ) -> Message | None:
+    """The turn of a claimed message (and, with `burst`, of the earlier messages claimed with it:
+    they are in its history, so the model sees them all, and the one reply answers them all)."""
     command = mode_command(message.content)
     if command is not None and conversation is not None:
-        conversation_mode_set(conversation=conversation, mode=command, source="user command")
+        conversation_mode_set(conversation=conversation, mode=command, reason=ModeReason.ASKED, source="user command")
         ack = HANDOFF_ACK if command == ConversationMode.HUMAN else BACK_TO_AI_ACK
-        return _store(message=message, answer=Answer(text=ack), lease_token=token)
+        return _store(message=message, answer=Answer(text=ack), lease_token=token, burst=burst)
     if conversation is not None and conversation.mode == ConversationMode.HUMAN:
+        for pk in burst or []:
+            reply_state_move(message_id=pk, source=ReplyState.PROCESSING, target=ReplyState.SKIPPED)
         skip(message)
         logger.info("Conversation %s is in human mode: no AI reply to message %s", conversation.pk, message.pk)
         return None
@@ -186,16 +198,31 @@ def _answer_claimed(
         deadline=deadline,
         fallback_text=fallback_text,
     )
-    return _store(message=message, answer=answer, lease_token=token)
+    return _store(message=message, answer=answer, lease_token=token, burst=burst)
 
 
 def ai_reply_process(
     *, message_id: int, deadline: float | None = None, fallback_text: str = FALLBACK_TEXT
 ) -> Message | None:
     """Answer one pending message to the bot; the stored reply, or None when there is nothing to
-    do (already claimed or answered, deleted, or the conversation is in human mode). Raises
-    LeaseBusy, with the message back to `pending`, when another turn of the conversation runs."""
-    if not claim_in_order(message_id):
+    do (already claimed or answered, deleted, the conversation is in human mode, or a newer message
+    of its burst answers it). Raises LeaseBusy, with the message back to `pending`, when another
+    turn of the conversation runs.
+
+    One reply per burst (issue 27), when the message's channel has a burst window: its task was
+    queued after the window, and it answers only if no newer message of the conversation waits
+    (else it leaves the message to the newer one's turn); the turn claims the earlier messages
+    still pending with it and answers them all; a message that arrives while it generates makes
+    its reply stale (`ai_reply_store`)."""
+    fields = ("channel", "conversation_id", "created_at", "direction", "recipient_id")
+    first = Message.objects.only(*fields).filter(pk=message_id).first()
+    if first is None:
+        return None
+    bursts = first.conversation_id is not None and burst_window(first.channel) > 0
+    if bursts and burst_newer_waiting(first):
+        logger.info("Message %s: a newer message of its burst waits; answered with it", message_id)
+        return None
+    if not claim_in_order(message_id, burst=bursts):
         logger.info("Message %s is not pending: AI reply already handled, skipping", message_id)
         return None
     # The conversation comes with the message: the claim above passed only once every earlier
@@ -213,10 +240,18 @@ def ai_reply_process(
             unclaim(message_id)
             raise LeaseBusy(f"conversation {conversation.pk} is busy")
     released = False
+    burst: list[int] | None = None
     try:
+        if bursts:  # under the lease: no other turn of the conversation claims these meanwhile
+            burst = [pk for pk in burst_earlier_pending(message) if claim(pk)]
         with heartbeat.holding(token) if token else nullcontext():
             reply = _answer_claimed(
-                message=message, conversation=conversation, deadline=deadline, fallback_text=fallback_text, token=token
+                message=message,
+                conversation=conversation,
+                deadline=deadline,
+                fallback_text=fallback_text,
+                token=token,
+                burst=burst,
             )
         released = reply is not None  # storing the reply released the lease in the same UPDATE
         return reply

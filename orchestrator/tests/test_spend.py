@@ -14,7 +14,7 @@ from django.test.utils import CaptureQueriesContext
 from accounts.tests.factories import UserFactory
 from config.celery import app as celery_app
 from messaging.enums import ConversationMode, ReplyState
-from messaging.models import Conversation, Message
+from messaging.models import Conversation, Message, ModeChange
 from orchestrator.handoff import HANDOFF_ACK
 from orchestrator.models import GLOBAL_SCOPE, AISpend
 from orchestrator.services.turns import FALLBACK_TEXT, SYNC_FALLBACK_TEXT
@@ -175,6 +175,7 @@ def test_a_spent_budget_can_hand_the_conversation_over(user, fake_llm, priced):
     assert reply.content == HANDOFF_ACK
     assert fake_llm.requests == []
     assert Conversation.objects.get(pk=reply.conversation_id).mode == ConversationMode.HUMAN
+    assert list(ModeChange.objects.values_list("mode", "reason", "channel")) == [("human", "budget", "web")]
 
 
 def test_a_failed_llm_call_gives_its_reservation_back(user, fake_llm, priced):

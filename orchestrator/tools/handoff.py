@@ -2,7 +2,7 @@
 
 from pydantic import Field
 
-from messaging.enums import ConversationMode
+from messaging.enums import ConversationMode, ModeReason
 from messaging.services.conversations import conversation_mode_set
 from orchestrator.tools.base import ToolArgs, ToolContext, tool
 
@@ -24,7 +24,10 @@ def handoff_to_human(context: ToolContext, args: HandoffArgs) -> str:
     if context.conversation is None:
         return "Error: this conversation cannot be handed over."
     conversation_mode_set(
-        conversation=context.conversation, mode=ConversationMode.HUMAN, source=f"{context.agent} tool"
+        conversation=context.conversation,
+        mode=ConversationMode.HUMAN,
+        reason=ModeReason.ASKED,
+        source=f"{context.agent} tool",
     )
     return (
         "The conversation has been handed over to a human agent. Tell the user briefly that a person "

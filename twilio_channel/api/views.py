@@ -15,6 +15,7 @@ from rest_framework.views import APIView
 from core.exceptions import ApplicationError, NotFoundError
 from inbox.models import AutoReplyConfig
 from inbox.services.modes import UNCHANGED, ai_config_set, auto_reply_config_set
+from messaging.enums import ModeReason
 from messaging.services.conversations import conversation_mode_set
 from orchestrator.models import AIConfig
 from twilio_channel import selectors
@@ -182,7 +183,9 @@ class ConversationModeView(StaffAPIView):
         conversation = selectors.phone_thread_conversation(participant=participant)
         if conversation is None:
             raise NotFoundError(NO_CONVERSATION)
-        conversation_mode_set(conversation=conversation, mode=mode, source=f"staff {request.user}")
+        conversation_mode_set(
+            conversation=conversation, mode=mode, reason=ModeReason.STAFF, source=f"staff {request.user}"
+        )
         return Response({"participant": participant, "mode": conversation.mode})
 
 

@@ -16,7 +16,7 @@ from core.exceptions import ApplicationError
 from core.panel import add_validation_errors, error_text
 from inbox.channels import channel_label
 from inbox.services.replies import channel_send
-from messaging.enums import ConversationMode
+from messaging.enums import ConversationMode, ModeReason
 from messaging.services.conversations import conversation_mode_set
 from twilio_channel import selectors
 from twilio_channel.addresses import WHATSAPP_PREFIX
@@ -141,6 +141,11 @@ def chat_mode(request: HttpRequest, participant: str) -> HttpResponse:
     if conversation is None:
         messages.error(request, _(NO_CONVERSATION))
     else:
-        conversation_mode_set(conversation=conversation, mode=mode, source=f"staff {request.user.pk} in the panel")
+        conversation_mode_set(
+            conversation=conversation,
+            mode=mode,
+            reason=ModeReason.STAFF,
+            source=f"staff {request.user.pk} in the panel",
+        )
         mode_notice(request, mode)
     return redirect("staff:chat", participant=participant)

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET, require_POST
 from core.exceptions import ApplicationError
 from core.panel import add_validation_errors
 from inbox.channels import channel_label
-from messaging.enums import ConversationKind, ConversationMode
+from messaging.enums import ConversationKind, ConversationMode, ModeReason
 from messaging.models import Conversation
 from messaging.selectors.conversations import user_names
 from messaging.selectors.handoff import conversation_get, conversation_thread, handoff_conversation_list
@@ -131,6 +131,8 @@ def handoff_answer(request: HttpRequest, conversation_id: int) -> HttpResponse:
 def handoff_mode(request: HttpRequest, conversation_id: int) -> HttpResponse:
     conversation = _web_conversation(conversation_id)
     mode = posted_mode(request)
-    conversation_mode_set(conversation=conversation, mode=mode, source=f"staff {request.user.pk} in the panel")
+    conversation_mode_set(
+        conversation=conversation, mode=mode, reason=ModeReason.STAFF, source=f"staff {request.user.pk} in the panel"
+    )
     mode_notice(request, mode)
     return redirect("staff:handoff-conversation", conversation_id=conversation.pk)

@@ -9,7 +9,7 @@ from django.test import Client
 
 from inbox.tasks import sweep_unanswered_inbound
 from messaging.enums import ConversationMode, ReplyState
-from messaging.models import Conversation, Message
+from messaging.models import Conversation, Message, ModeChange
 
 pytestmark = pytest.mark.django_db
 
@@ -39,6 +39,7 @@ def deliver(twilio_post, fake_twilio, django_capture_on_commit_callbacks):
 def limit(settings):
     settings.AUTO_REPLY_LIMIT_PER_CONTACT = 3
     settings.AUTO_REPLY_LIMIT_WINDOW_S = 600
+    settings.LOOP_REPEAT_LIMIT = 0  # the count alone (the same text again is inbox/tests/test_loop_breaker.py)
     settings.CHAT_MODE = "echo"
     return settings
 
@@ -59,6 +60,7 @@ def test_a_flooding_contact_gets_the_limits_replies_then_goes_to_the_handoff_inb
     assert inbound == [ReplyState.DONE] * 3 + [ReplyState.SKIPPED] * 4  # all stored, the rest unanswered
     thread = admin_client_api.get(f"/api/conversations/{FLOODER}").json()
     assert thread["mode"] == ConversationMode.HUMAN
+    assert list(ModeChange.objects.values_list("reason", "channel")) == [("loop", "sms")]
     assert [item["reply_state"] for item in thread["items"] if item["direction"] == "inbound"] == inbound
     browser = staff_browser(superuser)
     inbox = browser.get("/?tab=handoff", HTTP_ACCEPT="text/html")

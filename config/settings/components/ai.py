@@ -81,5 +81,16 @@ AI_STALE_REPLY_AFTER_S = int_alias("AI_STALE_REPLY_AFTER_S", default=30)  # swee
 # Turns (and channel replies) the sweepers leave in the workers' hands at most, counting those
 # running, the oldest first: the `ai` worker's threads (the Procfile's `-c 32`, devserver's --ai-threads).
 SWEEP_BATCH_SIZE = int_alias("SWEEP_BATCH_SIZE", default=32)
+# One reply per burst (issue 27): messages of one conversation within this quiet window (seconds)
+# get one AI turn (or one auto-reply) that sees them all; 0: every message its own reply. The
+# default of the external channels (a channel's spec may declare its own); AI_BURST_WINDOWS
+# ("telegram=3,sms=1.5") overrides it per channel; AI_BURST_WINDOW_WEB_S is the web's and the API's.
+AI_BURST_WINDOW_S = float(str_alias("AI_BURST_WINDOW_S", default="2"))
+AI_BURST_WINDOWS = {
+    name.strip(): float(value)
+    for name, _, value in (item.partition("=") for item in str_alias("AI_BURST_WINDOWS").split(","))
+    if name.strip() and value.strip()
+}
+AI_BURST_WINDOW_WEB_S = float(str_alias("AI_BURST_WINDOW_WEB_S", default="0"))
 
 CHAT_MODE = str_alias("CHAT_MODE", default="echo").lower()  # echo | keywords | off; unknown values act as echo

@@ -31,10 +31,12 @@ TWILIO_STALE_SEND_AFTER_S = 120
 # Staff sends (API, panel, command line) to one recipient number, per minute, counted in the shared
 # cache across processes (10 a minute).
 TWILIO_SENDS_PER_RECIPIENT_PER_MINUTE = int_alias("TWILIO_SENDS_PER_RECIPIENT_PER_MINUTE", default=10)
-# Automatic replies (AI, auto-reply, chat engine) per contact (a number on a channel) in a sliding
-# window; what a contact sends beyond it is stored unanswered and handed to staff (issue 22).
+# The loop breaker (issues 22 and 27): messages per contact (an address on a channel) answered
+# automatically (AI, auto-reply, chat engine) in a sliding window, and the same text this many times in a row (0: off);
+# past either, what the contact sends is stored unanswered and the conversation handed to staff.
 AUTO_REPLY_LIMIT_PER_CONTACT = int_alias("AUTO_REPLY_LIMIT_PER_CONTACT", default=20)
 AUTO_REPLY_LIMIT_WINDOW_S = int_alias("AUTO_REPLY_LIMIT_WINDOW_S", default=600)
+LOOP_REPEAT_LIMIT = int_alias("LOOP_REPEAT_LIMIT", default=3)
 # A message longer than its channel takes (Twilio: 1,600 characters on SMS, 4,096 on WhatsApp) is
 # sent as numbered parts, in order; past TWILIO_MAX_PARTS parts the text is cut with "…".
 TWILIO_SMS_MAX_CHARS = int_alias("TWILIO_SMS_MAX_CHARS", default=1600)

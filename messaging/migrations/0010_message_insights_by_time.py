@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('messaging', '0008_message_ai_cost'),
+        ('messaging', '0009_mode_change_reasons'),
     ]
 
     operations = [
