@@ -9,18 +9,26 @@ from playwright.sync_api import expect
 
 from accounts.tests.factories import PASSWORD, UserFactory
 from messaging.enums import ConversationKind
-from messaging.models import Conversation, Message
+from messaging.models import Conversation, Message, ModeChange
 from tests.browser.test_csp import RECORD_VIOLATIONS
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 DAY = datetime(2026, 3, 2, 10, tzinfo=UTC)
 WORDS = {
-    "en-US": ("Insights", "Messages per day", "Median time to the first reply", "AI cost per day", "Show"),
+    "en-US": (
+        "Insights",
+        "Messages per day",
+        "Median time to the first reply",
+        "Handoffs per day, by reason",
+        "AI cost per day",
+        "Show",
+    ),
     "pl-PL": (
         "Statystyki",
         "Wiadomości dziennie",
         "Mediana czasu do pierwszej odpowiedzi",
+        "Przekazania dziennie, według powodu",
         "Koszt AI dziennie",
         "Pokaż",
     ),
@@ -44,11 +52,14 @@ def traffic() -> None:
                 ai_cost=Decimal("0.01") * (n + 1),
                 created_at=asked + timedelta(seconds=5 * (n + 1)),
             )
+        ModeChange.objects.create(
+            conversation=conversation, mode="human", reason="loop", channel=channel, created_at=DAY + timedelta(days=1)
+        )
 
 
 @pytest.mark.parametrize("locale", WORDS)
 def test_the_insights_tab_draws_its_charts_and_tables(browsing, screenshot, locale):
-    tab, volume, first_reply, cost, show = WORDS[locale]
+    tab, volume, first_reply, handoffs, cost, show = WORDS[locale]
     traffic()
     staff = UserFactory(is_staff=True, username="agent")
     page = browsing.page(locale=locale)
@@ -66,10 +77,11 @@ def test_the_insights_tab_draws_its_charts_and_tables(browsing, screenshot, loca
     page.locator("#insights-to").fill("2026-03-05")
     page.get_by_role("button", name=show).click()
 
-    for title in (volume, first_reply, cost):
+    for title in (volume, first_reply, handoffs, cost):
         expect(page.get_by_role("img", name=title)).to_be_visible()
     expect(page.locator("#chart-volume rect.chart-bar")).to_have_count(9)  # 3 days x 3 channels
     expect(page.locator("#chart-first-reply polyline")).to_have_count(3)
+    expect(page.locator("#chart-handoffs rect.chart-bar")).to_have_count(1)  # three loops on one day
     expect(page.locator("#insights-table tr.insights-row")).to_have_count(9)
     expect(page.locator("#insights-top tbody tr")).to_have_count(3)
     assert page.locator("#chart-volume svg.insights-chart").bounding_box()["width"] > 200

@@ -15,6 +15,11 @@ PALETTE = {
     "telegram": "#0dcaf0",
     "web": "#6f42c1",
     "api": "#fd7e14",
+    # handoff reasons
+    "asked": "#20c997",
+    "loop": "#dc3545",
+    "budget": "#ffc107",
+    "staff": "#6610f2",
 }
 OTHER = "#6c757d"
 

@@ -12,9 +12,10 @@ from django.utils.translation import gettext as _
 
 from core.exceptions import ApplicationError
 from inbox.channels import channel_label
+from inbox.selectors.insights.handoffs import REASONS
 from inbox.selectors.insights.period import Period, period_parse
 from inbox.selectors.insights.report import insights_get
-from messaging.enums import Channel
+from messaging.enums import Channel, ModeReason
 from twilio_channel.panel_views import charts
 from twilio_channel.panel_views.shared import render_tab
 
@@ -23,6 +24,10 @@ def label(name: str) -> str:
     if name in settings.INBOX_CHANNELS:
         return channel_label(name)
     return str(Channel(name).label) if name in Channel.values else name
+
+
+def reason_label(reason: str) -> str:
+    return str(ModeReason(reason).label) if reason in ModeReason.values else reason
 
 
 def duration(seconds: float | None) -> str:
@@ -48,6 +53,16 @@ def _series(rows: list[dict], key: str) -> dict[str, dict[date, float]]:
     return dict(sorted(series.items()))
 
 
+def _handoffs(rows: list[dict]) -> dict[str, dict[date, float]]:
+    series: dict[str, dict[date, float]] = {reason: {} for reason in REASONS}
+    for row in rows:
+        for reason, n in row["handoff_reasons"].items():
+            if n:
+                days = series.setdefault(reason, {})
+                days[row["day"]] = days.get(row["day"], 0) + n
+    return {reason: days for reason, days in series.items() if days}
+
+
 def _context(period: Period) -> dict:
     insights = insights_get(period=period)
     rows = insights.rows
@@ -65,11 +80,15 @@ def _context(period: Period) -> dict:
                 "label": labels[row["channel"]],
                 "median_display": duration(row["median_s"]),
                 "p90_display": duration(row["p90_s"]),
+                "handoff_lines": [(reason_label(reason), n) for reason, n in row["handoff_reasons"].items() if n],
             }
             for row in rows
         ],
         "volume_chart": charts.stacked_bars(days=days, series=volume, labels=labels, fmt=lambda v: f"{v:g}"),
         "reply_chart": charts.lines(days=days, series=_series(rows, "median_s"), labels=labels, fmt=duration),
+        "handoff_chart": charts.stacked_bars(
+            days=days, series=_handoffs(rows), labels={r: reason_label(r) for r in REASONS}, fmt=lambda v: f"{v:g}"
+        ),
         "cost_chart": charts.stacked_bars(days=days, series=_series(rows, "ai_cost"), labels=labels, fmt=money),
         "top_conversations": [{**row, "label": label(row["channel"])} for row in insights.top_conversations],
         "budget": insights.budget_today,

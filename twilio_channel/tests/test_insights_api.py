@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from accounts.tests.factories import UserFactory
 from messaging.enums import ConversationKind
-from messaging.models import Conversation, Message
+from messaging.models import Conversation, Message, ModeChange
 from orchestrator.models import AISpend
 from tests.helpers import client_for
 
@@ -76,6 +76,20 @@ def traffic():
     t = phone("telegram", "777")
     msg(t, "telegram", "inbound", at(D2, "23:59:50"))
     msg(t, "telegram", "outbound", at(D3, "00:00:20"), model="m", ai_cost=Decimal("0.002"), status="sent")
+    # Handoffs: A asked for a person, B tripped the loop breaker and was handed back by staff (a
+    # switch to "ai": no handoff), then taken over by staff; the web thread ran out of budget.
+    ModeChange.objects.create(
+        conversation=a, mode="human", reason="asked", channel="sms", created_at=at(D1, "10:05:00")
+    )
+    ModeChange.objects.create(conversation=b, mode="human", reason="loop", channel="sms", created_at=at(D1, "12:30:00"))
+    ModeChange.objects.create(conversation=b, mode="ai", reason="staff", channel="sms", created_at=at(D1, "12:40:00"))
+    ModeChange.objects.create(
+        conversation=b, mode="human", reason="staff", channel="sms", created_at=at(D1, "12:50:00")
+    )
+    ModeChange.objects.create(
+        conversation=w, mode="human", reason="budget", channel="web", created_at=at(D1, "09:10:00")
+    )
+    ModeChange.objects.create(conversation=d, mode="human", reason="loop", channel="sms", created_at=at(D0, "23:59:40"))
     return {"a": a, "b": b, "w": w}
 
 
@@ -108,6 +122,8 @@ def test_the_numbers_of_a_known_fixture(staff_client, traffic):
         "failed_sends": 1,
         "ai_conversations": 2,
     }
+    assert sms["handoffs"] == 3
+    assert sms["handoff_reasons"] == {"asked": 1, "loop": 1, "budget": 0, "staff": 1}
     # Waits 10, 60, 20, 120 s: sorted 10 20 60 120; median at rank 1.5 -> 40; p90 at 2.7 -> 60 + 0.7 * 60.
     assert (sms["first_replies"], sms["median_s"], sms["p90_s"]) == (4, 40.0, 102.0)
     assert Decimal(sms["ai_cost"]) == Decimal("0.060")
@@ -129,10 +145,12 @@ def test_the_numbers_of_a_known_fixture(staff_client, traffic):
         5.0,
     )
     assert Decimal(web["ai_cost_per_conversation"]) == Decimal("0.005")
+    assert (web["handoffs"], web["handoff_reasons"]["budget"]) == (1, 1)
     telegram = rows[("2026-03-03", "telegram")]
     assert (telegram["inbound"], telegram["outbound"], telegram["median_s"], telegram["p90_s"]) == (1, 0, 30.0, 30.0)
     assert Decimal(telegram["ai_cost"]) == 0
     assert telegram["ai_cost_per_conversation"] is None
+    assert telegram["handoffs"] == 0
     top = [(row["conversation_id"], Decimal(row["ai_cost"]), row["ai_replies"]) for row in body["top_conversations"]]
     assert top == [
         (traffic["b"].pk, Decimal("0.050"), 2),

@@ -23,11 +23,14 @@ def test_the_tab_draws_the_range_and_its_tables(staff_page, traffic):  # noqa: F
     assert response.status_code == 200
     html = response.content.decode()
     # Volume: sms and web on day 1, telegram on day 2; cost: sms and web on day 1 (telegram's is on day 3).
-    assert html.count('class="chart-bar"') == 3 + 2
+    # Handoffs: asked, loop, staff and budget on day 1, one segment each.
+    assert html.count('class="chart-bar"') == 3 + 2 + 4
     assert html.count('class="insights-row"') == 3
     assert ">40 s<" in html and ">102 s<" in html  # the sms median and p90
     assert 'id="chart-first-reply"' in html and "<polyline" in html
     assert "0.0500" in html  # B, the top conversation
+    assert html.count('class="d-block small text-body-secondary handoff-reason"') == 4  # sms: 3 reasons, web: 1
+    assert "Loop or flood of messages: 1" in html
     assert "<script" not in html.split('id="insights"')[1].split("</section>")[0]
 
 
@@ -39,6 +42,7 @@ def test_polish(staff_page, traffic):  # noqa: F811
     html = response.content.decode()
     assert "Wiadomości dziennie" in html
     assert "Mediana czasu do pierwszej odpowiedzi" in html
+    assert "Pętla lub zalew wiadomości: 1" in html
 
 
 def test_a_bad_range_is_refused_in_words(staff_page):
