@@ -45,12 +45,14 @@ def setup(database_url: str) -> None:
 def fill(*, messages: int, conversations: int, days: int, end: datetime) -> None:
     from django.db import connection, transaction
 
-    from messaging.models import Conversation, Message
+    from messaging.models import Conversation, Message, ModeChange
 
     ours = Message.objects.filter(conversation__key__startswith=KEY_PREFIX)
-    if ours.count() == messages:
+    handoffs_wanted = connection.vendor == "postgresql"  # the portable fill makes none
+    if ours.count() == messages and ModeChange.objects.filter(source="bench").exists() == handoffs_wanted:
         return
     with transaction.atomic():
+        ModeChange.objects.filter(conversation__key__startswith=KEY_PREFIX).delete()
         ours.delete()
         Conversation.objects.filter(key__startswith=KEY_PREFIX).delete()
     params = {"messages": messages, "conversations": conversations, "days": days, "end": end}
@@ -58,9 +60,11 @@ def fill(*, messages: int, conversations: int, days: int, end: datetime) -> None
         with connection.cursor() as cursor, transaction.atomic():
             cursor.execute(CONVERSATIONS_SQL, params)
             cursor.execute(MESSAGES_SQL, params)
+            cursor.execute(HANDOFFS_SQL, params)
         with connection.cursor() as cursor:  # outside a transaction: what autovacuum does in time
             cursor.execute("VACUUM ANALYZE messaging_message")
             cursor.execute("VACUUM ANALYZE messaging_conversation")
+            cursor.execute("VACUUM ANALYZE messaging_modechange")
     else:  # SQLite: the same rows built in Python, in batches (the smoke test's few thousand)
         _fill_portable(**params)
 
@@ -101,6 +105,18 @@ SELECT conv.id,
 FROM gen JOIN conv ON conv.n = gen.n,
     LATERAL (SELECT %(end)s::timestamptz - make_interval(secs => (pair::float8 / (%(messages)s / 2)) * %(days)s * 86400)
         + make_interval(secs => answer * (2 + pair %% 97)) AS t) AS at
+"""
+
+
+# One handoff per hundred questions, its reason in turn, spread like the questions.
+HANDOFFS_SQL = """
+INSERT INTO messaging_modechange (conversation_id, mode, reason, channel, source, created_at)
+SELECT conv.id, 'human', (ARRAY['asked', 'loop', 'budget', 'staff'])[(k / 100) %% 4 + 1],
+    (ARRAY['sms', 'whatsapp', 'telegram', 'web'])[conv.n %% 4 + 1], 'bench',
+    %(end)s::timestamptz - make_interval(secs => (k::float8 / (%(messages)s / 2)) * %(days)s * 86400)
+FROM generate_series(0, %(messages)s / 2 - 1, 100) AS k
+JOIN (SELECT id, (substr(key, 7))::int AS n FROM messaging_conversation WHERE key LIKE 'bench:%%') AS conv
+    ON conv.n = k %% %(conversations)s
 """
 
 
@@ -158,6 +174,7 @@ def measure(*, range_days: int, repeat: int, explain: bool) -> dict:
     from django.db import connection
 
     from inbox.selectors.insights.daily import daily_counts
+    from inbox.selectors.insights.handoffs import daily_handoffs
     from inbox.selectors.insights.latency import first_reply_times
     from inbox.selectors.insights.period import period_parse
     from inbox.selectors.insights.report import budget_today, insights_get, top_conversations
@@ -171,6 +188,7 @@ def measure(*, range_days: int, repeat: int, explain: bool) -> dict:
             "rows": len(insights_get(period=period).rows),
             "daily_counts": timed(lambda p=period: daily_counts(p), repeat),
             "first_reply_times": timed(lambda p=period: first_reply_times(p), repeat),
+            "daily_handoffs": timed(lambda p=period: daily_handoffs(p), repeat),
             "top_conversations": timed(lambda p=period: top_conversations(p), repeat),
             "budget_today": timed(budget_today, repeat),
             "whole": timed(lambda p=period: insights_get(period=p), repeat),
