@@ -89,6 +89,7 @@ def _profile_page(
         or ProfileForm(initial={"full_name": user.full_name, "bio": user.bio, "phone_number": user.phone_number}),
         "password_form": password_form or PasswordChangeForm(),
         "sessions": selectors.session_list_live(user=user),
+        "profile_sections": settings.PROFILE_SECTIONS,  # the channel apps' sections (Telegram's link)
     }
     return render(request, "accounts/profile.html", context, status=status)
 

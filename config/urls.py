@@ -33,6 +33,7 @@ urlpatterns = [
     *slash_optional_path("api/v1", ApiRootView.as_view(), "api-root"),  # the browsable API's entry page
     # The staff panel over the Twilio channel: /chat/<participant> and the /staff/ forms.
     path("", include("twilio_channel.panel_urls", namespace="staff")),
+    path("api/", include("knowledge.api.urls")),  # the knowledge base's staff API
     path("api/", include("twilio_channel.api.urls")),  # the staff API (not /api/v1/: that is the public API)
     path("api/v1/", include(("config.public_api_urls", "v1"), namespace="v1")),
 ]

@@ -20,7 +20,12 @@ about 40 ms per call in delayed ACKs and would falsify latency figures.
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
+import math
+import re
+import struct
 import threading
 import time
 import uuid
@@ -32,7 +37,32 @@ from typing import Any
 from demo.http import LoopbackHandler, LoopbackServer
 
 COMPLETION_PATHS = ("/chat/completions", "/v1/chat/completions")
+EMBEDDING_PATHS = ("/embeddings", "/v1/embeddings")
 DEFAULT_MODEL = "fake-model"
+EMBEDDING_DIMENSIONS = 256
+WORD = re.compile(r"\w+")
+# Function words carry no meaning a real embedding model would match on: left out of the vectors.
+_FUNCTION_WORDS_TEXT = (
+    "a an and are as at be by can do does for from how i if in is it me my of on or so that the this to "
+    "was we what when where which who why will with you your w z na jak co czy nie się jest"
+)
+FUNCTION_WORDS = frozenset(_FUNCTION_WORDS_TEXT.split())
+
+
+def hashed_embedding(text: str, dimensions: int = EMBEDDING_DIMENSIONS) -> list[float]:
+    """A deterministic stand-in for a sentence embedding: each word, and its first five letters (so
+    Polish inflections of one stem land together), hashed to a signed slot; unit length. Texts that
+    share words point the same way, which is all the tests and the demo need from a model."""
+    vector = [0.0] * dimensions
+    for word in WORD.findall(text.lower()):
+        if word in FUNCTION_WORDS:
+            continue
+        for feature, weight in ((word, 1.0), (f"stem:{word[:5]}", 0.5)):
+            digest = hashlib.blake2b(feature.encode("utf-8"), digest_size=8).digest()
+            slot = int.from_bytes(digest[:4], "little") % dimensions
+            vector[slot] += weight if digest[4] & 1 else -weight
+    norm = math.sqrt(sum(value * value for value in vector)) or 1.0
+    return [value / norm for value in vector]
 
 
 @dataclass
@@ -53,6 +83,9 @@ class FakeLLMState:
     # (arrived, answered, last user message) per completion, wall-clock seconds: lets the benchmark
     # split a turn into before, inside and after the LLM call.
     timings: list[tuple[float, float, str]] = field(default_factory=list)
+    # The bodies of `/embeddings` requests, apart from the chat completions in `requests`.
+    embedding_requests: list[dict] = field(default_factory=list)
+    embedding_error: int | None = None  # answer every embeddings request with this status
     default_reply: str = "OK"
     # Answers a request when the script is empty: its body ({"content": ..., "tool_calls": [...]}).
     responder: Callable[[dict], dict] | None = None
@@ -115,6 +148,9 @@ class _Handler(LoopbackHandler):
         length = int(self.headers.get("Content-Length") or 0)
         raw = self.rfile.read(length) if length else b""
         path = self.path.split("?", 1)[0].rstrip("/")
+        if path in EMBEDDING_PATHS:
+            self._embeddings(raw)
+            return
         if path not in COMPLETION_PATHS:
             self._send(404, b'{"error": {"message": "not found"}}')
             return
@@ -154,6 +190,38 @@ class _Handler(LoopbackHandler):
         with state.lock:
             state.timings.append((arrived, time.time(), str(users[-1] if users else "")))
         self._send(200, json.dumps(payload, ensure_ascii=False).encode("utf-8"))
+
+    def _embeddings(self, raw: bytes) -> None:
+        """OpenAI's embeddings API over `hashed_embedding`; base64 when asked (the OpenAI SDK asks)."""
+        try:
+            request = json.loads(raw or b"{}")
+        except ValueError:
+            self._send(400, b'{"error": {"message": "invalid JSON body"}}')
+            return
+        state = self.server.state
+        with state.lock:
+            state.embedding_requests.append(request)
+            failure = state.embedding_error
+        if failure:
+            self._send(failure, json.dumps({"error": {"message": f"fake error {failure}"}}).encode())
+            return
+        texts = request.get("input")
+        texts = [texts] if isinstance(texts, str) else list(texts or [])
+        data = []
+        for index, text in enumerate(texts):
+            vector = hashed_embedding(str(text))
+            encoded: list[float] | str = vector
+            if request.get("encoding_format") == "base64":
+                encoded = base64.b64encode(struct.pack(f"<{len(vector)}f", *vector)).decode("ascii")
+            data.append({"object": "embedding", "index": index, "embedding": encoded})
+        tokens = sum(len(WORD.findall(str(text))) for text in texts)
+        body = {
+            "object": "list",
+            "data": data,
+            "model": request.get("model") or DEFAULT_MODEL,
+            "usage": {"prompt_tokens": tokens, "total_tokens": tokens},
+        }
+        self._send(200, json.dumps(body).encode())
 
 
 class _Server(LoopbackServer):
@@ -197,6 +265,8 @@ class FakeLLMServer:
             self.state.requests.clear()
             self.state.timings.clear()
             self.state.headers.clear()
+            self.state.embedding_requests.clear()
+            self.state.embedding_error = None
             self.state.default_reply = "OK"
             self.state.latency = 0.0
             self.state.prompt_tokens, self.state.completion_tokens = 11, 7
@@ -252,6 +322,16 @@ class FakeLLMServer:
     def set_default_reply(self, text: str) -> None:
         with self.state.lock:
             self.state.default_reply = text
+
+    def fail_embeddings(self, status: int | None) -> None:
+        """Answer every embeddings request with `status` from now on (None: answer again)."""
+        with self.state.lock:
+            self.state.embedding_error = status
+
+    @property
+    def embedding_requests(self) -> list[dict]:
+        with self.state.lock:
+            return list(self.state.embedding_requests)
 
     def set_latency(self, seconds: float) -> None:
         with self.state.lock:

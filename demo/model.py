@@ -5,6 +5,7 @@ demo model.
     "report: my router is broken"  -> calls create_report(title, content)
     "show my reports"              -> calls get_my_reports()
     "I need a human"               -> calls handoff_to_human()
+    a question ("how do I ...?")   -> calls search_knowledge(query) and quotes the best passage, cited
     a tool's result                -> passes it on (a handoff's as a short note)
     anything else                  -> says what it understands
 """
@@ -17,13 +18,24 @@ import uuid
 from typing import Any
 
 DEMO_MODEL_NAME = "demo-model"
+DEMO_EMBEDDING_MODEL = "demo-embedding"  # the stand-in's hashed word vectors (demo/llm_server.py)
 NOTICE = "(Demo model: no real AI here. Set LITELLM_API_KEY and LITELLM_MODEL for a real one.)"
 HELP = (
     'I am the demo model of AI Messaging. Try "report: my router is broken" to file a report, '
     'or "show my reports" to list yours.'
 )
 HANDOFF_TEXT = "A person will reply here soon. Type BOT to come back to the assistant."
+NOT_KNOWN_TEXT = 'I don\'t know: our documents do not cover that. Write "I need a human" to ask a person.'
 TITLE_MAX_CHARS = 100
+QUOTE_MAX_CHARS = 700
+# What the knowledge tool's result starts with (orchestrator/tools/knowledge.py).
+FOUND = "DOCUMENTS FOUND."
+PASSAGE = re.compile(r"^\[(?P<n>\d+)\] [^\n]*\n(?P<text>.+?)(?=\n\n\[\d+\] |\Z)", re.MULTILINE | re.DOTALL)
+WORDS = re.compile(r"\w{3,}")
+QUESTION = re.compile(
+    r"\?\s*$|^\s*(?:how|what|where|when|why|who|which|can|do|does|is|are|jak|co|gdzie|kiedy|czy|dlaczego|ile)\b",
+    re.IGNORECASE,
+)
 
 REPORT = re.compile(r"^\s*(?:report|zg[łl]oszenie|zg[łl]o[śs])\s*[:\-]\s*(?P<text>\S.*)$", re.IGNORECASE | re.DOTALL)
 LIST = re.compile(
@@ -46,13 +58,25 @@ def _text(content: Any) -> str:
     return str(content or "")
 
 
-def _handoff_call_ids(messages: list[dict[str, Any]]) -> set[str]:
+def _call_ids(messages: list[dict[str, Any]], name: str) -> set[str]:
     return {
         call.get("id", "")
         for message in messages
         for call in message.get("tool_calls") or []
-        if isinstance(call, dict) and (call.get("function") or {}).get("name") == "handoff_to_human"
+        if isinstance(call, dict) and (call.get("function") or {}).get("name") == name
     }
+
+
+def _quote(result: str, question: str) -> str:
+    """The passage sharing most words with the question (as a model would read them all), shortened
+    at a word, cited with its marker."""
+    asked = {word.lower() for word in WORDS.findall(question)}
+    passages = [(m.group("n"), m.group("text")) for m in PASSAGE.finditer(result)] or [("1", "")]
+    number, text = max(passages, key=lambda p: len(asked & {w.lower() for w in WORDS.findall(p[1])}))
+    text = " ".join(text.split())
+    if len(text) > QUOTE_MAX_CHARS:
+        text = text[:QUOTE_MAX_CHARS].rsplit(" ", 1)[0] + " ..."
+    return f"From our documents: {text} [{number}]"
 
 
 def _call(name: str, arguments: dict[str, Any]) -> dict[str, Any]:
@@ -77,8 +101,12 @@ def demo_completion(request: dict[str, Any]) -> dict[str, Any]:
     messages = [m for m in request.get("messages") or [] if isinstance(m, dict)]
     last = messages[-1] if messages else {}
     if last.get("role") == "tool":
-        if last.get("tool_call_id") in _handoff_call_ids(messages):
+        if last.get("tool_call_id") in _call_ids(messages, "handoff_to_human"):
             return _say(HANDOFF_TEXT)  # the tool's text is an instruction to the model, not for the user
+        if last.get("tool_call_id") in _call_ids(messages, "search_knowledge"):
+            result = _text(last.get("content"))
+            asked = next((_text(m.get("content")) for m in reversed(messages) if m.get("role") == "user"), "")
+            return _say(_quote(result, asked) if result.startswith(FOUND) else NOT_KNOWN_TEXT)
         return _say(_text(last.get("content")))
     text = _text(last.get("content")).strip() if last.get("role") == "user" else ""
     tools = _tool_names(request)
@@ -90,6 +118,8 @@ def demo_completion(request: dict[str, Any]) -> dict[str, Any]:
         return _call("get_my_reports", {})
     if HUMAN.search(text) and "handoff_to_human" in tools:
         return _call("handoff_to_human", {"reason": "asked for a person"})
+    if QUESTION.search(text) and "search_knowledge" in tools:
+        return _call("search_knowledge", {"query": text})
     if not text:
         return _say(HELP)
     return _say(f"You said: {text}\n{HELP}")

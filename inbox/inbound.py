@@ -14,6 +14,7 @@ class InboundMessage:
     address: str  # the sender on this channel: a normalised number, a chat id
     text: str = ""
     display_name: str = ""
+    language: str = ""  # the language the sender's app uses ("pl", "en-GB"), when the channel says
     media: list[dict] = field(default_factory=list)  # references only, stored as given
     received_at: datetime | None = None  # set for a message imported later; else now
     to_address: str = ""  # our own address on the channel, when it has one

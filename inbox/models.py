@@ -21,6 +21,9 @@ class Contact(TimeStamped):
     channel = models.CharField(max_length=10, choices=Channel.choices)
     address = models.CharField(max_length=ADDRESS_MAX_LENGTH)
     display_name = models.CharField(max_length=255, blank=True, default="")
+    # One of settings.LANGUAGES the contact's app uses, when the channel says (Telegram): the inbox's
+    # own texts (help, "text only") answer in it. "" = the site's default.
+    language = models.CharField(max_length=8, blank=True, default="")
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="contacts"
     )

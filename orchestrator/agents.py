@@ -4,7 +4,8 @@ An agent is a system prompt plus the names of the tools it may call. The router 
 keywords on the current message first, then stickiness (the agent of the previous
 assistant turn keeps a follow-up for AI_AGENT_STICKY_MINUTES, so "make a report…" → "building 1
 since yesterday" stays with report_agent), else the general agent. Guests (no user) always get the
-general agent with no tools: every tool here acts for a signed-in user.
+general agent with its guest tools only (the knowledge search, which reads no one's data): every
+other tool acts for a signed-in user.
 """
 
 from __future__ import annotations
@@ -37,12 +38,12 @@ class Agent:
     sticky: bool = False
     # Append "name: description" of each tool to the system prompt (so the model knows what each tool is for).
     list_tools_in_prompt: bool = False
+    # The tools a guest (no user: an unknown SMS number) may use; none may touch anyone's data.
+    guest_tool_names: tuple[str, ...] = ()
 
     def tools_for(self, *, user) -> list[Tool]:
-        if user is None:
-            return []
         tools = []
-        for name in self.tool_names:
+        for name in self.tool_names if user is not None else self.guest_tool_names:
             found = get_tool(name)
             if found is None:
                 raise LookupError(f"Agent {self.name!r} names an unknown tool {name!r}")
@@ -60,6 +61,8 @@ class Agent:
 GENERAL_PROMPT = """You are the friendly assistant of a messaging app.
 Answer briefly and in a conversational tone.
 You can help with facilities reports (reporting a problem, checking or changing a report) and with general questions.
+For any question about the organisation or its service, call search_knowledge first and answer only from what it finds,
+citing it with its markers such as [1]; if it finds nothing, say you do not know and offer a person.
 If the user wants to talk to a person, call handoff_to_human.
 Write plain text only: no markdown, no special characters, no emojis."""
 
@@ -101,7 +104,8 @@ GENERAL = Agent(
     name=GENERAL_AGENT,
     description="General conversation and questions",
     system_prompt=GENERAL_PROMPT,
-    tool_names=("handoff_to_human",),
+    tool_names=("search_knowledge", "handoff_to_human"),
+    guest_tool_names=("search_knowledge",),
 )
 REPORTS = Agent(
     name=REPORT_AGENT,

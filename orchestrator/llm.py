@@ -10,17 +10,15 @@ optional `tenacity` package and knows nothing of the turn's deadline, whereas th
 from __future__ import annotations
 
 import functools
-import json
 import logging
 import os
-import socket
-import ssl
 import time
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
 
+from orchestrator.llm_errors import LLMError, LLMTimeout, classify_error
 from orchestrator.model_names import model_name_problem
 
 logger = logging.getLogger("orchestrator")
@@ -118,39 +116,6 @@ class LLMReply:
     completion_tokens: int = 0
 
 
-class LLMError(Exception):
-    """Any failure to get a completion. `kind` is for logs and metrics only: callers show users a
-    fixed fallback text, never this exception's text.
-
-    Kinds when no HTTP response came: `connection_refused`, `connection_error` (DNS, reset, TLS),
-    `timeout`. Kinds of an HTTP error response, with its `status_code`: `bad_request` (400),
-    `auth_error` (401), `permission_denied` (403), `not_found` (404), `rate_limited` (429),
-    `http_error` (any other, 5xx included). Else `bad_response` (a body that is no completion),
-    `not_configured`, `model_refused` (the model is no allowed model name: nothing was sent), or
-    `api_error` (an error litellm raised that none of these names). `detail`
-    is an exception class name or a fixed text of this module: never a message, which could quote
-    the prompt or the server's body. `transient` errors are retried by `chat_completion`."""
-
-    def __init__(self, kind: str, detail: str = "", *, status_code: int | None = None, transient: bool = False):
-        super().__init__(f"{kind}: {detail}" if detail else kind)
-        self.kind = kind
-        self.detail = detail
-        self.status_code = status_code
-        self.transient = transient
-
-    @property
-    def summary(self) -> str:
-        """The cause for a log line: `rate_limited (HTTP 429)`, `connection_refused (ConnectionRefusedError)`."""
-        if self.status_code is not None:
-            return f"{self.kind} (HTTP {self.status_code})"
-        return f"{self.kind} ({self.detail})" if self.detail else self.kind
-
-
-class LLMTimeout(LLMError):
-    def __init__(self, detail: str = "timed out"):
-        super().__init__("timeout", detail, transient=True)
-
-
 def preload() -> None:
     """Load litellm now rather than in the first turn: the import (~2 s) and what it loads lazily
     on its first completion (~0.6 s more: tokenizer, provider and tool modules), through one offline
@@ -171,78 +136,6 @@ def _litellm():
 
     litellm.suppress_debug_info = True  # no "Give Feedback" banners on stdout; errors are logged here
     return litellm
-
-
-# HTTP error statuses with a name of their own; any other status is an `http_error`.
-STATUS_KINDS = {400: "bad_request", 401: "auth_error", 403: "permission_denied", 404: "not_found", 429: "rate_limited"}
-
-
-def _status_is_transient(status: int) -> bool:
-    return status >= 500 or status in (408, 409, 429)
-
-
-def _causes(exc: BaseException) -> list[BaseException]:
-    """`exc` and what it was raised from or while handling, outermost first (cycles cut)."""
-    chain: list[BaseException] = []
-    current: BaseException | None = exc
-    while current is not None and not any(current is seen for seen in chain) and len(chain) < 32:
-        chain.append(current)
-        current = current.__cause__ or current.__context__
-    return chain
-
-
-def _response_status(error: BaseException, httpx: Any, openai: Any) -> int | None:
-    """The status of the HTTP response `error` carries, if it carries one. litellm's own exceptions
-    subclass the OpenAI SDK's status errors with a status of litellm's choosing: they carry none."""
-    if isinstance(error, httpx.HTTPStatusError):
-        return error.response.status_code
-    if isinstance(error, openai.APIStatusError) and not type(error).__module__.startswith("litellm"):
-        return error.status_code
-    return None
-
-
-def _classify(exc: Exception, litellm: Any) -> LLMError:
-    """Name what went wrong. litellm reports a refused or dropped connection as an
-    `InternalServerError` with status 500 although no response ever came, and a gateway's 504 as a
-    `Timeout`: so the cause chain decides (an httpx or OpenAI-SDK status error means a response
-    came), then litellm's message, and litellm's own class and status only as the last resort."""
-    import httpx  # both are litellm's dependencies, loaded with it
-    import openai
-
-    chain = _causes(exc)
-    root = type(chain[-1]).__name__
-    for error in chain:
-        status = _response_status(error, httpx, openai)
-        if status is not None:
-            return _http_error(status)
-    if any(isinstance(error, ConnectionRefusedError) for error in chain):
-        return LLMError("connection_refused", "ConnectionRefusedError", transient=True)
-    timeouts = (httpx.TimeoutException, openai.APITimeoutError, TimeoutError, litellm.exceptions.Timeout)
-    if any(isinstance(error, timeouts) for error in chain):
-        named = [type(error).__name__ for error in chain if isinstance(error, httpx.TimeoutException)]
-        return LLMTimeout(named[0] if named else root)
-    connection = (httpx.TransportError, openai.APIConnectionError, ConnectionError, socket.gaierror, ssl.SSLError)
-    if any(isinstance(error, connection) for error in chain):
-        return LLMError("connection_error", root, transient=True)
-    if any(isinstance(error, json.JSONDecodeError) for error in chain):
-        return LLMError("bad_response", "JSONDecodeError")
-    text = str(exc).lower()
-    if "connection refused" in text:
-        return LLMError("connection_refused", type(exc).__name__, transient=True)
-    if "timed out" in text or isinstance(exc, litellm.exceptions.Timeout):
-        return LLMTimeout(type(exc).__name__)
-    if isinstance(exc, litellm.exceptions.APIConnectionError):
-        return LLMError("connection_error", type(exc).__name__, transient=True)
-    status = getattr(exc, "status_code", None)
-    if isinstance(status, int) and status >= 400:  # a provider client of litellm's other than httpx
-        return _http_error(status)
-    transient = isinstance(exc, litellm.exceptions.InternalServerError | litellm.exceptions.ServiceUnavailableError)
-    return LLMError("api_error", type(exc).__name__, transient=transient)
-
-
-def _http_error(status: int) -> LLMError:
-    kind = STATUS_KINDS.get(status, "http_error")
-    return LLMError(kind, status_code=status, transient=_status_is_transient(status))
 
 
 def _to_reply(response: Any, fallback_model: str) -> LLMReply:
@@ -336,7 +229,7 @@ def chat_completion(
         try:
             response = litellm.completion(timeout=call_timeout, **kwargs)
         except Exception as exc:  # litellm maps provider errors onto many classes
-            error = _classify(exc, litellm)
+            error = classify_error(exc, litellm)
             if attempt >= config.retries or not error.transient:
                 raise error from exc
             attempt += 1
@@ -348,3 +241,56 @@ def chat_completion(
                 time.sleep(pause)
             continue
         return _to_reply(response, fallback_model=config.model)
+
+
+# --- embeddings (the knowledge base's semantic search) -----------------------------------------
+
+
+def embedding_model(config: LLMSettings | None = None) -> str:
+    """The configured embedding model, "" when none: the knowledge base then searches by keyword only."""
+    config = config or llm_settings()
+    return settings.EMBEDDING_MODEL if settings.EMBEDDING_MODEL and config.configured else ""
+
+
+def embed(texts: list[str]) -> tuple[str, list[list[float]]]:
+    """Embeddings of `texts` on the chat's provider settings (key, base URL) with EMBEDDING_MODEL:
+    `(model name, one vector per text)`. The knowledge app calls this through its
+    KNOWLEDGE_EMBEDDER setting (it sits below the orchestrator). Raises `LLMError`, like a chat call;
+    at most 1 + AI_LLM_RETRIES requests for a transient error, without backoff (a search waits on it)."""
+    config = llm_settings()
+    model = embedding_model(config)
+    if not model:
+        raise LLMError("not_configured")
+    if model_name_problem(model) is not None:
+        raise LLMError("model_refused", "not an allowed model name")
+    litellm = _litellm()
+    # A bare name with a base URL: the compatible server's /embeddings through litellm's own HTTP
+    # client, as for chat (the OpenAI SDK's route costs more CPU per call; docs/PERFORMANCE.md).
+    routed = f"{COMPATIBLE_SERVER_ROUTE}/{model}" if config.base_url and "/" not in model else model
+    kwargs: dict[str, Any] = {
+        "model": routed,
+        "input": texts,
+        "api_key": config.api_key or PLACEHOLDER_API_KEY,
+        "timeout": float(settings.EMBEDDING_TIMEOUT_S),
+        "num_retries": 0,
+    }
+    if config.base_url:
+        kwargs["api_base"] = config.base_url
+    attempt = 0
+    while True:
+        try:
+            response = litellm.embedding(**kwargs)
+            break
+        except Exception as exc:  # litellm maps provider errors onto many classes
+            error = classify_error(exc, litellm)
+            if attempt >= config.retries or not error.transient:
+                raise error from exc
+            attempt += 1
+    try:
+        rows = sorted(response.data, key=lambda row: row["index"])
+        vectors = [[float(value) for value in row["embedding"]] for row in rows]
+    except (AttributeError, KeyError, TypeError, ValueError) as exc:
+        raise LLMError("bad_response", "no embeddings") from exc
+    if len(vectors) != len(texts):
+        raise LLMError("bad_response", "embedding count")
+    return model, vectors

@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import logging
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cache
 
@@ -21,7 +21,8 @@ from django.conf import settings
 
 from core.db import release_db_connection
 from orchestrator.agents import GENERAL_AGENT, Agent
-from orchestrator.llm import LLMError, LLMSettings, chat_completion, llm_settings
+from orchestrator.llm import LLMSettings, chat_completion, llm_settings
+from orchestrator.llm_errors import LLMError
 from orchestrator.pricing import call_ceiling, call_cost
 from orchestrator.services.spend import (
     NO_CAP,
@@ -54,6 +55,7 @@ class AgentRun:
     cost: Decimal | None = None  # USD of its model calls; None when none was priced
     failure: str | None = None  # None when the turn produced a reply; else the cause, for logs
     budget_exhausted: bool = False  # a spend cap had no room for the next model call
+    sources: list[tuple[str, str]] = field(default_factory=list)  # knowledge cited by markers
 
     @property
     def ok(self) -> bool:
@@ -118,8 +120,8 @@ def run_agent(
         *history,
         {"role": "user", "content": text},
     ]
-    context = ToolContext(user=user, conversation=conversation, channel=channel, agent=agent.name)
-    run = AgentRun(agent=agent.name)
+    context = ToolContext(user=user, conversation=conversation, channel=channel, agent=agent.name, question=text)
+    run = AgentRun(agent=agent.name, sources=context.sources)
     seen: Counter[str] = Counter()
     user_id = getattr(user, "pk", None)
     contact = contact_scope(conversation=conversation, user=user)

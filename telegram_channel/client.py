@@ -1,14 +1,9 @@
-"""The one place that talks to the Telegram Bot API: a small typed client over httpx.
-
-Not a library: pyTelegramBotAPI is synchronous but sets its base URL process-wide and folds the
-HTTP status and `retry_after` into its own exception; python-telegram-bot is async-first, which
-the synchronous Celery workers would have to wrap. The Bot API is JSON over POST, so this keeps
-the status, Telegram's description and `retry_after` for the classifier (`errors`) and lets tests
-run this very code against a loopback stand-in (TELEGRAM_API_BASE_URL).
-
-The bot token is part of every URL: it never reaches a log line or an exception's text."""
-
-from __future__ import annotations
+"""The one place that talks to the Telegram Bot API: a small typed client over httpx. Not a
+library: pyTelegramBotAPI sets its base URL process-wide and folds the HTTP status and `retry_after`
+into its own exception; python-telegram-bot is async-first, and the Celery workers are synchronous.
+This keeps the status, description and `retry_after` for the classifier (`errors`), and the tests
+run it against a loopback stand-in (TELEGRAM_API_BASE_URL). The bot token is part of every URL: it
+never reaches a log line or an exception's text."""
 
 import logging
 import re
@@ -61,12 +56,8 @@ class _MaskTokenFilter(logging.Filter):
 logging.getLogger("httpx").addFilter(_MaskTokenFilter())
 
 
-def telegram_configured() -> bool:
-    return bool(settings.TELEGRAM_BOT_TOKEN)
-
-
 class TelegramClient:
-    def __init__(self, *, token: str, base_url: str, timeout: float):
+    def __init__(self, token: str, base_url: str, timeout: float):
         self._prefix = f"{base_url.rstrip('/')}/bot{token}/"
         self._timeout = timeout
         self._http = httpx.Client(timeout=timeout)
@@ -84,9 +75,8 @@ class TelegramClient:
         try:
             body = response.json()
         except ValueError:
-            body = {}
-        if not isinstance(body, dict):
-            body = {}
+            body = None
+        body = body if isinstance(body, dict) else {}
         if response.status_code == 200 and body.get("ok") is True:
             return body.get("result")
         parameters = body.get("parameters")
@@ -107,23 +97,18 @@ class TelegramClient:
         return self.call("getUpdates", params, wait=timeout)
 
 
-# The updates the bot asks for (webhook and polling): new messages only; an edit is not a new message.
-ALLOWED_UPDATES = ["message"]
+# The updates the bot asks for (webhook and polling): new messages (an edit is not a new one), and
+# the bot's status in a chat (`my_chat_member`: the user blocked or unblocked it).
+ALLOWED_UPDATES = ["message", "my_chat_member"]
 
 
 def telegram_client() -> TelegramClient:
     """A client for TELEGRAM_BOT_TOKEN at TELEGRAM_API_BASE_URL (Telegram's own unless a stand-in
     is set); TelegramNotConfigured without a token."""
-    if not telegram_configured():
+    if not settings.TELEGRAM_BOT_TOKEN:
         raise TelegramNotConfigured()
     key = (settings.TELEGRAM_BOT_TOKEN, settings.TELEGRAM_API_BASE_URL, settings.TELEGRAM_HTTP_TIMEOUT_S)
     cached = getattr(_local, "client", None)
-    if cached is not None and cached[0] == key:
-        return cached[1]
-    client = TelegramClient(
-        token=settings.TELEGRAM_BOT_TOKEN,
-        base_url=settings.TELEGRAM_API_BASE_URL,
-        timeout=settings.TELEGRAM_HTTP_TIMEOUT_S,
-    )
-    _local.client = (key, client)
-    return client
+    if cached is None or cached[0] != key:
+        cached = _local.client = (key, TelegramClient(*key))
+    return cached[1]

@@ -1,7 +1,5 @@
 """Bot API errors, classified in one place into the inbox's error classes."""
 
-from __future__ import annotations
-
 from inbox.errors import ChannelError, OptedOutError, PermanentChannelError, TransientChannelError
 from telegram_channel.client import TelegramError
 

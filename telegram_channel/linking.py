@@ -1,8 +1,6 @@
 """Linking a Telegram chat to a user account with a one-time code: issued on the profile page,
 redeemed by `/start <code>` (the deep link), within TELEGRAM_LINK_CODE_TTL_S, once."""
 
-from __future__ import annotations
-
 import hashlib
 import logging
 import secrets
@@ -14,11 +12,13 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
+from inbox.models import Contact
+from inbox.services.contacts import unlink_contact
+from telegram_channel.channel import TELEGRAM
 from telegram_channel.client import telegram_client
 from telegram_channel.models import LinkCode
 
 logger = logging.getLogger("messages")
-USERNAME_CACHE_S = 24 * 60 * 60
 
 
 def _hash(code: str) -> str:
@@ -50,6 +50,13 @@ def link_code_redeem(*, code: str) -> User | None:
     return row.user
 
 
+def chats_unlink(*, user: User) -> None:
+    """The profile's "Disconnect Telegram": the user's chats speak for nobody from now on."""
+    for address in Contact.objects.filter(channel=TELEGRAM.name, user=user).values_list("address", flat=True):
+        unlink_contact(channel=TELEGRAM.name, address=address)
+    logger.info("Telegram chats of user %s unlinked", user.pk)
+
+
 def bot_username() -> str:
     """TELEGRAM_BOT_USERNAME, else the bot's own (getMe), cached a day. Raises TelegramError."""
     if settings.TELEGRAM_BOT_USERNAME:
@@ -57,9 +64,5 @@ def bot_username() -> str:
     username = cache.get("telegram:bot-username")
     if not username:
         username = telegram_client().call("getMe")["username"]
-        cache.set("telegram:bot-username", username, USERNAME_CACHE_S)
+        cache.set("telegram:bot-username", username, 24 * 60 * 60)
     return username
-
-
-def deep_link(code: str) -> str:
-    return f"https://t.me/{bot_username()}?start={code}"

@@ -1,7 +1,5 @@
 """Telegram as the inbox's sender of one outbound row (already split to the channel's length)."""
 
-from __future__ import annotations
-
 from inbox.errors import PermanentChannelError
 from messaging.models import Message
 from telegram_channel.client import TelegramError, TelegramNotConfigured, telegram_client

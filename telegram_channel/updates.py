@@ -1,7 +1,5 @@
 """A Telegram update as the channel reads it: the webhook and the poller parse it here, the same way."""
 
-from __future__ import annotations
-
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,6 +24,7 @@ class Update:
     name: str = ""
     language: str = ""
     media: list[dict[str, str]] = field(default_factory=list)  # references (file ids), never the files
+    member_status: str = ""  # a `my_chat_member` update: the bot's new status in the chat ("kicked": blocked)
 
     @property
     def command(self) -> tuple[str, str]:
@@ -44,6 +43,8 @@ def update_parse(data: Any) -> Update | None:
     update_id = data.get("update_id")
     if not isinstance(update_id, int) or isinstance(update_id, bool) or update_id < 0:
         raise UpdateInvalid("update_id")
+    if isinstance(data.get("my_chat_member"), dict):
+        return _member_parse(update_id, data["my_chat_member"])
     message = data.get("message")
     if message is None:
         return None
@@ -63,6 +64,14 @@ def update_parse(data: Any) -> Update | None:
         language=str(sender.get("language_code") or "")[:8],
         media=[ref for kind in MEDIA_KINDS if (ref := _media_ref(kind, message.get(kind))) is not None],
     )
+
+
+def _member_parse(update_id: int, member: dict[str, Any]) -> Update | None:
+    chat, new = member.get("chat"), member.get("new_chat_member")
+    status = new.get("status") if isinstance(new, dict) else None
+    if isinstance(chat, dict) and chat.get("type") == "private" and isinstance(chat.get("id"), int) and status:
+        return Update(update_id, str(chat["id"]), text="", member_status=str(status))
+    return None
 
 
 def _media_ref(kind: str, value: Any) -> dict[str, str] | None:

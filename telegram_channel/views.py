@@ -1,16 +1,16 @@
 """Telegram's webhook (check the secret, parse, hand the update to the one pipeline) and the
-profile's "Connect Telegram" page."""
-
-from __future__ import annotations
+profile's "Connect Telegram" and "Disconnect Telegram"."""
 
 import hmac
 import logging
 
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
@@ -18,22 +18,19 @@ from core.db import once_more_on_new_connection
 from core.json_input import json_loads
 from telegram_channel.client import TelegramError, TelegramNotConfigured
 from telegram_channel.inbound import update_handle
-from telegram_channel.linking import deep_link, link_code_issue
+from telegram_channel.linking import bot_username, chats_unlink, link_code_issue
 from telegram_channel.updates import UpdateInvalid, update_parse
 
 logger = logging.getLogger("twilio_webhook")  # the contract's log of the external channels
 
 
 def _secret_valid(request: HttpRequest) -> bool:
-    expected = settings.TELEGRAM_WEBHOOK_SECRET
-    given = request.headers.get("X-Telegram-Bot-Api-Secret-Token", "")
-    if not expected:
-        logger.warning("Telegram webhook refused (403): TELEGRAM_WEBHOOK_SECRET is not set")
-        return False
-    if not hmac.compare_digest(given.encode(), expected.encode()):
-        logger.warning("Telegram webhook refused (403): the secret token header is %s", "wrong" if given else "missing")
-        return False
-    return True
+    expected, given = settings.TELEGRAM_WEBHOOK_SECRET, request.headers.get("X-Telegram-Bot-Api-Secret-Token", "")
+    if expected and hmac.compare_digest(given.encode(), expected.encode()):
+        return True
+    why = f"the secret token header is {'wrong' if given else 'missing'}" if expected else "no TELEGRAM_WEBHOOK_SECRET"
+    logger.warning("Telegram webhook refused (403): %s", why)
+    return False
 
 
 @csrf_exempt
@@ -63,12 +60,18 @@ def webhook(request: HttpRequest) -> HttpResponse:
 @require_POST
 def connect(request: HttpRequest) -> HttpResponse:
     """A one-time code and its deep link (https://t.me/<bot>?start=<code>)."""
-    context: dict[str, object] = {}
-    status = 200
     try:
         code, expires_at = link_code_issue(user=request.user)  # type: ignore[arg-type]
-        context = {"code": code, "link": deep_link(code), "expires_at": expires_at}
+        context = {"code": code, "link": f"https://t.me/{bot_username()}?start={code}", "expires_at": expires_at}
     except (TelegramNotConfigured, TelegramError) as exc:
         logger.warning("Telegram link page unavailable: %s", type(exc).__name__)
-        status = 503
-    return render(request, "telegram_channel/connect.html", context, status=status)
+        return render(request, "telegram_channel/connect.html", status=503)
+    return render(request, "telegram_channel/connect.html", context)
+
+
+@login_required
+@require_POST
+def disconnect(request: HttpRequest) -> HttpResponse:
+    chats_unlink(user=request.user)  # type: ignore[arg-type]
+    messages.success(request, _("Telegram is disconnected: the bot no longer acts for your account."))
+    return redirect("panel:profile")

@@ -276,3 +276,16 @@ def test_the_stand_ins_callbacks_reach_a_self_signed_dev_server(tmp_path):
     finally:
         server.shutdown()
         server.server_close()
+
+
+@pytest.mark.django_db
+def test_the_demo_model_answers_from_the_demo_corpus_with_a_citation(demo_settings, auth_client):
+    from django.core.management import call_command
+
+    call_command("knowledge_import", "--demo", stdout=io.StringIO())
+    answer = auth_client.post("/messages/ai", {"content": "How do I connect WhatsApp?"}, format="json").json()
+    assert "From our documents:" in answer["content"] and "To connect SMS and WhatsApp" in answer["content"]
+    assert "\n\nSources:\n[1] " in answer["content"]
+
+    unknown = auth_client.post("/messages/ai", {"content": "What is the capital of Australia?"}, format="json").json()
+    assert "I don't know" in unknown["content"] and "Sources" not in unknown["content"]

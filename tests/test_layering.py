@@ -1,4 +1,4 @@
-"""The apps depend one way: core → accounts → messaging/reports → orchestrator → inbox → channels → config.
+"""The apps depend one way: core → accounts → messaging/reports/knowledge → orchestrator → inbox → channels → config.
 A module may import its own app and the apps below it, never one above it or beside it, so each
 layer can be read, tested and replaced without the ones that build on it."""
 
@@ -13,6 +13,7 @@ LAYERS = {
     "accounts": 1,
     "messaging": 2,
     "reports": 2,
+    "knowledge": 2,  # the organisation's documents: below the orchestrator, whose tool searches them
     "orchestrator": 3,
     "inbox": 4,
     "twilio_channel": 5,

@@ -5,7 +5,7 @@ participant, which may hold `whatsapp:`)."""
 
 from django.urls import path
 
-from twilio_channel.panel_views import ai_tab, auto_reply_tab, chat, handoff, messages_tab, simulator
+from twilio_channel.panel_views import ai_tab, auto_reply_tab, chat, handoff, knowledge_tab, messages_tab, simulator
 
 app_name = "staff"
 urlpatterns = [
@@ -24,4 +24,10 @@ urlpatterns = [
     path("staff/handoff/<int:conversation_id>/", handoff.handoff_conversation, name="handoff-conversation"),
     path("staff/handoff/<int:conversation_id>/answer/", handoff.handoff_answer, name="handoff-answer"),
     path("staff/handoff/<int:conversation_id>/mode/", handoff.handoff_mode, name="handoff-mode"),
+    path("staff/knowledge/upload/", knowledge_tab.knowledge_upload, name="knowledge-upload"),
+    path("staff/knowledge/paste/", knowledge_tab.knowledge_paste, name="knowledge-paste"),
+    path("staff/knowledge/<int:document_id>/delete/", knowledge_tab.knowledge_delete, name="knowledge-delete"),
+    path(
+        "staff/knowledge/gaps/<int:gap_id>/resolve/", knowledge_tab.knowledge_gap_resolve, name="knowledge-gap-resolve"
+    ),
 ]

@@ -7,5 +7,6 @@ from config.settings.components.auth import *  # noqa: F403
 from config.settings.components.celery import *  # noqa: F403
 from config.settings.components.channels import *  # noqa: F403
 from config.settings.components.data import *  # noqa: F403
+from config.settings.components.knowledge import *  # noqa: F403
 from config.settings.components.twilio import *  # noqa: F403
 from config.settings.components.web import *  # noqa: F403

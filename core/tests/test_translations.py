@@ -22,6 +22,7 @@ APPS = (
     "config",
     "core",
     "inbox",
+    "knowledge",
     "messaging",
     "orchestrator",
     "reports",
@@ -102,7 +103,12 @@ def _keys(name: str, arguments: list[str]) -> list[Key]:
 
 def template_msgids() -> dict[Key, str]:
     found: dict[Key, str] = {}
-    for path in sorted((ROOT / "templates").rglob("*.html")):
+    # The project's templates and the apps' own (a channel's profile section).
+    paths = [
+        *(ROOT / "templates").rglob("*.html"),
+        *(p for app in APPS for p in (ROOT / app / "templates").rglob("*.html")),
+    ]
+    for path in sorted(paths):
         source = templatize(path.read_text(encoding="utf-8"), origin=str(path))
         for match in re.finditer(r"\b(npgettext|pgettext|ngettext|gettext)\(", source):
             for key in _keys(match.group(1), _string_arguments(source[match.end() :])):

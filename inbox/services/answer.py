@@ -5,20 +5,23 @@ the message's own channel (inbox.services.replies)."""
 
 from __future__ import annotations
 
+import copy
 import logging
 
 from django.conf import settings
 from django.db import transaction
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from core.redact import mask_phone
-from inbox.channels import get_channel
-from inbox.models import AutoReplyConfig
+from inbox.channels import UnknownChannel, get_channel
+from inbox.models import AutoReplyConfig, Contact
 from inbox.services.modes import reply_mode, unknown_contact_reply
 from inbox.services.replies import reply_send
 from messaging.context import CHAT_ENGINE_AGENT
 from messaging.enums import ConversationMode, ModeReason, ReplyState
 from messaging.models import Message
+from messaging.selectors.bursts import burst_earlier_pending, burst_newer_waiting
 from messaging.services.ai_replies import reply_state_move
 from messaging.services.conversations import conversation_mode_set
 from orchestrator.chat_engine import chat_engine_reply
@@ -42,52 +45,109 @@ def _off_mode_reply(message: Message) -> tuple[str | None, dict[str, str]]:
 
 
 def _channel_text(message: Message) -> str | None:
-    """The channel's own answer: its help text for a help word, "text only" for media alone."""
+    """The channel's own answer: its help text for a help word, "text only" for media alone; in
+    the contact's language when known."""
     spec = get_channel(message.channel)
-    if spec.help_text and spec.word(message.content) in spec.help_words:
-        return str(spec.help_text)
-    if not spec.media and message.num_media and not message.content.strip():
-        return str(MEDIA_UNSUPPORTED)
+    contact = Contact.objects.filter(channel=message.channel, address=message.participant_number or "").first()
+    with translation.override((contact.language if contact else "") or translation.get_language()):
+        if spec.help_text and spec.word(message.content) in spec.help_words:
+            return str(spec.help_text)
+        if not spec.media and message.num_media and not message.content.strip():
+            return str(MEDIA_UNSUPPORTED)
     return None
+
+
+def _burst_window(channel: str) -> float:
+    try:
+        return get_channel(channel).burst_window()
+    except UnknownChannel:
+        return 0.0
 
 
 def inbound_answer(*, message_id: int) -> Message | None:
     """The inbox's own answer to a pending inbound message; the reply, or None when there is
-    nothing to send. Claimed by compare-and-set, so it runs once."""
+    nothing to send. Claimed by compare-and-set, so it runs once.
+
+    One answer per burst (issue 27) when the channel has a burst window: the task was queued after
+    the window; it leaves its message to a newer one's answer when one waits, else it claims the
+    earlier messages still pending with it and one reply answers them all (decided by the newest
+    message; the chat engine hears them all). A message that arrives meanwhile makes it stale:
+    nothing is sent, and the newer message's answer covers the burst."""
+    fields = ("channel", "conversation_id", "created_at", "direction", "recipient_id")
+    head = Message.objects.only(*fields).filter(pk=message_id).first()
+    if head is None:
+        return None
+    bursts = head.conversation_id is not None and _burst_window(head.channel) > 0
+    if bursts and burst_newer_waiting(head):
+        logger.info("Inbound message %s: a newer message of its burst waits; answered with it", message_id)
+        return None
     if not reply_state_move(message_id=message_id, source=ReplyState.PENDING, target=ReplyState.PROCESSING):
         logger.info("Inbound message %s is not pending: reply already handled, skipping", message_id)
         return None
     message = Message.objects.select_related("conversation").get(pk=message_id)
-    conversation = message.conversation
-    command = mode_command(message.content)
-    text: str | None
-    fields: dict[str, str] = {}
-    if command is not None and conversation is not None:
-        conversation_mode_set(
-            conversation=conversation, mode=command, reason=ModeReason.ASKED, source="contact command"
-        )
-        text = HANDOFF_ACK if command == ConversationMode.HUMAN else BACK_TO_AI_ACK
-    elif conversation is not None and conversation.mode == ConversationMode.HUMAN:
-        text = None  # staff answer in human mode
-    elif (channel_text := _channel_text(message)) is not None:
-        text = channel_text
-    elif reply_mode() == "auto_reply":
-        config = AutoReplyConfig.load()
-        text = config.message or None
-        if text is None:
-            logger.warning("Auto-reply is on but has no text: message %s not answered", message.pk)
-    else:
-        text, fields = _off_mode_reply(message)
+    burst = [pk for pk in burst_earlier_pending(message) if _claim(pk)] if bursts else []
+    text, fields_ = _answer_text(message, burst=burst)
+    covered = [*burst, message.pk]
     with transaction.atomic():
+        if bursts and burst_newer_waiting(message):
+            _move(covered, target=ReplyState.PENDING)
+            logger.info("Answer to inbound message %s is stale: a newer message waits; not sent", message.pk)
+            return None
         if text is None:
-            reply_state_move(message_id=message.pk, source=ReplyState.PROCESSING, target=ReplyState.SKIPPED)
+            _move(covered, target=ReplyState.SKIPPED)
             return None
         # Each message is answered over its own channel (the sweeper picks up every channel's).
-        reply = reply_send(to_message=message, text=text, **fields)
-        state = ReplyState.FAILED if reply.status == "failed" else ReplyState.DONE
-        reply_state_move(message_id=message.pk, source=ReplyState.PROCESSING, target=state)
-    logger.info("Reply %s to inbound message %s queued to %s", reply.pk, message.pk, _to(message))
+        reply = reply_send(to_message=message, text=text, **fields_)
+        _move(covered, target=ReplyState.FAILED if reply.status == "failed" else ReplyState.DONE)
+    logger.info(
+        "Reply %s to inbound message %s queued to %s (burst of %s)", reply.pk, message.pk, _to(message), len(covered)
+    )
     return reply
+
+
+def _with_content(message: Message, content: str) -> Message:
+    """A copy of `message` with another text (the stored row is left as it is)."""
+    other = copy.copy(message)
+    other.content = content
+    return other
+
+
+def _claim(message_id: int) -> bool:
+    return reply_state_move(message_id=message_id, source=ReplyState.PENDING, target=ReplyState.PROCESSING)
+
+
+def _move(message_ids: list[int], *, target: str) -> None:
+    for pk in message_ids:
+        reply_state_move(message_id=pk, source=ReplyState.PROCESSING, target=target)
+
+
+def _answer_text(message: Message, *, burst: list[int]) -> tuple[str | None, dict[str, str]]:
+    """What answers `message` (the newest of its burst): a command's acknowledgement, nothing in
+    human mode, the channel's own text, the auto-reply, or the off mode's reply."""
+    conversation = message.conversation
+    command = mode_command(message.content)
+    if command is not None and conversation is not None:
+        conversation_mode_set(
+            conversation=conversation,
+            mode=command,
+            reason=ModeReason.ASKED,
+            source="contact command",
+            channel=message.channel,
+        )
+        return (HANDOFF_ACK if command == ConversationMode.HUMAN else BACK_TO_AI_ACK), {}
+    if conversation is not None and conversation.mode == ConversationMode.HUMAN:
+        return None, {}  # staff answer in human mode
+    if (channel_text := _channel_text(message)) is not None:
+        return channel_text, {}
+    if reply_mode() == "auto_reply":
+        text = AutoReplyConfig.load().message or None
+        if text is None:
+            logger.warning("Auto-reply is on but has no text: message %s not answered", message.pk)
+        return text, {}
+    if burst:  # the chat engine hears the whole burst
+        earlier = Message.objects.filter(pk__in=burst).order_by("created_at", "id").values_list("content", flat=True)
+        return _off_mode_reply(_with_content(message, "\n".join([*earlier, message.content])))
+    return _off_mode_reply(message)
 
 
 def _to(message: Message) -> str:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -54,7 +55,13 @@ def contact_for(*, channel: str, address: str | None = None, number: str | None 
         return Contact.objects.get(address=address, channel=channel)
 
 
-def _inbound_update(*, address: str, channel: str, at: datetime, display_name: str) -> Contact | None:
+def _site_language(code: str) -> str:
+    """ "pl-PL" -> "pl" when the site speaks it, else "" (the default)."""
+    code = code.split("-")[0].lower()
+    return code if code in {name for name, _label in settings.LANGUAGES} else ""
+
+
+def _inbound_update(*, address: str, channel: str, at: datetime, display_name: str, language: str) -> Contact | None:
     """The webhook reads and touches its contact in one statement (the ORM's update() returns a
     count, so a read would take a second one). None when there is no contact."""
     values: dict[str, object] = {
@@ -64,6 +71,8 @@ def _inbound_update(*, address: str, channel: str, at: datetime, display_name: s
     }
     if display_name:
         values["display_name"] = display_name[:DISPLAY_NAME_MAX_LENGTH]
+    if language:
+        values["language"] = _site_language(language)
     return update_returning(Contact.objects.filter(address=address, channel=channel), **values)
 
 
@@ -130,14 +139,16 @@ def contact_inbound_touch(
     number: str | None = None,
     display_name: str = "",
     profile_name: str = "",
+    language: str = "",
 ) -> Contact:
     """The contact an inbound message comes from, its last inbound time moved to `at` (never back)
-    and its display name set when the channel sent one; created and linked as by `contact_for` on
-    first use. Call it inside the delivery's transaction: the contact's row stays locked until it
-    ends. (`number`, `profile_name`: the Twilio channel's names.)"""
+        and its display name set when the channel sent one; created and linked as by `contact_for` on
+        first use. Call it inside the delivery's transaction: the contact's row stays locked until it
+        ends. `language`: the one the contact's app uses, when the channel says; kept when the site
+    speaks it. (`number`, `profile_name`: the Twilio channel's names.)"""
     address = address if address is not None else number or ""
     display_name = display_name or profile_name
-    contact = _inbound_update(address=address, channel=channel, at=at, display_name=display_name)
+    contact = _inbound_update(address=address, channel=channel, at=at, display_name=display_name, language=language)
     if contact is not None:
         return contact
     user = _owner(channel=channel, address=address)
@@ -149,9 +160,10 @@ def contact_inbound_touch(
                 user=user,
                 last_inbound_at=at,
                 display_name=display_name[:DISPLAY_NAME_MAX_LENGTH],
+                language=_site_language(language),
             )
     except IntegrityError:  # created meanwhile by a concurrent delivery
-        contact = _inbound_update(address=address, channel=channel, at=at, display_name=display_name)
+        contact = _inbound_update(address=address, channel=channel, at=at, display_name=display_name, language=language)
         return contact if contact is not None else Contact.objects.get(address=address, channel=channel)
 
 

@@ -77,6 +77,7 @@ def receive(inbound: InboundMessage, *, answer: bool = True) -> tuple[Message, b
                 channel=spec.name,
                 at=inbound.received_at or timezone.now(),
                 display_name=inbound.display_name,
+                language=inbound.language,
             )
             opt_out = answer and word in spec.opt_out_words
             opt_in = answer and word in spec.opt_in_words and contact.opted_out
@@ -103,7 +104,7 @@ def receive(inbound: InboundMessage, *, answer: bool = True) -> tuple[Message, b
                 contact_opt_out(contact=contact, source="keyword")
             elif opt_in:
                 contact_opt_in(contact=contact)
-            if reply == "channel" and message.reply_state == ReplyState.PENDING:  # not over the flood limit
+            if reply == "channel" and message.reply_state == ReplyState.PENDING:  # not stopped by the loop breaker
                 window = spec.burst_window()
                 enqueue_on_commit(ANSWER_TASK, message.pk, **({"countdown": window} if window > 0 else {}))
     except IntegrityError:

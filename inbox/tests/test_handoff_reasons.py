@@ -5,6 +5,7 @@ import pytest
 from django.test import Client
 
 from accounts.tests.factories import UserFactory
+from inbox.services.contacts import link_contact
 from messaging.enums import ConversationMode
 from messaging.models import Conversation, ModeChange
 
@@ -66,3 +67,14 @@ def test_a_user_asking_for_a_person_in_the_web_thread_is_listed_as_asked(staff_c
     assert "ada" in html
     assert 'data-reason="asked"' in reason_cell(html)
     assert ModeChange.objects.get().channel == "web"
+
+
+def test_a_linked_users_request_over_a_channel_counts_for_that_channel(deliver, recorded, fake_llm):
+    ann = UserFactory(username="ann")
+    link_contact(channel="test", address="chat-7", user=ann)
+
+    deliver("human", address="chat-7")  # answered in Ann's AI thread, but it came over the channel
+
+    change = ModeChange.objects.get()
+    assert change.conversation.user == ann
+    assert (change.mode, change.reason, change.channel) == (ConversationMode.HUMAN, "asked", "test")

@@ -181,11 +181,14 @@ def conversation_channel_name(conversation: Conversation) -> str:
     return channel or Channel.WEB
 
 
-def conversation_mode_set(*, conversation: Conversation, mode: str, reason: str, source: str = "") -> bool:
+def conversation_mode_set(
+    *, conversation: Conversation, mode: str, reason: str, source: str = "", channel: str | None = None
+) -> bool:
     """Set the mode; True when it changed, and then the change is recorded with its reason
     (ModeReason: asked, loop, budget, staff) for the handoff inbox and the insights. A plain
     UPDATE, so it never races a concurrent turn's other writes to the row; only the caller whose
-    UPDATE changed the row records the change."""
+    UPDATE changed the row records the change. `channel`: the channel of the message that caused it
+    (a known user's SMS in their AI thread is an SMS), else the conversation's."""
     if reason not in ModeReason.values:
         raise ValueError(f"unknown mode change reason {reason!r}")
     now = timezone.now()
@@ -196,7 +199,7 @@ def conversation_mode_set(*, conversation: Conversation, mode: str, reason: str,
             conversation=conversation,
             mode=mode,
             reason=reason,
-            channel=conversation_channel_name(conversation),
+            channel=channel or conversation_channel_name(conversation),
             source=source[:100],
             created_at=now,
         )

@@ -100,7 +100,8 @@ def external_message_receive(
             conversation=conversation,
             mode=ConversationMode.HUMAN,
             reason=ModeReason.LOOP,
-            source="automatic reply limit",
+            source="loop breaker",
+            channel=channel,
         )
     logger.info(
         "Inbound %s message %s stored in conversation %s (reply: %s)", channel, message.pk, conversation.pk, reply

@@ -27,6 +27,7 @@ from messaging.services.ai_replies import ai_reply_store, reply_state_move
 from messaging.services.conversations import conversation_mode_set
 from orchestrator.agents import route
 from orchestrator.chat_engine import not_configured_reply
+from orchestrator.citations import with_sources
 from orchestrator.exceptions import LeaseBusy
 from orchestrator.handoff import BACK_TO_AI_ACK, HANDOFF_ACK, mode_command
 from orchestrator.llm import llm_settings
@@ -97,7 +98,7 @@ def generate_reply(
         logger.exception("AI turn of user %s crashed in %s", user_id, agent_name or "routing")
         return Answer(text=fallback_text, ok=False, agent=agent_name)
     if run.budget_exhausted:
-        return _budget_answer(run=run, conversation=conversation, fallback_text=fallback_text)
+        return _budget_answer(run=run, conversation=conversation, fallback_text=fallback_text, channel=channel)
     if not run.ok:
         logger.warning(
             "AI turn of user %s failed in %s after %s rounds and %s tool calls: %s",
@@ -108,7 +109,7 @@ def generate_reply(
             run.failure,
         )
     return Answer(
-        text=run.text if run.ok else fallback_text,
+        text=with_sources(run.text, run.sources, channel) if run.ok else fallback_text,
         ok=run.ok,
         agent=agent.name,
         model=run.model,
@@ -118,7 +119,7 @@ def generate_reply(
     )
 
 
-def _budget_answer(*, run: AgentRun, conversation: Conversation | None, fallback_text: str) -> Answer:
+def _budget_answer(*, run: AgentRun, conversation: Conversation | None, fallback_text: str, channel: str) -> Answer:
     """A spend cap had no room for the turn's next model call (AI_BUDGET_EXHAUSTED_ACTION): the
     fallback text, or the conversation handed to staff with the handoff's acknowledgement. What
     earlier rounds of the turn used is recorded with it."""
@@ -133,7 +134,11 @@ def _budget_answer(*, run: AgentRun, conversation: Conversation | None, fallback
     )
     if exhausted_action() == HANDOFF and conversation is not None:
         conversation_mode_set(
-            conversation=conversation, mode=ConversationMode.HUMAN, reason=ModeReason.BUDGET, source="budget"
+            conversation=conversation,
+            mode=ConversationMode.HUMAN,
+            reason=ModeReason.BUDGET,
+            source="budget",
+            channel=channel,
         )
         return replace(used, text=HANDOFF_ACK, ok=True, agent="")
     return used
@@ -179,7 +184,13 @@ def _answer_claimed(
     they are in its history, so the model sees them all, and the one reply answers them all)."""
     command = mode_command(message.content)
     if command is not None and conversation is not None:
-        conversation_mode_set(conversation=conversation, mode=command, reason=ModeReason.ASKED, source="user command")
+        conversation_mode_set(
+            conversation=conversation,
+            mode=command,
+            reason=ModeReason.ASKED,
+            source="user command",
+            channel=message.channel,
+        )
         ack = HANDOFF_ACK if command == ConversationMode.HUMAN else BACK_TO_AI_ACK
         return _store(message=message, answer=Answer(text=ack), lease_token=token, burst=burst)
     if conversation is not None and conversation.mode == ConversationMode.HUMAN:

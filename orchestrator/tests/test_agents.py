@@ -272,14 +272,14 @@ def test_stickiness_ends_with_a_history_clear(user, fake_llm):
     assert ai_reply_process(message_id=send_to_bot(user, "building 1").pk).agent == "general"
 
 
-def test_guests_get_the_general_agent_without_tools(fake_llm):
+def test_guests_get_the_general_agent_with_only_the_knowledge_search(fake_llm):
     from orchestrator.services.turns import generate_reply
 
     fake_llm.reply("Hello guest")
     answer = generate_reply(text="I want to file a report", user=None, conversation=None, channel="sms", history=[])
 
     assert (answer.text, answer.agent) == ("Hello guest", "general")
-    assert "tools" not in fake_llm.requests[-1]
+    assert [tool["function"]["name"] for tool in fake_llm.requests[-1]["tools"]] == ["search_knowledge"]
 
 
 def test_the_general_prompt_stays_plain_and_unicode_is_not_stripped(user, fake_llm):

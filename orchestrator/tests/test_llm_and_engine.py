@@ -10,7 +10,8 @@ import pytest
 from django.conf import settings as django_settings
 
 from orchestrator.chat_engine import chat_engine_reply, not_configured_reply
-from orchestrator.llm import PLACEHOLDER_API_KEY, LLMError, LLMTimeout, chat_completion, llm_settings
+from orchestrator.llm import PLACEHOLDER_API_KEY, chat_completion, llm_settings
+from orchestrator.llm_errors import LLMError, LLMTimeout
 from orchestrator.services.turns import ai_reply_process
 from orchestrator.tests.helpers import send_to_bot
 

@@ -9,7 +9,8 @@ import threading
 import pytest
 
 from messaging.enums import ReplyState
-from orchestrator.llm import _classify, _litellm
+from orchestrator.llm import _litellm
+from orchestrator.llm_errors import classify_error
 from orchestrator.services.turns import FALLBACK_TEXT, ai_reply_process
 from orchestrator.tests.helpers import send_to_bot
 
@@ -232,5 +233,5 @@ CASES = {
 @pytest.mark.parametrize("case", CASES)
 def test_classify(case):
     build, summary, transient = CASES[case]
-    error = _classify(build(), _litellm())
+    error = classify_error(build(), _litellm())
     assert (error.summary, error.transient) == (summary, transient)

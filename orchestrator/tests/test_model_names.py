@@ -6,7 +6,8 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
-from orchestrator.llm import LLMError, chat_completion
+from orchestrator.llm import chat_completion
+from orchestrator.llm_errors import LLMError
 from orchestrator.model_names import (
     MODEL_NOT_A_NAME,
     MODEL_PROVIDER_NOT_ALLOWED,

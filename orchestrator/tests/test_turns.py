@@ -47,7 +47,7 @@ def test_plain_reply_is_stored_with_model_and_token_usage(user, fake_llm):
     assert sent["model"] == "gpt-3.5-turbo-1106"
     assert sent["messages"][0]["role"] == "system"
     assert sent["messages"][-1] == {"role": "user", "content": "hi"}
-    assert [t["function"]["name"] for t in sent["tools"]] == ["handoff_to_human"]
+    assert [t["function"]["name"] for t in sent["tools"]] == ["search_knowledge", "handoff_to_human"]
 
 
 def test_the_reply_keeps_the_channel_of_the_input(user, fake_llm):

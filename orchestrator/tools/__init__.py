@@ -1,6 +1,6 @@
 """Tool registry. Importing this package registers the built-in tools."""
 
-from orchestrator.tools import handoff, reports  # noqa: F401  (registration side effect)
+from orchestrator.tools import handoff, knowledge, reports  # noqa: F401  (registration side effect)
 from orchestrator.tools.base import (
     RESULT_MAX_CHARS,
     Tool,

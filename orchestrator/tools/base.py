@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError
@@ -40,6 +40,9 @@ class ToolContext:
     conversation: Conversation | None
     channel: str
     agent: str
+    question: str = ""  # the user's message this turn (a knowledge gap records it)
+    # Documents the knowledge tool gave markers this turn, (title, source) in marker order.
+    sources: list[tuple[str, str]] = field(default_factory=list)
 
 
 ToolFunc = Callable[[ToolContext, Any], str]

@@ -28,6 +28,7 @@ def handoff_to_human(context: ToolContext, args: HandoffArgs) -> str:
         mode=ConversationMode.HUMAN,
         reason=ModeReason.ASKED,
         source=f"{context.agent} tool",
+        channel=context.channel,
     )
     return (
         "The conversation has been handed over to a human agent. Tell the user briefly that a person "

@@ -97,3 +97,26 @@ def test_human_and_bot_switch_the_mode(telegram_post, echo, bot_api):
     assert conversation.mode == ConversationMode.AI
     telegram_post(message_update(12, "Hi again"))
     assert len(bot_api.sent) == answered + 2 and texts_sent(bot_api)[-1] == "Echo: Hi again"
+
+
+def in_language(update: dict, code: str) -> dict:
+    update["message"]["from"]["language_code"] = code
+    return update
+
+
+def test_help_and_text_only_answer_in_the_users_language(telegram_post, echo, bot_api):
+    from inbox.services.answer import MEDIA_UNSUPPORTED
+
+    telegram_post(in_language(message_update(13, "/help"), "pl"))
+    telegram_post(in_language(message_update(14, None, photo=PHOTO), "pl-PL"))
+    assert texts_sent(bot_api) == [
+        "Jestem asystentem AI: napisz pytanie, a odpowiem. /help pokazuje ten tekst, /stop wyłącza moje "
+        'wiadomości (/start je przywraca). Napisz "human", aby porozmawiać z człowiekiem, i "bot", aby wrócić '
+        "do mnie. Aby pozwolić mi działać na Twoim koncie, użyj opcji Połącz Telegram na stronie profilu.",
+        "Na razie czytam tylko tekst. Napisz, proszę, wiadomość tekstem.",
+    ]
+    # A language the site does not speak: the default (English), not the Polish of before.
+    telegram_post(in_language(message_update(15, "/help"), "de"))
+    telegram_post(in_language(message_update(16, None, photo=PHOTO), "en"))
+    assert texts_sent(bot_api)[2:] == [str(HELP_TEXT), str(MEDIA_UNSUPPORTED)]
+    assert "text only" in texts_sent(bot_api)[-1]

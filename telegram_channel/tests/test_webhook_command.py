@@ -22,7 +22,7 @@ def test_set_registers_the_url_the_secret_and_the_updates_taken(bot_api, setting
         {
             "url": "https://messaging.example.com/telegram/webhook",
             "secret_token": WEBHOOK_SECRET,
-            "allowed_updates": ["message"],
+            "allowed_updates": ["message", "my_chat_member"],
         }
     ]
     assert json.loads(run("info"))["url"] == "https://messaging.example.com/telegram/webhook"

@@ -116,6 +116,22 @@ def test_the_profile_explains_a_bad_phone_number(browsing, screenshot):
     expect(page.get_by_label("Phone number")).to_have_value("+48123456789")
 
 
+def test_the_profile_disconnects_a_linked_telegram_chat(browsing, screenshot):
+    from inbox.models import Contact
+
+    user = UserFactory()
+    Contact.objects.create(channel="telegram", address="4242", display_name="Ann Lee", user=user)
+    page = browsing.login(user, PASSWORD)
+    page.get_by_role("link", name="Profile").click()
+    section = page.locator("#telegram-connect")
+    expect(section.get_by_text("Ann Lee")).to_be_visible()
+    screenshot(page, "profile-telegram")
+    section.get_by_role("button", name="Disconnect Telegram").click()
+    expect(page.get_by_text("Telegram is disconnected")).to_be_visible()
+    expect(page.locator("#telegram-connect").get_by_role("button", name="Connect Telegram")).to_be_visible()
+    assert Contact.objects.get(channel="telegram", address="4242").user is None
+
+
 def test_a_hostile_message_is_shown_as_text(browsing):
     attacker = UserFactory(username="mallory")
     victim = UserFactory(username="victim")

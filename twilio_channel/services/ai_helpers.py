@@ -23,7 +23,8 @@ from core.redact import mask_phone
 from messaging.context import NOT_MODEL_CONTEXT
 from messaging.enums import Direction
 from messaging.models import Message
-from orchestrator.llm import LLMError, LLMSettings, chat_completion, llm_settings
+from orchestrator.llm import LLMSettings, chat_completion, llm_settings
+from orchestrator.llm_errors import LLMError
 from orchestrator.model_names import model_name_problem
 from orchestrator.models import target_normalize
 from orchestrator.selectors import ai_config_get

@@ -226,7 +226,8 @@ def test_ai_mode_answers_a_stranger_as_a_guest_without_user_tools(deliver, ann, 
     fake_llm.reply("Hello, guest.")
     deliver("Show me the reports", from_=STRANGER)
     assert replies_to(STRANGER) == ["Hello, guest."]
-    assert not fake_llm.requests[0].get("tools")
+    # Only the organisation's documents: no tool that reads or changes anyone's data.
+    assert [tool["function"]["name"] for tool in fake_llm.requests[0]["tools"]] == ["search_knowledge"]
     message = Message.objects.get(external_id=_sid(1))
     assert (message.sender_id, message.recipient_id) == (None, -1)
 

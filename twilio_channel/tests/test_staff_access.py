@@ -16,7 +16,13 @@ pytestmark = pytest.mark.django_db
 
 API_KEY = "staff-api-key-for-tests-0123456789"
 PUBLIC = {"/api/health", "/api/schema/", "/api/docs/"}
-SAMPLES = {"message_id": "1", "participant": "%2B48123456789", "sid": "SM" + "0" * 32}
+SAMPLES = {
+    "message_id": "1",
+    "participant": "%2B48123456789",
+    "sid": "SM" + "0" * 32,
+    "document_id": "1",
+    "gap_id": "1",
+}
 
 
 def _walk(patterns, prefix: str = ""):

@@ -84,7 +84,10 @@ SWEEP_BATCH_SIZE = int_alias("SWEEP_BATCH_SIZE", default=32)
 # One reply per burst (issue 27): messages of one conversation within this quiet window (seconds)
 # get one AI turn (or one auto-reply) that sees them all; 0: every message its own reply. The
 # default of the external channels (a channel's spec may declare its own); AI_BURST_WINDOWS
-# ("telegram=3,sms=1.5") overrides it per channel; AI_BURST_WINDOW_WEB_S is the web's and the API's.
+# ("telegram=3,sms=1.5") overrides it per channel; AI_BURST_WINDOW_WEB_S is the web's and the API's,
+# 0 by default: the panel's composer and API clients send whole messages, and a program calling the
+# API waits for each answer, so a window there would only slow every reply down.
+# Keep windows well below AI_STALE_REPLY_AFTER_S: the sweeper takes a message pending that long.
 AI_BURST_WINDOW_S = float(str_alias("AI_BURST_WINDOW_S", default="2"))
 AI_BURST_WINDOWS = {
     name.strip(): float(value)

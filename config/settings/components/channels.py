@@ -10,6 +10,9 @@ INBOX_CHANNELS = {
     "whatsapp": "twilio_channel.channel.WHATSAPP",
     "telegram": "telegram_channel.channel.TELEGRAM",
 }
+# Sections channel apps add to the profile page (/app/profile/), in this order: template names,
+# each rendered with the page's context (its app's own template tags fetch what it shows).
+PROFILE_SECTIONS = ["telegram_channel/profile_section.html"]
 # A long text goes out as at most this many numbered parts (Twilio's channels: TWILIO_MAX_PARTS).
 INBOX_MAX_PARTS = int_alias("INBOX_MAX_PARTS", default=10)
 # The inbox's delivery (channels without their own): a send's claim lapses after INBOX_SEND_LEASE_S

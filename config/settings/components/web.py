@@ -24,6 +24,7 @@ INSTALLED_APPS = [
     "accounts",
     "reports",
     "messaging",
+    "knowledge",
     "orchestrator",
     "inbox",
     "twilio_channel",

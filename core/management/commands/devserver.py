@@ -170,7 +170,7 @@ def demo_environment(settings=django_settings, *, llm_port: int, twilio_port: in
     """The variables every process gets in demo mode. They replace the AI and Twilio ones of the
     environment and .env, so nothing reaches a real account (an AIConfig row's own key and model
     still win for the AI: the panel shows them)."""
-    from demo.model import DEMO_MODEL_NAME
+    from demo.model import DEMO_EMBEDDING_MODEL, DEMO_MODEL_NAME
     from demo.twilio_server import DEFAULT_ACCOUNT_SID, DEFAULT_AUTH_TOKEN
 
     return {
@@ -178,6 +178,7 @@ def demo_environment(settings=django_settings, *, llm_port: int, twilio_port: in
         "LITELLM_BASEURL": f"http://127.0.0.1:{llm_port}/v1",
         "LITELLM_API_KEY": "demo",  # a placeholder: the demo model takes any
         "LITELLM_MODEL": DEMO_MODEL_NAME,
+        "EMBEDDING_MODEL": DEMO_EMBEDDING_MODEL,  # the knowledge base's semantic search, on the stand-in
         "TWILIO_API_BASE_URL": f"http://127.0.0.1:{twilio_port}",
         "TWILIO_ACCOUNT_SID": DEFAULT_ACCOUNT_SID,
         "TWILIO_AUTH_TOKEN": DEFAULT_AUTH_TOKEN,
