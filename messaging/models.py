@@ -90,6 +90,24 @@ class Message(TimeStamped):
             # A party's newest messages, read in list order without reading the rest of its history.
             models.Index(fields=["sender_id", "created_at", "id"], name="message_sender_newest"),
             models.Index(fields=["recipient_id", "created_at", "id"], name="message_recipient_newest"),
+            # The staff insights (inbox.selectors.insights) read a range of days: every column they
+            # aggregate is in the index, so the range is read from the index alone (PostgreSQL's
+            # index-only scan, SQLite's covering index). Key columns, not INCLUDE, which SQLite lacks.
+            models.Index(
+                fields=[
+                    "created_at",
+                    "channel",
+                    "direction",
+                    "status",
+                    "conversation",
+                    "sender_id",
+                    "recipient_id",
+                    "ai_cost",
+                    "model",
+                    "id",
+                ],
+                name="message_insights_by_time",
+            ),
         ]
         constraints = [
             models.UniqueConstraint(fields=["channel", "external_id"], name="message_channel_external_id_unique")

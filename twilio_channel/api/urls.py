@@ -4,7 +4,7 @@ Literal segments come before parameters; `/api/messages/<sid>` takes only Twilio
 from django.urls import include, path
 
 from core.urls import slash_optional_path
-from twilio_channel.api import views
+from twilio_channel.api import insights_views, views
 
 urlpatterns = [
     *slash_optional_path("health", views.HealthView.as_view(), "api-health"),
@@ -15,6 +15,7 @@ urlpatterns = [
     *slash_optional_path("conversations", views.ConversationListView.as_view(), "api-conversations"),
     path("conversations/<path:participant>/mode", views.ConversationModeView.as_view(), name="api-conversation-mode"),
     path("conversations/<path:participant>", views.ConversationView.as_view(), name="api-conversation"),
+    *slash_optional_path("insights", insights_views.InsightsView.as_view(), "api-insights"),
     *slash_optional_path("auto-reply/config", views.AutoReplyConfigView.as_view(), "api-auto-reply-config"),
     *slash_optional_path("ai/config", views.AIConfigView.as_view(), "api-ai-config"),
     # Twilio's own copy of the messages (sync, remote list, fetch, redact, delete).

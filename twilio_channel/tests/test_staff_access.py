@@ -66,6 +66,7 @@ AGENT_ROUTES = {
     ("get", "/api/conversations"),
     ("get", "/api/conversations/%2B48123456789"),
     ("post", "/api/conversations/%2B48123456789/mode"),
+    ("get", "/api/insights"),  # how the assistant is doing: the agents' work too
 }
 SUPERUSER_ROUTES = [route for route in ROUTES if route not in AGENT_ROUTES]
 
