@@ -66,7 +66,7 @@ def prepare(people: int) -> None:
     call_command("migrate", verbosity=0)
     from webhook import prepare_people
 
-    from twilio_channel.services.modes import auto_reply_config_set
+    from inbox.services.modes import auto_reply_config_set
 
     prepare_people(people, 0)
     with transaction.atomic():

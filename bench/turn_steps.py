@@ -67,8 +67,8 @@ def run(options: argparse.Namespace, base: str, account_sid: str, auth_token: st
     from webhook import TWILIO_NUMBER, Traffic, prepare_people
 
     from messaging.models import Message
-    from twilio_channel.services.inbound import inbound_answer
-    from twilio_channel.services.modes import auto_reply_config_set
+    from inbox.services.answer import inbound_answer
+    from inbox.services.modes import auto_reply_config_set
     from twilio_channel.services.sending import outbound_deliver
 
     prepare_people(options.people, 0)
