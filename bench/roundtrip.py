@@ -82,7 +82,7 @@ def collect(path: str) -> None:
     from messaging.models import Message
 
     sids = json.loads(Path(path).read_text())
-    inbound = dict(Message.objects.filter(twilio_sid__in=sids).values_list("pk", "twilio_sid"))
+    inbound = dict(Message.objects.filter(external_id__in=sids).values_list("pk", "external_id"))
     replies: dict[str, list[int]] = {sid: [] for sid in inbound.values()}
     rows = Message.objects.filter(in_reply_to_id__in=list(inbound), direction="outbound")
     for parent, pk in rows.values_list("in_reply_to_id", "pk"):
