@@ -87,8 +87,8 @@ def status_apply(
     A callback is on every outbound message's path, twice, so the usual one (a `mid`, a higher
     status) is two statements in autocommit, with no read before them and no transaction around
     them: the guarded UPDATE of the `mid` row, then the event's INSERT (a repeat is refused by the
-    unique (sid, status)); after a crash between the two, Twilio's retry records it). Only when that
-    UPDATE moves nothing is the row looked up, as it may be another one or none."""
+    unique (sid, status) and ignored; after a crash between the two, Twilio's retry records it).
+    Only when that UPDATE moves nothing is the row looked up, as it may be another one or none."""
     status = status.strip().lower()
     error = _error_text(error_code, error_message)
     unsent = Q(external_id__isnull=True) | Q(external_id="") | Q(external_id=sid)
