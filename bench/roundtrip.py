@@ -66,7 +66,7 @@ def prepare(people: int) -> None:
     call_command("migrate", verbosity=0)
     from webhook import prepare_people
 
-    from twilio_channel.services.modes import auto_reply_config_set
+    from inbox.services.modes import auto_reply_config_set
 
     prepare_people(people, 0)
     with transaction.atomic():
@@ -82,7 +82,7 @@ def collect(path: str) -> None:
     from messaging.models import Message
 
     sids = json.loads(Path(path).read_text())
-    inbound = dict(Message.objects.filter(twilio_sid__in=sids).values_list("pk", "twilio_sid"))
+    inbound = dict(Message.objects.filter(external_id__in=sids).values_list("pk", "external_id"))
     replies: dict[str, list[int]] = {sid: [] for sid in inbound.values()}
     rows = Message.objects.filter(in_reply_to_id__in=list(inbound), direction="outbound")
     for parent, pk in rows.values_list("in_reply_to_id", "pk"):

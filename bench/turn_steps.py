@@ -66,9 +66,9 @@ def run(options: argparse.Namespace, base: str, account_sid: str, auth_token: st
     from twilio.request_validator import RequestValidator
     from webhook import TWILIO_NUMBER, Traffic, prepare_people
 
+    from inbox.services.answer import inbound_answer
+    from inbox.services.modes import auto_reply_config_set
     from messaging.models import Message
-    from twilio_channel.services.inbound import inbound_answer
-    from twilio_channel.services.modes import auto_reply_config_set
     from twilio_channel.services.sending import outbound_deliver
 
     prepare_people(options.people, 0)

@@ -178,15 +178,15 @@ def _outbound_upsert(resource: Any) -> Message:
     message = Message.objects.filter(external_id=resource.sid).first() or _placeholder_claim(resource)
     if message is None:
         return _outbound_create(resource)
-    if resource.status:  # the rank rules of the status callbacks: never lower, never out of a final one
-        moved = status_apply(
-            sid=resource.sid,
-            status=resource.status,
-            error_code=str(resource.error_code or ""),
-            error_message=resource.error_message or "",
-            message_id=message.pk,
-        )
-        return moved or message
+    # The rank rules of the status callbacks: never lower, never out of a final one.
+    if resource.status and status_apply(
+        sid=resource.sid,
+        status=resource.status,
+        error_code=str(resource.error_code or ""),
+        error_message=resource.error_message or "",
+        message_id=message.pk,
+    ):
+        message.refresh_from_db()
     return message
 
 

@@ -4,9 +4,11 @@ in an append-only log; the message's status never moves backwards and never leav
 from __future__ import annotations
 
 import logging
+from contextlib import nullcontext
 from datetime import timedelta
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from messaging.enums import Direction
@@ -15,6 +17,7 @@ from twilio_channel.client import twilio_client, twilio_configured
 from twilio_channel.enums import STATUS_RANKS, TERMINAL_STATUSES
 from twilio_channel.errors import classify
 from twilio_channel.models import MessageStatusEvent
+from twilio_channel.selectors import TWILIO_CHANNELS
 
 logger = logging.getLogger("twilio_webhook")
 
@@ -23,12 +26,50 @@ RECONCILE_WITHIN = timedelta(days=3)
 RECONCILE_BATCH = 500
 
 
-def status_rank_higher(current: str | None, reported: str) -> bool:
-    if current in TERMINAL_STATUSES:
-        return False
-    if reported in TERMINAL_STATUSES or current is None:
-        return True
-    return STATUS_RANKS.get(reported, -1) > STATUS_RANKS.get(current, -1)
+def _ranks_lower(reported: str) -> Q:
+    """The stored statuses `reported` may replace, as a WHERE clause so the UPDATE itself decides (a
+    late or out-of-order callback matches no row): never a terminal one; a terminal report replaces
+    any other; else a higher rank (an unranked status counts as -1; none is replaced by anything)."""
+    lower = Q(status__isnull=True)
+    if reported in TERMINAL_STATUSES:
+        return lower | ~Q(status__in=TERMINAL_STATUSES)
+    rank = STATUS_RANKS.get(reported, -1)
+    if rank >= 0:  # an unranked stored status counts as -1: any ranked report moves it
+        lower |= Q(status__in=[name for name, other in STATUS_RANKS.items() if other < rank])
+        lower |= ~Q(status__in=[*STATUS_RANKS, *TERMINAL_STATUSES])
+    return lower
+
+
+def _message_find(sid: str, message_id: int | None) -> Message | None:
+    """The outbound row a report is about: the `mid` row, unless it already holds another SID (a
+    `mid` that names another message: trust the SID), else the row with that SID."""
+    rows = Message.objects.filter(direction=Direction.OUTBOUND)
+    if message_id is not None:
+        message = rows.filter(pk=message_id).first()
+        if message is not None and message.twilio_sid in (None, "", sid):
+            return message
+    return rows.filter(channel__in=TWILIO_CHANNELS, external_id=sid).first()  # the (channel, external_id) index
+
+
+def _move(where: Q, *, sid: str, status: str, error: str | None) -> bool:
+    """One UPDATE that moves the row forward only when the rank rules allow it: concurrent
+    callbacks of one message cannot lower it. The row holds no SID or this one, so storing the SID
+    with the status changes only a missing one."""
+    fields: dict = {"status": status, "external_id": sid, "updated_at": timezone.now()}
+    if error:
+        fields["error"] = error
+    rows = Message.objects.filter(where, _ranks_lower(status), direction=Direction.OUTBOUND)
+    return bool(rows.update(**fields))
+
+
+def _event_record(**fields) -> None:
+    """One INSERT. Outside a transaction (a callback's view) no BEGIN and COMMIT around it: a
+    failed INSERT leaves nothing to roll back; inside a caller's (the sync's), a savepoint."""
+    try:
+        with transaction.atomic() if connection.in_atomic_block else nullcontext():
+            MessageStatusEvent.objects.create(**fields)
+    except IntegrityError:
+        pass  # the same report again (Twilio retries callbacks): already recorded
 
 
 def _error_text(error_code: str, error_message: str) -> str | None:
@@ -39,43 +80,31 @@ def _error_text(error_code: str, error_message: str) -> str | None:
 
 def status_apply(
     *, sid: str, status: str, error_code: str = "", error_message: str = "", message_id: int | None = None
-) -> Message | None:
-    """Record one report of `sid` and move its message forward when it ranks higher. `message_id`
-    (the callback's `mid`) finds a row whose SID is not stored yet. None for an unknown SID."""
+) -> bool:
+    """Record one report of `sid` and move its message forward when it ranks higher; whether it
+    moved. `message_id` (the callback's `mid`) finds a row whose SID is not stored yet.
+
+    A callback is on every outbound message's path, twice, so the usual one (a `mid`, a higher
+    status) is two statements in autocommit, with no read before them and no transaction around
+    them: the guarded UPDATE of the `mid` row, then the event's INSERT (a repeat is refused by the
+    unique (sid, status) and ignored; after a crash between the two, Twilio's retry records it).
+    Only when that UPDATE moves nothing is the row looked up, as it may be another one or none."""
     status = status.strip().lower()
-    rows = Message.objects.filter(direction=Direction.OUTBOUND)
-    message = None
-    if message_id is not None:
-        message = rows.filter(pk=message_id).first()
-        if message is not None and message.twilio_sid and message.twilio_sid != sid:
-            message = None  # a `mid` that names another message: trust the SID
-    if message is None:
-        message = rows.filter(external_id=sid).first()
-    try:
-        with transaction.atomic():
-            MessageStatusEvent.objects.create(
-                message=message, twilio_sid=sid, status=status, error_code=error_code, error_message=error_message
-            )
-    except IntegrityError:
-        pass  # the same report again (Twilio retries callbacks): already recorded
-    if message is None:
+    error = _error_text(error_code, error_message)
+    unsent = Q(external_id__isnull=True) | Q(external_id="") | Q(external_id=sid)
+    moved = message_id is not None and _move(Q(pk=message_id) & unsent, sid=sid, status=status, error=error)
+    target = message_id
+    if not moved:  # off the usual path: a repeat, a late report, a `mid` of another row, no `mid`
+        message = _message_find(sid, message_id)
+        target = message.pk if message is not None else None
+        if message is not None and message.pk != message_id:
+            moved = _move(Q(pk=message.pk), sid=sid, status=status, error=error)
+    _event_record(message_id=target, twilio_sid=sid, status=status, error_code=error_code, error_message=error_message)
+    if moved:
+        logger.info("Message %s (%s) is now %s", target, sid, status)
+    elif target is None:
         logger.warning("Status %s for unknown message SID %s", status, sid)
-        return None
-    for _ in range(3):  # compare-and-set against concurrent callbacks of the same message
-        if not status_rank_higher(message.status, status):
-            return message
-        fields: dict = {"status": status, "updated_at": timezone.now()}
-        if not message.twilio_sid:
-            fields["external_id"] = sid
-        if error := _error_text(error_code, error_message):
-            fields["error"] = error
-        if Message.objects.filter(pk=message.pk, status=message.status).update(**fields):
-            logger.info("Message %s (%s) is now %s", message.pk, sid, status)
-            for name, value in fields.items():
-                setattr(message, name, value)
-            return message
-        message.refresh_from_db(fields=["status", "external_id"])
-    return message
+    return moved
 
 
 def statuses_reconcile() -> int:
@@ -100,14 +129,12 @@ def statuses_reconcile() -> int:
                 summary = type(exc).__name__
             logger.warning("Status reconciliation of message %s failed: %s", message.pk, summary)
             continue
-        before = message.status
-        updated = status_apply(
+        if status_apply(
             sid=message.twilio_sid or "",
             status=remote.status,
             error_code=str(remote.error_code or ""),
             error_message=remote.error_message or "",
-        )
-        if updated is not None and updated.status != before:
+        ):
             moved += 1
     if moved:
         logger.info("Status reconciliation moved %s message(s)", moved)
