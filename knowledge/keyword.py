@@ -22,7 +22,7 @@ from django.db import connection
 
 CONFIG = "simple"
 HEADING_WEIGHT = 4.0  # SQLite: a word of the section's heading counts this many times one of its text
-POOL = 200  # PostgreSQL: the passages whose stored vector ts_rank reads, at most
+POOL = 100  # PostgreSQL: the passages whose stored vector ts_rank reads, at most (the demo ranks as with 500)
 POSTGRES_RANKED = """
 WITH held AS (
     SELECT hit.id, count(*) AS terms
