@@ -32,3 +32,19 @@ def test_the_index_follows_replaced_and_deleted_passages():
     assert keyword_ranked(["unplug"], 10) == list(document.chunks.values_list("id", flat=True))
     Chunk.objects.all().update(text="Completely different words.")
     assert keyword_ranked(["unplug"], 10) == [] and len(keyword_ranked(["differ"], 10)) == 1
+
+
+@pytest.mark.postgres
+def test_postgres_ranks_passages_holding_more_of_the_words_first(staff_client, settings):
+    """ts_rank alone put a passage saying one word often, in its heading too, above one holding
+    every word of the question; now the count of words held decides first, ts_rank within it, and
+    passages holding only some of the words still fill the list."""
+    settings.EMBEDDING_MODEL = ""
+    document_create(title="Router manual", text="# Router\n\n" + "The router is a router; router lights. " * 4)
+    document_create(title="Reset steps", text="Hold the reset button on the router for ten seconds.")
+    document_create(title="Buttons", text="The button on the side dims the lights.")
+    document_create(title="Parking", text="Visitors park behind building B.")
+    response = staff_client.get("/api/knowledge/search", {"q": "router reset button", "limit": 10})
+    assert response.status_code == 200, response.content
+    titles = [item["title"] for item in response.json()["items"]]
+    assert titles == ["Reset steps", "Router manual", "Buttons"]
