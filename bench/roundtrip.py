@@ -157,6 +157,7 @@ class TurnStack:
             "TWILIO_DEFAULT_FROM": TWILIO_NUMBER, "TWILIO_VALIDATE_SIGNATURE": "true",
             "TWILIO_API_BASE_URL": provider_url, "PUBLIC_BASE_URL": self.base_url,
             "LITELLM_API_KEY": "bench-placeholder", "LITELLM_MODEL": "bench-model", "LOG_LEVEL": "WARNING",
+            "AI_BURST_WINDOW_S": "0",  # one reply per message: the turn measured is a message's
         })  # fmt: skip
         self.database = tree.database_url.rsplit("/", 1)[1]
         people = [(0, "")] * options.people

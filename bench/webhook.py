@@ -520,6 +520,9 @@ def stack_env() -> dict[str, str]:
     env.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
     env.update({"DJANGO_DEBUG": "false", "LOG_TO_FILES": "false", "LOG_LEVEL": "WARNING",
                 "CELERY_TASK_ALWAYS_EAGER": "false",  # the replies run on the workers, as deployed
+                # One reply per message (no burst window): the cost measured is a message's, as the
+                # peer answers each; a sender's messages a second apart would otherwise share a reply.
+                "AI_BURST_WINDOW_S": "0",
                 "LITELLM_API_KEY": "bench-placeholder", "LITELLM_MODEL": "bench-model",
                 "JWT_ACCESS_MINUTES": "600",  # one token per user for the whole run
                 "TWILIO_ACCOUNT_SID": DEFAULT_ACCOUNT_SID, "TWILIO_AUTH_TOKEN": DEFAULT_AUTH_TOKEN,
