@@ -57,7 +57,7 @@ class MessageDictSerializer(serializers.Serializer):
     retry_of = serializers.IntegerField(allow_null=True, help_text="The failed message this one resends.")
     reply_state = serializers.ChoiceField(
         choices=["none", "pending", "processing", "done", "skipped", "failed"],
-        help_text="Inbound: its automatic reply (`skipped`: none, e.g. over the flood limit).",
+        help_text="Inbound: its automatic reply (`skipped`: none, e.g. stopped by the loop breaker).",
     )
     created_at = serializers.DateTimeField()
     updated_at = serializers.DateTimeField()
