@@ -118,23 +118,23 @@ class TelegramRoundTrip(RoundTrip):
     def _turns(self, stack, outcomes, ids, replies, notes, wall_offset) -> dict:
         ack_ms, reply_ms = [], []
         twice, missing = 0, 0
-        updates_by_chat: Counter[str] = Counter()
+        rows_by_chat: Counter[str] = Counter()
         for outcome, uid in zip(outcomes, ids, strict=False):
             if outcome.status is not None:
                 ack_ms.append((outcome.done - outcome.due) * 1000)
             rows = replies.get(uid, [])
+            rows_by_chat.update(row.split(":", 1)[0] for row in rows)
             if len(rows) != 1:
                 missing += len(rows) == 0
                 twice += len(rows) > 1
                 continue
-            updates_by_chat[rows[0].split(":", 1)[0]] += 1
             arrived = notes["sends"].get(rows[0])
             if arrived is None:
                 missing += 1
                 continue
             reply_ms.append((arrived - (outcome.due + wall_offset)) * 1000)
-        # A send repeated (a retry after Telegram had taken it) is a second message in the chat.
-        twice += sum(max(0, sends - updates_by_chat[chat]) for chat, sends in notes["by_chat"].items())
+        # A send repeated (a retry after Telegram had taken it) is a message in the chat that no row names.
+        twice += sum(max(0, sends - rows_by_chat[chat]) for chat, sends in notes["by_chat"].items())
         return self._summary(outcomes, ids, ack_ms, reply_ms, missing, twice)
 
 
