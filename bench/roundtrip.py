@@ -73,20 +73,22 @@ def prepare(people: int) -> None:
         auto_reply_config_set(enabled=True, message=AUTO_REPLY)
 
 
-def collect(path: str) -> None:
-    """Prints {inbound MessageSid: [reply row id, ...]} for the sids listed in `path`."""
+def collect(path: str, channel: str = "", field: str = "pk") -> None:
+    """Prints {inbound external id: [reply row's `field`, ...]} for the ids listed in `path` (of
+    `channel`'s messages when given)."""
     sys.path.insert(0, os.getcwd())
     import django
 
     django.setup()
     from messaging.models import Message
 
-    sids = json.loads(Path(path).read_text())
-    inbound = dict(Message.objects.filter(external_id__in=sids).values_list("pk", "external_id"))
-    replies: dict[str, list[int]] = {sid: [] for sid in inbound.values()}
+    ids = json.loads(Path(path).read_text())
+    found = Message.objects.filter(external_id__in=ids, **({"channel": channel} if channel else {}))
+    inbound = dict(found.values_list("pk", "external_id"))
+    replies: dict[str, list] = {external_id: [] for external_id in inbound.values()}
     rows = Message.objects.filter(in_reply_to_id__in=list(inbound), direction="outbound")
-    for parent, pk in rows.values_list("in_reply_to_id", "pk"):
-        replies[inbound[parent]].append(pk)
+    for parent, value in rows.values_list("in_reply_to_id", field):
+        replies[inbound[parent]].append(value)
     print(json.dumps(replies))
 
 

@@ -22,6 +22,7 @@ from collections import Counter
 from pathlib import Path
 
 from roundtrip import AUTO_REPLY, Provider, RoundTrip, TurnStack
+from roundtrip import collect as collect_replies
 from roundtrip import run as run_turns
 from webhook import Request
 
@@ -58,20 +59,8 @@ def prepare(people: int) -> None:
 
 
 def collect(path: str) -> None:
-    """Prints {update_id: [reply row's external id, ...]} for the update ids listed in `path`."""
-    sys.path.insert(0, os.getcwd())
-    import django
-
-    django.setup()
-    from messaging.models import Message
-
-    ids = json.loads(Path(path).read_text())
-    inbound = dict(Message.objects.filter(channel="telegram", external_id__in=ids).values_list("pk", "external_id"))
-    replies: dict[str, list[str]] = {uid: [] for uid in inbound.values()}
-    rows = Message.objects.filter(in_reply_to_id__in=list(inbound), direction="outbound")
-    for parent, external_id in rows.values_list("in_reply_to_id", "external_id"):
-        replies[inbound[parent]].append(external_id or "")
-    print(json.dumps(replies))
+    """Prints {update_id: [reply row's external id ("chat_id:message_id"), ...]} for the ids in `path`."""
+    collect_replies(path, "telegram", "external_id")
 
 
 class BotAPI(Provider):
