@@ -46,7 +46,7 @@ from pathlib import Path
 
 from ai_throughput import Cluster, free_port, machine_cpu, percentile, services_cpu, wait_for_http
 from api import Tree, _cluster_class, procfile_command
-from webhook import TWILIO_NUMBER, SenderPool, Traffic, open_loop
+from webhook import TWILIO_NUMBER, Request, SenderPool, Traffic, open_loop
 
 ROOT = Path(__file__).resolve().parent.parent
 AUTO_REPLY = "Thanks for your message, we will get back to you soon."
@@ -73,20 +73,22 @@ def prepare(people: int) -> None:
         auto_reply_config_set(enabled=True, message=AUTO_REPLY)
 
 
-def collect(path: str) -> None:
-    """Prints {inbound MessageSid: [reply row id, ...]} for the sids listed in `path`."""
+def collect(path: str, channel: str = "", field: str = "pk") -> None:
+    """Prints {inbound external id: [reply row's `field`, ...]} for the ids listed in `path` (of
+    `channel`'s messages when given)."""
     sys.path.insert(0, os.getcwd())
     import django
 
     django.setup()
     from messaging.models import Message
 
-    sids = json.loads(Path(path).read_text())
-    inbound = dict(Message.objects.filter(external_id__in=sids).values_list("pk", "external_id"))
-    replies: dict[str, list[int]] = {sid: [] for sid in inbound.values()}
+    ids = json.loads(Path(path).read_text())
+    found = Message.objects.filter(external_id__in=ids, **({"channel": channel} if channel else {}))
+    inbound = dict(found.values_list("pk", "external_id"))
+    replies: dict[str, list] = {external_id: [] for external_id in inbound.values()}
     rows = Message.objects.filter(in_reply_to_id__in=list(inbound), direction="outbound")
-    for parent, pk in rows.values_list("in_reply_to_id", "pk"):
-        replies[inbound[parent]].append(pk)
+    for parent, value in rows.values_list("in_reply_to_id", field):
+        replies[inbound[parent]].append(value)
     print(json.dumps(replies))
 
 
@@ -126,10 +128,14 @@ def _stats(values: list[float]) -> dict:
 class Provider(Cluster):
     """The Twilio stand-in, shared by both trees: the StatusCallback URLs tell their sends apart."""
 
+    role = "twilio_standin"
+
+    def arguments(self) -> list[str]:
+        return [str(ROOT / "bench" / "provider.py"), "--callback-delay", str(self.options.callback_delay)]
+
     def start(self) -> str:
         port = free_port()
-        self._spawn("twilio_standin", [str(ROOT / "bench" / "provider.py"), "--port", str(port),
-                                       "--callback-delay", str(self.options.callback_delay)])  # fmt: skip
+        self._spawn(self.role, [*self.arguments(), "--port", str(port)])
         wait_for_http(port, "/_bench", time.time() + 30)
         self.port = port
         return f"http://127.0.0.1:{port}"
@@ -143,31 +149,48 @@ class Provider(Cluster):
 
 
 class TurnStack:
-    """One tree's Procfile stack (web, worker, worker_ai), its traffic and its sender pool."""
+    """One tree's Procfile stack (web, worker, worker_ai), its traffic and its sender pool. A
+    channel's variant (bench/roundtrip_telegram.py) changes `script` (its in-tree `prepare` and
+    `collect`), `channel_env` and `requests`."""
+
+    script = Path(__file__).resolve()
 
     def __init__(self, tree: Tree, options: argparse.Namespace, provider_url: str):
-        from demo.twilio_server import DEFAULT_ACCOUNT_SID, DEFAULT_AUTH_TOKEN
-
         self.tree, self.options = tree, options
         self.port = free_port()
         self.base_url = f"http://127.0.0.1:{self.port}"
         self.cluster = _cluster_class()(tree, self.port)
         self.cluster.env.update({
-            "TWILIO_ACCOUNT_SID": DEFAULT_ACCOUNT_SID, "TWILIO_AUTH_TOKEN": DEFAULT_AUTH_TOKEN,
-            "TWILIO_DEFAULT_FROM": TWILIO_NUMBER, "TWILIO_VALIDATE_SIGNATURE": "true",
-            "TWILIO_API_BASE_URL": provider_url, "PUBLIC_BASE_URL": self.base_url,
-            "LITELLM_API_KEY": "bench-placeholder", "LITELLM_MODEL": "bench-model", "LOG_LEVEL": "WARNING",
+            "PUBLIC_BASE_URL": self.base_url, "LOG_LEVEL": "WARNING",
+            "LITELLM_API_KEY": "bench-placeholder", "LITELLM_MODEL": "bench-model",
             "AI_BURST_WINDOW_S": "0",  # one reply per message: the turn measured is a message's
+            **self.channel_env(provider_url),
         })  # fmt: skip
         self.database = tree.database_url.rsplit("/", 1)[1]
-        people = [(0, "")] * options.people
+        self.pool: SenderPool | None = None
+
+    def channel_env(self, provider_url: str) -> dict[str, str]:
+        from demo.twilio_server import DEFAULT_ACCOUNT_SID, DEFAULT_AUTH_TOKEN
+
+        people = [(0, "")] * self.options.people
         self.traffic = Traffic(base_url=self.base_url, auth_token=DEFAULT_AUTH_TOKEN,
                                account_sid=DEFAULT_ACCOUNT_SID, users=people)  # fmt: skip
-        self.pool: SenderPool | None = None
+        return {
+            "TWILIO_ACCOUNT_SID": DEFAULT_ACCOUNT_SID, "TWILIO_AUTH_TOKEN": DEFAULT_AUTH_TOKEN,
+            "TWILIO_DEFAULT_FROM": TWILIO_NUMBER, "TWILIO_VALIDATE_SIGNATURE": "true",
+            "TWILIO_API_BASE_URL": provider_url,
+        }  # fmt: skip
+
+    def requests(self, count: int) -> tuple[list[Request], list[str]]:
+        """`count` inbound webhooks and the channel's id of each message (what `collect` looks up)."""
+        requests = [self.traffic.webhook(index) for index in range(count)]
+        return requests, [
+            dict(pair.split("=", 1) for pair in r.body.decode().split("&"))["MessageSid"] for r in requests
+        ]
 
     def in_tree(self, *args: str) -> str:
         return subprocess.run(
-            [self.tree.python, str(Path(__file__).resolve()), *args],
+            [self.tree.python, str(self.script), *args],
             cwd=self.tree.root, env=self.cluster.env, capture_output=True, text=True, check=True,
         ).stdout  # fmt: skip
 
@@ -201,8 +224,7 @@ class RoundTrip:
     def step(self, stack: TurnStack, rate: float, *, measured: bool = True) -> dict:
         assert stack.pool is not None
         count = max(1, round(rate * (self.options.duration if measured else self.options.warm_up)))
-        requests = [stack.traffic.webhook(index) for index in range(count)]
-        sids = [dict(pair.split("=", 1) for pair in r.body.decode().split("&"))["MessageSid"] for r in requests]
+        requests, sids = stack.requests(count)
         self.provider.call("POST", "/_bench/reset")
         stack.cluster.settle(timeout=30)
         before, services_before, machine_before = stack.cpu(), services_cpu(), machine_cpu()
@@ -230,7 +252,7 @@ class RoundTrip:
         pids = after["backends"]
         roles["postgresql_own_db"] = sum(pids[pid] - before["backends"].get(pid, 0.0) for pid in pids)
         roles["redis_whole_server"] = services_after["redis"] - services_before["redis"]
-        roles["twilio_standin"] = provider_after["twilio_standin"] - provider_before["twilio_standin"]
+        roles[self.provider.role] = provider_after[self.provider.role] - provider_before[self.provider.role]
         roles["load_generator"] = own_after - own_before
         cpu = {role: round(used * 1000 / sent, 2) for role, used in roles.items()}
         cpu["sum"] = round(sum(cpu.values()), 2)
@@ -245,7 +267,6 @@ class RoundTrip:
         return {"rate": rate, **result}
 
     def _turns(self, stack, outcomes, sids, replies, notes, wall_offset) -> dict:
-        bound_ms = self.options.reply_bound_s * 1000
         ack_ms, reply_ms = [], []
         twice, missing, callbacks_bad = 0, 0, 0
         for outcome, sid in zip(outcomes, sids, strict=False):
@@ -266,6 +287,12 @@ class RoundTrip:
             answers = notes["callbacks"].get(key, [])
             ok = [a for a in answers if a[2] is not None and 200 <= a[2] < 300]
             callbacks_bad += len(ok) != CALLBACKS_PER_REPLY
+        return self._summary(outcomes, sids, ack_ms, reply_ms, missing, twice,
+                             callbacks_not_answered_2xx=callbacks_bad)  # fmt: skip
+
+    def _summary(self, outcomes, sids, ack_ms, reply_ms, missing: int, twice: int, **faults: int) -> dict:
+        """Held: every webhook answered 2xx, every reply once and within the bound, no fault counted."""
+        bound_ms = self.options.reply_bound_s * 1000
         statuses: dict[str, int] = {}
         for outcome in outcomes:
             key = str(outcome.status) if outcome.status is not None else "error"
@@ -280,7 +307,7 @@ class RoundTrip:
             "replies_once": len(reply_ms),
             "replies_missing": missing,
             "replies_more_than_once": twice,
-            "callbacks_not_answered_2xx": callbacks_bad,
+            **faults,
             "replies_within_bound": in_bound,
         }
         result["held"] = (
@@ -289,7 +316,7 @@ class RoundTrip:
             and in_bound == len(sids)
             and not missing
             and not twice
-            and not callbacks_bad
+            and not any(faults.values())
         )
         return result
 
@@ -307,9 +334,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--reply-bound-s", type=float, default=5.0, help="every reply sent within this")
     group.add_argument("--callback-delay", type=float, default=0.3, help="the stand-in's delay per callback, s")
     group.add_argument("--rounds", type=int, default=1, help="passes over the rates")
+    group.add_argument("--channel", choices=("sms", "telegram"), default="sms",
+                       help="the inbound channel (telegram: bench/roundtrip_telegram.py)")  # fmt: skip
 
 
-def run(options: argparse.Namespace, parser: argparse.ArgumentParser) -> None:
+def run(
+    options: argparse.Namespace,
+    parser: argparse.ArgumentParser,
+    provider_class=None,
+    stack_class=None,
+    bench_class=None,
+) -> None:
+    """The steps over the rates; a channel's variant passes its stand-in, stack and bench classes."""
+    provider_class, stack_class = provider_class or Provider, stack_class or TurnStack
+    bench_class = bench_class or RoundTrip
     if not options.database_url.startswith("postgres"):
         parser.error("--database-url (or DATABASE_URL): a PostgreSQL database, the production shape")
     trees = [Tree("current", ROOT, sys.executable, options.database_url, (options.redis_db,) * 2, options.redis_url)]
@@ -322,13 +360,13 @@ def run(options: argparse.Namespace, parser: argparse.ArgumentParser) -> None:
         python = options.baseline_python or str(base / ".venv" / "bin" / "python")
         trees.insert(0, Tree("baseline", base, python, options.baseline_database_url,
                              (options.baseline_redis_db,) * 2, options.redis_url))  # fmt: skip
-    provider = Provider(argparse.Namespace(callback_delay=options.callback_delay), dict(os.environ))
+    provider = provider_class(argparse.Namespace(callback_delay=options.callback_delay), dict(os.environ))
     stacks: list[TurnStack] = []
     report: dict = {"setup": {"python_loop_10m_s": python_loop_s()}, "steps": []}
     try:
         provider_url = provider.start()
-        stacks = [TurnStack(tree, options, provider_url) for tree in trees]
-        bench = RoundTrip(options, provider, stacks)
+        stacks = [stack_class(tree, options, provider_url) for tree in trees]
+        bench = bench_class(options, provider, stacks)
         for stack in stacks:
             stack.start()
             bench.step(stack, 20.0, measured=False)  # warm-up: pools, connections, imports
@@ -361,6 +399,7 @@ def run(options: argparse.Namespace, parser: argparse.ArgumentParser) -> None:
         "rates": options.rates, "duration_s": options.duration, "people": options.people,
         "senders": options.senders, "reply_bound_s": options.reply_bound_s,
         "callback_delay_s": options.callback_delay, "cpus": len(os.sched_getaffinity(0)),
+        "channel": options.channel,
         "web": {s.tree.name: " ".join(procfile_command(s.tree.root, "web")[1]) for s in stacks},
     })  # fmt: skip
     print(json.dumps(report, indent=2))

@@ -28,7 +28,8 @@ queued (replies to inbound messages, their Twilio sends) is finished, so each st
 Method and results: docs/PERFORMANCE.md ("Webhook acknowledgement").
 
 `--round-trip` measures the whole turn instead (the reply sent to the Twilio stand-in and its status
-callbacks posted back, CPU per message by process, A/B against `--baseline-dir`): bench/roundtrip.py.
+callbacks posted back, CPU per message by process, A/B against `--baseline-dir`): bench/roundtrip.py;
+with `--channel telegram`, Telegram updates and the Bot API stand-in's sendMessage: bench/roundtrip_telegram.py.
 
 Run it against PostgreSQL and Redis (the production shape), e.g.:
 
@@ -586,6 +587,11 @@ def main() -> None:
     parser.add_argument("--warm-up", type=float, default=2.0, help="seconds of warm-up per endpoint at 20/s")
     roundtrip.add_arguments(parser)
     options = parser.parse_args()
+    if options.round_trip and options.channel == "telegram":
+        import roundtrip_telegram
+
+        roundtrip_telegram.run(options, parser)
+        return
     if options.round_trip:
         roundtrip.run(options, parser)
         return

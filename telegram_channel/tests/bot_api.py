@@ -75,10 +75,10 @@ class _Server(LoopbackServer):
 
 
 class FakeBotAPI:
-    def __init__(self, *, token: str) -> None:
+    def __init__(self, *, token: str, port: int = 0) -> None:
         self.token = token
         self.lock = threading.Lock()
-        self._server = _Server(("127.0.0.1", 0), _Handler)
+        self._server = _Server(("127.0.0.1", port), _Handler)
         self._server.fake = self
         self.reset()
 
