@@ -25,7 +25,7 @@ from messaging.selectors.bursts import burst_earlier_pending, burst_newer_waitin
 from messaging.services.ai_replies import reply_state_move
 from messaging.services.conversations import conversation_mode_set
 from orchestrator.chat_engine import chat_engine_reply
-from orchestrator.handoff import BACK_TO_AI_ACK, HANDOFF_ACK, mode_command
+from orchestrator.handoff import BACK_TO_AI_ACK, HANDOFF_ACK, burst_switch
 
 logger = logging.getLogger("twilio_webhook")  # the contract's log of the external channels
 
@@ -86,14 +86,15 @@ def inbound_answer(*, message_id: int) -> Message | None:
         return None
     message = Message.objects.select_related("conversation").get(pk=message_id)
     burst = [pk for pk in burst_earlier_pending(message) if _claim(pk)] if bursts else []
-    text, fields_ = _answer_text(message, burst=burst)
-    covered = [*burst, message.pk]
+    text, fields_, unanswered = _answer_text(message, burst=burst)
+    covered = [pk for pk in [*burst, message.pk] if pk not in unanswered]
     with transaction.atomic():
         if bursts and burst_newer_waiting(message):
-            _move(covered, target=ReplyState.PENDING)
+            _move([*covered, *unanswered], target=ReplyState.PENDING)
             logger.info("Answer to inbound message %s is stale: a newer message waits; not sent", message.pk)
             return None
-        if text is None:
+        _move(unanswered, target=ReplyState.SKIPPED)
+        if text is None or _opted_out(message):  # a STOP later in the burst: nothing more is sent
             _move(covered, target=ReplyState.SKIPPED)
             return None
         # Each message is answered over its own channel (the sweeper picks up every channel's).
@@ -121,12 +122,22 @@ def _move(message_ids: list[int], *, target: str) -> None:
         reply_state_move(message_id=pk, source=ReplyState.PROCESSING, target=target)
 
 
-def _answer_text(message: Message, *, burst: list[int]) -> tuple[str | None, dict[str, str]]:
-    """What answers `message` (the newest of its burst): a command's acknowledgement, nothing in
-    human mode, the channel's own text, the auto-reply, or the off mode's reply."""
+def _opted_out(message: Message) -> bool:
+    address = message.participant_number or ""
+    return Contact.objects.filter(channel=message.channel, address=address, opted_out=True).exists()
+
+
+def _answer_text(message: Message, *, burst: list[int]) -> tuple[str | None, dict[str, str], list[int]]:
+    """What answers `message` (the newest of its burst), and the ids of the burst it leaves
+    unanswered: a command's acknowledgement, nothing in human mode, the channel's own text, the
+    auto-reply, or the off mode's reply. A "human"/"bot" anywhere in the burst takes effect as on a
+    message of its own: what follows "human" is left to staff; what follows "bot" is answered."""
     conversation = message.conversation
-    command = mode_command(message.content)
-    if command is not None and conversation is not None:
+    earlier = list(Message.objects.filter(pk__in=burst).order_by("created_at", "id").only("id", "content"))
+    rows = [*earlier, message]
+    switch = burst_switch([row.content for row in rows])
+    if switch is not None and conversation is not None:
+        index, command = switch
         conversation_mode_set(
             conversation=conversation,
             mode=command,
@@ -134,20 +145,23 @@ def _answer_text(message: Message, *, burst: list[int]) -> tuple[str | None, dic
             source="contact command",
             channel=message.channel,
         )
-        return (HANDOFF_ACK if command == ConversationMode.HUMAN else BACK_TO_AI_ACK), {}
+        after = rows[index + 1 :]
+        if command == ConversationMode.HUMAN:
+            return HANDOFF_ACK, {}, [row.pk for row in after]
+        if not after:
+            return BACK_TO_AI_ACK, {}, []
+        rows = after  # back with the AI: what followed "bot" is answered
     if conversation is not None and conversation.mode == ConversationMode.HUMAN:
-        return None, {}  # staff answer in human mode
+        return None, {}, []  # staff answer in human mode
     if (channel_text := _channel_text(message)) is not None:
-        return channel_text, {}
+        return channel_text, {}, []
     if reply_mode() == "auto_reply":
         text = AutoReplyConfig.load().message or None
         if text is None:
             logger.warning("Auto-reply is on but has no text: message %s not answered", message.pk)
-        return text, {}
-    if burst:  # the chat engine hears the whole burst
-        earlier = Message.objects.filter(pk__in=burst).order_by("created_at", "id").values_list("content", flat=True)
-        return _off_mode_reply(_with_content(message, "\n".join([*earlier, message.content])))
-    return _off_mode_reply(message)
+        return text, {}, []
+    # The chat engine hears the whole burst (since a "bot" in it).
+    return (*_off_mode_reply(_with_content(message, "\n".join(row.content for row in rows))), [])
 
 
 def _to(message: Message) -> str:
