@@ -18,6 +18,7 @@ from inbox.channels import UnknownChannel, get_channel
 from inbox.models import AutoReplyConfig, Contact
 from inbox.services.modes import reply_mode, unknown_contact_reply
 from inbox.services.replies import reply_send
+from messaging.channels import reply_refused
 from messaging.context import CHAT_ENGINE_AGENT
 from messaging.enums import ConversationMode, ModeReason, ReplyState
 from messaging.models import Message
@@ -94,7 +95,7 @@ def inbound_answer(*, message_id: int) -> Message | None:
             logger.info("Answer to inbound message %s is stale: a newer message waits; not sent", message.pk)
             return None
         _move(unanswered, target=ReplyState.SKIPPED)
-        if text is None or _opted_out(message):  # a STOP later in the burst: nothing more is sent
+        if text is None or reply_refused(message):  # a STOP later in the burst: nothing more is sent
             _move(covered, target=ReplyState.SKIPPED)
             return None
         # Each message is answered over its own channel (the sweeper picks up every channel's).
@@ -120,11 +121,6 @@ def _claim(message_id: int) -> bool:
 def _move(message_ids: list[int], *, target: str) -> None:
     for pk in message_ids:
         reply_state_move(message_id=pk, source=ReplyState.PROCESSING, target=target)
-
-
-def _opted_out(message: Message) -> bool:
-    address = message.participant_number or ""
-    return Contact.objects.filter(channel=message.channel, address=address, opted_out=True).exists()
 
 
 def _answer_text(message: Message, *, burst: list[int]) -> tuple[str | None, dict[str, str], list[int]]:
