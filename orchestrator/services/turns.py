@@ -21,7 +21,7 @@ from messaging.channels import burst_window, reply_refused
 from messaging.context import CHAT_ENGINE_AGENT
 from messaging.enums import ConversationMode, ModeReason, ReplyState
 from messaging.models import Conversation, Message
-from messaging.selectors.bursts import burst_earlier_pending, burst_newer_waiting
+from messaging.selectors.bursts import burst_newer_waiting
 from messaging.selectors.history import ai_history
 from messaging.services.ai_replies import ai_reply_store, reply_state_move
 from messaging.services.conversations import conversation_mode_set
@@ -32,7 +32,16 @@ from orchestrator.exceptions import LeaseBusy
 from orchestrator.handoff import BACK_TO_AI_ACK, HANDOFF_ACK, burst_switch, mode_command
 from orchestrator.llm import llm_settings
 from orchestrator.runner import AgentRun, run_agent
-from orchestrator.services.claims import claim, claim_in_order, heartbeat, lease_acquire, lease_release, skip, unclaim
+from orchestrator.services.claims import (
+    burst_claim,
+    claim,
+    claim_in_order,
+    heartbeat,
+    lease_acquire,
+    lease_release,
+    skip,
+    unclaim,
+)
 from orchestrator.services.spend import HANDOFF, exhausted_action
 
 logger = logging.getLogger("orchestrator")
@@ -292,7 +301,10 @@ def ai_reply_process(
     burst: list[int] | None = None
     try:
         if bursts:  # under the lease: no other turn of the conversation claims these meanwhile
-            burst = [pk for pk in burst_earlier_pending(message) if claim(pk)]
+            burst = burst_claim(message)
+            if burst is None:  # an older message's task holds one of them for a moment
+                unclaim(message_id)
+                raise LeaseBusy(f"message {message_id}: an earlier message of its burst is claimed by another task")
         with heartbeat.holding(token) if token else nullcontext():
             reply = _answer_claimed(
                 message=message,
