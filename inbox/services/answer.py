@@ -86,6 +86,11 @@ def inbound_answer(*, message_id: int) -> Message | None:
         logger.info("Inbound message %s is not pending: reply already handled, skipping", message_id)
         return None
     message = Message.objects.select_related("conversation").get(pk=message_id)
+    # Not closed here (the AI turn's burst_claim closes it with a lease and a retry; this task has
+    # neither): an older message's answer still being worked out a whole window after a newer
+    # message arrived keeps its message `processing`, so this burst misses it, and the older
+    # answer is then either sent too (this one already done) or stale with no task left to
+    # answer it but the sweeper's. Auto-reply and chat engine answers take milliseconds.
     burst = [pk for pk in burst_earlier_pending(message) if _claim(pk)] if bursts else []
     text, fields_, unanswered = _answer_text(message, burst=burst)
     covered = [pk for pk in [*burst, message.pk] if pk not in unanswered]

@@ -86,7 +86,7 @@ def burst_claim(message: Message) -> list[int] | None:
     recent = timezone.now() - timedelta(seconds=settings.AI_STALE_REPLY_AFTER_S)
     earlier = Q(created_at__lt=message.created_at) | Q(created_at=message.created_at, pk__lt=message.pk)
     waiting = (
-        Message.objects.filter(conversation_id=message.conversation_id, recipient_id=message.recipient_id)
+        Message.objects.filter(conversation_id=message.conversation_id or 0, recipient_id=message.recipient_id)
         .filter(earlier)
         .filter(Q(reply_state=ReplyState.PENDING) | Q(reply_state=ReplyState.PROCESSING, updated_at__gte=recent))
         .order_by("-created_at", "-id")
