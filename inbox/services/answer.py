@@ -7,22 +7,25 @@ from __future__ import annotations
 
 import copy
 import logging
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from core.redact import mask_phone
+from core.tasks import enqueue_on_commit
 from inbox.channels import UnknownChannel, get_channel
 from inbox.models import AutoReplyConfig, Contact
 from inbox.services.modes import reply_mode, unknown_contact_reply
+from inbox.services.receive import ANSWER_TASK
 from inbox.services.replies import reply_send
 from messaging.channels import reply_refused
 from messaging.context import CHAT_ENGINE_AGENT
 from messaging.enums import ConversationMode, ModeReason, ReplyState
 from messaging.models import Message
-from messaging.selectors.bursts import burst_earlier_pending, burst_newer_waiting
+from messaging.selectors.bursts import burst_earlier_pending, burst_missed, burst_newer_waiting
 from messaging.services.ai_replies import reply_state_move
 from messaging.services.conversations import conversation_mode_set
 from orchestrator.chat_engine import chat_engine_reply
@@ -86,12 +89,15 @@ def inbound_answer(*, message_id: int) -> Message | None:
         logger.info("Inbound message %s is not pending: reply already handled, skipping", message_id)
         return None
     message = Message.objects.select_related("conversation").get(pk=message_id)
-    # Not closed here (the AI turn's burst_claim closes it with a lease and a retry; this task has
-    # neither): an older message's answer still being worked out a whole window after a newer
-    # message arrived keeps its message `processing`, so this burst misses it, and the older
-    # answer is then either sent too (this one already done) or stale with no task left to
-    # answer it but the sweeper's. Auto-reply and chat engine answers take milliseconds.
     burst = [pk for pk in burst_earlier_pending(message) if _claim(pk)] if bursts else []
+    if bursts and burst_missed(message, mine=burst, since=_recent()):
+        # An older message's task claimed one of the burst meanwhile: answering without it would
+        # give the burst two replies. Step back; that task's answer goes stale (this message
+        # waits), and this one's next run, a window later, answers the whole burst.
+        _move([*burst, message.pk], target=ReplyState.PENDING)
+        enqueue_on_commit(ANSWER_TASK, message.pk, countdown=_burst_window(message.channel))
+        logger.info("Inbound message %s: an earlier message of its burst is being answered; retried", message.pk)
+        return None
     text, fields_, unanswered = _answer_text(message, burst=burst)
     covered = [pk for pk in [*burst, message.pk] if pk not in unanswered]
     with transaction.atomic():
@@ -117,6 +123,11 @@ def _with_content(message: Message, content: str) -> Message:
     other = copy.copy(message)
     other.content = content
     return other
+
+
+def _recent() -> datetime:
+    """A claim older than this is a dead worker's, the sweeper's to bring back."""
+    return timezone.now() - timedelta(seconds=settings.AI_STALE_REPLY_AFTER_S)
 
 
 def _claim(message_id: int) -> bool:

@@ -22,7 +22,7 @@ from django.utils import timezone
 from core.heartbeat import Heartbeat
 from messaging.enums import ReplyState
 from messaging.models import Conversation, Message
-from messaging.selectors.bursts import BURST_MAX, burst_earlier_pending
+from messaging.selectors.bursts import burst_earlier_pending, burst_missed
 from messaging.services.ai_replies import reply_state_move
 from orchestrator.exceptions import LeaseBusy
 
@@ -84,15 +84,7 @@ def burst_claim(message: Message) -> list[int] | None:
     back (LeaseBusy) and its retry gathers the whole burst."""
     mine = [pk for pk in burst_earlier_pending(message) if claim(pk)]
     recent = timezone.now() - timedelta(seconds=settings.AI_STALE_REPLY_AFTER_S)
-    earlier = Q(created_at__lt=message.created_at) | Q(created_at=message.created_at, pk__lt=message.pk)
-    waiting = (
-        Message.objects.filter(conversation_id=message.conversation_id or 0, recipient_id=message.recipient_id)
-        .filter(earlier)
-        .filter(Q(reply_state=ReplyState.PENDING) | Q(reply_state=ReplyState.PROCESSING, updated_at__gte=recent))
-        .order_by("-created_at", "-id")
-        .values_list("pk", flat=True)[:BURST_MAX]
-    )
-    if set(waiting) <= set(mine):
+    if not burst_missed(message, mine=mine, since=recent):
         return mine
     for pk in mine:
         unclaim(pk)
