@@ -26,6 +26,10 @@ class ChannelSender(Protocol):
         """The channel's quiet window in seconds (one reply per burst); 0: every message its own."""
         ...
 
+    def opted_out(self, message: Message) -> bool:
+        """The contact of `message` opted out (a STOP, perhaps later in the same burst)."""
+        ...
+
 
 def channel_sender(channel: str) -> ChannelSender:
     """The replier of every external channel (the inbox dispatches by `to_message.channel`)."""
@@ -39,3 +43,9 @@ def burst_window(channel: str) -> float:
     if channel in USER_CHANNELS:
         return max(0.0, float(settings.AI_BURST_WINDOW_WEB_S))
     return channel_sender(channel).burst_window(channel)
+
+
+def reply_refused(message: Message) -> bool:
+    """No reply may go to `message`'s sender: a contact of an external channel who opted out (a
+    STOP later in a burst included). The web's users never opt out."""
+    return message.channel not in USER_CHANNELS and channel_sender(message.channel).opted_out(message)

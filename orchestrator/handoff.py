@@ -20,3 +20,13 @@ def mode_command(text: str) -> str | None:
     if word in TO_AI_COMMANDS:
         return ConversationMode.AI
     return None
+
+
+def burst_switch(texts: list[str]) -> tuple[int, str] | None:
+    """The last mode command among a burst's texts (oldest first): (its index, the mode it asks
+    for), else None. It takes effect as on a message of its own (issue 27): what came before it is
+    answered by its acknowledgement, what follows is read in the mode it set."""
+    for index in range(len(texts) - 1, -1, -1):
+        if (mode := mode_command(texts[index])) is not None:
+            return index, mode
+    return None

@@ -7,25 +7,29 @@ from __future__ import annotations
 
 import copy
 import logging
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from core.redact import mask_phone
+from core.tasks import enqueue_on_commit
 from inbox.channels import UnknownChannel, get_channel
 from inbox.models import AutoReplyConfig, Contact
 from inbox.services.modes import reply_mode, unknown_contact_reply
+from inbox.services.receive import ANSWER_TASK
 from inbox.services.replies import reply_send
+from messaging.channels import reply_refused
 from messaging.context import CHAT_ENGINE_AGENT
 from messaging.enums import ConversationMode, ModeReason, ReplyState
 from messaging.models import Message
-from messaging.selectors.bursts import burst_earlier_pending, burst_newer_waiting
+from messaging.selectors.bursts import burst_earlier_pending, burst_missed, burst_newer_waiting
 from messaging.services.ai_replies import reply_state_move
 from messaging.services.conversations import conversation_mode_set
 from orchestrator.chat_engine import chat_engine_reply
-from orchestrator.handoff import BACK_TO_AI_ACK, HANDOFF_ACK, mode_command
+from orchestrator.handoff import BACK_TO_AI_ACK, HANDOFF_ACK, burst_switch
 
 logger = logging.getLogger("twilio_webhook")  # the contract's log of the external channels
 
@@ -86,14 +90,23 @@ def inbound_answer(*, message_id: int) -> Message | None:
         return None
     message = Message.objects.select_related("conversation").get(pk=message_id)
     burst = [pk for pk in burst_earlier_pending(message) if _claim(pk)] if bursts else []
-    text, fields_ = _answer_text(message, burst=burst)
-    covered = [*burst, message.pk]
+    if bursts and burst_missed(message, mine=burst, since=_recent()):
+        # An older message's task claimed one of the burst meanwhile: answering without it would
+        # give the burst two replies. Step back; that task's answer goes stale (this message
+        # waits), and this one's next run, a window later, answers the whole burst.
+        _move([*burst, message.pk], target=ReplyState.PENDING)
+        enqueue_on_commit(ANSWER_TASK, message.pk, countdown=_burst_window(message.channel))
+        logger.info("Inbound message %s: an earlier message of its burst is being answered; retried", message.pk)
+        return None
+    text, fields_, unanswered = _answer_text(message, burst=burst)
+    covered = [pk for pk in [*burst, message.pk] if pk not in unanswered]
     with transaction.atomic():
         if bursts and burst_newer_waiting(message):
-            _move(covered, target=ReplyState.PENDING)
+            _move([*covered, *unanswered], target=ReplyState.PENDING)
             logger.info("Answer to inbound message %s is stale: a newer message waits; not sent", message.pk)
             return None
-        if text is None:
+        _move(unanswered, target=ReplyState.SKIPPED)
+        if text is None or reply_refused(message):  # a STOP later in the burst: nothing more is sent
             _move(covered, target=ReplyState.SKIPPED)
             return None
         # Each message is answered over its own channel (the sweeper picks up every channel's).
@@ -112,6 +125,11 @@ def _with_content(message: Message, content: str) -> Message:
     return other
 
 
+def _recent() -> datetime:
+    """A claim older than this is a dead worker's, the sweeper's to bring back."""
+    return timezone.now() - timedelta(seconds=settings.AI_STALE_REPLY_AFTER_S)
+
+
 def _claim(message_id: int) -> bool:
     return reply_state_move(message_id=message_id, source=ReplyState.PENDING, target=ReplyState.PROCESSING)
 
@@ -121,12 +139,17 @@ def _move(message_ids: list[int], *, target: str) -> None:
         reply_state_move(message_id=pk, source=ReplyState.PROCESSING, target=target)
 
 
-def _answer_text(message: Message, *, burst: list[int]) -> tuple[str | None, dict[str, str]]:
-    """What answers `message` (the newest of its burst): a command's acknowledgement, nothing in
-    human mode, the channel's own text, the auto-reply, or the off mode's reply."""
+def _answer_text(message: Message, *, burst: list[int]) -> tuple[str | None, dict[str, str], list[int]]:
+    """What answers `message` (the newest of its burst), and the ids of the burst it leaves
+    unanswered: a command's acknowledgement, nothing in human mode, the channel's own text, the
+    auto-reply, or the off mode's reply. A "human"/"bot" anywhere in the burst takes effect as on a
+    message of its own: what follows "human" is left to staff; what follows "bot" is answered."""
     conversation = message.conversation
-    command = mode_command(message.content)
-    if command is not None and conversation is not None:
+    earlier = list(Message.objects.filter(pk__in=burst).order_by("created_at", "id").only("id", "content"))
+    rows = [*earlier, message]
+    switch = burst_switch([row.content for row in rows])
+    if switch is not None and conversation is not None:
+        index, command = switch
         conversation_mode_set(
             conversation=conversation,
             mode=command,
@@ -134,20 +157,23 @@ def _answer_text(message: Message, *, burst: list[int]) -> tuple[str | None, dic
             source="contact command",
             channel=message.channel,
         )
-        return (HANDOFF_ACK if command == ConversationMode.HUMAN else BACK_TO_AI_ACK), {}
+        after = rows[index + 1 :]
+        if command == ConversationMode.HUMAN:
+            return HANDOFF_ACK, {}, [row.pk for row in after]
+        if not after:
+            return BACK_TO_AI_ACK, {}, []
+        rows = after  # back with the AI: what followed "bot" is answered
     if conversation is not None and conversation.mode == ConversationMode.HUMAN:
-        return None, {}  # staff answer in human mode
+        return None, {}, []  # staff answer in human mode
     if (channel_text := _channel_text(message)) is not None:
-        return channel_text, {}
+        return channel_text, {}, []
     if reply_mode() == "auto_reply":
         text = AutoReplyConfig.load().message or None
         if text is None:
             logger.warning("Auto-reply is on but has no text: message %s not answered", message.pk)
-        return text, {}
-    if burst:  # the chat engine hears the whole burst
-        earlier = Message.objects.filter(pk__in=burst).order_by("created_at", "id").values_list("content", flat=True)
-        return _off_mode_reply(_with_content(message, "\n".join([*earlier, message.content])))
-    return _off_mode_reply(message)
+        return text, {}, []
+    # The chat engine hears the whole burst (since a "bot" in it).
+    return (*_off_mode_reply(_with_content(message, "\n".join(row.content for row in rows))), [])
 
 
 def _to(message: Message) -> str:

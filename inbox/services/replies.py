@@ -7,6 +7,7 @@ from django.conf import settings
 from django.utils.module_loading import import_string
 
 from inbox.channels import UnknownChannel, get_channel
+from inbox.models import Contact
 from inbox.services import delivery
 from messaging.models import Conversation, Message
 
@@ -40,6 +41,11 @@ class InboxReplier:
             return get_channel(channel).burst_window()
         except UnknownChannel:
             return max(0.0, float(settings.AI_BURST_WINDOW_S))
+
+    def opted_out(self, message: Message) -> bool:
+        return Contact.objects.filter(
+            channel=message.channel, address=message.participant_number or "", opted_out=True
+        ).exists()
 
 
 replier = InboxReplier()

@@ -1,17 +1,22 @@
 """One answer per burst from the inbox itself (issue 27, point 1): with the auto-reply (or the chat
 engine) answering, the messages of a burst get one reply; a window of 0 answers every message."""
 
+import re
+import threading
 from datetime import timedelta
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 
 from inbox.inbound import InboundMessage
 from inbox.models import AutoReplyConfig
+from inbox.services import receive as receive_module
 from inbox.services.receive import receive
-from inbox.tasks import sweep_unanswered_inbound
-from messaging.enums import ReplyState
+from inbox.tasks import answer_inbound, sweep_unanswered_inbound
+from messaging.enums import ConversationMode, ReplyState
 from messaging.models import Message
+from orchestrator.handoff import HANDOFF_ACK
 
 pytestmark = pytest.mark.django_db
 
@@ -84,3 +89,110 @@ def test_a_burst_left_processing_by_a_dead_worker_gets_one_answer(
 
     assert [message.content for message in recorded.sent] == ["We are closed today."]
     assert inbound_states() == [ReplyState.DONE] * 3
+
+
+# A mode switch word or an opt-out word inside a burst works as on a message of its own.
+
+
+def sent_text(recorded) -> str:
+    """The one reply sent, its parts joined (the test channel splits a long text)."""
+    return " ".join(re.sub(r"^\(\d+/\d+\) ", "", message.content) for message in recorded.sent)
+
+
+def conversation_mode() -> str:
+    return Message.objects.filter(direction="inbound").select_related("conversation").first().conversation.mode
+
+
+def test_human_then_a_question_in_one_burst_hands_over_and_the_question_gets_no_ai_answer(burst, recorded, settings):
+    settings.AI_BURST_WINDOW_S = 2
+
+    burst(["human", "my router is broken"])
+
+    assert sent_text(recorded) == HANDOFF_ACK
+    assert conversation_mode() == ConversationMode.HUMAN
+    assert inbound_states() == [ReplyState.DONE, ReplyState.SKIPPED]  # staff answer the question
+
+
+def test_a_question_then_human_in_one_burst_hands_over(burst, recorded, settings):
+    settings.AI_BURST_WINDOW_S = 2
+
+    burst(["my router is broken", "human"])
+
+    assert sent_text(recorded) == HANDOFF_ACK
+    assert conversation_mode() == ConversationMode.HUMAN
+    assert inbound_states() == [ReplyState.DONE] * 2
+
+
+def test_bot_then_a_question_in_human_mode_gets_the_question_answered(burst, recorded, settings):
+    settings.AI_BURST_WINDOW_S = 2
+    burst(["human"])
+    recorded.reset()
+
+    burst(["bot", "is it fixed?"])
+
+    assert [message.content for message in recorded.sent] == ["Echo: is it fixed?"]
+    assert conversation_mode() == ConversationMode.AI
+    assert inbound_states() == [ReplyState.DONE] * 3
+
+
+def test_nothing_is_sent_after_a_stop_in_the_burst(burst, recorded, settings):
+    settings.AI_BURST_WINDOW_S = 2
+
+    burst(["my router is broken", "/stop"])
+
+    assert recorded.sent == []
+    assert not Message.objects.filter(direction="outbound").exists()
+    assert inbound_states()[0] == ReplyState.SKIPPED
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_older_answer_still_being_worked_out_when_the_newer_one_runs_gives_one_reply(
+    recorded, settings, monkeypatch, django_capture_on_commit_callbacks
+):
+    """The interleaving forced with a thread: the older message's task claims it and is slow to
+    work its answer out; the newer message arrives and its task runs meanwhile. One reply (the
+    newer task's, run again a window later) still covers both."""
+    from inbox.services import answer
+
+    settings.AI_BURST_WINDOW_S = 2
+    settings.UNKNOWN_CONTACT_REPLY = "chat"
+    settings.CHAT_MODE = "echo"
+    working, newer_done = threading.Event(), threading.Event()
+    real_text = answer._answer_text
+
+    def slow_text(message, *, burst):
+        if message.content == "my router":
+            working.set()
+            newer_done.wait(5)
+        return real_text(message, burst=burst)
+
+    monkeypatch.setattr(answer, "_answer_text", slow_text)
+
+    queued: list[int] = []  # the answer tasks queued, held as a broker holds them for their countdown
+    monkeypatch.setattr(
+        receive_module, "enqueue_on_commit", lambda task, message_id, **options: queued.append(message_id)
+    )
+    monkeypatch.setattr(answer, "enqueue_on_commit", lambda task, message_id, **options: queued.append(message_id))
+
+    def deliver(external_id: str, text: str) -> None:
+        receive(InboundMessage(channel="test", external_id=external_id, address="chat-9", text=text))
+
+    def run_older(message_id: int) -> None:
+        try:
+            answer_inbound.delay(message_id)
+        finally:
+            connection.close()
+
+    deliver("r1", "my router")
+    worker = threading.Thread(target=run_older, args=(queued.pop(0),))
+    worker.start()
+    assert working.wait(5)
+    deliver("r2", "is broken again")
+    answer_inbound.delay(queued.pop(0))  # the newer message's task, while the older one works
+    newer_done.set()
+    worker.join(5)
+    while queued:  # what was queued again for later, as the broker delivers it
+        answer_inbound.delay(queued.pop(0))
+
+    assert [message.content for message in recorded.sent] == ["Echo: my router\nis broken again"]
+    assert inbound_states() == [ReplyState.DONE] * 2

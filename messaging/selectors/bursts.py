@@ -1,5 +1,7 @@
 """One reply per burst (issue 27): which messages a burst's answer covers, and whether it is stale."""
 
+from datetime import datetime
+
 from django.db.models import Q, QuerySet
 
 from messaging.enums import ReplyState
@@ -30,3 +32,13 @@ def burst_earlier_pending(message: Message) -> list[int]:
     earlier = Q(created_at__lt=message.created_at) | Q(created_at=message.created_at, pk__lt=message.pk)
     rows = _same_thread(message).filter(earlier, reply_state=ReplyState.PENDING).order_by("-created_at", "-id")
     return sorted(rows.values_list("pk", flat=True)[:BURST_MAX])
+
+
+def burst_missed(message: Message, *, mine: list[int], since: datetime) -> bool:
+    """An earlier message of `message`'s burst waits that its answer does not cover (`mine` the
+    ids it claimed): pending, or claimed by an older message's task meanwhile (`processing` since
+    `since`; one left by a dead worker is the sweeper's)."""
+    earlier = Q(created_at__lt=message.created_at) | Q(created_at=message.created_at, pk__lt=message.pk)
+    waiting = Q(reply_state=ReplyState.PENDING) | Q(reply_state=ReplyState.PROCESSING, updated_at__gte=since)
+    rows = _same_thread(message).filter(earlier).filter(waiting).order_by("-created_at", "-id")
+    return not set(rows.values_list("pk", flat=True)[:BURST_MAX]) <= set(mine)

@@ -22,6 +22,7 @@ from django.utils import timezone
 from core.heartbeat import Heartbeat
 from messaging.enums import ReplyState
 from messaging.models import Conversation, Message
+from messaging.selectors.bursts import burst_earlier_pending, burst_missed
 from messaging.services.ai_replies import reply_state_move
 from orchestrator.exceptions import LeaseBusy
 
@@ -72,6 +73,22 @@ def claim_in_order(message_id: int, *, burst: bool = False) -> bool:
     if Message.objects.filter(pk=message_id, reply_state=ReplyState.PENDING).exists():
         raise LeaseBusy(f"message {message_id}: an earlier message of its conversation goes first")
     return False
+
+
+def burst_claim(message: Message) -> list[int] | None:
+    """Claim the earlier messages of `message`'s burst still pending (under the conversation's
+    lease, so no other turn's burst takes them); their ids, oldest first. None, with nothing
+    claimed, when an earlier message of the burst waits that this turn could not claim: an older
+    message's task claimed it between this turn's own claim and now (it will find the lease busy
+    and give it back). Answering without it would leave it to a second reply, so the turn steps
+    back (LeaseBusy) and its retry gathers the whole burst."""
+    mine = [pk for pk in burst_earlier_pending(message) if claim(pk)]
+    recent = timezone.now() - timedelta(seconds=settings.AI_STALE_REPLY_AFTER_S)
+    if not burst_missed(message, mine=mine, since=recent):
+        return mine
+    for pk in mine:
+        unclaim(pk)
+    return None
 
 
 def lease_acquire(*, conversation_id: int) -> str | None:

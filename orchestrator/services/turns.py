@@ -17,11 +17,11 @@ from decimal import Decimal
 from django.conf import settings
 
 from accounts.models import User
-from messaging.channels import burst_window
+from messaging.channels import burst_window, reply_refused
 from messaging.context import CHAT_ENGINE_AGENT
 from messaging.enums import ConversationMode, ModeReason, ReplyState
 from messaging.models import Conversation, Message
-from messaging.selectors.bursts import burst_earlier_pending, burst_newer_waiting
+from messaging.selectors.bursts import burst_newer_waiting
 from messaging.selectors.history import ai_history
 from messaging.services.ai_replies import ai_reply_store, reply_state_move
 from messaging.services.conversations import conversation_mode_set
@@ -29,10 +29,19 @@ from orchestrator.agents import route
 from orchestrator.chat_engine import not_configured_reply
 from orchestrator.citations import with_sources
 from orchestrator.exceptions import LeaseBusy
-from orchestrator.handoff import BACK_TO_AI_ACK, HANDOFF_ACK, mode_command
+from orchestrator.handoff import BACK_TO_AI_ACK, HANDOFF_ACK, burst_switch, mode_command
 from orchestrator.llm import llm_settings
 from orchestrator.runner import AgentRun, run_agent
-from orchestrator.services.claims import claim, claim_in_order, heartbeat, lease_acquire, lease_release, skip, unclaim
+from orchestrator.services.claims import (
+    burst_claim,
+    claim,
+    claim_in_order,
+    heartbeat,
+    lease_acquire,
+    lease_release,
+    skip,
+    unclaim,
+)
 from orchestrator.services.spend import HANDOFF, exhausted_action
 
 logger = logging.getLogger("orchestrator")
@@ -181,7 +190,12 @@ def _answer_claimed(
     burst: list[int] | None = None,
 ) -> Message | None:
     """The turn of a claimed message (and, with `burst`, of the earlier messages claimed with it:
-    they are in its history, so the model sees them all, and the one reply answers them all)."""
+    they are in its history, so the model sees them all, and the one reply answers them all). A
+    "human"/"bot" anywhere in the burst takes effect as on a message of its own (`_switch`)."""
+    if burst and conversation is not None:
+        switched = _switch(message=message, conversation=conversation, burst=burst, token=token)
+        if switched is not None:
+            return switched[0]
     command = mode_command(message.content)
     if command is not None and conversation is not None:
         conversation_mode_set(
@@ -193,11 +207,14 @@ def _answer_claimed(
         )
         ack = HANDOFF_ACK if command == ConversationMode.HUMAN else BACK_TO_AI_ACK
         return _store(message=message, answer=Answer(text=ack), lease_token=token, burst=burst)
-    if conversation is not None and conversation.mode == ConversationMode.HUMAN:
+    human = conversation is not None and conversation.mode == ConversationMode.HUMAN
+    if human or reply_refused(message):  # staff answer in human mode; none after a STOP
         for pk in burst or []:
             reply_state_move(message_id=pk, source=ReplyState.PROCESSING, target=ReplyState.SKIPPED)
         skip(message)
-        logger.info("Conversation %s is in human mode: no AI reply to message %s", conversation.pk, message.pk)
+        logger.info(
+            "Conversation %s: no AI reply to message %s (human mode or opted out)", message.conversation_id, message.pk
+        )
         return None
     history = ai_history(conversation=conversation, before=message) if conversation else []
     answer = generate_reply(
@@ -210,6 +227,36 @@ def _answer_claimed(
         fallback_text=fallback_text,
     )
     return _store(message=message, answer=answer, lease_token=token, burst=burst)
+
+
+def _switch(
+    *, message: Message, conversation: Conversation, burst: list[int], token: str | None
+) -> tuple[Message | None] | None:
+    """The last "human"/"bot" of a burst (`burst` the earlier claimed ids, `message` the newest),
+    taken as on a message of its own; None when the burst has none, else a 1-tuple of the reply.
+    "human": its acknowledgement answers it and what came before; what follows is left to staff
+    (`skipped`). "bot": the mode goes back to the AI; the acknowledgement when it is the newest,
+    else the turn goes on and the AI answers what follows (the burst is left as it is)."""
+    rows = [*Message.objects.filter(pk__in=burst).order_by("created_at", "id"), message]
+    switch = burst_switch([row.content for row in rows])
+    if switch is None:
+        return None
+    index, command = switch
+    conversation_mode_set(
+        conversation=conversation, mode=command, reason=ModeReason.ASKED, source="user command", channel=message.channel
+    )
+    if command == ConversationMode.AI and index < len(rows) - 1:
+        conversation.mode = ConversationMode.AI
+        return None
+    # What follows "human" is closed first, so that the acknowledgement's stale check (a newer
+    # message waits) looks past it.
+    for row in rows[index + 1 :]:
+        reply_state_move(message_id=row.pk, source=ReplyState.PROCESSING, target=ReplyState.SKIPPED)
+    switched = rows[index]
+    switched.conversation = conversation
+    ack = HANDOFF_ACK if command == ConversationMode.HUMAN else BACK_TO_AI_ACK
+    earlier = [row.pk for row in rows[:index]]
+    return (_store(message=switched, answer=Answer(text=ack), lease_token=token, burst=earlier),)
 
 
 def ai_reply_process(
@@ -254,7 +301,10 @@ def ai_reply_process(
     burst: list[int] | None = None
     try:
         if bursts:  # under the lease: no other turn of the conversation claims these meanwhile
-            burst = [pk for pk in burst_earlier_pending(message) if claim(pk)]
+            burst = burst_claim(message)
+            if burst is None:  # an older message's task holds one of them for a moment
+                unclaim(message_id)
+                raise LeaseBusy(f"message {message_id}: an earlier message of its burst is claimed by another task")
         with heartbeat.holding(token) if token else nullcontext():
             reply = _answer_claimed(
                 message=message,

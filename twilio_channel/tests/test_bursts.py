@@ -7,8 +7,9 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from messaging.enums import ReplyState
+from messaging.enums import ConversationMode, ReplyState
 from messaging.models import Conversation, Message
+from orchestrator.handoff import HANDOFF_ACK
 from orchestrator.tasks import sweep_stale_ai_messages
 
 pytestmark = pytest.mark.django_db
@@ -109,3 +110,69 @@ def test_a_window_of_zero_answers_every_message(
 
     assert len(fake_twilio.created(to=CONTACT)) == 3
     assert [user_turns(request)[-1] for request in fake_llm.requests] == FIVE[:3]
+
+
+# A mode switch word or an opt-out word inside a burst works as on a message of its own.
+
+
+def mode() -> str:
+    return Conversation.objects.get(key=f"phone:{CONTACT}").mode
+
+
+def test_human_then_a_question_in_one_burst_hands_over_without_an_ai_answer(
+    deliver, run, fake_twilio, fake_llm, ai_enabled, queued_turns, settings
+):
+    settings.AI_BURST_WINDOW_S = 2
+    fake_llm.set_default_reply("An AI answer.")
+    deliver("human")
+    deliver("my router is broken")
+    run(queued_turns.run_all)
+
+    assert [sms["body"] for sms in fake_twilio.created(to=CONTACT)] == [HANDOFF_ACK]
+    assert fake_llm.requests == []
+    assert mode() == ConversationMode.HUMAN
+    assert inbound_states() == [ReplyState.DONE, ReplyState.SKIPPED]  # staff answer the question
+
+
+def test_a_question_then_human_in_one_burst_hands_over(
+    deliver, run, fake_twilio, fake_llm, ai_enabled, queued_turns, settings
+):
+    settings.AI_BURST_WINDOW_S = 2
+    deliver("my router is broken")
+    deliver("human")
+    run(queued_turns.run_all)
+
+    assert [sms["body"] for sms in fake_twilio.created(to=CONTACT)] == [HANDOFF_ACK]
+    assert mode() == ConversationMode.HUMAN
+    assert inbound_states() == [ReplyState.DONE] * 2
+
+
+def test_bot_then_a_question_in_human_mode_gets_the_ai_answer(
+    deliver, run, fake_twilio, fake_llm, ai_enabled, queued_turns, settings
+):
+    settings.AI_BURST_WINDOW_S = 2
+    fake_llm.set_default_reply("It is fixed.")
+    deliver("human")
+    run(queued_turns.run_all)
+    deliver("bot")
+    deliver("is it fixed?")
+    run(queued_turns.run_all)
+
+    assert [sms["body"] for sms in fake_twilio.created(to=CONTACT)] == [HANDOFF_ACK, "It is fixed."]
+    assert mode() == ConversationMode.AI
+    assert user_turns(fake_llm.requests[-1])[-1] == "is it fixed?"
+    assert inbound_states() == [ReplyState.DONE] * 3
+
+
+def test_nothing_is_sent_after_a_stop_in_the_burst(
+    deliver, run, fake_twilio, fake_llm, ai_enabled, queued_turns, settings
+):
+    settings.AI_BURST_WINDOW_S = 2
+    fake_llm.set_default_reply("An AI answer.")
+    deliver("my router is broken")
+    deliver("STOP")
+    run(queued_turns.run_all)
+
+    assert fake_twilio.created(to=CONTACT) == []
+    assert not Message.objects.filter(direction="outbound").exists()
+    assert inbound_states()[0] == ReplyState.SKIPPED
