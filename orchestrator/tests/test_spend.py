@@ -249,9 +249,6 @@ def test_concurrent_turns_reach_the_cap_exactly_and_never_overrun_it(fake_llm, p
     for thread in threads:
         thread.join(timeout=30)
     assert not any(thread.is_alive() for thread in threads)
-    # Eight threads' connections grew this process's pool past what a web process holds between
-    # requests; later tests terminate every backend and count on the usual pool, so start a new one.
-    connection.close_pool()
 
     replies = [Message.objects.get(in_reply_to=message).content for message in messages]
     assert sorted(replies) == sorted(["OK"] * 3 + [FALLBACK_TEXT] * 5)

@@ -6,6 +6,7 @@ reconcile finds it otherwise), never a 500. On PostgreSQL, whose backends are te
 from __future__ import annotations
 
 import logging
+import threading
 
 import psycopg
 import pytest
@@ -61,6 +62,55 @@ def test_the_pool_hands_out_no_dead_connection(deliver, caplog):
     assert response.status_code == 200
     assert Message.objects.filter(external_id=FORM["MessageSid"]).count() == 1
     assert "once more" not in caplog.text  # the pool's check replaced it before the webhook saw it
+
+
+@pytest.fixture
+def short_pool_timeout():
+    """A pool that gives up waiting for a connection after a second, not its usual 30."""
+    pool_options = connection.settings_dict["OPTIONS"]["pool"]
+    saved_timeout = pool_options["timeout"]
+    connection.close()
+    connection.close_pool()
+    pool_options["timeout"] = 1
+    try:
+        yield
+    finally:
+        pool_options["timeout"] = saved_timeout
+        connection.close()
+        connection.close_pool()
+
+
+def leave_idle_connections_in_the_pool(count: int) -> None:
+    """`count` threads each hold a pooled connection at the same moment, then hand it back: the pool
+    keeps them all, idle, as a busy web process's pool does between bursts."""
+    all_holding = threading.Barrier(count)
+
+    def hold_one():
+        Message.objects.exists()
+        all_holding.wait(timeout=10)
+        connection.close()
+
+    threads = [threading.Thread(target=hold_one) for _ in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=15)
+    connection.close()
+    assert connection.pool.get_stats()["pool_available"] >= count
+
+
+def test_a_failover_that_ends_every_idle_connection_costs_one_new_connection(deliver, short_pool_timeout, caplog):
+    """Every idle connection dies at once; the next webhook is served at once, not after psycopg_pool's
+    per-dead-connection backoff (1 s, 2 s, 4 s... past the pool's timeout: a 503)."""
+    leave_idle_connections_in_the_pool(6)
+    assert terminate_other_backends() >= 6
+
+    with capturing(caplog, "twilio_webhook", level=logging.WARNING):
+        response = deliver()
+
+    assert response.status_code == 200
+    assert Message.objects.filter(external_id=FORM["MessageSid"]).count() == 1
+    assert "once more" not in caplog.text
 
 
 @pytest.fixture

@@ -13,15 +13,17 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 20,
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
-else:
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # A connection pool per process (psycopg_pool): the threaded AI worker keeps many turns in
     # flight and hands its connection back during each LLM call (core.db.release_db_connection).
     DATABASES["default"]["CONN_MAX_AGE"] = 0
-    # The pool checks a connection before handing it out (one empty round trip): a connection the
-    # server ended while it sat idle (a restart, a failover, pg_terminate_backend) is replaced
-    # instead of failing the next request. One that dies mid-request is the caller's to retry
-    # (core.db.once_more_on_new_connection, used by the Twilio webhooks).
-    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    # Every connection the pool hands out is checked first (one empty round trip), and the first
+    # dead one replaces every idle connection at once (core.postgresql): a failover, a restart or
+    # pg_terminate_backend ends them all together. psycopg_pool's own check (CONN_HEALTH_CHECKS)
+    # stays off: it backs off 1 s, 2 s, 4 s... per dead connection. One that dies mid-request is the
+    # caller's to retry (core.db.once_more_on_new_connection, used by the webhooks).
+    DATABASES["default"]["ENGINE"] = "core.postgresql"
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = False
     DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
         "min_size": 1,
         "max_size": int_alias("DB_POOL_MAX_SIZE", default=20),
