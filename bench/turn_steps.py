@@ -34,6 +34,7 @@ def main() -> None:
     parser.add_argument("--turns", type=int, default=150, help="measured turns, after 10 of warm-up")
     parser.add_argument("--people", type=int, default=64, help="numbers the webhooks come from")
     parser.add_argument("--profile", choices=STEPS, help="print this step's profile")
+    parser.add_argument("--statements", action="store_true", help="print the last turn's SQL, step by step")
     options = parser.parse_args()
 
     from demo.twilio_server import DEFAULT_ACCOUNT_SID, DEFAULT_AUTH_TOKEN
@@ -95,6 +96,7 @@ def run(options: argparse.Namespace, base: str, account_sid: str, auth_token: st
 
     cpu: dict[str, list[float]] = {step: [] for step in STEPS}
     statements = dict.fromkeys(STEPS, 0)
+    last_sql: dict[str, list[str]] = {}
     profile = cProfile.Profile(time.process_time)
 
     def timed(step: str, call, *args, **kwargs):
@@ -107,6 +109,7 @@ def run(options: argparse.Namespace, base: str, account_sid: str, auth_token: st
                 profile.disable()
             cpu[step].append((time.process_time() - started) * 1000)
         statements[step] += len(queries.captured_queries)
+        last_sql[step] = [query["sql"] for query in queries.captured_queries]
         return out
 
     for index in range(options.turns + 10):
@@ -127,6 +130,10 @@ def run(options: argparse.Namespace, base: str, account_sid: str, auth_token: st
         count = max(1, len(cpu[step]))
         print(f"{step:17s} CPU median {statistics.median(cpu[step] or [0]):5.2f} ms   "
               f"statements {statements[step] / count:4.1f}   ({len(cpu[step])} calls)")  # fmt: skip
+    if options.statements:
+        for step, sql in last_sql.items():
+            print(f"\n-- {step}: {len(sql)} statements")
+            print("\n".join(f"{number}. {text[:300]}" for number, text in enumerate(sql, 1)))
     if options.profile:
         pstats.Stats(profile).sort_stats("cumulative").print_stats(40)
 
