@@ -34,8 +34,8 @@ def channel_send(
 class InboxReplier:
     """messaging's replier of messages that came from outside (settings.MESSAGING_EXTERNAL_REPLIER)."""
 
-    def reply(self, *, to_message: Message, text: str, **fields) -> Message:
-        return reply_send(to_message=to_message, text=text, **fields)
+    def reply(self, *, to_message: Message, text: str, send_here: bool = False, **fields) -> Message:
+        return reply_send(to_message=to_message, text=text, send_here=send_here, **fields)
 
     def burst_window(self, channel: str) -> float:
         try:

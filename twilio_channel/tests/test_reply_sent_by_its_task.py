@@ -101,3 +101,16 @@ def test_a_redelivered_answer_task_sends_nothing_more(
 
     assert len(fake_twilio.created(to=STRANGER)) == 1
     assert Message.objects.filter(in_reply_to=inbound).count() == 1
+
+
+def test_the_ai_turn_sends_its_reply_itself(deliver, fake_twilio, fake_llm, ai_enabled, queued_sends):
+    auto_reply_config_set(enabled=False, message=AUTO_REPLY)
+    fake_llm.reply("Hello from the assistant")
+
+    deliver("Hi", from_=STRANGER, sid=5)
+
+    [sent] = fake_twilio.created(to=STRANGER)
+    assert sent["body"] == "Hello from the assistant"
+    reply = reply_to(5)
+    assert (reply.twilio_sid, OutboundSend.objects.get(message=reply).state) == (sent["sid"], "sent")
+    assert queued_sends == []
