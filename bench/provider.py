@@ -59,8 +59,11 @@ class RecordingTwilioServer(DemoTwilioServer):
         with self.note_lock:
             return {"creates": dict(self.creates), "callbacks": dict(self.answered)}
 
+    api_latency = 0.0  # seconds each send waits before its answer, as Twilio's API takes 0.1-0.5 s
+
     def _create(self, params: dict[str, list[str]]) -> tuple[int, dict[str, Any]]:
         arrived = time.time()
+        time.sleep(self.api_latency)  # in the request's own thread: sends wait side by side
         status, data = super()._create(params)
         if status == 201:
             key = (params.get("StatusCallback") or [data["sid"]])[0]
@@ -81,10 +84,12 @@ def main() -> None:
     parser.add_argument("--account-sid", default=DEFAULT_ACCOUNT_SID)
     parser.add_argument("--auth-token", default=DEFAULT_AUTH_TOKEN)
     parser.add_argument("--callback-delay", type=float, default=0.3, help="seconds before each status callback")
+    parser.add_argument("--api-latency", type=float, default=0.0, help="seconds before each send is answered")
     options = parser.parse_args()
     fake = RecordingTwilioServer(
         options.account_sid, options.auth_token, port=options.port, callback_delay=options.callback_delay
     )
+    fake.api_latency = options.api_latency
     print(json.dumps({"url": fake.url}), flush=True)
     fake.serve_forever()
 

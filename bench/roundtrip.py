@@ -131,7 +131,8 @@ class Provider(Cluster):
     role = "twilio_standin"
 
     def arguments(self) -> list[str]:
-        return [str(ROOT / "bench" / "provider.py"), "--callback-delay", str(self.options.callback_delay)]
+        return [str(ROOT / "bench" / "provider.py"), "--callback-delay", str(self.options.callback_delay),
+                "--api-latency", str(self.options.api_latency)]  # fmt: skip
 
     def start(self) -> str:
         port = free_port()
@@ -333,6 +334,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--baseline-redis-db", type=int, default=15)
     group.add_argument("--reply-bound-s", type=float, default=5.0, help="every reply sent within this")
     group.add_argument("--callback-delay", type=float, default=0.3, help="the stand-in's delay per callback, s")
+    group.add_argument("--api-latency", type=float, default=0.0, help="the stand-in's delay per send, s (Twilio's)")
     group.add_argument("--rounds", type=int, default=1, help="passes over the rates")
     group.add_argument("--channel", choices=("sms", "telegram"), default="sms",
                        help="the inbound channel (telegram: bench/roundtrip_telegram.py)")  # fmt: skip
@@ -360,7 +362,9 @@ def run(
         python = options.baseline_python or str(base / ".venv" / "bin" / "python")
         trees.insert(0, Tree("baseline", base, python, options.baseline_database_url,
                              (options.baseline_redis_db,) * 2, options.redis_url))  # fmt: skip
-    provider = provider_class(argparse.Namespace(callback_delay=options.callback_delay), dict(os.environ))
+    provider = provider_class(
+        argparse.Namespace(callback_delay=options.callback_delay, api_latency=options.api_latency), dict(os.environ)
+    )
     stacks: list[TurnStack] = []
     report: dict = {"setup": {"python_loop_10m_s": python_loop_s()}, "steps": []}
     try:
@@ -398,7 +402,8 @@ def run(
     report["setup"].update({
         "rates": options.rates, "duration_s": options.duration, "people": options.people,
         "senders": options.senders, "reply_bound_s": options.reply_bound_s,
-        "callback_delay_s": options.callback_delay, "cpus": len(os.sched_getaffinity(0)),
+        "callback_delay_s": options.callback_delay, "api_latency_s": options.api_latency,
+        "cpus": len(os.sched_getaffinity(0)),
         "channel": options.channel,
         "web": {s.tree.name: " ".join(procfile_command(s.tree.root, "web")[1]) for s in stacks},
     })  # fmt: skip
