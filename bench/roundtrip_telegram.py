@@ -88,7 +88,7 @@ class TelegramStack(TurnStack):
             chat = int(self.chats[index % len(self.chats)])
             update = {"update_id": self.next_update, "message": {
                 "message_id": self.next_update, "date": int(time.time()),
-                "text": f"Hello, this is inbound message {index}",
+                "text": f"Hello, this is inbound message {self.next_update}",  # never the same twice
                 "from": {"id": chat, "is_bot": False, "first_name": "Bench", "language_code": "en"},
                 "chat": {"id": chat, "type": "private", "first_name": "Bench"},
             }}  # fmt: skip

@@ -243,12 +243,15 @@ class Traffic:
 
     def webhook(self, index: int) -> Request:
         sid = "SM" + uuid.uuid4().hex
+        # A text of its own each time: each step's indexes start again at 0, and a number that sent
+        # one text three times in a row would be stopped by the loop breaker (no reply to measure).
+        self.serial += 1
         form = {
             "AccountSid": self.account_sid,
             "ApiVersion": "2010-04-01",
             "From": person_number(index % len(self.users)),
             "To": TWILIO_NUMBER,
-            "Body": f"Hello, this is inbound message {index}",
+            "Body": f"Hello, this is inbound message {self.serial}",
             "MessageSid": sid,
             "SmsMessageSid": sid,
             "SmsSid": sid,
