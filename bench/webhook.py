@@ -5,7 +5,7 @@ how fast they are acknowledged, with `POST /messages` (a registered user writing
 JWT auth) on the same stack as the yardstick. The stack is the production shape: gunicorn
 (`config.wsgi`, gthread, `--web-workers` processes × the Procfile's 8 threads), the `default,sends`
 Celery worker and `worker_ai`, PostgreSQL and Redis, the Twilio API pointed at the loopback stand-in
-(`demo/twilio_server.py`, so the replies to inbound messages are really sent) and the LLM
+(`demo/twilio_server/`, so the replies to inbound messages are really sent) and the LLM
 stand-in (`demo/llm_server.py`).
 
 Open loop: request i is due at t0 + i/rate whatever the earlier ones are doing; a dispatcher hands
