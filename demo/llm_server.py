@@ -148,16 +148,16 @@ class _Handler(LoopbackHandler):
         length = int(self.headers.get("Content-Length") or 0)
         raw = self.rfile.read(length) if length else b""
         path = self.path.split("?", 1)[0].rstrip("/")
-        if path in EMBEDDING_PATHS:
-            self._embeddings(raw)
-            return
-        if path not in COMPLETION_PATHS:
+        if path not in COMPLETION_PATHS and path not in EMBEDDING_PATHS:
             self._send(404, b'{"error": {"message": "not found"}}')
             return
         try:
             request = json.loads(raw or b"{}")
         except ValueError:
             self._send(400, b'{"error": {"message": "invalid JSON body"}}')
+            return
+        if path in EMBEDDING_PATHS:
+            self._embeddings(request)
             return
         state = self.server.state
         with state.lock:
@@ -191,13 +191,8 @@ class _Handler(LoopbackHandler):
             state.timings.append((arrived, time.time(), str(users[-1] if users else "")))
         self._send(200, json.dumps(payload, ensure_ascii=False).encode("utf-8"))
 
-    def _embeddings(self, raw: bytes) -> None:
+    def _embeddings(self, request: dict) -> None:
         """OpenAI's embeddings API over `hashed_embedding`; base64 when asked (the OpenAI SDK asks)."""
-        try:
-            request = json.loads(raw or b"{}")
-        except ValueError:
-            self._send(400, b'{"error": {"message": "invalid JSON body"}}')
-            return
         state = self.server.state
         with state.lock:
             state.embedding_requests.append(request)
