@@ -221,8 +221,8 @@ class MessagesResource:
         with self.state.lock:
             rejection = self.state.rejections.get(to)
             if rejection is not None:
-                status, code, message = rejection
-                return status, error_body(status, code, message)
+                http_status, code, message = rejection
+                return http_status, error_body(http_status, code, message)
             # Twilio: 'accepted' while a Messaging Service picks the sender, 'scheduled' for a later send.
             if service and form.get("ScheduleType") == "fixed" and form.get("SendAt"):
                 status = "scheduled"

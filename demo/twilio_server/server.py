@@ -7,6 +7,7 @@ import threading
 import uuid
 from typing import Any
 
+from demo.http import LoopbackStandin
 from demo.twilio_server.faults import FaultScript
 from demo.twilio_server.handler import _Handler, _Server
 from demo.twilio_server.messages import MessagesResource
@@ -14,9 +15,11 @@ from demo.twilio_server.records import FakeTwilioState, RecordedRequest
 from demo.twilio_server.wire import DEFAULT_ACCOUNT_SID, DEFAULT_AUTH_TOKEN, new_sid
 
 
-class FakeTwilioServer(FaultScript, MessagesResource):
+class FakeTwilioServer(LoopbackStandin, FaultScript, MessagesResource):
     """Start with `.start()`; `url` is the base URL to give the SDK (`client.api.base_url`, or the
     project's `TWILIO_API_BASE_URL`)."""
+
+    thread_name = "fake-twilio"
 
     def __init__(
         self,
@@ -28,17 +31,12 @@ class FakeTwilioServer(FaultScript, MessagesResource):
         port: int = 0,
     ) -> None:
         self._initial = (account_sid, auth_token, dict(api_keys or {}))
-        self._server = _Server((host, port), _Handler)
-        self._server.fake = self
+        server = _Server((host, port), _Handler)
+        server.fake = self
+        super().__init__(server)
         self.state = FakeTwilioState(account_sid=account_sid, auth_token=auth_token, api_keys=dict(api_keys or {}))
-        self._thread: threading.Thread | None = None
 
     # --- lifecycle -------------------------------------------------------------------------------
-    @property
-    def url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
-
     @property
     def account_sid(self) -> str:
         return self.state.account_sid
@@ -47,19 +45,9 @@ class FakeTwilioServer(FaultScript, MessagesResource):
     def auth_token(self) -> str:
         return self.state.auth_token
 
-    def start(self) -> FakeTwilioServer:
-        self._thread = threading.Thread(target=self._server.serve_forever, name="fake-twilio", daemon=True)
-        self._thread.start()
-        return self
-
-    def serve_forever(self) -> None:
-        """Serve in the calling thread (the standalone mode below)."""
-        self._server.serve_forever()
-
     def stop(self) -> None:
-        self.state.wake.set()
-        self._server.shutdown()
-        self._server.server_close()
+        self.state.wake.set()  # held requests end first
+        super().stop()
 
     def reset(self) -> None:
         """Forget messages, requests, faults, rejections and latency; restore the credentials given
