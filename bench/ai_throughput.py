@@ -191,24 +191,35 @@ def _descendants(pid: int) -> list[int]:
 
 
 def prepare_users(count: int) -> list[tuple[int, str]]:
-    """Fresh bench users with one session each (tokens minted directly: login hashing is not
-    what this benchmark measures)."""
-    from django.db import connection
-
+    """Fresh bench users with one session each, and no rows left from an earlier run."""
     from accounts.models import User
-    from accounts.services.sessions import session_open
     from messaging.models import Conversation
 
     old = list(User.objects.filter(username__startswith="bench-").values_list("id", flat=True))
     Conversation.objects.filter(user_id__in=old).delete()
     User.objects.filter(id__in=old).delete()
+    return bench_users("bench-", count)
+
+
+def bench_users(prefix: str, count: int, phone_numbers: list[str] | None = None) -> list[tuple[int, str]]:
+    """(id, access token) of `count` new users named `prefix` + index, each with one session (tokens
+    minted directly: login hashing is not what the benches measure); the first ones get
+    `phone_numbers`. Called right after the deletes of an earlier run's rows."""
+    from django.db import connection
+
+    from accounts.models import User
+    from accounts.services.sessions import session_open
+
     if connection.vendor == "postgresql":
-        # The deletes above leave dead rows: vacuum now rather than let autovacuum run mid-measurement.
+        # The deletes leave dead rows: vacuum now rather than let autovacuum run mid-measurement.
         with connection.cursor() as cursor:
             cursor.execute("VACUUM ANALYZE")
+    numbers = phone_numbers or []
     users = []
     for index in range(count):
-        user = User.objects.create_user(f"bench-{index}", f"bench-{index}@example.com", None)
+        user = User.objects.create_user(f"{prefix}{index}", f"{prefix}{index}@example.com", None)
+        if index < len(numbers):
+            User.objects.filter(pk=user.pk).update(phone_number=numbers[index])
         _session, tokens = session_open(user=user, device_info="bench", ip_address="127.0.0.1")
         users.append((user.pk, tokens.access))
     return users

@@ -15,7 +15,8 @@ every reply has reached the Twilio stand-in (bench/provider.py) and both of its 
   step is missing), Redis (the whole server: shared with whatever else uses it), the stand-in, the
   load generator, and the whole machine (shared too).
 
-The highest rate at which every reply went out within the bound is the tree's `max_rate`.
+The highest rate at which every reply went out within the bound is the tree's `max_rate`. This module
+runs the stacks and the steps; bench/roundtrip_report.py judges a step and writes the report.
 
 `--baseline-dir` runs a second checkout's stack beside this one (its own interpreter, database and
 Redis database; the stand-in and the load generator are shared), and every step runs on the
@@ -37,20 +38,19 @@ import argparse
 import http.client
 import json
 import os
-import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-from ai_throughput import Cluster, free_port, machine_cpu, percentile, services_cpu, wait_for_http
+from ai_throughput import Cluster, free_port, machine_cpu, services_cpu, wait_for_http
 from api import Tree, _cluster_class, procfile_command
+from roundtrip_report import CALLBACKS_PER_REPLY, cpu_report, medians, python_loop_s, turn_summary
 from webhook import TWILIO_NUMBER, Request, SenderPool, Traffic, open_loop
 
 ROOT = Path(__file__).resolve().parent.parent
 AUTO_REPLY = "Thanks for your message, we will get back to you soon."
-CALLBACKS_PER_REPLY = 2  # sent, delivered (demo/twilio_standin.py)
 
 
 # --- run inside the tree under test (its own interpreter and code) ---------------------------------
@@ -108,21 +108,6 @@ def backends_cpu(database: str) -> dict[int, float]:
             continue
         found[int(proc.name)] = (int(fields[11]) + int(fields[12])) / ticks
     return found
-
-
-def python_loop_s() -> float:
-    """The machine's speed, as docs/PERFORMANCE.md states it: a 10 M-step Python loop."""
-    started = time.perf_counter()
-    for _ in range(10_000_000):
-        pass
-    return round(time.perf_counter() - started, 2)
-
-
-def _stats(values: list[float]) -> dict:
-    if not values:
-        return {}
-    return {"p50_ms": round(percentile(values, 50), 1), "p99_ms": round(percentile(values, 99), 1),
-            "max_ms": round(max(values), 1)}  # fmt: skip
 
 
 class Provider(Cluster):
@@ -255,14 +240,8 @@ class RoundTrip:
         roles["redis_whole_server"] = services_after["redis"] - services_before["redis"]
         roles[self.provider.role] = provider_after[self.provider.role] - provider_before[self.provider.role]
         roles["load_generator"] = own_after - own_before
-        cpu = {role: round(used * 1000 / sent, 2) for role, used in roles.items()}
-        cpu["sum"] = round(sum(cpu.values()), 2)
-        cpu["ours"] = round(sum(cpu[r] for r in ("web", "worker", "worker_ai", "postgresql_own_db",
-                                                 "redis_whole_server")), 2)  # fmt: skip
         busy = machine_after[0] - machine_before[0], machine_after[1] - machine_before[1]
-        cpu["whole_machine"] = round(busy[0] * 1000 / sent, 2)
-        result["cpu_ms_per_message"] = cpu
-        result["machine_busy_pct"] = round(100 * busy[0] / busy[1], 1) if busy[1] else 0.0
+        result.update(cpu_report(roles, busy, sent))
         result["backends"] = {"new": len(set(pids) - set(before["backends"])),
                               "ended": len(set(before["backends"]) - set(pids))}  # fmt: skip
         return {"rate": rate, **result}
@@ -288,38 +267,8 @@ class RoundTrip:
             answers = notes["callbacks"].get(key, [])
             ok = [a for a in answers if a[2] is not None and 200 <= a[2] < 300]
             callbacks_bad += len(ok) != CALLBACKS_PER_REPLY
-        return self._summary(outcomes, sids, ack_ms, reply_ms, missing, twice,
-                             callbacks_not_answered_2xx=callbacks_bad)  # fmt: skip
-
-    def _summary(self, outcomes, sids, ack_ms, reply_ms, missing: int, twice: int, **faults: int) -> dict:
-        """Held: every webhook answered 2xx, every reply once and within the bound, no fault counted."""
-        bound_ms = self.options.reply_bound_s * 1000
-        statuses: dict[str, int] = {}
-        for outcome in outcomes:
-            key = str(outcome.status) if outcome.status is not None else "error"
-            statuses[key] = statuses.get(key, 0) + 1
-        in_bound = sum(1 for delay in reply_ms if delay <= bound_ms)
-        result = {
-            "due": len(sids),
-            "sent": len(outcomes),
-            "statuses": statuses,
-            "ack": _stats(ack_ms),
-            "reply": _stats(reply_ms),
-            "replies_once": len(reply_ms),
-            "replies_missing": missing,
-            "replies_more_than_once": twice,
-            **faults,
-            "replies_within_bound": in_bound,
-        }
-        result["held"] = (
-            len(outcomes) == len(sids)
-            and sum(n for status, n in statuses.items() if status.startswith("2")) == len(sids)
-            and in_bound == len(sids)
-            and not missing
-            and not twice
-            and not any(faults.values())
-        )
-        return result
+        return turn_summary(outcomes, sids, ack_ms, reply_ms, missing, twice, self.options.reply_bound_s,
+                            callbacks_not_answered_2xx=callbacks_bad)  # fmt: skip
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -398,7 +347,7 @@ def run(
                 stack.pool.close()
             stack.cluster.stop()
         provider.stop()
-    report["median_cpu_ms_per_message"] = _medians(report["steps"])
+    report["median_cpu_ms_per_message"] = medians(report["steps"])
     report["setup"].update({
         "rates": options.rates, "duration_s": options.duration, "people": options.people,
         "senders": options.senders, "reply_bound_s": options.reply_bound_s,
@@ -408,21 +357,6 @@ def run(
         "web": {s.tree.name: " ".join(procfile_command(s.tree.root, "web")[1]) for s in stacks},
     })  # fmt: skip
     print(json.dumps(report, indent=2))
-
-
-def _medians(steps: list[dict]) -> dict:
-    """Per tree, the median over the held steps of each process's CPU per message."""
-    out: dict = {}
-    for tree in sorted({step["tree"] for step in steps}):
-        held = [step["cpu_ms_per_message"] for step in steps if step["tree"] == tree and step["held"]]
-        if held:
-            out[tree] = {role: round(statistics.median(c[role] for c in held), 2) for role in held[0]}
-    if "baseline" in out and "current" in out:
-        base, current = out["baseline"], out["current"]
-        out["ratio_current_to_baseline"] = {
-            role: round(current[role] / base[role], 2) for role in current if base.get(role)
-        }
-    return out
 
 
 if __name__ == "__main__":  # run inside a tree: `prepare N` / `collect FILE`

@@ -1,7 +1,7 @@
 """The whole turn of an inbound Telegram message (issue 29): `bench/webhook.py --round-trip --channel telegram`.
 
-bench/roundtrip.py's steps, stacks and report, with Telegram's side: each message is an update
-(JSON with the `X-Telegram-Bot-Api-Secret-Token` header) posted to /telegram/webhook, spread over
+bench/roundtrip.py's steps and stacks, bench/roundtrip_report.py's report, with Telegram's side: each
+message is an update (JSON with the `X-Telegram-Bot-Api-Secret-Token` header) posted to /telegram/webhook, spread over
 `--people` chats, and its reply is a sendMessage call to the Bot API stand-in (bench/telegram_provider.py,
 the telegram tests' FakeBotAPI run as a process), which notes when each arrived under `chat_id:message_id`, the
 reply row's external id. Exactly once: each update has one reply row, each row's send reached the
@@ -24,6 +24,7 @@ from pathlib import Path
 from roundtrip import AUTO_REPLY, Provider, RoundTrip, TurnStack
 from roundtrip import collect as collect_replies
 from roundtrip import run as run_turns
+from roundtrip_report import turn_summary
 from webhook import Request
 
 BOT_TOKEN = "123456:bench-telegram-bot-token"  # the stand-in's, a placeholder
@@ -124,7 +125,7 @@ class TelegramRoundTrip(RoundTrip):
             reply_ms.append((arrived - (outcome.due + wall_offset)) * 1000)
         # A send repeated (a retry after Telegram had taken it) is a message in the chat that no row names.
         twice += sum(max(0, sends - rows_by_chat[chat]) for chat, sends in notes["by_chat"].items())
-        return self._summary(outcomes, ids, ack_ms, reply_ms, missing, twice)
+        return turn_summary(outcomes, ids, ack_ms, reply_ms, missing, twice, self.options.reply_bound_s)
 
 
 def run(options: argparse.Namespace, parser: argparse.ArgumentParser) -> None:

@@ -5,7 +5,7 @@ how fast they are acknowledged, with `POST /messages` (a registered user writing
 JWT auth) on the same stack as the yardstick. The stack is the production shape: gunicorn
 (`config.wsgi`, gthread, `--web-workers` processes × the Procfile's 8 threads), the `default,sends`
 Celery worker and `worker_ai`, PostgreSQL and Redis, the Twilio API pointed at the loopback stand-in
-(`demo/twilio_server.py`, so the replies to inbound messages are really sent) and the LLM
+(`demo/twilio_server/`, so the replies to inbound messages are really sent) and the LLM
 stand-in (`demo/llm_server.py`).
 
 Open loop: request i is due at t0 + i/rate whatever the earlier ones are doing; a dispatcher hands
@@ -58,7 +58,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlencode
 
-from ai_throughput import Cluster, free_port, machine_cpu, percentile, services_cpu, wait_for_http
+from ai_throughput import Cluster, bench_users, free_port, machine_cpu, percentile, services_cpu, wait_for_http
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -280,15 +280,12 @@ class Traffic:
 def prepare_people(count: int, known: int) -> list[tuple[int, str]]:
     """Fresh bench users (the first `known` of them with the phone number their webhooks come
     from) with one session each, and no rows left from an earlier run of this benchmark."""
-    from django.db import connection
     from django.db.models import Q
 
     from accounts.models import User
-    from accounts.services.sessions import session_open
     from inbox.models import Contact
     from messaging.models import Conversation, Message
 
-    numbers = [person_number(index) for index in range(count)]
     old = list(User.objects.filter(username__startswith=USER_PREFIX).values_list("id", flat=True))
     bench_numbers = Q(participant_number__startswith=person_number(0)[:8])
     Conversation.objects.filter(
@@ -297,18 +294,7 @@ def prepare_people(count: int, known: int) -> list[tuple[int, str]]:
     Message.objects.filter(bench_numbers | Q(sender_id__in=old) | Q(recipient_id__in=old)).delete()
     Contact.objects.filter(address__startswith=person_number(0)[:8]).delete()
     User.objects.filter(id__in=old).delete()
-    if connection.vendor == "postgresql":
-        # The deletes above leave dead rows: vacuum now rather than let autovacuum run mid-measurement.
-        with connection.cursor() as cursor:
-            cursor.execute("VACUUM ANALYZE")
-    users = []
-    for index in range(count):
-        user = User.objects.create_user(f"{USER_PREFIX}{index}", f"{USER_PREFIX}{index}@example.com", None)
-        if index < known:
-            User.objects.filter(pk=user.pk).update(phone_number=numbers[index])
-        _session, tokens = session_open(user=user, device_info="bench", ip_address="127.0.0.1")
-        users.append((user.pk, tokens.access))
-    return users
+    return bench_users(USER_PREFIX, count, [person_number(index) for index in range(known)])
 
 
 def background_left() -> int:

@@ -25,12 +25,13 @@ def main(argv: list[str] | None = None) -> None:
     model = FakeLLMServer(host=options.host, port=options.llm_port)
     model.state.responder = demo_completion
     twilio = DemoTwilioServer(options.account_sid, options.auth_token, host=options.host, port=options.twilio_port)
-    model.start()
-    twilio.start()
-    print(f"Demo model at {model.url}/v1, Twilio stand-in at {twilio.url}", flush=True)
+    # The handlers come before the line that says it is ready: a SIGTERM right after it stops cleanly.
     stopped = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stopped.set())
+    model.start()
+    twilio.start()
+    print(f"Demo model at {model.url}/v1, Twilio stand-in at {twilio.url}", flush=True)
     stopped.wait()
     model.stop()
     twilio.stop()

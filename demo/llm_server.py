@@ -34,7 +34,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from demo.http import LoopbackHandler, LoopbackServer
+from demo.http import LoopbackHandler, LoopbackServer, LoopbackStandin
 
 COMPLETION_PATHS = ("/chat/completions", "/v1/chat/completions")
 EMBEDDING_PATHS = ("/embeddings", "/v1/embeddings")
@@ -148,16 +148,16 @@ class _Handler(LoopbackHandler):
         length = int(self.headers.get("Content-Length") or 0)
         raw = self.rfile.read(length) if length else b""
         path = self.path.split("?", 1)[0].rstrip("/")
-        if path in EMBEDDING_PATHS:
-            self._embeddings(raw)
-            return
-        if path not in COMPLETION_PATHS:
+        if path not in COMPLETION_PATHS and path not in EMBEDDING_PATHS:
             self._send(404, b'{"error": {"message": "not found"}}')
             return
         try:
             request = json.loads(raw or b"{}")
         except ValueError:
             self._send(400, b'{"error": {"message": "invalid JSON body"}}')
+            return
+        if path in EMBEDDING_PATHS:
+            self._embeddings(request)
             return
         state = self.server.state
         with state.lock:
@@ -191,13 +191,8 @@ class _Handler(LoopbackHandler):
             state.timings.append((arrived, time.time(), str(users[-1] if users else "")))
         self._send(200, json.dumps(payload, ensure_ascii=False).encode("utf-8"))
 
-    def _embeddings(self, raw: bytes) -> None:
+    def _embeddings(self, request: dict) -> None:
         """OpenAI's embeddings API over `hashed_embedding`; base64 when asked (the OpenAI SDK asks)."""
-        try:
-            request = json.loads(raw or b"{}")
-        except ValueError:
-            self._send(400, b'{"error": {"message": "invalid JSON body"}}')
-            return
         state = self.server.state
         with state.lock:
             state.embedding_requests.append(request)
@@ -228,36 +223,21 @@ class _Server(LoopbackServer):
     state: FakeLLMState
 
 
-class FakeLLMServer:
+class FakeLLMServer(LoopbackStandin):
     """Start with `.start()`; `url` is the base URL to give litellm (`LITELLM_BASEURL`)."""
 
+    thread_name = "fake-llm"
+    _server: _Server
+
     def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
-        self._server = _Server((host, port), _Handler)
-        self._server.state = FakeLLMState()
-        self._thread: threading.Thread | None = None
+        server = _Server((host, port), _Handler)
+        server.state = FakeLLMState()
+        super().__init__(server)
 
     # --- lifecycle -------------------------------------------------------------------------
     @property
     def state(self) -> FakeLLMState:
         return self._server.state
-
-    @property
-    def url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
-
-    def start(self) -> FakeLLMServer:
-        self._thread = threading.Thread(target=self._server.serve_forever, name="fake-llm", daemon=True)
-        self._thread.start()
-        return self
-
-    def serve_forever(self) -> None:
-        """Serve in the calling thread (the standalone mode below)."""
-        self._server.serve_forever()
-
-    def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
 
     def reset(self) -> None:
         with self.state.lock:

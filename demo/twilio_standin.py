@@ -1,4 +1,4 @@
-"""Demo mode's Twilio: the Messages API stand-in (demo/twilio_server.py) that also does what Twilio
+"""Demo mode's Twilio: the Messages API stand-in (demo/twilio_server/) that also does what Twilio
 does after a send: it moves the message to `sent`, then `delivered`, and posts each status to the
 message's StatusCallback, signed with the account's auth token like Twilio's own callbacks. Nothing
 leaves this machine: the messages stay in its memory (the phone simulator shows the replies)."""

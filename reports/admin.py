@@ -1,6 +1,8 @@
 """Superuser console for reports. Every change goes through the services, so the comment history,
 `Report.comment` and resolved_at/resolved_by stay exactly as the API would leave them."""
 
+from functools import partial
+
 from django import forms
 from django.contrib import admin, messages
 from django.db.models import QuerySet
@@ -44,6 +46,11 @@ REPORT_FIELDS = (
     "reporter", "title", "content", "status", "comment",
     "resolved_at", "resolved_by", "created_at", "updated_at",
 )  # fmt: skip
+
+
+def _status_set(status: str):
+    """A bulk action's call: move a report to `status` with no comment."""
+    return partial(services.report_comment, comment="", status=status)
 
 
 @admin.register(Report)
@@ -90,11 +97,7 @@ class ReportAdmin(admin.ModelAdmin):
     @admin.action(description="Mark selected reports in progress")
     def mark_in_progress(self, request: HttpRequest, queryset: QuerySet[Report]) -> None:
         queryset = queryset.exclude(status=ReportStatus.IN_PROGRESS)
-
-        def call(*, actor, report_id):
-            services.report_comment(actor=actor, report_id=report_id, comment="", status=ReportStatus.IN_PROGRESS)
-
-        self._bulk(request, queryset, call, "marked in progress")
+        self._bulk(request, queryset, _status_set(ReportStatus.IN_PROGRESS), "marked in progress")
 
     @admin.action(description="Resolve selected reports")
     def mark_resolved(self, request: HttpRequest, queryset: QuerySet[Report]) -> None:
@@ -102,9 +105,4 @@ class ReportAdmin(admin.ModelAdmin):
 
     @admin.action(description="Reopen selected reports")
     def reopen(self, request: HttpRequest, queryset: QuerySet[Report]) -> None:
-        queryset = queryset.exclude(status=ReportStatus.OPEN)
-
-        def call(*, actor, report_id):
-            services.report_comment(actor=actor, report_id=report_id, comment="", status=ReportStatus.OPEN)
-
-        self._bulk(request, queryset, call, "reopened")
+        self._bulk(request, queryset.exclude(status=ReportStatus.OPEN), _status_set(ReportStatus.OPEN), "reopened")

@@ -2,9 +2,12 @@
 
 import logging
 import socket
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
+from typing import Any
 
+from django.db import connection
 from rest_framework.test import APIClient
 
 from accounts.tests.factories import PASSWORD as DEFAULT_PASSWORD
@@ -55,3 +58,31 @@ def capturing(caplog, *names: str, level: int = logging.DEBUG) -> Iterator:
     finally:
         for logger in loggers:
             logger.removeHandler(caplog.handler)
+
+
+def at_once(calls: list[Callable[[], Any]], timeout: float = 30) -> list[Any]:
+    """Run each call in a thread of its own, all released together (the race a test wants), each
+    closing its thread's database connection; returns their results in the calls' order, or raises
+    the first exception one of them raised."""
+    barrier = threading.Barrier(len(calls))
+    results: list[Any] = [None] * len(calls)
+    errors: list[BaseException] = []
+
+    def run(index: int, call: Callable[[], Any]) -> None:
+        barrier.wait()
+        try:
+            results[index] = call()
+        except BaseException as exc:
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(index, call)) for index, call in enumerate(calls)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=timeout)
+    assert not any(thread.is_alive() for thread in threads), "a call did not end in time"
+    if errors:
+        raise errors[0]
+    return results

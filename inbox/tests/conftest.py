@@ -1,5 +1,7 @@
 import pytest
+from django.test import Client
 
+from accounts.tests.factories import UserFactory
 from tests.fakes.channel import sender as test_sender
 
 
@@ -29,3 +31,11 @@ def deliver(django_capture_on_commit_callbacks, settings):
             return receive(inbound)
 
     return post
+
+
+@pytest.fixture
+def staff_client(db):
+    """A superuser's browser session: the staff pages."""
+    client = Client()
+    client.force_login(UserFactory(is_superuser=True, username="operator"))
+    return client

@@ -1,15 +1,13 @@
 """Two deliveries of one (channel, external id) at the same moment, on PostgreSQL: one row, one
 answer over the channel (the unique pair decides, not a lookup first)."""
 
-import threading
-
 import pytest
-from django.db import connection
 
 from inbox.inbound import InboundMessage
 from inbox.services.receive import receive
 from messaging.enums import Direction
 from messaging.models import Message
+from tests.helpers import at_once
 
 
 @pytest.mark.postgres
@@ -18,21 +16,7 @@ def test_concurrent_deliveries_of_one_external_id_make_one_row_and_one_answer(re
     settings.CHAT_MODE = "echo"
     settings.UNKNOWN_CONTACT_REPLY = "chat"
     inbound = InboundMessage(channel="test", external_id="update:1", address="chat-1", text="Twice at once")
-    barrier = threading.Barrier(4)
-    created = []
-
-    def deliver_once() -> None:
-        barrier.wait()
-        try:
-            created.append(receive(inbound)[1])  # answers on commit: eager tasks in this thread
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=deliver_once) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
+    created = at_once([lambda: receive(inbound)[1]] * 4)  # answers on commit: eager tasks in each thread
 
     assert sorted(created) == [False, False, False, True]
     assert Message.objects.filter(channel="test", external_id="update:1").count() == 1

@@ -14,13 +14,6 @@ pytestmark = pytest.mark.django_db
 HTML = {"HTTP_ACCEPT": "text/html"}
 
 
-@pytest.fixture
-def staff_client(db):
-    client = Client()
-    client.force_login(UserFactory(is_superuser=True, username="operator"))
-    return client
-
-
 def reason_cell(html: str) -> str:
     start = html.index('<td class="handoff-reason"')
     return html[start : html.index("</td>", start)]

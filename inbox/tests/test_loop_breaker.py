@@ -3,22 +3,13 @@ text again and again (another auto-responder answering ours), stops automatic re
 conversation to staff with the reason "loop", and staff hand it back."""
 
 import pytest
-from django.test import Client
 
-from accounts.tests.factories import UserFactory
 from messaging.enums import ConversationMode, ReplyState
 from messaging.models import Conversation, Message, ModeChange
 
 pytestmark = pytest.mark.django_db
 
 HTML = {"HTTP_ACCEPT": "text/html"}
-
-
-@pytest.fixture
-def staff_client(db):
-    client = Client()
-    client.force_login(UserFactory(is_superuser=True, username="operator"))
-    return client
 
 
 @pytest.fixture

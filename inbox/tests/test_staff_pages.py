@@ -16,13 +16,6 @@ pytestmark = pytest.mark.django_db
 HTML = {"HTTP_ACCEPT": "text/html"}
 
 
-@pytest.fixture
-def staff_client(db):
-    client = Client()
-    client.force_login(UserFactory(is_superuser=True, username="operator"))
-    return client
-
-
 def page(response) -> str:
     assert response.status_code == 200, response.status_code
     return response.content.decode()

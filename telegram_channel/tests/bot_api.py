@@ -19,7 +19,7 @@ from collections import defaultdict, deque
 from dataclasses import dataclass
 from typing import Any
 
-from demo.http import LoopbackHandler, LoopbackServer
+from demo.http import LoopbackHandler, LoopbackServer, LoopbackStandin
 
 BOT_USERNAME = "ai_messaging_test_bot"
 
@@ -74,26 +74,16 @@ class _Server(LoopbackServer):
     fake: FakeBotAPI
 
 
-class FakeBotAPI:
+class FakeBotAPI(LoopbackStandin):
+    thread_name = "fake-telegram"
+
     def __init__(self, *, token: str, port: int = 0) -> None:
         self.token = token
         self.lock = threading.Lock()
-        self._server = _Server(("127.0.0.1", port), _Handler)
-        self._server.fake = self
+        server = _Server(("127.0.0.1", port), _Handler)
+        server.fake = self
+        super().__init__(server)
         self.reset()
-
-    @property
-    def url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
-
-    def start(self) -> FakeBotAPI:
-        threading.Thread(target=self._server.serve_forever, name="fake-telegram", daemon=True).start()
-        return self
-
-    def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
 
     def reset(self) -> None:
         with self.lock:

@@ -1,13 +1,11 @@
 """POST /telegram/webhook: the secret header, bad bodies, and one row and one reply per update_id."""
 
-import threading
-
 import pytest
-from django.db import connection
 from django.test import Client
 
 from messaging.models import Message
 from telegram_channel.tests.conftest import CHAT_ID, WEBHOOK_SECRET, message_update, texts_sent
+from tests.helpers import at_once
 
 pytestmark = pytest.mark.django_db
 
@@ -89,27 +87,19 @@ def test_a_database_that_cannot_store_the_update_is_a_503_never_a_500(telegram_p
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_deliveries_of_one_update_make_one_row_and_one_reply(bot_api, echo):
-    barrier = threading.Barrier(4)
-    statuses = []
-
-    def deliver() -> None:
-        barrier.wait()
-        try:
-            response = Client().post(
+    def deliver() -> int:
+        return (
+            Client()
+            .post(
                 "/telegram/webhook",
                 message_update(11, "Twice at once"),
                 content_type="application/json",
                 HTTP_X_TELEGRAM_BOT_API_SECRET_TOKEN=WEBHOOK_SECRET,
             )
-            statuses.append(response.status_code)
-        finally:
-            connection.close()
+            .status_code
+        )
 
-    threads = [threading.Thread(target=deliver) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
+    statuses = at_once([deliver] * 4)
     assert statuses == [200, 200, 200, 200]
     assert stored() == ["Twice at once"]
     assert texts_sent(bot_api, CHAT_ID) == ["Echo: Twice at once"]

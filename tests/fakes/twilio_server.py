@@ -1,3 +1,3 @@
-"""The loopback stand-in lives in the project (demo/twilio_server.py: demo mode runs it too); tests import it here."""
+"""The loopback stand-in lives in the project (demo/twilio_server/: demo mode runs it too); tests import it here."""
 
 from demo.twilio_server import *  # noqa: F403

@@ -243,6 +243,18 @@ def _send_generated(
     return message
 
 
+def _sent_result(message: Message, generated: Generated, limit: int) -> dict[str, Any]:
+    """What ai_send and ai_reply report of the message sent and its generation."""
+    return {
+        "body": message.content,
+        "sid": message.twilio_sid,
+        "status": message.status,
+        "model": generated.model,
+        "temperature": generated.temperature,
+        "history_limit": limit,
+    }
+
+
 def ai_send(
     *,
     participant: str | None = None,
@@ -273,12 +285,7 @@ def ai_send(
     return {
         "to": address,
         "to_normalized": number,
-        "body": message.content,
-        "sid": message.twilio_sid,
-        "status": message.status,
-        "model": generated.model,
-        "temperature": generated.temperature,
-        "history_limit": limit,
+        **_sent_result(message, generated, limit),
         "origin_number": message.from_number,
     }
 
@@ -309,13 +316,4 @@ def ai_reply(
     history = participant_history(number=number, limit=limit, exclude=answered)
     generated = _generate(config=config, history=history, latest=latest, action="reply")
     message = _send_generated(to=to, generated=generated, sender_id=sender_id, action="reply", from_=origin)
-    return {
-        "to": to,
-        "from": message.from_number or origin,
-        "body": message.content,
-        "sid": message.twilio_sid,
-        "status": message.status,
-        "model": generated.model,
-        "temperature": generated.temperature,
-        "history_limit": limit,
-    }
+    return {"to": to, "from": message.from_number or origin, **_sent_result(message, generated, limit)}

@@ -1,10 +1,7 @@
 """Inbound webhooks (CONTRACT §3.1 T1, §2.4 W1, §4.4, §4.7, §8.2, §8.4, §9.3): stored once, answered
 once by the mode's replier through the real twilio SDK against the loopback Twilio."""
 
-import threading
-
 import pytest
-from django.db import connection
 from django.test import Client
 
 from accounts.tests.factories import UserFactory
@@ -15,6 +12,7 @@ from messaging.enums import ConversationMode, ReplyState
 from messaging.models import Conversation, Message
 from orchestrator.handoff import HANDOFF_ACK
 from reports.tests.factories import ReportFactory
+from tests.helpers import at_once
 from twilio_channel.tests.conftest import signature
 from twilio_channel.views import EMPTY_TWIML
 
@@ -342,21 +340,7 @@ def test_two_concurrent_deliveries_of_one_sid_make_one_row_and_one_reply(twilio_
     settings.CHAT_MODE = "echo"
     form = inbound_form("Twice at once", from_=STRANGER)
     header = signature("/twilio/inbound", form)
-    barrier = threading.Barrier(4)
-    statuses = []
-
-    def deliver_once() -> None:
-        barrier.wait()
-        try:
-            statuses.append(Client().post("/twilio/inbound", form, HTTP_X_TWILIO_SIGNATURE=header).status_code)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=deliver_once) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
+    statuses = at_once([lambda: Client().post("/twilio/inbound", form, HTTP_X_TWILIO_SIGNATURE=header).status_code] * 4)
 
     assert statuses == [200, 200, 200, 200]
     assert Message.objects.filter(external_id=_sid(1)).count() == 1

@@ -3,11 +3,10 @@
 nothing, concurrent first messages from a new number share one contact, a switch flipped anywhere
 applies to the next message."""
 
-import threading
 from datetime import timedelta
+from functools import partial
 
 import pytest
-from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
@@ -17,6 +16,7 @@ from inbox.services.contacts import contact_inbound_touch
 from inbox.services.modes import reply_mode
 from messaging.models import Message
 from orchestrator.models import AIConfig
+from tests.helpers import at_once
 from twilio_channel.tests.conftest import signature
 from twilio_channel.tests.test_inbound import STRANGER, _sid, inbound_form, replies_to
 
@@ -74,22 +74,12 @@ def test_a_redelivery_changes_nothing_the_first_delivery_did_not(
 def test_concurrent_first_messages_from_a_new_number_share_one_contact(twilio_settings, fake_twilio, settings):
     settings.CHAT_MODE = "echo"
     forms = [inbound_form(f"Hello {n}", from_=STRANGER, sid=n) for n in range(1, 5)]
-    barrier = threading.Barrier(len(forms))
-    statuses = []
 
-    def deliver_once(form: dict) -> None:
-        barrier.wait()
-        try:
-            header = signature("/twilio/inbound", form)
-            statuses.append(Client().post("/twilio/inbound", form, HTTP_X_TWILIO_SIGNATURE=header).status_code)
-        finally:
-            connection.close()
+    def deliver_once(form: dict) -> int:
+        header = signature("/twilio/inbound", form)
+        return Client().post("/twilio/inbound", form, HTTP_X_TWILIO_SIGNATURE=header).status_code
 
-    threads = [threading.Thread(target=deliver_once, args=(form,)) for form in forms]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
+    statuses = at_once([partial(deliver_once, form) for form in forms])
 
     assert statuses == [200] * len(forms)
     assert Contact.objects.filter(address=STRANGER).count() == 1

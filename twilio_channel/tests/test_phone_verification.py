@@ -4,11 +4,9 @@ loopback Twilio, attempts, expiry and rate limits."""
 
 import json
 import re
-import threading
 from datetime import timedelta
 
 import pytest
-from django.db import connection
 from django.test import Client
 from django.utils import timezone
 from rest_framework.test import APIClient
@@ -18,7 +16,7 @@ from accounts.tests.factories import UserFactory
 from inbox.models import Contact
 from messaging.models import Message
 from reports.tests.factories import ReportFactory
-from tests.helpers import capturing, client_for
+from tests.helpers import at_once, capturing, client_for
 
 pytestmark = pytest.mark.django_db
 
@@ -434,21 +432,11 @@ def test_parallel_guesses_get_no_more_than_the_attempts(fake_twilio):
     code = code_sent_to(fake_twilio, VICTIM)
     wrong = f"{(int(code) + 1) % 1_000_000:06d}"
     token = client.tokens["access_token"]
-    barrier = threading.Barrier(10)
-    answers: list[str] = []
 
-    def guess() -> None:
-        barrier.wait()
-        try:
-            answers.append(bearer(token).post(CONFIRM, {"code": wrong}, format="json").json()["detail"]["code"][0])
-        finally:
-            connection.close()
+    def guess() -> str:
+        return bearer(token).post(CONFIRM, {"code": wrong}, format="json").json()["detail"]["code"][0]
 
-    threads = [threading.Thread(target=guess) for _ in range(10)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
+    answers = at_once([guess] * 10)
 
     assert len(answers) == 10
     assert len([a for a in answers if a.startswith("Wrong code;")]) == 4  # 5 guesses checked, the 5th killed it
