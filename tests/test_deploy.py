@@ -85,6 +85,8 @@ def test_procfile_commands():
     worker = procfile_command("worker")
     assert worker[:4] == ["celery", "-A", "config", "worker"]
     assert option(worker, "-Q") == "default,sends"
+    assert option(worker, "-P") == "threads"  # sends wait on the provider: many in flight
+    assert int(option(worker, "-c")) >= 16
     worker_ai = procfile_command("worker_ai")
     assert worker_ai[:4] == ["celery", "-A", "config", "worker"]
     assert option(worker_ai, "-Q") == "ai"
@@ -99,8 +101,9 @@ def test_devserver_runs_the_same_queues_and_pools_as_the_procfile():
         celery_args = procfile_command(name)
         assert option(dev[name], "-Q") == option(celery_args, "-Q")
         assert option(dev[name], "-n") == option(celery_args, "-n")
-    assert option(dev["worker_ai"], "-P") == option(procfile_command("worker_ai"), "-P")
-    assert option(dev["worker_ai"], "-c") == option(procfile_command("worker_ai"), "-c")
+    for name in ("worker", "worker_ai"):
+        assert option(dev[name], "-P") == option(procfile_command(name), "-P")
+        assert option(dev[name], "-c") == option(procfile_command(name), "-c")
 
 
 # --- docker-compose.yml ---------------------------------------------------------------------

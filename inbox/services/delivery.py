@@ -25,6 +25,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
+from core.db import release_db_connection
 from core.tasks import enqueue_on_commit
 from inbox.channels import channel_names, get_channel
 from inbox.enums import OptOutSource
@@ -184,6 +185,7 @@ def outbound_deliver(*, message_id: int, final_attempt: bool) -> Message | None:
         _fail(message, OptedOutError(OPTED_OUT))
         return message
     sender = import_string(get_channel(message.channel).sender)
+    release_db_connection()  # a thread of the worker waits on the channel without holding a connection
     try:
         external_id = sender.send(message)
     except OptedOutError as exc:

@@ -29,6 +29,7 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from core.db import release_db_connection
 from core.heartbeat import Heartbeat
 from core.tasks import enqueue_on_commit, first_retry_options, registered_task
 from inbox.enums import OptOutSource
@@ -192,6 +193,7 @@ def _deliver(message_id: int, *, final_attempt: bool) -> Message:
     contact = contact_for(address=message.participant_number or "", channel=message.channel)
     if contact.opted_out:  # opted out after the row was queued
         return _fail(message, OPTED_OUT, send)
+    release_db_connection()  # a thread of the worker waits on Twilio without holding a connection
     try:
         found = _already_sent(message) if send.needs_reconcile else None
         if found is not None:

@@ -114,3 +114,34 @@ def test_the_ai_turn_sends_its_reply_itself(deliver, fake_twilio, fake_llm, ai_e
     reply = reply_to(5)
     assert (reply.twilio_sid, OutboundSend.objects.get(message=reply).state) == (sent["sid"], "sent")
     assert queued_sends == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_send_waits_on_twilio_without_holding_a_database_connection(deliver, fake_twilio, monkeypatch):
+    """The `sends` worker keeps many sends in flight on threads: each hands its connection back for
+    the call (else 16 threads waiting on Twilio would hold 16 connections)."""
+    from django.db import connection
+
+    from twilio_channel.services import sending
+
+    real_client = sending.twilio_client
+    holding: list[bool] = []
+
+    class Watched:
+        def __init__(self):
+            self.client = real_client()
+
+        @property
+        def messages(self):
+            return self
+
+        def create(self, **params):
+            holding.append(connection.connection is not None)
+            return self.client.messages.create(**params)
+
+    monkeypatch.setattr(sending, "twilio_client", Watched)
+
+    deliver("Hello", from_=STRANGER, sid=6)
+
+    assert holding == [False]
+    assert reply_to(6).twilio_sid

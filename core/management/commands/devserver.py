@@ -23,7 +23,7 @@ MAIN_QUEUES = "default,sends"
 AI_QUEUE = "ai"
 AI_THREADS = 32
 # The worker for `default,sends` runs short tasks; a few processes are plenty on a laptop.
-WORKER_CONCURRENCY = 2
+WORKER_CONCURRENCY = 16
 WEB_THREADS = 8
 GUNICORN_TIMEOUT_MARGIN_S = 30
 SIGNAL_EXIT_CODES = {130, 143}  # SIGINT, SIGTERM: a requested stop, not a failure
@@ -110,8 +110,11 @@ def build_processes(
     if web:
         processes["web"] = web_command(settings, python=python, reload=reload)
     if worker:
+        # Sends wait on the provider's API (0.1-0.5 s for Twilio) far longer than they compute:
+        # threads keep many in flight, where two processes sent two at a time (docs/PERFORMANCE.md).
         processes["worker"] = [
-            *celery, "worker", "-Q", MAIN_QUEUES, "-n", "default@%h", "-c", str(concurrency), "-l", "INFO",
+            *celery, "worker", "-Q", MAIN_QUEUES, "-n", "default@%h", "-P", "threads", "-c", str(concurrency),
+            "-l", "INFO",
         ]  # fmt: skip
     if worker_ai:
         # AI turns wait on the LLM far longer than they compute: threads keep many calls in flight.
@@ -244,7 +247,7 @@ class Command(BaseCommand):
         )
         parser.add_argument("--ai-threads", type=int, default=AI_THREADS, help="Threads of the `ai` worker.")
         parser.add_argument(
-            "--concurrency", type=int, default=WORKER_CONCURRENCY, help="Processes of the default,sends worker."
+            "--concurrency", type=int, default=WORKER_CONCURRENCY, help="Threads of the default,sends worker."
         )
 
     def handle(self, *args, **options) -> None:
