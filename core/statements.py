@@ -31,11 +31,12 @@ def _stand_in(field: models.Field, index: int) -> object:
 class Compiled:
     """A query whose SQL the ORM writes once per database and shape, run again with other values.
 
-    `build(shape, **values)` returns the ORM's `(sql, params)` for a query of the named `fields`'
-    values; it is called once per database and shape with stand-in values, and each call then puts
-    its own values, prepared by the same field method the ORM uses (`get_db_prep_value`), where the
-    stand-ins were. Anything that changes the SQL itself goes in `shape` (a slice's LIMIT, which
-    optional values are given); a None would (`IS NULL`), so it is refused."""
+    `build(using, shape, **values)` returns the ORM's `(sql, params)` on database `using` for a
+    query of the named `fields`' values; it is called once per database and shape with stand-in
+    values, and each call then puts its own values, prepared by the same field method the ORM uses
+    (`get_db_prep_value`), where the stand-ins were. Anything that changes the SQL itself goes in
+    `shape` (a slice's LIMIT; which optional values are given is part of it too); a None would
+    (`IS NULL`), so it is refused."""
 
     def __init__(self, build: Callable[..., tuple[str, Sequence]], **fields: Any) -> None:  # model fields
         self._build = build
@@ -46,7 +47,7 @@ class Compiled:
     def _compile(self, using: str, shape: Hashable, names: list[str]) -> tuple[str, list[tuple[str | None, Any]]]:
         connection = connections[using]
         stand_ins = {name: _stand_in(self._fields[name], index) for index, name in enumerate(names)}
-        sql, params = self._build(shape, **stand_ins)
+        sql, params = self._build(using, shape, **stand_ins)
         prepared = {name: self._fields[name].get_db_prep_value(value, connection) for name, value in stand_ins.items()}
         slots: list[tuple[str | None, Any]] = []
         for param in params:

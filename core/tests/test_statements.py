@@ -3,7 +3,7 @@
 from datetime import timedelta
 
 import pytest
-from django.db import DEFAULT_DB_ALIAS, connection
+from django.db import DEFAULT_DB_ALIAS
 from django.db.models.functions import Left
 from django.utils import timezone
 
@@ -17,18 +17,18 @@ pytestmark = pytest.mark.django_db
 FIELDS = {name: Conversation._meta.get_field(name) for name in ("key", "kind", "user_id")}
 
 
-def touch_sql(shape, *, key, at, **owned_by):
-    rows = Conversation.objects.filter(key=key, **owned_by)
+def touch_sql(using, shape, *, key, at, **owned_by):
+    rows = Conversation.objects.using(using).filter(key=key, **owned_by)
     return update_returning_sql(rows, last_message_at=later_of("last_message_at", at))
 
 
-def newest_sql(limit, *, number, since):
+def newest_sql(using, limit, *, number, since):
     rows = (
         Message.objects.filter(participant_number=number, created_at__gt=since)
         .order_by("-created_at")
         .values_list(Left("content", 20), flat=True)[:limit]
     )
-    return rows.query.get_compiler(rows.db).as_sql()
+    return rows.query.get_compiler(using).as_sql()
 
 
 def test_the_statement_and_its_parameters_are_the_orms_for_every_call(user):
@@ -40,7 +40,7 @@ def test_the_statement_and_its_parameters_are_the_orms_for_every_call(user):
         ("k1", now - timedelta(seconds=1), {}),  # another shape: compiled on its own
     ]:
         compiled = touch.sql(using=DEFAULT_DB_ALIAS, key=key, at=at, **owner)
-        sql, params = touch_sql(None, key=key, at=at, **owner)
+        sql, params = touch_sql(DEFAULT_DB_ALIAS, None, key=key, at=at, **owner)
         assert compiled == (sql, list(params))
 
     newest = Compiled(
@@ -50,7 +50,7 @@ def test_the_statement_and_its_parameters_are_the_orms_for_every_call(user):
     )
     for limit in (3, 5, 3):  # the LIMIT is in the SQL: the shape
         compiled = newest.sql(using=DEFAULT_DB_ALIAS, shape=limit, number="+48500100200", since=now)
-        sql, params = newest_sql(limit, number="+48500100200", since=now)
+        sql, params = newest_sql(DEFAULT_DB_ALIAS, limit, number="+48500100200", since=now)
         assert compiled == (sql, list(params))
         assert f"LIMIT {limit}" in compiled[0]
 
@@ -77,8 +77,8 @@ def test_a_value_the_query_prepares_its_own_way_is_refused():
     """`contains` wraps the value in wildcards: the stand-in is not a parameter of its own, so
     binding it would be wrong; Compiled says so instead of running it."""
 
-    def search(shape, *, key):
-        return Conversation.objects.filter(key__contains=key).query.get_compiler(connection.alias).as_sql()
+    def search(using, shape, *, key):
+        return Conversation.objects.filter(key__contains=key).query.get_compiler(using).as_sql()
 
     with pytest.raises(TypeError, match="no parameter holds key"):
         Compiled(search, key=FIELDS["key"]).sql(using=DEFAULT_DB_ALIAS, key="abc")

@@ -62,14 +62,16 @@ def _site_language(code: str) -> str:
     return code if code in {name for name, _label in settings.LANGUAGES} else ""
 
 
-def _inbound_touch_sql(shape: object, *, address: str, channel: str, at: datetime, now: datetime, **optional: str):
+def _inbound_touch_sql(
+    using: str, shape: object, *, address: str, channel: str, at: datetime, now: datetime, **optional: str
+):
     values: dict[str, object] = {
         # Never backwards: a message imported later (the Twilio sync) must not move the WhatsApp window.
         "last_inbound_at": later_of("last_inbound_at", at),
         "updated_at": now,
         **optional,  # display_name, language
     }
-    return update_returning_sql(Contact.objects.filter(address=address, channel=channel), **values)
+    return update_returning_sql(Contact.objects.using(using).filter(address=address, channel=channel), **values)
 
 
 _INBOUND_TOUCH = Compiled(

@@ -49,8 +49,8 @@ def _conversation_defaults(*, key: str, sender: User, recipient_id: int) -> dict
     return {"kind": ConversationKind.CUSTOM, "user_a": sender}
 
 
-def _touch_by_key_sql(shape: object, *, key: str, at: datetime, **owned_by: object):
-    rows = Conversation.objects.filter(key=key, **owned_by)
+def _touch_by_key_sql(using: str, shape: object, *, key: str, at: datetime, **owned_by: object):
+    rows = Conversation.objects.using(using).filter(key=key, **owned_by)
     return update_returning_sql(rows, last_message_at=later_of("last_message_at", at))
 
 

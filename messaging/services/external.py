@@ -142,14 +142,14 @@ def _loop_detected(*, number: str, channel: str, at: datetime, content: str, con
     return True
 
 
-def _newest_inbound_sql(limit: int, *, number: str, channel: str, since: datetime):
-    inbound = Message.objects.filter(direction=Direction.INBOUND, created_at__gt=since)
+def _newest_inbound_sql(using: str, limit: int, *, number: str, channel: str, since: datetime):
+    inbound = Message.objects.using(using).filter(direction=Direction.INBOUND, created_at__gt=since)
     rows = (
         inbound.filter(participant_number=number, channel=channel)
         .order_by("-created_at", "-id")
         .values_list(Left("content", _COMPARED_CHARS), flat=True)[:limit]
     )
-    return rows.query.get_compiler(rows.db).as_sql()
+    return rows.query.get_compiler(using).as_sql()
 
 
 _NEWEST_INBOUND = Compiled(
