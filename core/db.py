@@ -85,25 +85,38 @@ def model_from_row(model: type[M], row: Sequence, *, using: str) -> M:
     return model.from_db(using, [field.attname for field, _ in selected], values)
 
 
-def update_returning(rows: QuerySet[M], **values: Any) -> M | None:
-    """`rows.update(**values)` for a queryset of at most one row, returning that row as the
-    database now holds it (`UPDATE ... RETURNING`, read as the ORM reads a row): one statement
-    where update() and a read took two. None when no row matched."""
+def update_returning_sql(rows: QuerySet, **values: Any) -> tuple[str, Sequence]:
+    """The statement of `update_returning(rows, **values)` and its parameters."""
     model = rows.model
     rows = rows.all()
     rows._for_write = True  # type: ignore[attr-defined]  # as update() does: the database for writes
-    using = rows.db
     query = cast(UpdateQuery, rows.query.chain(UpdateQuery))
     query.add_update_values(values)
     if query.related_updates:  # a parent's field (multi-table inheritance) takes a second UPDATE
         raise TypeError(f"update_returning() sets fields of {model.__name__} only")
-    sql, params = query.get_compiler(using).as_sql()
-    connection = connections[using]
+    sql, params = query.get_compiler(rows.db).as_sql()
+    connection = connections[rows.db]
     columns = ", ".join(connection.ops.quote_name(field.column) for field in model._meta.concrete_fields)
-    with connection.cursor() as cursor:
-        cursor.execute(f"{sql} RETURNING {columns}", params)
+    return f"{sql} RETURNING {columns}", params
+
+
+def row_returned(model: type[M], sql: str, params: Sequence, *, using: str) -> M | None:
+    """Run a statement that returns at most one row of `model`'s concrete columns in field order
+    (`update_returning_sql`'s), and read that row as the ORM reads one; None when there is none."""
+    with connections[using].cursor() as cursor:
+        cursor.execute(sql, params)
         row = cursor.fetchone()
     return None if row is None else model_from_row(model, row, using=using)
+
+
+def update_returning(rows: QuerySet[M], **values: Any) -> M | None:
+    """`rows.update(**values)` for a queryset of at most one row, returning that row as the
+    database now holds it (`UPDATE ... RETURNING`, read as the ORM reads a row): one statement
+    where update() and a read took two. None when no row matched."""
+    rows = rows.all()
+    rows._for_write = True  # type: ignore[attr-defined]  # as update() does: the database for writes
+    sql, params = update_returning_sql(rows, **values)
+    return row_returned(rows.model, sql, params, using=rows.db)
 
 
 def _insert_fields(model: type[models.Model]) -> list[models.Field]:

@@ -8,13 +8,14 @@ import logging
 from datetime import datetime
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, router, transaction
 from django.utils import timezone
 
 from accounts.models import User
 from accounts.selectors import user_get_by_verified_phone
-from core.db import later_of, update_returning
+from core.db import later_of, row_returned, update_returning, update_returning_sql
 from core.redact import mask_phone
+from core.statements import Compiled
 from inbox.channels import UnknownChannel, get_channel
 from inbox.models import Contact
 
@@ -61,19 +62,40 @@ def _site_language(code: str) -> str:
     return code if code in {name for name, _label in settings.LANGUAGES} else ""
 
 
-def _inbound_update(*, address: str, channel: str, at: datetime, display_name: str, language: str) -> Contact | None:
-    """The webhook reads and touches its contact in one statement (the ORM's update() returns a
-    count, so a read would take a second one). None when there is no contact."""
+def _inbound_touch_sql(
+    using: str, shape: object, *, address: str, channel: str, at: datetime, now: datetime, **optional: str
+):
     values: dict[str, object] = {
         # Never backwards: a message imported later (the Twilio sync) must not move the WhatsApp window.
         "last_inbound_at": later_of("last_inbound_at", at),
-        "updated_at": timezone.now(),
+        "updated_at": now,
+        **optional,  # display_name, language
     }
+    return update_returning_sql(Contact.objects.using(using).filter(address=address, channel=channel), **values)
+
+
+_INBOUND_TOUCH = Compiled(
+    _inbound_touch_sql,
+    **{name: Contact._meta.get_field(name) for name in ("address", "channel", "display_name", "language")},
+    at=Contact._meta.get_field("last_inbound_at"),
+    now=Contact._meta.get_field("updated_at"),
+)
+
+
+def _inbound_update(*, address: str, channel: str, at: datetime, display_name: str, language: str) -> Contact | None:
+    """The webhook reads and touches its contact in one statement (the ORM's update() returns a
+    count, so a read would take a second one), compiled once (core.statements). None when there
+    is no contact."""
+    optional: dict[str, str] = {}
     if display_name:
-        values["display_name"] = display_name[:DISPLAY_NAME_MAX_LENGTH]
+        optional["display_name"] = display_name[:DISPLAY_NAME_MAX_LENGTH]
     if language:
-        values["language"] = _site_language(language)
-    return update_returning(Contact.objects.filter(address=address, channel=channel), **values)
+        optional["language"] = _site_language(language)
+    using = router.db_for_write(Contact)
+    sql, params = _INBOUND_TOUCH.sql(
+        using=using, address=address, channel=channel, at=at, now=timezone.now(), **optional
+    )
+    return row_returned(Contact, sql, params, using=using)
 
 
 def contact_user(contact: Contact) -> User | None:

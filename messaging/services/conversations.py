@@ -7,12 +7,13 @@ from datetime import datetime
 
 from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import transaction
+from django.db import router, transaction
 from django.utils import timezone
 
 from accounts.models import User
-from core.db import later_of, update_returning
+from core.db import later_of, row_returned, update_returning_sql
 from core.exceptions import ApplicationError, ForbiddenError
+from core.statements import Compiled
 from messaging import access
 from messaging.detach import reserved_key_detach
 from messaging.enums import Channel, ConversationKind, ModeReason
@@ -48,12 +49,26 @@ def _conversation_defaults(*, key: str, sender: User, recipient_id: int) -> dict
     return {"kind": ConversationKind.CUSTOM, "user_a": sender}
 
 
+def _touch_by_key_sql(using: str, shape: object, *, key: str, at: datetime, **owned_by: object):
+    rows = Conversation.objects.using(using).filter(key=key, **owned_by)
+    return update_returning_sql(rows, last_message_at=later_of("last_message_at", at))
+
+
+_TOUCH_BY_KEY = Compiled(
+    _touch_by_key_sql,
+    **{name: Conversation._meta.get_field(name) for name in ("key", "kind", "participant_number", "user_id")},
+    at=Conversation._meta.get_field("last_message_at"),
+)
+
+
 def conversation_touch_by_key(*, key: str, at: datetime, owned_by: dict | None = None) -> Conversation | None:
     """A send finds its conversation and moves its last message time (never backwards) in one
-    statement instead of a SELECT and an UPDATE. None when there is none yet, or (with `owned_by`,
-    field name -> value) when the conversation under the key does not have those values."""
-    rows = Conversation.objects.filter(key=key, **(owned_by or {}))
-    return update_returning(rows, last_message_at=later_of("last_message_at", at))
+    statement instead of a SELECT and an UPDATE, compiled once (core.statements). None when there
+    is none yet, or (with `owned_by`, field name -> value) when the conversation under the key does
+    not have those values."""
+    using = router.db_for_write(Conversation)
+    sql, params = _TOUCH_BY_KEY.sql(using=using, key=key, at=at, **(owned_by or {}))
+    return row_returned(Conversation, sql, params, using=using)
 
 
 def conversation_proves_recipient(conversation: Conversation | None, *, sender_id: int, recipient_id: int) -> bool:

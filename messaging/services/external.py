@@ -5,13 +5,14 @@ import logging
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connections, router, transaction
 from django.db.models.functions import Left
 from django.utils import timezone
 
 from accounts.models import User
 from core.db import row_insert
 from core.redact import mask_phone
+from core.statements import Compiled
 from messaging.enums import ConversationKind, ConversationMode, Direction, ModeReason, ReplyState
 from messaging.models import CONTENT_MAX_LENGTH, Conversation, Message, ModeChange
 from messaging.selectors.keys import ai_conversation_key
@@ -141,18 +142,36 @@ def _loop_detected(*, number: str, channel: str, at: datetime, content: str, con
     return True
 
 
-def _loop_kind(*, number: str, channel: str, since: datetime, content: str) -> str | None:
-    """Why the contact's automatic replies stop (for the log), or None. One query: the contact's
-    newest messages since `since`, as many as either check needs (their first characters only:
-    texts that long and equal, again and again, are a loop)."""
-    limit, repeats = settings.AUTO_REPLY_LIMIT_PER_CONTACT, settings.LOOP_REPEAT_LIMIT
-    newest = list(
-        Message.objects.filter(
-            participant_number=number, channel=channel, direction=Direction.INBOUND, created_at__gt=since
-        )
+def _newest_inbound_sql(using: str, limit: int, *, number: str, channel: str, since: datetime):
+    inbound = Message.objects.using(using).filter(direction=Direction.INBOUND, created_at__gt=since)
+    rows = (
+        inbound.filter(participant_number=number, channel=channel)
         .order_by("-created_at", "-id")
-        .values_list(Left("content", _COMPARED_CHARS), flat=True)[: max(limit, repeats - 1, 1)]
+        .values_list(Left("content", _COMPARED_CHARS), flat=True)[:limit]
     )
+    return rows.query.get_compiler(using).as_sql()
+
+
+_NEWEST_INBOUND = Compiled(
+    _newest_inbound_sql,
+    number=Message._meta.get_field("participant_number"),
+    channel=Message._meta.get_field("channel"),
+    since=Message._meta.get_field("created_at"),
+)
+
+
+def _loop_kind(*, number: str, channel: str, since: datetime, content: str) -> str | None:
+    """Why the contact's automatic replies stop (for the log), or None. One query, compiled once
+    (core.statements): the contact's newest messages since `since`, as many as either check needs
+    (their first characters only: texts that long and equal, again and again, are a loop)."""
+    limit, repeats = settings.AUTO_REPLY_LIMIT_PER_CONTACT, settings.LOOP_REPEAT_LIMIT
+    using = router.db_for_read(Message)
+    sql, params = _NEWEST_INBOUND.sql(
+        using=using, shape=max(limit, repeats - 1, 1), number=number, channel=channel, since=since
+    )
+    with connections[using].cursor() as cursor:
+        cursor.execute(sql, params)
+        newest = [text for (text,) in cursor.fetchall()]
     if len(newest) >= limit:
         return f"over {limit} messages in {settings.AUTO_REPLY_LIMIT_WINDOW_S} s"
     text = _same_text(content[:_COMPARED_CHARS])
