@@ -42,23 +42,28 @@ QUEUED, HELD, SENDING, SENT, FAILED = "queued", "held", "sending", "sent", "fail
 OPTED_OUT = "Recipient has opted out."
 
 
+def _outbound_row(*, channel: str, address: str, text: str, conversation: Conversation, **fields) -> Message:
+    return Message.objects.create(
+        conversation=conversation,
+        channel=channel,
+        direction=Direction.OUTBOUND,
+        participant_number=address,
+        to_number=address,
+        content=text[:CONTENT_MAX_LENGTH],
+        **fields,
+    )
+
+
 def _store(*, channel: str, address: str, text: str, conversation: Conversation, send_here: bool, **fields) -> Message:
     """The rows of one text, its first part sent on commit (`outbound_send_on_commit`)."""
     spec = get_channel(channel)
     at = timezone.now()
     first: Message | None = None
     for number, part in enumerate(spec.parts(text)):
-        message = Message.objects.create(
-            conversation=conversation,
-            channel=channel,
-            direction=Direction.OUTBOUND,
-            participant_number=address,
-            to_number=address,
-            content=part[:CONTENT_MAX_LENGTH],
-            status=QUEUED if number == 0 else HELD,
-            created_at=at,
-            **fields,
-        )
+        message = _outbound_row(
+            channel=channel, address=address, text=part, conversation=conversation,
+            status=QUEUED if number == 0 else HELD, created_at=at, **fields,
+        )  # fmt: skip
         first = first or message
     conversation_touch(conversation=conversation, at=at)
     assert first is not None
@@ -96,16 +101,8 @@ def _send_here(message_id: int) -> None:
 
 
 def _refused(*, channel: str, address: str, text: str, conversation: Conversation, error: str, **fields) -> Message:
-    message = Message.objects.create(
-        conversation=conversation,
-        channel=channel,
-        direction=Direction.OUTBOUND,
-        participant_number=address,
-        to_number=address,
-        content=text[:CONTENT_MAX_LENGTH],
-        status=FAILED,
-        error=error,
-        **fields,
+    message = _outbound_row(
+        channel=channel, address=address, text=text, conversation=conversation, status=FAILED, error=error, **fields
     )
     logger.warning("Message %s on %s not sent: %s", message.pk, channel, error)
     return message
