@@ -274,7 +274,7 @@ def test_history_clear_starts_a_fresh_context(user, fake_llm):
 
 def test_a_second_message_waits_for_the_lease_and_sees_the_first_exchange(user, fake_llm):
     first = send_to_bot(user, "first")
-    token = lease_acquire(conversation_id=first.conversation_id)  # a turn of `first` is running
+    leased = lease_acquire(conversation_id=first.conversation_id)  # a turn of `first` is running
     second = send_to_bot(user, "second")
 
     with pytest.raises(LeaseBusy):
@@ -283,7 +283,7 @@ def test_a_second_message_waits_for_the_lease_and_sees_the_first_exchange(user, 
     assert second.reply_state == ReplyState.PENDING  # put back for the retry
     assert fake_llm.requests == []
 
-    lease_release(conversation_id=first.conversation_id, token=token)
+    lease_release(conversation_id=first.conversation_id, token=leased.ai_lease_token)
     fake_llm.reply("answer to first")
     ai_reply_process(message_id=first.pk)
     fake_llm.reply("answer to second")
