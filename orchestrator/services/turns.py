@@ -292,7 +292,7 @@ def ai_reply_process(
     token = None
     if message.conversation is not None:
         owner = message.conversation.user
-        conversation = lease_acquire(conversation_id=message.conversation_id)
+        conversation = lease_acquire(conversation_id=message.conversation.pk)
         if conversation is None:
             unclaim(message_id)
             raise LeaseBusy(f"conversation {message.conversation_id} is busy")
