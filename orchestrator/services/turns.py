@@ -272,8 +272,9 @@ def ai_reply_process(
     (else it leaves the message to the newer one's turn); the turn claims the earlier messages
     still pending with it and answers them all; a message that arrives while it generates makes
     its reply stale (`ai_reply_store`)."""
-    message = Message.objects.select_related("conversation__user").filter(pk=message_id).first()
-    if message is None:
+    try:  # get(): first() would order by the key, for nothing on one row
+        message = Message.objects.select_related("conversation__user").get(pk=message_id)
+    except Message.DoesNotExist:
         return None
     bursts = message.conversation_id is not None and burst_window(message.channel) > 0
     if bursts and burst_newer_waiting(message):
