@@ -26,7 +26,9 @@ from pathlib import Path
 from ai_throughput import free_port, wait_for_http
 
 ROOT = Path(__file__).resolve().parent.parent
-STEPS = ("webhook", "handle_inbound", "send_message", "status_sent", "status_delivered")
+# handle_inbound sends the reply it decided itself, once its transaction commits (the Twilio call
+# included); before, a second task did (`send_message`).
+STEPS = ("webhook", "handle_inbound", "status_sent", "status_delivered")
 
 
 def main() -> None:
@@ -70,7 +72,6 @@ def run(options: argparse.Namespace, base: str, account_sid: str, auth_token: st
     from inbox.services.answer import inbound_answer
     from inbox.services.modes import auto_reply_config_set
     from messaging.models import Message
-    from twilio_channel.services.sending import outbound_deliver
 
     prepare_people(options.people, 0)
     with transaction.atomic():
@@ -122,7 +123,6 @@ def run(options: argparse.Namespace, base: str, account_sid: str, auth_token: st
         reply = timed("handle_inbound", inbound_answer, message_id=inbound.pk)
         if reply is None:  # over the per-number flood limit: no reply to this one
             continue
-        timed("send_message", outbound_deliver, message_id=reply.pk, final_attempt=False)
         reply.refresh_from_db()
         timed("status_sent", status, reply, "sent")
         timed("status_delivered", status, reply, "delivered")

@@ -6,7 +6,7 @@ worker opened a new pool and a new PostgreSQL backend (issue 29: 1,556 backends 
 webhook run). Around a task this one does what Django does around a request instead:
 `close_old_connections()`, which hands a connection back to the process's pool (CONN_MAX_AGE is 0
 with the pool) or drops one left unusable or outside autocommit. The pool then checks a connection
-before handing it out (CONN_HEALTH_CHECKS), so one the server ended meanwhile is replaced, and
+before handing it out (core.postgresql), so one the server ended meanwhile is replaced, and
 psycopg's pool rolls back a transaction a task left open. A prefork child still closes the pool it
 inherited from the parent once, at its start (the pool's threads do not survive a fork)."""
 

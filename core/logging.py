@@ -18,6 +18,8 @@ NAMED_LOGGERS = {
     "orchestrator": "orchestrator.log",
     "reports": "reports.log",
 }
+# litellm's own loggers (litellm._logging): the library, its router and its proxy.
+LITELLM_LOGGERS = ("LiteLLM", "LiteLLM Router", "LiteLLM Proxy")
 MAX_BYTES = 1_048_576
 BACKUP_COUNT = 50
 
@@ -65,6 +67,10 @@ def build_logging(*, logs_dir: Path, to_files: bool, level: str = "INFO") -> dic
         # The twilio SDK logs every request and response at INFO (headers included); the project
         # logs one line per send itself (twilio_channel.services.sending). LOG_LEVEL=DEBUG shows them.
         "twilio.http_client": {"level": "DEBUG" if level == "DEBUG" else "WARNING"},
+        # litellm logs a line or two per completion and per embedding at INFO ("LiteLLM completion()
+        # model= ...", "Wrapper: Completed Call"); the project logs each turn itself (messages,
+        # orchestrator). Its warnings and errors stay; LOG_LEVEL=DEBUG shows the rest.
+        **{name: {"level": "DEBUG" if level == "DEBUG" else "WARNING"} for name in LITELLM_LOGGERS},
         # Request paths carry phone numbers (/chat/+48…): masked in runserver's access lines and
         # in django.request's warnings. gunicorn's access log: core.access_log.
         "django.server": {

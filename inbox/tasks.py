@@ -38,16 +38,12 @@ def send_message(self, message_id: int) -> None:
     """One outbound row of a channel without a delivery of its own. A transient error waits what
     the channel asked (`retry_after`, capped below the broker's visibility timeout), else 2, 4,
     8 s ... capped at TWILIO_SEND_BACKOFF_MAX_S."""
-    from inbox.services.delivery import outbound_deliver
+    from inbox.services.delivery import outbound_deliver, retry_countdown
 
     try:
         outbound_deliver(message_id=message_id, final_attempt=self.request.retries >= self.max_retries)
     except TransientChannelError as exc:
-        if exc.retry_after is not None:
-            countdown = min(float(exc.retry_after), settings.INBOX_SEND_RETRY_AFTER_MAX_S)
-        else:
-            countdown = min(2.0 ** (self.request.retries + 1), settings.TWILIO_SEND_BACKOFF_MAX_S)
-        raise self.retry(exc=exc, countdown=countdown) from exc
+        raise self.retry(exc=exc, countdown=retry_countdown(exc, retries=self.request.retries)) from exc
 
 
 @shared_task(name="inbox.sweep_stale_sends", ignore_result=True)

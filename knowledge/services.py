@@ -81,9 +81,12 @@ def _prepare(*, title: str, text: str, source: str, language: str) -> Prepared:
 
 
 def _version_bump() -> None:
-    updated = KnowledgeVersion.objects.filter(pk=1).update(version=F("version") + 1)
-    if not updated:
-        KnowledgeVersion.objects.get_or_create(pk=1, defaults={"version": 1})
+    """+1 on the one row, created on the first change. An INSERT that ignores the conflict comes
+    first: on PostgreSQL a concurrent first change's uncommitted row makes it wait for that commit
+    (an UPDATE would see no row, and a get_or_create lose one of the two bumps), then the UPDATE
+    counts both changes under the row lock."""
+    KnowledgeVersion.objects.bulk_create([KnowledgeVersion(pk=1, version=0)], ignore_conflicts=True)
+    KnowledgeVersion.objects.filter(pk=1).update(version=F("version") + 1)
 
 
 def _store_chunks(document: Document, prepared: Prepared) -> None:

@@ -16,10 +16,11 @@ if TYPE_CHECKING:
 
 
 class ChannelSender(Protocol):
-    def reply(self, *, to_message: Message, text: str, **fields) -> Message:
+    def reply(self, *, to_message: Message, text: str, send_here: bool = False, **fields) -> Message:
         """Store the reply to `to_message` as an outbound row of its channel, sent once the
-        transaction commits (or stored as failed when the channel refuses it). `fields` are extra
-        Message fields (the agent, model and token usage of an AI reply)."""
+        transaction commits (or stored as failed when the channel refuses it): from the channel's
+        send task, or `send_here`, from this process (the task that decided it). `fields` are
+        extra Message fields (the agent, model and token usage of an AI reply)."""
         ...
 
     def burst_window(self, channel: str) -> float:

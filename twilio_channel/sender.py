@@ -5,5 +5,5 @@ from messaging.models import Message
 from twilio_channel.services.outbound import outbound_reply
 
 
-def reply(*, to_message: Message, text: str, **fields) -> Message:
-    return outbound_reply(to_message=to_message, text=text, **fields)
+def reply(*, to_message: Message, text: str, send_here: bool = False, **fields) -> Message:
+    return outbound_reply(to_message=to_message, text=text, send_here=send_here, **fields)

@@ -1,4 +1,5 @@
-"""Start-up lines that every process and command used to print at INFO or WARNING: said at DEBUG."""
+"""Lines that flooded the console at INFO or WARNING (start-up, idle periodic tasks, litellm on every
+call): said at DEBUG."""
 
 import logging
 import logging.config
@@ -42,8 +43,9 @@ def test_manage_py_check_says_nothing_of_the_agents_at_info(tmp_path):
 
 
 @pytest.fixture
-def console_logging(tmp_path, capsys):
-    """Apply the project's LOGGING at a level, console only; the console is captured stderr."""
+def console_logging(tmp_path):
+    """Apply the project's LOGGING at a level, console only; the console is the stderr that the
+    test's capsys or capfd captures."""
 
     def apply(level: str) -> None:
         logging.config.dictConfig(build_logging(logs_dir=tmp_path, to_files=False, level=level))
@@ -131,3 +133,29 @@ def test_a_periodic_sweep_that_did_something_and_other_tasks_keep_info(console_l
     assert "succeeded in" in console and "s: 1" in console
     assert "[WARNING] orchestrator: Sweeper re-enqueues 1 stale AI message(s)" in console
     assert "[INFO] celery.worker.strategy: Task twilio_channel.send_message[4d1f] received" in console
+
+
+# --- litellm: one INFO line per call ("LiteLLM completion() model= ...") ---------------------------
+
+
+@pytest.mark.django_db
+def test_llm_calls_log_no_litellm_info_lines(console_logging, capfd, auth_client, fake_llm, settings):
+    """A turn and an embedding through the loopback LLM: none of litellm's own INFO lines, neither
+    through the project's console nor through the handler litellm adds to its loggers (capfd: that
+    one writes to the process's own streams); LOG_LEVEL=DEBUG lets them through for debugging."""
+    from knowledge.services import document_create
+
+    settings.EMBEDDING_MODEL = "fake-embedding"
+    console_logging("INFO")
+    fake_llm.reply("Hello there")
+    assert auth_client.post("/messages/ai", {"content": "hi"}, format="json").json()["content"] == "Hello there"
+    document_create(title="Router", text="Hold the reset button.")
+    # The chat completion and the embedding did go through litellm.
+    assert len(fake_llm.requests) == 1 and len(fake_llm.embedding_requests) == 1
+    output = "".join(capfd.readouterr())
+    assert "LiteLLM" not in output, output[-2000:]
+
+    console_logging("DEBUG")
+    fake_llm.reply("Hello again")
+    auth_client.post("/messages/ai", {"content": "hi again"}, format="json")
+    assert "LiteLLM completion() model=" in "".join(capfd.readouterr())

@@ -17,8 +17,8 @@ from django.utils.translation import gettext_lazy as _
 from core.redact import mask_phone
 from core.tasks import enqueue_on_commit
 from inbox.channels import UnknownChannel, get_channel
-from inbox.models import AutoReplyConfig, Contact
-from inbox.services.modes import reply_mode, unknown_contact_reply
+from inbox.models import Contact
+from inbox.services.modes import auto_reply_text, unknown_contact_reply
 from inbox.services.receive import ANSWER_TASK
 from inbox.services.replies import reply_send
 from messaging.channels import reply_refused
@@ -52,13 +52,15 @@ def _channel_text(message: Message) -> str | None:
     """The channel's own answer: its help text for a help word, "text only" for media alone; in
     the contact's language when known."""
     spec = get_channel(message.channel)
+    if spec.help_text and spec.word(message.content) in spec.help_words:
+        text = spec.help_text
+    elif not spec.media and message.num_media and not message.content.strip():
+        text = MEDIA_UNSUPPORTED
+    else:
+        return None
     contact = Contact.objects.filter(channel=message.channel, address=message.participant_number or "").first()
     with translation.override((contact.language if contact else "") or translation.get_language()):
-        if spec.help_text and spec.word(message.content) in spec.help_words:
-            return str(spec.help_text)
-        if not spec.media and message.num_media and not message.content.strip():
-            return str(MEDIA_UNSUPPORTED)
-    return None
+        return str(text)
 
 
 def _burst_window(channel: str) -> float:
@@ -77,18 +79,18 @@ def inbound_answer(*, message_id: int) -> Message | None:
     earlier messages still pending with it and one reply answers them all (decided by the newest
     message; the chat engine hears them all). A message that arrives meanwhile makes it stale:
     nothing is sent, and the newer message's answer covers the burst."""
-    fields = ("channel", "conversation_id", "created_at", "direction", "recipient_id")
-    head = Message.objects.only(*fields).filter(pk=message_id).first()
-    if head is None:
+    # Read once, before the claim: what the answer needs of it does not change once it is stored.
+    message = Message.objects.select_related("conversation").filter(pk=message_id).first()
+    if message is None:
         return None
-    bursts = head.conversation_id is not None and _burst_window(head.channel) > 0
-    if bursts and burst_newer_waiting(head):
+    bursts = message.conversation_id is not None and _burst_window(message.channel) > 0
+    if bursts and burst_newer_waiting(message):
         logger.info("Inbound message %s: a newer message of its burst waits; answered with it", message_id)
         return None
     if not reply_state_move(message_id=message_id, source=ReplyState.PENDING, target=ReplyState.PROCESSING):
         logger.info("Inbound message %s is not pending: reply already handled, skipping", message_id)
         return None
-    message = Message.objects.select_related("conversation").get(pk=message_id)
+    message.reply_state = ReplyState.PROCESSING
     burst = [pk for pk in burst_earlier_pending(message) if _claim(pk)] if bursts else []
     if bursts and burst_missed(message, mine=burst, since=_recent()):
         # An older message's task claimed one of the burst meanwhile: answering without it would
@@ -109,8 +111,9 @@ def inbound_answer(*, message_id: int) -> Message | None:
         if text is None or reply_refused(message):  # a STOP later in the burst: nothing more is sent
             _move(covered, target=ReplyState.SKIPPED)
             return None
-        # Each message is answered over its own channel (the sweeper picks up every channel's).
-        reply = reply_send(to_message=message, text=text, **fields_)
+        # Each message is answered over its own channel (the sweeper picks up every channel's), and
+        # sent from here once this commits: no second task for the send.
+        reply = reply_send(to_message=message, text=text, send_here=True, **fields_)
         _move(covered, target=ReplyState.FAILED if reply.status == "failed" else ReplyState.DONE)
     logger.info(
         "Reply %s to inbound message %s queued to %s (burst of %s)", reply.pk, message.pk, _to(message), len(covered)
@@ -167,11 +170,10 @@ def _answer_text(message: Message, *, burst: list[int]) -> tuple[str | None, dic
         return None, {}, []  # staff answer in human mode
     if (channel_text := _channel_text(message)) is not None:
         return channel_text, {}, []
-    if reply_mode() == "auto_reply":
-        text = AutoReplyConfig.load().message or None
-        if text is None:
+    if (auto_reply := auto_reply_text()) is not None:
+        if not auto_reply:
             logger.warning("Auto-reply is on but has no text: message %s not answered", message.pk)
-        return text, {}, []
+        return auto_reply or None, {}, []
     # The chat engine hears the whole burst (since a "bot" in it).
     return (*_off_mode_reply(_with_content(message, "\n".join(row.content for row in rows))), [])
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 from datetime import timedelta
+from functools import partial
 
 from django.conf import settings
 from django.db import transaction
@@ -40,8 +41,8 @@ QUEUED, HELD, SENDING, SENT, FAILED = "queued", "held", "sending", "sent", "fail
 OPTED_OUT = "Recipient has opted out."
 
 
-def _store(*, channel: str, address: str, text: str, conversation: Conversation, **fields) -> Message:
-    """The rows of one text, its first part queued on commit."""
+def _store(*, channel: str, address: str, text: str, conversation: Conversation, send_here: bool, **fields) -> Message:
+    """The rows of one text, its first part sent on commit (`outbound_send_on_commit`)."""
     spec = get_channel(channel)
     at = timezone.now()
     first: Message | None = None
@@ -60,8 +61,37 @@ def _store(*, channel: str, address: str, text: str, conversation: Conversation,
         first = first or message
     conversation_touch(conversation=conversation, at=at)
     assert first is not None
-    enqueue_on_commit(SEND_TASK, first.pk)
+    outbound_send_on_commit(first.pk, here=send_here)
     return first
+
+
+def retry_countdown(error: TransientChannelError, *, retries: int) -> float:
+    """Seconds before the send task's next attempt: what the channel asked (`retry_after`, capped
+    below the broker's visibility timeout), else 2, 4, 8 s ... capped at TWILIO_SEND_BACKOFF_MAX_S."""
+    if error.retry_after is not None:
+        return min(float(error.retry_after), settings.INBOX_SEND_RETRY_AFTER_MAX_S)
+    return min(2.0 ** (retries + 1), settings.TWILIO_SEND_BACKOFF_MAX_S)
+
+
+def outbound_send_on_commit(message_id: int, *, here: bool = False) -> None:
+    """Send a queued row once the transaction commits: from the send task, or `here`, from this
+    process. A task that decided a reply sends it itself (one task and one broker round trip less
+    per reply), through the same claim; what the channel cannot take now goes to the task as its
+    first retry."""
+    if here:
+        transaction.on_commit(partial(_send_here, message_id), robust=True)
+    else:
+        enqueue_on_commit(SEND_TASK, message_id)
+
+
+def _send_here(message_id: int) -> None:
+    try:
+        outbound_deliver(message_id=message_id, final_attempt=False)
+    except TransientChannelError as exc:
+        enqueue_on_commit(SEND_TASK, message_id, countdown=retry_countdown(exc, retries=0), retries=1)
+    except Exception:  # a database error between two statements, say: the task tries again
+        logger.exception("Message %s: sending it here failed; queued", message_id)
+        enqueue_on_commit(SEND_TASK, message_id)
 
 
 def _refused(*, channel: str, address: str, text: str, conversation: Conversation, error: str, **fields) -> Message:
@@ -80,21 +110,30 @@ def _refused(*, channel: str, address: str, text: str, conversation: Conversatio
     return message
 
 
-@transaction.atomic
 def outbound_send(
-    *, channel: str, address: str, text: str, conversation: Conversation | None = None, **fields
+    *,
+    channel: str,
+    address: str,
+    text: str,
+    conversation: Conversation | None = None,
+    send_here: bool = False,
+    **fields,
 ) -> Message:
-    """Store a message to `address` and queue it (the first part of it); refused and stored as
-    failed when the contact opted out."""
-    conversation = conversation or channel_conversation_get(number=address, channel=channel)
-    if contact_for(channel=channel, address=address).opted_out:
-        return _refused(
-            channel=channel, address=address, text=text, conversation=conversation, error=OPTED_OUT, **fields
+    """Store a message to `address` and send it (the first part of it) once the transaction commits,
+    from the send task or `send_here`; refused and stored as failed when the contact opted out."""
+    # No savepoint inside a caller's transaction (a task's reply): nothing in here is caught.
+    with transaction.atomic(savepoint=False):
+        conversation = conversation or channel_conversation_get(number=address, channel=channel)
+        if contact_for(channel=channel, address=address).opted_out:
+            return _refused(
+                channel=channel, address=address, text=text, conversation=conversation, error=OPTED_OUT, **fields
+            )
+        return _store(
+            channel=channel, address=address, text=text, conversation=conversation, send_here=send_here, **fields
         )
-    return _store(channel=channel, address=address, text=text, conversation=conversation, **fields)
 
 
-def outbound_reply(*, to_message: Message, text: str, **fields) -> Message:
+def outbound_reply(*, to_message: Message, text: str, send_here: bool = False, **fields) -> Message:
     """The reply to an inbound message, back to its sender on its channel."""
     fields.setdefault("recipient_id", to_message.sender_id)
     return outbound_send(
@@ -103,6 +142,7 @@ def outbound_reply(*, to_message: Message, text: str, **fields) -> Message:
         text=text,
         conversation=to_message.conversation,
         in_reply_to=to_message,
+        send_here=send_here,
         **fields,
     )
 

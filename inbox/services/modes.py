@@ -15,6 +15,7 @@ from typing import Final, Literal
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import Exists
 from django.utils import timezone
 
 from core.exceptions import ApplicationError
@@ -94,6 +95,14 @@ def reply_mode() -> ReplyMode:
     if ai_on:
         return "ai"
     return "auto_reply" if auto_reply_on else "off"
+
+
+def auto_reply_text() -> str | None:
+    """The auto-reply's text when it is the mode that answers ("" when on without a text), else
+    None: reply_mode() and the text in one statement."""
+    ai_on = AIConfig.objects.filter(pk=1, enabled=True)
+    on = AutoReplyConfig.objects.filter(pk=1, enabled=True).exclude(Exists(ai_on))
+    return on.values_list("message", flat=True).first()
 
 
 UnknownContactReply = Literal["none", "chat", "text"]

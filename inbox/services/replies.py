@@ -12,14 +12,15 @@ from inbox.services import delivery
 from messaging.models import Conversation, Message
 
 
-def reply_send(*, to_message: Message, text: str, **fields) -> Message:
+def reply_send(*, to_message: Message, text: str, send_here: bool = False, **fields) -> Message:
     """The reply to `to_message` over its own channel, stored as an outbound row and sent once the
-    transaction commits (or stored as failed when the channel refuses it). `fields` are extra
-    Message fields (the sender, and the agent, model and token usage of an AI reply)."""
+    transaction commits (or stored as failed when the channel refuses it): from the channel's send
+    task, or `send_here`, from this process (a worker's task that decided the reply). `fields` are
+    extra Message fields (the sender, and the agent, model and token usage of an AI reply)."""
     spec = get_channel(to_message.channel)
     if spec.replier:
-        return import_string(spec.replier)(to_message=to_message, text=text, **fields)
-    return delivery.outbound_reply(to_message=to_message, text=text, **fields)
+        return import_string(spec.replier)(to_message=to_message, text=text, send_here=send_here, **fields)
+    return delivery.outbound_reply(to_message=to_message, text=text, send_here=send_here, **fields)
 
 
 def channel_send(
@@ -33,8 +34,8 @@ def channel_send(
 class InboxReplier:
     """messaging's replier of messages that came from outside (settings.MESSAGING_EXTERNAL_REPLIER)."""
 
-    def reply(self, *, to_message: Message, text: str, **fields) -> Message:
-        return reply_send(to_message=to_message, text=text, **fields)
+    def reply(self, *, to_message: Message, text: str, send_here: bool = False, **fields) -> Message:
+        return reply_send(to_message=to_message, text=text, send_here=send_here, **fields)
 
     def burst_window(self, channel: str) -> float:
         try:

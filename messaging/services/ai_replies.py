@@ -102,9 +102,10 @@ def ai_reply_store(
                     return None
             else:
                 this.update(**fields)
-        if external:  # an SMS or WhatsApp message: the reply goes back through its channel
+        if external:  # an SMS or WhatsApp message: the reply goes back through its channel,
+            # sent by this task once its transaction commits (no second task for the send)
             reply = channel_sender(message.channel).reply(
-                to_message=message, text=reply.content, sender_id=settings.AI_BOT_USER_ID, **ai_fields
+                to_message=message, text=reply.content, send_here=True, sender_id=settings.AI_BOT_USER_ID, **ai_fields
             )
             if cost is not None:
                 # Set on the reply's first row only: the channel copies what it is given to every

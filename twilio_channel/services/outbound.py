@@ -14,7 +14,6 @@ from django.db import transaction
 from core.db import row_insert
 from core.exceptions import ApplicationError, ConflictError
 from core.redact import mask_phone
-from core.tasks import enqueue_on_commit, first_retry_options, registered_task
 from inbox.channels import get_channel
 from inbox.services.contacts import contact_for
 from messaging.enums import Channel, Direction
@@ -22,9 +21,9 @@ from messaging.models import CONTENT_MAX_LENGTH, Conversation, Message
 from messaging.services.conversations import channel_conversation_get
 from twilio_channel.addresses import channel_of, is_e164_address, on_channel, participant_number
 from twilio_channel.client import twilio_configured
-from twilio_channel.errors import TransientChannelError, TwilioNotConfigured
+from twilio_channel.errors import TwilioNotConfigured
 from twilio_channel.models import OutboundSend, SendState
-from twilio_channel.services.sending import OPTED_OUT, SEND_TASK, outbound_deliver
+from twilio_channel.services.sending import OPTED_OUT, outbound_deliver_or_retry, outbound_send_on_commit
 
 logger = logging.getLogger("twilio_webhook")
 
@@ -62,7 +61,6 @@ def _thread(*, number: str, channel: str, in_reply_to: Message | None) -> Conver
     return channel_conversation_get(number=number, channel=channel)
 
 
-@transaction.atomic
 def outbound_create(
     *,
     to: str,
@@ -127,19 +125,23 @@ def outbound_create(
             **(ai_fields if index == 0 else later_fields),  # agent, model and token usage of an AI reply
         )
         message.full_clean(exclude=["conversation", "in_reply_to"])
-        row_insert(message)
         messages.append(message)
-    for index, message in enumerate(messages):
-        callback = f"{settings.PUBLIC_BASE_URL}/twilio/status?mid={message.pk}" if settings.PUBLIC_BASE_URL else ""
-        OutboundSend.objects.create(
-            message=message,
-            state=SendState.PENDING if index == 0 else SendState.HELD,
-            next_part=messages[index + 1] if index + 1 < len(messages) else None,
-            messaging_service_sid=service_sid,
-            content_sid=content_sid,
-            content_variables=content_variables or {},
-            status_callback=callback,
-        )
+    # Everything above only reads or raises; the rows are written together. Inside a caller's
+    # transaction (a task's reply) they need no savepoint of their own: nothing below is caught.
+    with transaction.atomic(savepoint=False):
+        for message in messages:
+            row_insert(message)
+        for index, message in enumerate(messages):
+            callback = f"{settings.PUBLIC_BASE_URL}/twilio/status?mid={message.pk}" if settings.PUBLIC_BASE_URL else ""
+            OutboundSend.objects.create(
+                message=message,
+                state=SendState.PENDING if index == 0 else SendState.HELD,
+                next_part=messages[index + 1] if index + 1 < len(messages) else None,
+                messaging_service_sid=service_sid,
+                content_sid=content_sid,
+                content_variables=content_variables or {},
+                status_callback=callback,
+            )
     if len(messages) > 1:
         logger.info(
             "Outbound message %s split in %s parts for %s (%s characters)",
@@ -152,12 +154,11 @@ def outbound_create(
     return messages[0]
 
 
-def outbound_queue(**fields) -> Message:
-    """Create the row and send it from the `sends` queue once this transaction commits (webhook
-    replies, sweeps, retries)."""
-    with transaction.atomic():
-        message = outbound_create(**fields)
-        enqueue_on_commit(SEND_TASK, message.pk)
+def outbound_queue(*, send_here: bool = False, **fields) -> Message:
+    """Create the row and send it once this transaction commits: from the `sends` queue (webhook
+    replies, sweeps, retries), or `send_here`, from this process (a task's own reply)."""
+    message = outbound_create(**fields)
+    outbound_send_on_commit(message.pk, here=send_here)
     return message
 
 
@@ -168,12 +169,10 @@ def outbound_send_now(**fields) -> Message:
     5xx, network): then the `sends` queue takes it over as the task's first retry, with its backoff
     (and a look in Twilio's list first when the request may have gone through)."""
     message = outbound_create(**fields)
-    try:
-        return outbound_deliver(message_id=message.pk, final_attempt=False) or message
-    except TransientChannelError:  # the `sends` queue takes it over, as the task's first retry
-        enqueue_on_commit(SEND_TASK, message.pk, **first_retry_options(registered_task(SEND_TASK)))
+    sent = outbound_deliver_or_retry(message_id=message.pk)
+    if sent is None:  # queued for the task's first retry, or another caller has it
         message.refresh_from_db()
-        return message
+    return sent or message
 
 
 def outbound_refused_record(*, to_message: Message, text: str, error: str, **fields) -> Message:
@@ -197,10 +196,12 @@ def outbound_refused_record(*, to_message: Message, text: str, error: str, **fie
     return message
 
 
-def outbound_reply(*, to_message: Message, text: str, **fields) -> Message:
-    """A reply from the number the contact wrote to, back to the contact (prefix kept),
-    sent from the queue; one the channel refuses at once is kept as a `failed` row."""
+def outbound_reply(*, to_message: Message, text: str, send_here: bool = False, **fields) -> Message:
+    """A reply from the number the contact wrote to, back to the contact (prefix kept), sent from
+    the queue or `send_here`; one the channel refuses at once is kept as a `failed` row."""
     try:
-        return outbound_queue(to=to_message.from_number or "", body=text, in_reply_to=to_message, **fields)
+        return outbound_queue(
+            to=to_message.from_number or "", body=text, in_reply_to=to_message, send_here=send_here, **fields
+        )
     except ApplicationError as exc:
         return outbound_refused_record(to_message=to_message, text=text, error=exc.message, **fields)

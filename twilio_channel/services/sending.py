@@ -22,6 +22,7 @@ import json
 import logging
 from contextlib import nullcontext
 from datetime import timedelta
+from functools import partial
 
 from django.conf import settings
 from django.db import transaction
@@ -29,7 +30,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from core.heartbeat import Heartbeat
-from core.tasks import enqueue_on_commit
+from core.tasks import enqueue_on_commit, first_retry_options, registered_task
 from inbox.enums import OptOutSource
 from inbox.services.contacts import contact_for, contact_opt_out
 from messaging.models import Message
@@ -153,6 +154,36 @@ def outbound_deliver(*, message_id: int, final_attempt: bool) -> Message | None:
         return None
     with heartbeat.holding(message_id):
         return _deliver(message_id, final_attempt=final_attempt)
+
+
+def outbound_deliver_or_retry(*, message_id: int) -> Message | None:
+    """Send one queued row now, from this process; None when another caller has it or when Twilio
+    could not take it now (429, 5xx, network): then the `sends` queue takes it over as the task's
+    first retry, with its backoff and attempts (and a look in Twilio's list first when the request
+    may have gone through)."""
+    try:
+        return outbound_deliver(message_id=message_id, final_attempt=False)
+    except TransientChannelError:
+        enqueue_on_commit(SEND_TASK, message_id, **first_retry_options(registered_task(SEND_TASK)))
+        return None
+
+
+def outbound_send_on_commit(message_id: int, *, here: bool = False) -> None:
+    """Send a queued row once the transaction commits: from the `sends` queue, or `here`, from this
+    process. A task that decided a reply sends it itself (one task and one broker round trip less
+    per reply), through the same claim, so retries, the sweeper and reconciliation are unchanged."""
+    if here:
+        transaction.on_commit(partial(_send_here, message_id), robust=True)
+    else:
+        enqueue_on_commit(SEND_TASK, message_id)
+
+
+def _send_here(message_id: int) -> None:
+    try:
+        outbound_deliver_or_retry(message_id=message_id)
+    except Exception:  # a database error between two statements, say: the queue tries again
+        logger.exception("Outbound message %s: sending it here failed; queued", message_id)
+        enqueue_on_commit(SEND_TASK, message_id)
 
 
 def _deliver(message_id: int, *, final_attempt: bool) -> Message:

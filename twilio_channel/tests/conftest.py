@@ -61,3 +61,19 @@ def ai_enabled(db):
     from orchestrator.models import AIConfig
 
     AIConfig.objects.update_or_create(pk=1, defaults={"enabled": True, "target_number": "+48123456789"})
+
+
+@pytest.fixture
+def queued_sends(monkeypatch):
+    """The options of every send_message task queued (the eager task still runs)."""
+    from twilio_channel.tasks import send_message
+
+    queued = []
+    apply_async = send_message.apply_async
+
+    def spy(args=None, kwargs=None, **options):
+        queued.append((args, options))
+        return apply_async(args, kwargs, **options)
+
+    monkeypatch.setattr(send_message, "apply_async", spy)
+    return queued

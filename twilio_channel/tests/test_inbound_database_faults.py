@@ -80,13 +80,15 @@ def short_pool_timeout():
         connection.close_pool()
 
 
-def leave_idle_connections_in_the_pool(count: int) -> None:
+def leave_idle_connections_in_the_pool(count: int) -> set[int]:
     """`count` threads each hold a pooled connection at the same moment, then hand it back: the pool
-    keeps them all, idle, as a busy web process's pool does between bursts."""
+    keeps them all, idle, as a busy web process's pool does between bursts. Their backends' pids."""
     all_holding = threading.Barrier(count)
+    pids: set[int] = set()
 
     def hold_one():
         Message.objects.exists()
+        pids.add(connection.connection.info.backend_pid)
         all_holding.wait(timeout=10)
         connection.close()
 
@@ -96,14 +98,22 @@ def leave_idle_connections_in_the_pool(count: int) -> None:
     for thread in threads:
         thread.join(timeout=15)
     connection.close()
-    assert connection.pool.get_stats()["pool_available"] >= count
+    assert len(pids) == count and connection.pool.get_stats()["pool_available"] >= count
+    return pids
+
+
+def live_backends(pids: set[int]) -> set[int]:
+    with psycopg.connect(shared_database_url(), autocommit=True) as admin:
+        rows = admin.execute("SELECT pid FROM pg_stat_activity WHERE pid = ANY(%s)", [list(pids)]).fetchall()
+    return {pid for (pid,) in rows}
 
 
 def test_a_failover_that_ends_every_idle_connection_costs_one_new_connection(deliver, short_pool_timeout, caplog):
     """Every idle connection dies at once; the next webhook is served at once, not after psycopg_pool's
     per-dead-connection backoff (1 s, 2 s, 4 s... past the pool's timeout: a 503)."""
-    leave_idle_connections_in_the_pool(6)
-    assert terminate_other_backends() >= 6
+    pooled = leave_idle_connections_in_the_pool(6)
+    terminate_other_backends()
+    assert not live_backends(pooled)
 
     with capturing(caplog, "twilio_webhook", level=logging.WARNING):
         response = deliver()

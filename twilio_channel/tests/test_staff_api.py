@@ -156,22 +156,6 @@ def test_a_twilio_failure_is_a_generic_502_and_keeps_a_failed_row(staff_api, fak
     assert (failed.status, failed.content, failed.error) == ("failed", "hi", "Error code: 21211 HTTP 400")
 
 
-@pytest.fixture
-def queued_sends(monkeypatch):
-    """The options of every send_message task queued (the eager task still runs)."""
-    from twilio_channel.tasks import send_message
-
-    queued = []
-    apply_async = send_message.apply_async
-
-    def spy(args=None, kwargs=None, **options):
-        queued.append((args, options))
-        return apply_async(args, kwargs, **options)
-
-    monkeypatch.setattr(send_message, "apply_async", spy)
-    return queued
-
-
 @pytest.mark.parametrize(
     "fault",
     [
