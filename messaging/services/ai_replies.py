@@ -10,7 +10,7 @@ from django.db.models import Q
 from django.db.models.expressions import Combinable
 from django.utils import timezone
 
-from core.db import later_of
+from core.db import later_of, row_insert
 from messaging.channels import channel_sender
 from messaging.enums import Direction, ReplyState
 from messaging.models import CONTENT_MAX_LENGTH, Conversation, Message
@@ -115,7 +115,7 @@ def ai_reply_store(
         else:
             # Both foreign keys are rows the caller just read: skip their existence queries.
             reply.full_clean(exclude=["conversation", "in_reply_to"])
-            reply.save()
+            row_insert(reply)
     message.reply_state = state
     logger.info(
         "AI reply %s to message %s stored (%s, agent=%s, model=%s, tokens=%s/%s, cost=%s)",

@@ -19,6 +19,7 @@ from django.conf import settings
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
+from core.db import update_returning
 from core.heartbeat import Heartbeat
 from messaging.enums import ReplyState
 from messaging.models import Conversation, Message
@@ -91,16 +92,16 @@ def burst_claim(message: Message) -> list[int] | None:
     return None
 
 
-def lease_acquire(*, conversation_id: int) -> str | None:
-    """Take the conversation's AI lease if it is free or lapsed; the token, or None when busy."""
-    token = uuid.uuid4().hex
+def lease_acquire(*, conversation_id: int) -> Conversation | None:
+    """Take the conversation's AI lease if it is free or lapsed: the conversation as the same UPDATE
+    leaves it (the lease's token in `ai_lease_token`), so the turn reads its mode, stickiness and
+    reset marker at the moment it starts to own it; None when busy."""
     now = timezone.now()
-    taken = (
-        Conversation.objects.filter(pk=conversation_id)
-        .filter(Q(ai_lease_until__isnull=True) | Q(ai_lease_until__lte=now))
-        .update(ai_lease_until=now + timedelta(seconds=settings.AI_LEASE_S), ai_lease_token=token)
+    lapsed = Q(ai_lease_until__isnull=True) | Q(ai_lease_until__lte=now)
+    free = Conversation.objects.filter(lapsed, pk=conversation_id)
+    return update_returning(
+        free, ai_lease_until=now + timedelta(seconds=settings.AI_LEASE_S), ai_lease_token=uuid.uuid4().hex
     )
-    return token if taken else None
 
 
 def lease_release(*, conversation_id: int, token: str) -> None:

@@ -272,31 +272,35 @@ def ai_reply_process(
     (else it leaves the message to the newer one's turn); the turn claims the earlier messages
     still pending with it and answers them all; a message that arrives while it generates makes
     its reply stale (`ai_reply_store`)."""
-    fields = ("channel", "conversation_id", "created_at", "direction", "recipient_id")
-    first = Message.objects.only(*fields).filter(pk=message_id).first()
-    if first is None:
+    try:  # get(): first() would order by the key, for nothing on one row
+        message = Message.objects.select_related("conversation__user").get(pk=message_id)
+    except Message.DoesNotExist:
         return None
-    bursts = first.conversation_id is not None and burst_window(first.channel) > 0
-    if bursts and burst_newer_waiting(first):
+    bursts = message.conversation_id is not None and burst_window(message.channel) > 0
+    if bursts and burst_newer_waiting(message):
         logger.info("Message %s: a newer message of its burst waits; answered with it", message_id)
         return None
     if not claim_in_order(message_id, burst=bursts):
         logger.info("Message %s is not pending: AI reply already handled, skipping", message_id)
         return None
-    # The conversation comes with the message: the claim above passed only once every earlier
-    # turn of it had stored its reply, so its mode, stickiness and reset marker are current (short
-    # of a turn judged stale finishing between this read and the lease below: it held the lease
-    # until then, so this read is at worst one stale turn behind, never half-written).
-    message = Message.objects.select_related("conversation__user").filter(pk=message_id).first()
-    if message is None:
-        return None
-    conversation = message.conversation
+    message.reply_state = ReplyState.PROCESSING
+    # The conversation as it was read with the message may be a turn behind (read before the
+    # claim); the turn uses the row its lease's UPDATE returns: the claim passed only once every
+    # earlier turn had stored its reply (or was judged stale), and a stale turn that still finishes
+    # releases the lease in the UPDATE that stores its reply, so the leased row is current (mode,
+    # stickiness, reset marker). Its owner (the user) is the one read with the message.
+    conversation: Conversation | None = None
     token = None
-    if conversation is not None:
-        token = lease_acquire(conversation_id=conversation.pk)
-        if token is None:
+    if message.conversation is not None:
+        owner = message.conversation.user
+        conversation = lease_acquire(conversation_id=message.conversation.pk)
+        if conversation is None:
             unclaim(message_id)
-            raise LeaseBusy(f"conversation {conversation.pk} is busy")
+            raise LeaseBusy(f"conversation {message.conversation_id} is busy")
+        if owner is not None and conversation.user_id == owner.pk:
+            conversation.user = owner
+        token = conversation.ai_lease_token
+        message.conversation = conversation
     released = False
     burst: list[int] | None = None
     try:

@@ -7,6 +7,7 @@ from types import SimpleNamespace
 
 import pytest
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from messaging.bot import bot_responder
@@ -274,7 +275,7 @@ def test_history_clear_starts_a_fresh_context(user, fake_llm):
 
 def test_a_second_message_waits_for_the_lease_and_sees_the_first_exchange(user, fake_llm):
     first = send_to_bot(user, "first")
-    token = lease_acquire(conversation_id=first.conversation_id)  # a turn of `first` is running
+    leased = lease_acquire(conversation_id=first.conversation_id)  # a turn of `first` is running
     second = send_to_bot(user, "second")
 
     with pytest.raises(LeaseBusy):
@@ -283,7 +284,7 @@ def test_a_second_message_waits_for_the_lease_and_sees_the_first_exchange(user, 
     assert second.reply_state == ReplyState.PENDING  # put back for the retry
     assert fake_llm.requests == []
 
-    lease_release(conversation_id=first.conversation_id, token=token)
+    lease_release(conversation_id=first.conversation_id, token=leased.ai_lease_token)
     fake_llm.reply("answer to first")
     ai_reply_process(message_id=first.pk)
     fake_llm.reply("answer to second")
@@ -301,6 +302,42 @@ def test_the_lease_is_released_after_a_turn_even_when_it_fails(user, fake_llm):
     ai_reply_process(message_id=message.pk)
     conversation = Conversation.objects.get(pk=message.conversation_id)
     assert conversation.ai_lease_until is None and conversation.ai_lease_token == ""
+
+
+def test_the_turn_goes_by_the_conversation_as_its_lease_finds_it(user, fake_llm, monkeypatch):
+    """The message is read before its claim; a stale turn's "human" that lands after that read
+    (before the lease) must still silence this turn: the mode comes with the lease."""
+    message = send_to_bot(user, "hello?")
+    real_claim = turns.claim_in_order
+
+    def claim_then_handed_off(message_id, *, burst=False):
+        claimed = real_claim(message_id, burst=burst)
+        Conversation.objects.filter(pk=message.conversation_id).update(mode=ConversationMode.HUMAN)
+        return claimed
+
+    monkeypatch.setattr(turns, "claim_in_order", claim_then_handed_off)
+
+    assert ai_reply_process(message_id=message.pk) is None
+    message.refresh_from_db()
+    assert message.reply_state == ReplyState.SKIPPED
+    assert fake_llm.requests == []
+    assert Conversation.objects.get(pk=message.conversation_id).ai_lease_token == ""  # given back
+
+
+def test_a_turn_reads_the_message_once_and_the_conversation_with_its_lease(user, fake_llm):
+    fake_llm.reply("hello")
+    message = send_to_bot(user, "hi")
+    with CaptureQueriesContext(connection) as queries:
+        reply = ai_reply_process(message_id=message.pk)
+
+    assert reply.content == "hello"
+    statements = [query["sql"] for query in queries.captured_queries]
+    conversation_table = Conversation._meta.db_table
+    reads = [sql for sql in statements if sql.startswith("SELECT") and "messaging_" in sql.split(" WHERE ")[0]]
+    assert len(reads) == 2  # the message with its conversation's owner, then the history
+    assert all(f'FROM "{Message._meta.db_table}"' in sql for sql in reads)
+    leases = [sql for sql in statements if sql.startswith(f'UPDATE "{conversation_table}"') and "ai_lease_token" in sql]
+    assert len(leases) == 2 and "RETURNING" in leases[0]  # taken (the row comes back), then released
 
 
 def test_an_expired_lease_can_be_taken_over(user, fake_llm):
