@@ -150,6 +150,9 @@ class TurnStack:
             "PUBLIC_BASE_URL": self.base_url, "LOG_LEVEL": "WARNING",
             "LITELLM_API_KEY": "bench-placeholder", "LITELLM_MODEL": "bench-model",
             "AI_BURST_WINDOW_S": "0",  # one reply per message: the turn measured is a message's
+            # 64 numbers sending for minutes pass the loop breaker's 20 messages per contact in
+            # 10 min, which would stop their replies: the bench measures the turn, not that limit.
+            "AUTO_REPLY_LIMIT_PER_CONTACT": "1000000",
             **self.channel_env(provider_url),
         })  # fmt: skip
         self.database = tree.database_url.rsplit("/", 1)[1]
