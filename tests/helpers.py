@@ -86,3 +86,17 @@ def at_once(calls: list[Callable[[], Any]], timeout: float = 30) -> list[Any]:
     if errors:
         raise errors[0]
     return results
+
+
+def queued_calls(monkeypatch, task) -> list[tuple[Any, dict]]:
+    """The (args, options) of every `apply_async` of `task` from now on; the task still runs (eagerly
+    in tests), so a spy sees what was queued without changing what happens."""
+    queued: list[tuple[Any, dict]] = []
+    apply_async = task.apply_async
+
+    def spy(args=None, kwargs=None, **options):
+        queued.append((args, options))
+        return apply_async(args, kwargs, **options)
+
+    monkeypatch.setattr(task, "apply_async", spy)
+    return queued

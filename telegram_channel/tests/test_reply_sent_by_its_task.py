@@ -14,16 +14,9 @@ pytestmark = pytest.mark.django_db
 def queued_sends(monkeypatch):
     """The options of every inbox send task queued (the eager task still runs)."""
     from inbox.tasks import send_message
+    from tests.helpers import queued_calls
 
-    queued = []
-    apply_async = send_message.apply_async
-
-    def spy(args=None, kwargs=None, **options):
-        queued.append((args, options))
-        return apply_async(args, kwargs, **options)
-
-    monkeypatch.setattr(send_message, "apply_async", spy)
-    return queued
+    return queued_calls(monkeypatch, send_message)
 
 
 def reply_to(update_id: int) -> Message:

@@ -66,14 +66,7 @@ def ai_enabled(db):
 @pytest.fixture
 def queued_sends(monkeypatch):
     """The options of every send_message task queued (the eager task still runs)."""
+    from tests.helpers import queued_calls
     from twilio_channel.tasks import send_message
 
-    queued = []
-    apply_async = send_message.apply_async
-
-    def spy(args=None, kwargs=None, **options):
-        queued.append((args, options))
-        return apply_async(args, kwargs, **options)
-
-    monkeypatch.setattr(send_message, "apply_async", spy)
-    return queued
+    return queued_calls(monkeypatch, send_message)
