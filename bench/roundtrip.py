@@ -60,13 +60,17 @@ def prepare(people: int) -> None:
     import django
 
     django.setup()
+    from django.apps import apps
     from django.core.management import call_command
     from django.db import transaction
 
     call_command("migrate", verbosity=0)
     from webhook import prepare_people
 
-    from inbox.services.modes import auto_reply_config_set
+    if apps.is_installed("inbox"):
+        from inbox.services.modes import auto_reply_config_set
+    else:  # a tree from before the inbox (issue 29's baseline, dd3010a)
+        from twilio_channel.services.modes import auto_reply_config_set
 
     prepare_people(people, 0)
     with transaction.atomic():
@@ -82,9 +86,11 @@ def collect(path: str, channel: str = "", field: str = "pk") -> None:
     django.setup()
     from messaging.models import Message
 
+    # A tree from before the inbox (issue 29's baseline, dd3010a) names it `twilio_sid`.
+    external_id = "external_id" if hasattr(Message, "external_id") else "twilio_sid"
     ids = json.loads(Path(path).read_text())
-    found = Message.objects.filter(external_id__in=ids, **({"channel": channel} if channel else {}))
-    inbound = dict(found.values_list("pk", "external_id"))
+    found = Message.objects.filter(**{f"{external_id}__in": ids}, **({"channel": channel} if channel else {}))
+    inbound = dict(found.values_list("pk", external_id))
     replies: dict[str, list] = {external_id: [] for external_id in inbound.values()}
     rows = Message.objects.filter(in_reply_to_id__in=list(inbound), direction="outbound")
     for parent, value in rows.values_list("in_reply_to_id", field):

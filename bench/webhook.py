@@ -280,11 +280,20 @@ class Traffic:
 def prepare_people(count: int, known: int) -> list[tuple[int, str]]:
     """Fresh bench users (the first `known` of them with the phone number their webhooks come
     from) with one session each, and no rows left from an earlier run of this benchmark."""
+    from django.apps import apps
     from django.db.models import Q
 
     from accounts.models import User
-    from inbox.models import Contact
     from messaging.models import Conversation, Message
+
+    if apps.is_installed("inbox"):
+        from inbox.models import Contact
+
+        address = "address"
+    else:  # a tree from before the inbox (issue 29's baseline, dd3010a)
+        from twilio_channel.models import Contact
+
+        address = "number"
 
     old = list(User.objects.filter(username__startswith=USER_PREFIX).values_list("id", flat=True))
     bench_numbers = Q(participant_number__startswith=person_number(0)[:8])
@@ -292,7 +301,7 @@ def prepare_people(count: int, known: int) -> list[tuple[int, str]]:
         Q(user_id__in=old) | Q(user_a_id__in=old) | Q(user_b_id__in=old) | bench_numbers
     ).delete()
     Message.objects.filter(bench_numbers | Q(sender_id__in=old) | Q(recipient_id__in=old)).delete()
-    Contact.objects.filter(address__startswith=person_number(0)[:8]).delete()
+    Contact.objects.filter(**{f"{address}__startswith": person_number(0)[:8]}).delete()
     User.objects.filter(id__in=old).delete()
     return bench_users(USER_PREFIX, count, [person_number(index) for index in range(known)])
 
