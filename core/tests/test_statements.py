@@ -12,6 +12,7 @@ from core.statements import Compiled
 from messaging.enums import ConversationKind
 from messaging.models import Conversation, Message
 from messaging.selectors import history
+from messaging.services import ai_replies
 from orchestrator.services import claims, turns
 
 pytestmark = pytest.mark.django_db
@@ -105,6 +106,21 @@ def test_the_ai_turns_statements_are_the_orms_for_every_call(user):
         assert claims._LEASE.sql(using=DEFAULT_DB_ALIAS, **values) == _orms(claims._lease_sql, None, **values)
     for pk in (5, 6):
         assert turns._MESSAGE_READ.sql(using=DEFAULT_DB_ALIAS, pk=pk) == _orms(turns._message_read_sql, None, pk=pk)
+    for message_id, source, target in [(8, "pending", "processing"), (9, "processing", "done")]:
+        values = {"message_id": message_id, "source": source, "target": target, "at": now}
+        assert ai_replies._STATE_MOVE.sql(using=DEFAULT_DB_ALIAS, **values) == _orms(
+            ai_replies._state_move_sql, None, **values
+        )
+    for values in [
+        {"conversation_id": 3, "at": now, "agent": "general", "lease_token": "c" * 32},
+        {"conversation_id": 4, "at": now + timedelta(seconds=1), "agent": "billing", "lease_token": "d" * 32},
+        {"conversation_id": 4, "at": now, "lease_token": "d" * 32},  # not sticky
+        {"conversation_id": 5, "at": now, "agent": ""},  # no lease
+        {"conversation_id": 5, "at": now},
+    ]:
+        assert ai_replies._REPLY_TOUCH.sql(using=DEFAULT_DB_ALIAS, **values) == _orms(
+            ai_replies._reply_touch_sql, None, **values
+        )
     earlier = {"before_at": now - timedelta(minutes=1), "before_id": 41}
     for shape, values in [
         ((False, 20), {"conversation_id": 3, **earlier}),
