@@ -13,16 +13,14 @@ its own. It replaces its bench users (`bench-turn-*`) and their conversations.""
 from __future__ import annotations
 
 import argparse
-import cProfile
 import os
-import pstats
-import statistics
 import subprocess
 import sys
 import time
 from pathlib import Path
 
 from ai_throughput import free_port, wait_for_http
+from steps import Steps
 
 ROOT = Path(__file__).resolve().parent.parent
 STEPS = ("send", "turn")
@@ -56,8 +54,6 @@ def run(options: argparse.Namespace) -> None:
     django.setup()
     from django.conf import settings
     from django.core.management import call_command
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
 
     from accounts.models import User
     from messaging.models import Conversation
@@ -71,46 +67,16 @@ def run(options: argparse.Namespace) -> None:
     people = [User.objects.create_user(f"bench-turn-{index}", f"bench-turn-{index}@example.com", None)
               for index in range(options.people)]  # fmt: skip
 
-    cpu: dict[str, list[float]] = {step: [] for step in STEPS}
-    statements = dict.fromkeys(STEPS, 0)
-    last_sql: dict[str, list[str]] = {}
-    profile = cProfile.Profile(time.process_time)
-    profiling = [False]  # from the end of the warm-up
-
-    def timed(step: str, call, *args, **kwargs):
-        with CaptureQueriesContext(connection) as queries:
-            started = time.process_time()
-            if step == options.profile and profiling[0]:
-                profile.enable()
-            out = call(*args, **kwargs)
-            if step == options.profile and profiling[0]:
-                profile.disable()
-            cpu[step].append((time.process_time() - started) * 1000)
-        statements[step] += len(queries.captured_queries)
-        last_sql[step] = [query["sql"] for query in queries.captured_queries]
-        return out
-
+    steps = Steps(STEPS, profile=options.profile)
     for index in range(options.turns + 20):
         if index == 20:  # warm-up done: litellm's lazy imports, the ORM's caches, the conversations
-            for step in STEPS:
-                cpu[step].clear()
-                statements[step] = 0
-            profiling[0] = True
+            steps.warmed_up()
         sender = people[index % len(people)]
         text = f"Hello number {index}, how are you today?"
-        message = timed("send", message_send, sender=sender, recipient_id=settings.AI_BOT_USER_ID, content=text)
-        reply = timed("turn", ai_reply_process, message_id=message.pk)
+        message = steps.timed("send", message_send, sender=sender, recipient_id=settings.AI_BOT_USER_ID, content=text)
+        reply = steps.timed("turn", ai_reply_process, message_id=message.pk)
         assert reply is not None and reply.in_reply_to_id == message.pk, f"no reply to message {message.pk}"
-    for step in STEPS:
-        count = max(1, len(cpu[step]))
-        print(f"{step:5s} CPU median {statistics.median(cpu[step] or [0]):5.2f} ms   "
-              f"statements {statements[step] / count:4.1f}   ({len(cpu[step])} calls)")  # fmt: skip
-    if options.statements:
-        for step, sql in last_sql.items():
-            print(f"\n-- {step}: {len(sql)} statements")
-            print("\n".join(f"{number}. {text[:400]}" for number, text in enumerate(sql, 1)))
-    if options.profile:
-        pstats.Stats(profile).sort_stats("cumulative").print_stats(45)
+    steps.report(sql=options.statements)
 
 
 if __name__ == "__main__":

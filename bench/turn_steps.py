@@ -14,16 +14,14 @@ runs): use a database and a Redis database of its own."""
 from __future__ import annotations
 
 import argparse
-import cProfile
 import os
-import pstats
-import statistics
 import subprocess
 import sys
 import time
 from pathlib import Path
 
 from ai_throughput import free_port, wait_for_http
+from steps import Steps
 
 ROOT = Path(__file__).resolve().parent.parent
 # handle_inbound sends the reply it decided itself, once its transaction commits (the Twilio call
@@ -62,9 +60,8 @@ def run(options: argparse.Namespace, base: str, account_sid: str, auth_token: st
     import django
 
     django.setup()
-    from django.db import connection, transaction
+    from django.db import transaction
     from django.test import Client
-    from django.test.utils import CaptureQueriesContext
     from roundtrip import AUTO_REPLY
     from twilio.request_validator import RequestValidator
     from webhook import TWILIO_NUMBER, Traffic, prepare_people
@@ -95,47 +92,19 @@ def run(options: argparse.Namespace, base: str, account_sid: str, auth_token: st
                                 HTTP_X_TWILIO_SIGNATURE=validator.compute_signature(url, form))  # fmt: skip
         assert response.status_code < 300, response.content
 
-    cpu: dict[str, list[float]] = {step: [] for step in STEPS}
-    statements = dict.fromkeys(STEPS, 0)
-    last_sql: dict[str, list[str]] = {}
-    profile = cProfile.Profile(time.process_time)
-
-    def timed(step: str, call, *args, **kwargs):
-        with CaptureQueriesContext(connection) as queries:
-            started = time.process_time()
-            if step == options.profile:
-                profile.enable()
-            out = call(*args, **kwargs)
-            if step == options.profile:
-                profile.disable()
-            cpu[step].append((time.process_time() - started) * 1000)
-        statements[step] += len(queries.captured_queries)
-        last_sql[step] = [query["sql"] for query in queries.captured_queries]
-        return out
-
+    steps = Steps(STEPS, profile=options.profile)
     for index in range(options.turns + 10):
         if index == 10:  # warm-up done
-            for step in STEPS:
-                cpu[step].clear()
-                statements[step] = 0
-        timed("webhook", webhook, index)
+            steps.warmed_up()
+        steps.timed("webhook", webhook, index)
         inbound = Message.objects.filter(direction="inbound").latest("pk")  # not counted: between steps
-        reply = timed("handle_inbound", inbound_answer, message_id=inbound.pk)
+        reply = steps.timed("handle_inbound", inbound_answer, message_id=inbound.pk)
         if reply is None:  # over the per-number flood limit: no reply to this one
             continue
         reply.refresh_from_db()
-        timed("status_sent", status, reply, "sent")
-        timed("status_delivered", status, reply, "delivered")
-    for step in STEPS:
-        count = max(1, len(cpu[step]))
-        print(f"{step:17s} CPU median {statistics.median(cpu[step] or [0]):5.2f} ms   "
-              f"statements {statements[step] / count:4.1f}   ({len(cpu[step])} calls)")  # fmt: skip
-    if options.statements:
-        for step, sql in last_sql.items():
-            print(f"\n-- {step}: {len(sql)} statements")
-            print("\n".join(f"{number}. {text[:300]}" for number, text in enumerate(sql, 1)))
-    if options.profile:
-        pstats.Stats(profile).sort_stats("cumulative").print_stats(40)
+        steps.timed("status_sent", status, reply, "sent")
+        steps.timed("status_delivered", status, reply, "delivered")
+    steps.report(sql=options.statements)
 
 
 if __name__ == "__main__":

@@ -4,7 +4,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any, TypeVar, cast
 
-from django.db import DEFAULT_DB_ALIAS, InterfaceError, OperationalError, connection, connections, models
+from django.db import DEFAULT_DB_ALIAS, InterfaceError, OperationalError, connection, connections, models, transaction
 from django.db.models import F, QuerySet, Value, signals
 from django.db.models.functions import Coalesce, Greatest
 from django.db.models.sql import UpdateQuery
@@ -85,18 +85,55 @@ def model_from_row(model: type[M], row: Sequence, *, using: str) -> M:
     return model.from_db(using, [field.attname for field, _ in selected], values)
 
 
-def update_returning_sql(rows: QuerySet, **values: Any) -> tuple[str, Sequence]:
-    """The statement of `update_returning(rows, **values)` and its parameters."""
+def related_from_row(model: type[M], row: Sequence, *, related: Sequence[str], using: str) -> M:
+    """An instance of `model` from a row of `select_related("a__b")` (`related` = ("a", "b"), a
+    chain of forward relations): its concrete columns in field order, then each related model's;
+    each related instance cached on the one before as the ORM's select_related caches it (None when
+    its key is NULL: the outer join found no row)."""
+    end = len(model._meta.concrete_fields)
+    instance = model_from_row(model, row[:end], using=using)
+    owner: models.Model = instance
+    for name in related:
+        field = cast(models.ForeignKey, owner._meta.get_field(name))
+        target = cast(type[models.Model], field.related_model)
+        start, end = end, end + len(target._meta.concrete_fields)
+        columns = row[start:end]
+        found = columns[target._meta.concrete_fields.index(target._meta.pk)] is not None
+        related_row = model_from_row(target, columns, using=using) if found else None
+        field.set_cached_value(owner, related_row)
+        if related_row is None:
+            break
+        owner = related_row
+    return instance
+
+
+def update_sql(rows: QuerySet, **values: Any) -> tuple[str, Sequence]:
+    """The statement of `rows.update(**values)` and its parameters, as update() builds them; run
+    by `rows_updated` (for a statement compiled once, core.statements)."""
     model = rows.model
     rows = rows.all()
     rows._for_write = True  # type: ignore[attr-defined]  # as update() does: the database for writes
     query = cast(UpdateQuery, rows.query.chain(UpdateQuery))
     query.add_update_values(values)
     if query.related_updates:  # a parent's field (multi-table inheritance) takes a second UPDATE
-        raise TypeError(f"update_returning() sets fields of {model.__name__} only")
-    sql, params = query.get_compiler(rows.db).as_sql()
+        raise TypeError(f"update_sql() sets fields of {model.__name__} only")
+    return query.get_compiler(rows.db).as_sql()
+
+
+def rows_updated(sql: str, params: Sequence, *, using: str) -> int:
+    """Run an UPDATE (`update_sql`'s) as update() runs it: the number of rows it matched."""
+    with transaction.mark_for_rollback_on_error(using=using), connections[using].cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.rowcount
+
+
+def update_returning_sql(rows: QuerySet, **values: Any) -> tuple[str, Sequence]:
+    """The statement of `update_returning(rows, **values)` and its parameters."""
+    rows = rows.all()
+    rows._for_write = True  # type: ignore[attr-defined]  # as update() does: the database for writes
+    sql, params = update_sql(rows, **values)
     connection = connections[rows.db]
-    columns = ", ".join(connection.ops.quote_name(field.column) for field in model._meta.concrete_fields)
+    columns = ", ".join(connection.ops.quote_name(field.column) for field in rows.model._meta.concrete_fields)
     return f"{sql} RETURNING {columns}", params
 
 

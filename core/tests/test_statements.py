@@ -11,6 +11,9 @@ from core.db import later_of, row_returned, update_returning_sql
 from core.statements import Compiled
 from messaging.enums import ConversationKind
 from messaging.models import Conversation, Message
+from messaging.selectors import history
+from messaging.services import ai_replies
+from orchestrator.services import claims, turns
 
 pytestmark = pytest.mark.django_db
 
@@ -82,3 +85,78 @@ def test_a_value_the_query_prepares_its_own_way_is_refused():
 
     with pytest.raises(TypeError, match="no parameter holds key"):
         Compiled(search, key=FIELDS["key"]).sql(using=DEFAULT_DB_ALIAS, key="abc")
+
+
+def _orms(build, shape, **values):
+    sql, params = build(DEFAULT_DB_ALIAS, shape, **values)
+    return sql, list(params)
+
+
+def test_the_ai_turns_statements_are_the_orms_for_every_call(user):
+    """The AI turn's compiled statements (orchestrator, messaging.selectors.history): for values
+    and shapes other than the first call's, the SQL and parameters are what the ORM writes."""
+    now = timezone.now()
+    for burst, message_id, bot in [(False, 11, -1), (True, 12, 5), (False, 13, 7)]:
+        values = {"message_id": message_id, "at": now + timedelta(seconds=message_id), "bot": bot, "since": now}
+        assert claims._CLAIM_IN_ORDER.sql(using=DEFAULT_DB_ALIAS, shape=burst, **values) == _orms(
+            claims._claim_in_order_sql, burst, **values
+        )
+    for conversation_id, token in [(3, "a" * 32), (4, "b" * 32)]:
+        values = {"conversation_id": conversation_id, "now": now, "until": now + timedelta(seconds=20), "token": token}
+        assert claims._LEASE.sql(using=DEFAULT_DB_ALIAS, **values) == _orms(claims._lease_sql, None, **values)
+    for pk in (5, 6):
+        assert turns._MESSAGE_READ.sql(using=DEFAULT_DB_ALIAS, pk=pk) == _orms(turns._message_read_sql, None, pk=pk)
+    for message_id, source, target in [(8, "pending", "processing"), (9, "processing", "done")]:
+        values = {"message_id": message_id, "source": source, "target": target, "at": now}
+        assert ai_replies._STATE_MOVE.sql(using=DEFAULT_DB_ALIAS, **values) == _orms(
+            ai_replies._state_move_sql, None, **values
+        )
+    for values in [
+        {"conversation_id": 3, "at": now, "agent": "general", "lease_token": "c" * 32},
+        {"conversation_id": 4, "at": now + timedelta(seconds=1), "agent": "billing", "lease_token": "d" * 32},
+        {"conversation_id": 4, "at": now, "lease_token": "d" * 32},  # not sticky
+        {"conversation_id": 5, "at": now, "agent": ""},  # no lease
+        {"conversation_id": 5, "at": now},
+    ]:
+        assert ai_replies._REPLY_TOUCH.sql(using=DEFAULT_DB_ALIAS, **values) == _orms(
+            ai_replies._reply_touch_sql, None, **values
+        )
+    earlier = {"before_at": now - timedelta(minutes=1), "before_id": 41}
+    for shape, values in [
+        ((False, 20), {"conversation_id": 3, **earlier}),
+        ((False, 20), {"conversation_id": 4, "before_at": now, "before_id": 42}),
+        ((True, 20), {"conversation_id": 4, "reset_at": now - timedelta(hours=1), **earlier}),
+        ((False, 4), {"conversation_id": 5}),  # the limit and the values given are part of the shape
+        ((True, 7), {"conversation_id": 5, "reset_at": now}),
+    ]:
+        assert history._HISTORY.sql(using=DEFAULT_DB_ALIAS, shape=shape, **values) == _orms(
+            history._history_sql, shape, **values
+        )
+
+
+def _columns(instance):
+    return None if instance is None else [getattr(instance, field.attname) for field in instance._meta.concrete_fields]
+
+
+@pytest.mark.parametrize("thread", ["owned", "no owner", "none"])
+def test_the_turns_message_read_is_the_orms_select_related(user, thread, django_assert_num_queries):
+    """The message read with its conversation and owner from the compiled SELECT is the instance
+    select_related gives, relations included (read without another query), also where the outer
+    joins find no conversation or no owner."""
+    conversation = {
+        "owned": lambda: Conversation.objects.create(key="t1", kind=ConversationKind.AI, user=user),
+        "no owner": lambda: Conversation.objects.create(key="t2", kind=ConversationKind.CUSTOM, user_a=user),
+        "none": lambda: None,
+    }[thread]()
+    message = Message.objects.create(conversation=conversation, sender_id=user.pk, recipient_id=-1, content="hi")
+    expected = Message.objects.select_related("conversation__user").get(pk=message.pk)
+    with django_assert_num_queries(1):
+        read = turns._message_read(message.pk)
+        relations = [read.conversation, read.conversation and read.conversation.user]
+    assert _columns(read) == _columns(expected)
+    assert [_columns(row) for row in relations] == [
+        _columns(expected.conversation),
+        _columns(expected.conversation and expected.conversation.user),
+    ]
+    assert (read._state.adding, read._state.db) == (False, DEFAULT_DB_ALIAS)
+    assert turns._message_read(message.pk + 1000) is None

@@ -5,12 +5,11 @@ from datetime import datetime
 from decimal import Decimal
 
 from django.conf import settings
-from django.db import transaction
-from django.db.models import Q
-from django.db.models.expressions import Combinable
+from django.db import router, transaction
 from django.utils import timezone
 
-from core.db import later_of, row_insert
+from core.db import later_of, row_insert, rows_updated, update_sql
+from core.statements import Compiled
 from messaging.channels import channel_sender
 from messaging.enums import Direction, ReplyState
 from messaging.models import CONTENT_MAX_LENGTH, Conversation, Message
@@ -19,15 +18,71 @@ from messaging.selectors.bursts import burst_newer_waiting
 logger = logging.getLogger("messages")
 
 
-def reply_state_move(
-    *, message_id: int, source: str, target: str, condition: Q | Combinable | None = None, at: datetime | None = None
-) -> bool:
-    """Compare-and-set of a message's reply state (`source` → `target`, `condition` holding too):
-    True for the one caller that moved it, so concurrent workers never both act on a message."""
-    rows = Message.objects.filter(pk=message_id, reply_state=source)
-    if condition is not None:
-        rows = rows.filter(condition)
-    return bool(rows.update(reply_state=target, updated_at=at or timezone.now()))
+def _state_move_sql(using: str, shape: object, *, message_id: int, source: str, target: str, at: datetime):
+    rows = Message.objects.using(using).filter(pk=message_id, reply_state=source)
+    return update_sql(rows, reply_state=target, updated_at=at)
+
+
+_STATE_MOVE = Compiled(
+    _state_move_sql,
+    message_id=Message._meta.get_field("id"),
+    source=Message._meta.get_field("reply_state"),
+    target=Message._meta.get_field("reply_state"),
+    at=Message._meta.get_field("updated_at"),
+)
+
+
+def reply_state_move(*, message_id: int, source: str, target: str, at: datetime | None = None) -> bool:
+    """Compare-and-set of a message's reply state (`source` → `target`): True for the one caller
+    that moved it, so concurrent workers never both act on a message. Compiled once
+    (core.statements): every turn runs it two or more times."""
+    using = router.db_for_write(Message)
+    sql, params = _STATE_MOVE.sql(
+        using=using, message_id=message_id, source=source, target=target, at=at or timezone.now()
+    )
+    return bool(rows_updated(sql, params, using=using))
+
+
+def _reply_touch_sql(
+    using: str,
+    shape: object,
+    *,
+    conversation_id: int,
+    at: datetime,
+    agent: str | None = None,
+    lease_token: str | None = None,
+):
+    rows = Conversation.objects.using(using).filter(pk=conversation_id)
+    fields: dict = {"updated_at": at, "last_message_at": later_of("last_message_at", at)}
+    if agent is not None:
+        fields.update(last_agent=agent, last_agent_at=at)
+    if lease_token is not None:  # the lease is released by the UPDATE that records the reply
+        rows = rows.filter(ai_lease_token=lease_token)
+        fields.update(ai_lease_until=None, ai_lease_token="")
+    return update_sql(rows, **fields)
+
+
+_REPLY_TOUCH = Compiled(
+    _reply_touch_sql,
+    conversation_id=Conversation._meta.get_field("id"),
+    at=Conversation._meta.get_field("updated_at"),
+    agent=Conversation._meta.get_field("last_agent"),
+    lease_token=Conversation._meta.get_field("ai_lease_token"),
+)
+
+
+def _reply_touch(*, conversation_id: int, at: datetime, agent: str | None, lease_token: str | None) -> bool:
+    """The reply's conversation: its times moved, the sticky agent (`agent`) recorded, and with
+    `lease_token` the lease released, in one UPDATE compiled once (core.statements). False when the
+    lease is no longer `lease_token`'s (another worker took the turn over)."""
+    values: dict[str, object] = {"conversation_id": conversation_id, "at": at}
+    if agent is not None:
+        values["agent"] = agent
+    if lease_token:
+        values["lease_token"] = lease_token
+    using = router.db_for_write(Conversation)
+    sql, params = _REPLY_TOUCH.sql(using=using, **values)
+    return bool(rows_updated(sql, params, using=using)) or not lease_token
 
 
 def ai_reply_store(
@@ -89,19 +144,11 @@ def ai_reply_store(
         if conversation is not None:
             at = timezone.now()
             reply.created_at = at
-            fields: dict = {"updated_at": at, "last_message_at": later_of("last_message_at", at)}
-            if sticky_agent:
-                fields.update(last_agent=agent, last_agent_at=at)
-            this = Conversation.objects.filter(pk=conversation.pk)
-            if lease_token:
-                if not this.filter(ai_lease_token=lease_token).update(**fields, ai_lease_until=None, ai_lease_token=""):
-                    transaction.set_rollback(True)  # the message stays claimed by the worker that took over
-                    logger.warning(
-                        "AI lease of message %s was taken over before its reply was stored; dropped", message.pk
-                    )
-                    return None
-            else:
-                this.update(**fields)
+            sticky = agent if sticky_agent else None
+            if not _reply_touch(conversation_id=conversation.pk, at=at, agent=sticky, lease_token=lease_token):
+                transaction.set_rollback(True)  # the message stays claimed by the worker that took over
+                logger.warning("AI lease of message %s was taken over before its reply was stored; dropped", message.pk)
+                return None
         if external:  # an SMS or WhatsApp message: the reply goes back through its channel,
             # sent by this task once its transaction commits (no second task for the send)
             reply = channel_sender(message.channel).reply(

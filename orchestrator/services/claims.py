@@ -13,14 +13,16 @@ from __future__ import annotations
 
 import logging
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.db import router
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
-from core.db import update_returning
+from core.db import row_returned, rows_updated, update_returning_sql, update_sql
 from core.heartbeat import Heartbeat
+from core.statements import Compiled
 from messaging.enums import ReplyState
 from messaging.models import Conversation, Message
 from messaging.selectors.bursts import burst_earlier_pending, burst_missed
@@ -44,31 +46,52 @@ def skip(message: Message) -> None:
     message.reply_state = ReplyState.SKIPPED
 
 
-def _earlier_waiting(*, burst: bool) -> Exists:
+def _earlier_waiting(*, burst: bool, bot: int, since: datetime) -> Exists:
     """Messages of one conversation are answered in order: two tasks picked up together must not
-    let the later message overtake. A stale earlier message (lost task) does not block: the sweeper
-    brings it back, and the conversation goes on meanwhile. Evaluated inside the claim's UPDATE.
-    In a burst an earlier `pending` message is no obstacle: the later one's turn answers it too."""
-    recent = timezone.now() - timedelta(seconds=settings.AI_STALE_REPLY_AFTER_S)
+    let the later message overtake. A stale earlier message (lost task, not updated `since`) does
+    not block: the sweeper brings it back, and the conversation goes on meanwhile. Evaluated inside
+    the claim's UPDATE. In a burst an earlier `pending` message is no obstacle: the later one's turn
+    answers it too."""
     return Exists(
         Message.objects.filter(
             conversation_id=OuterRef("conversation_id"),
-            recipient_id=settings.AI_BOT_USER_ID,
+            recipient_id=bot,
             reply_state__in=[ReplyState.PROCESSING] if burst else [ReplyState.PENDING, ReplyState.PROCESSING],
-            updated_at__gte=recent,
+            updated_at__gte=since,
         ).filter(Q(created_at__lt=OuterRef("created_at")) | Q(created_at=OuterRef("created_at"), pk__lt=OuterRef("pk")))
     )
 
 
+def _claim_in_order_sql(using: str, burst: bool, *, message_id: int, at: datetime, bot: int, since: datetime):
+    rows = Message.objects.using(using).filter(pk=message_id, reply_state=ReplyState.PENDING)
+    rows = rows.filter(~_earlier_waiting(burst=burst, bot=bot, since=since))
+    return update_sql(rows, reply_state=ReplyState.PROCESSING, updated_at=at)
+
+
+_CLAIM_IN_ORDER = Compiled(
+    _claim_in_order_sql,
+    message_id=Message._meta.get_field("id"),
+    at=Message._meta.get_field("updated_at"),
+    bot=Message._meta.get_field("recipient_id"),
+    since=Message._meta.get_field("updated_at"),
+)
+
+
 def claim_in_order(message_id: int, *, burst: bool = False) -> bool:
     """`claim`, but only when no earlier message of the conversation still waits for its reply.
-    Raises LeaseBusy (the message stays pending) when one does; False when there is nothing to do."""
-    if reply_state_move(
+    Raises LeaseBusy (the message stays pending) when one does; False when there is nothing to do.
+    One UPDATE ... NOT EXISTS, compiled once (core.statements): building it cost more than running it."""
+    now = timezone.now()
+    using = router.db_for_write(Message)
+    sql, params = _CLAIM_IN_ORDER.sql(
+        using=using,
+        shape=burst,
         message_id=message_id,
-        source=ReplyState.PENDING,
-        target=ReplyState.PROCESSING,
-        condition=~_earlier_waiting(burst=burst),
-    ):
+        at=now,
+        bot=settings.AI_BOT_USER_ID,
+        since=now - timedelta(seconds=settings.AI_STALE_REPLY_AFTER_S),
+    )
+    if rows_updated(sql, params, using=using):
         return True
     # Rare path: tell "an earlier message goes first" from "already handled or deleted".
     if Message.objects.filter(pk=message_id, reply_state=ReplyState.PENDING).exists():
@@ -92,16 +115,35 @@ def burst_claim(message: Message) -> list[int] | None:
     return None
 
 
+def _lease_sql(using: str, shape: object, *, conversation_id: int, now: datetime, until: datetime, token: str):
+    lapsed = Q(ai_lease_until__isnull=True) | Q(ai_lease_until__lte=now)
+    free = Conversation.objects.using(using).filter(lapsed, pk=conversation_id)
+    return update_returning_sql(free, ai_lease_until=until, ai_lease_token=token)
+
+
+_LEASE = Compiled(
+    _lease_sql,
+    conversation_id=Conversation._meta.get_field("id"),
+    now=Conversation._meta.get_field("ai_lease_until"),
+    until=Conversation._meta.get_field("ai_lease_until"),
+    token=Conversation._meta.get_field("ai_lease_token"),
+)
+
+
 def lease_acquire(*, conversation_id: int) -> Conversation | None:
     """Take the conversation's AI lease if it is free or lapsed: the conversation as the same UPDATE
     leaves it (the lease's token in `ai_lease_token`), so the turn reads its mode, stickiness and
-    reset marker at the moment it starts to own it; None when busy."""
+    reset marker at the moment it starts to own it; None when busy. Compiled once (core.statements)."""
     now = timezone.now()
-    lapsed = Q(ai_lease_until__isnull=True) | Q(ai_lease_until__lte=now)
-    free = Conversation.objects.filter(lapsed, pk=conversation_id)
-    return update_returning(
-        free, ai_lease_until=now + timedelta(seconds=settings.AI_LEASE_S), ai_lease_token=uuid.uuid4().hex
+    using = router.db_for_write(Conversation)
+    sql, params = _LEASE.sql(
+        using=using,
+        conversation_id=conversation_id,
+        now=now,
+        until=now + timedelta(seconds=settings.AI_LEASE_S),
+        token=uuid.uuid4().hex,
     )
+    return row_returned(Conversation, sql, params, using=using)
 
 
 def lease_release(*, conversation_id: int, token: str) -> None:

@@ -11,7 +11,6 @@ from django.utils import timezone
 
 from messaging.enums import Direction, ReplyState
 from messaging.models import Message
-from messaging.services.ai_replies import reply_state_move
 
 logger = logging.getLogger("orchestrator")
 
@@ -57,8 +56,12 @@ def ai_replies_sweep(*, older_than_s: float | None = None) -> list[int]:
     for pk, state in oldest:
         # A processing one goes back to pending; a pending one is touched, so a long broker outage
         # re-enqueues it once per interval, not every sweep.
+        # reply_state_move's compare-and-set with the staleness condition too: once a sweep, a
+        # statement the ORM builds each time.
         condition = lapsed_claim if state == ReplyState.PROCESSING else stale
-        if reply_state_move(message_id=pk, source=state, target=ReplyState.PENDING, condition=condition, at=now):
+        if Message.objects.filter(condition, pk=pk, reply_state=state).update(
+            reply_state=ReplyState.PENDING, updated_at=now
+        ):
             ids.append(pk)
     if ids:
         logger.warning("Sweeper re-enqueues %s stale AI message(s), oldest first: %s", len(ids), ids[:20])

@@ -5,6 +5,7 @@ from datetime import timedelta
 
 import pytest
 from celery.exceptions import Retry
+from django.db import connection
 from django.utils import timezone
 
 from messaging.enums import ReplyState
@@ -176,6 +177,29 @@ def test_the_sweeper_reenqueues_a_stale_pending_message(user, fake_llm):
     assert Message.objects.get(in_reply_to=stale).content == "better late than never"
     fresh.refresh_from_db()
     assert fresh.reply_state == ReplyState.PENDING
+
+
+@pytest.mark.django_db
+def test_the_sweeper_moves_a_message_only_while_it_is_still_stale(user, fake_llm):
+    """Its move holds the staleness condition again: a message touched between the sweep's read and
+    its move (re-enqueued by another sweeper meanwhile) is not re-enqueued a second time."""
+    stale = send_to_bot(user, "anyone?")
+    _age(stale)
+    touched: list[str] = []
+
+    def touched_meanwhile(execute, sql, params, many, context):
+        if sql.startswith('UPDATE "messaging_message"') and not touched:
+            touched.append(sql)
+            Message.objects.filter(pk=stale.pk).update(updated_at=timezone.now())
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(touched_meanwhile):
+        assert sweep_stale_ai_messages.delay().get() == 0
+
+    assert touched
+    stale.refresh_from_db()
+    assert stale.reply_state == ReplyState.PENDING
+    assert not Message.objects.filter(in_reply_to=stale).exists()
 
 
 @pytest.mark.django_db
