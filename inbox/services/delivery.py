@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import logging
 from datetime import timedelta
-from functools import partial
 
 from django.conf import settings
 from django.db import transaction
@@ -26,7 +25,7 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from core.db import release_db_connection
-from core.tasks import enqueue_on_commit
+from core.tasks import enqueue_on_commit, send_on_commit
 from inbox.channels import channel_names, get_channel
 from inbox.enums import OptOutSource
 from inbox.errors import ChannelError, OptedOutError, TransientChannelError
@@ -81,23 +80,19 @@ def retry_countdown(error: TransientChannelError, *, retries: int) -> float:
 
 def outbound_send_on_commit(message_id: int, *, here: bool = False) -> None:
     """Send a queued row once the transaction commits: from the send task, or `here`, from this
-    process. A task that decided a reply sends it itself (one task and one broker round trip less
-    per reply), through the same claim; what the channel cannot take now goes to the task as its
-    first retry."""
-    if here:
-        transaction.on_commit(partial(_send_here, message_id), robust=True)
-    else:
-        enqueue_on_commit(SEND_TASK, message_id)
+    process (core.tasks.send_on_commit)."""
+    send_on_commit(outbound_deliver_or_retry, SEND_TASK, message_id, here=here, log=logger)
 
 
-def _send_here(message_id: int) -> None:
+def outbound_deliver_or_retry(*, message_id: int) -> Message | None:
+    """Send one queued row now, from this process; None when another caller has it or when the
+    channel could not take it now: then the send task takes it over as its first retry, after the
+    channel's `retry_after` when it gave one."""
     try:
-        outbound_deliver(message_id=message_id, final_attempt=False)
+        return outbound_deliver(message_id=message_id, final_attempt=False)
     except TransientChannelError as exc:
         enqueue_on_commit(SEND_TASK, message_id, countdown=retry_countdown(exc, retries=0), retries=1)
-    except Exception:  # a database error between two statements, say: the task tries again
-        logger.exception("Message %s: sending it here failed; queued", message_id)
-        enqueue_on_commit(SEND_TASK, message_id)
+        return None
 
 
 def _refused(*, channel: str, address: str, text: str, conversation: Conversation, error: str, **fields) -> Message:

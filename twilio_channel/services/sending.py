@@ -22,7 +22,6 @@ import json
 import logging
 from contextlib import nullcontext
 from datetime import timedelta
-from functools import partial
 
 from django.conf import settings
 from django.db import transaction
@@ -31,7 +30,7 @@ from django.utils import timezone
 
 from core.db import release_db_connection
 from core.heartbeat import Heartbeat
-from core.tasks import enqueue_on_commit, first_retry_options, registered_task
+from core.tasks import enqueue_on_commit, first_retry_options, registered_task, send_on_commit
 from inbox.enums import OptOutSource
 from inbox.services.contacts import contact_for, contact_opt_out
 from messaging.models import Message
@@ -171,20 +170,8 @@ def outbound_deliver_or_retry(*, message_id: int) -> Message | None:
 
 def outbound_send_on_commit(message_id: int, *, here: bool = False) -> None:
     """Send a queued row once the transaction commits: from the `sends` queue, or `here`, from this
-    process. A task that decided a reply sends it itself (one task and one broker round trip less
-    per reply), through the same claim, so retries, the sweeper and reconciliation are unchanged."""
-    if here:
-        transaction.on_commit(partial(_send_here, message_id), robust=True)
-    else:
-        enqueue_on_commit(SEND_TASK, message_id)
-
-
-def _send_here(message_id: int) -> None:
-    try:
-        outbound_deliver_or_retry(message_id=message_id)
-    except Exception:  # a database error between two statements, say: the queue tries again
-        logger.exception("Outbound message %s: sending it here failed; queued", message_id)
-        enqueue_on_commit(SEND_TASK, message_id)
+    process (core.tasks.send_on_commit)."""
+    send_on_commit(outbound_deliver_or_retry, SEND_TASK, message_id, here=here, log=logger)
 
 
 def _deliver(message_id: int, *, final_attempt: bool) -> Message:
