@@ -61,15 +61,16 @@ def later_of(field: str, at: datetime) -> Greatest:
 
 
 @functools.cache
-def _row_converters(model: type[models.Model], vendor: str, alias: str) -> list[tuple[models.Field, list]]:
-    """Per concrete field of `model`, in column order, the converters the ORM applies to what the
-    database returns (SQLite keeps booleans and datetimes as text)."""
+def _row_converters(model: type[models.Model], vendor: str, alias: str) -> list[tuple[models.Field, Any, list]]:
+    """Per concrete field of `model`, in column order, its column and the converters the ORM
+    applies to what the database returns (SQLite keeps booleans, datetimes and decimals as text)."""
     connection = connections[alias]
     table = model._meta.db_table
-    return [
-        (field, connection.ops.get_db_converters(field.get_col(table)) + field.get_db_converters(connection))  # type: ignore[attr-defined]  # not in django-stubs
-        for field in model._meta.concrete_fields
-    ]
+    selected = []
+    for field in model._meta.concrete_fields:
+        column = field.get_col(table)  # type: ignore[attr-defined]  # not in django-stubs
+        selected.append((field, column, connection.ops.get_db_converters(column) + field.get_db_converters(connection)))
+    return selected
 
 
 def model_from_row(model: type[M], row: Sequence, *, using: str) -> M:
@@ -78,11 +79,24 @@ def model_from_row(model: type[M], row: Sequence, *, using: str) -> M:
     connection = connections[using]
     selected = _row_converters(model, connection.vendor, using)
     values = []
-    for value, (field, converters) in zip(row, selected, strict=True):
-        for convert in converters:
-            value = convert(value, field, connection)
+    for value, (_field, column, converters) in zip(row, selected, strict=True):
+        for convert in converters:  # as the ORM calls them: with the column read (a decimal's places)
+            value = convert(value, column, connection)
         values.append(value)
-    return model.from_db(using, [field.attname for field, _ in selected], values)
+    return model.from_db(using, [field.attname for field, _, _ in selected], values)
+
+
+def update_sql(rows: QuerySet, **values: Any) -> tuple[str, Sequence]:
+    """The statement of `rows.update(**values)` and its parameters, as the ORM writes it (for
+    core.statements.Compiled, which builds it once)."""
+    model = rows.model
+    rows = rows.all()
+    rows._for_write = True  # type: ignore[attr-defined]  # as update() does: the database for writes
+    query = cast(UpdateQuery, rows.query.chain(UpdateQuery))
+    query.add_update_values(values)
+    if query.related_updates:  # a parent's field (multi-table inheritance) takes a second UPDATE
+        raise TypeError(f"update_sql() sets fields of {model.__name__} only")
+    return query.get_compiler(rows.db).as_sql()
 
 
 def update_returning_sql(rows: QuerySet, **values: Any) -> tuple[str, Sequence]:
@@ -90,11 +104,7 @@ def update_returning_sql(rows: QuerySet, **values: Any) -> tuple[str, Sequence]:
     model = rows.model
     rows = rows.all()
     rows._for_write = True  # type: ignore[attr-defined]  # as update() does: the database for writes
-    query = cast(UpdateQuery, rows.query.chain(UpdateQuery))
-    query.add_update_values(values)
-    if query.related_updates:  # a parent's field (multi-table inheritance) takes a second UPDATE
-        raise TypeError(f"update_returning() sets fields of {model.__name__} only")
-    sql, params = query.get_compiler(rows.db).as_sql()
+    sql, params = update_sql(rows, **values)
     connection = connections[rows.db]
     columns = ", ".join(connection.ops.quote_name(field.column) for field in model._meta.concrete_fields)
     return f"{sql} RETURNING {columns}", params

@@ -74,3 +74,10 @@ class Compiled:
         sql, slots = statement
         prepared = {name: self._fields[name].get_db_prep_value(value, connection) for name, value in values.items()}
         return sql, [constant if name is None else prepared[name] for name, constant in slots]
+
+    def execute(self, *, using: str, shape: Hashable = (), **values: Any) -> int:
+        """Run the statement (an UPDATE) for `values`: the number of rows it changed."""
+        sql, params = self.sql(using=using, shape=shape, **values)
+        with connections[using].cursor() as cursor:
+            cursor.execute(sql, params)
+            return cursor.rowcount
