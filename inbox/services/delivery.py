@@ -29,6 +29,7 @@ from core.tasks import enqueue_on_commit, send_on_commit
 from inbox.channels import channel_names, get_channel
 from inbox.enums import OptOutSource
 from inbox.errors import ChannelError, OptedOutError, TransientChannelError
+from inbox.models import Contact
 from inbox.services.contacts import contact_for, contact_opt_out
 from messaging.enums import Direction
 from messaging.models import CONTENT_MAX_LENGTH, Conversation, Message
@@ -110,14 +111,16 @@ def outbound_send(
     text: str,
     conversation: Conversation | None = None,
     send_here: bool = False,
+    contact: Contact | None = None,
     **fields,
 ) -> Message:
     """Store a message to `address` and send it (the first part of it) once the transaction commits,
-    from the send task or `send_here`; refused and stored as failed when the contact opted out."""
+    from the send task or `send_here`; refused and stored as failed when the contact opted out
+    (`contact`: its row when the caller read it in its transaction, else read here)."""
     # No savepoint inside a caller's transaction (a task's reply): nothing in here is caught.
     with transaction.atomic(savepoint=False):
         conversation = conversation or channel_conversation_get(number=address, channel=channel)
-        if contact_for(channel=channel, address=address).opted_out:
+        if (contact or contact_for(channel=channel, address=address)).opted_out:
             return _refused(
                 channel=channel, address=address, text=text, conversation=conversation, error=OPTED_OUT, **fields
             )
@@ -126,8 +129,11 @@ def outbound_send(
         )
 
 
-def outbound_reply(*, to_message: Message, text: str, send_here: bool = False, **fields) -> Message:
-    """The reply to an inbound message, back to its sender on its channel."""
+def outbound_reply(
+    *, to_message: Message, text: str, send_here: bool = False, contact: Contact | None = None, **fields
+) -> Message:
+    """The reply to an inbound message, back to its sender on its channel (`contact`: the sender's,
+    when the caller read it in its transaction)."""
     fields.setdefault("recipient_id", to_message.sender_id)
     return outbound_send(
         channel=to_message.channel,
@@ -136,6 +142,7 @@ def outbound_reply(*, to_message: Message, text: str, send_here: bool = False, *
         conversation=to_message.conversation,
         in_reply_to=to_message,
         send_here=send_here,
+        contact=contact,
         **fields,
     )
 

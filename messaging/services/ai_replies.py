@@ -5,12 +5,13 @@ from datetime import datetime
 from decimal import Decimal
 
 from django.conf import settings
-from django.db import transaction
+from django.db import router, transaction
 from django.db.models import Q
 from django.db.models.expressions import Combinable
 from django.utils import timezone
 
-from core.db import later_of, row_insert
+from core.db import later_of, row_insert, update_sql
+from core.statements import Compiled
 from messaging.channels import channel_sender
 from messaging.enums import Direction, ReplyState
 from messaging.models import CONTENT_MAX_LENGTH, Conversation, Message
@@ -19,15 +20,33 @@ from messaging.selectors.bursts import burst_newer_waiting
 logger = logging.getLogger("messages")
 
 
+def _move_sql(using: str, shape: object, *, message_id: int, source: str, target: str, at: datetime):
+    rows = Message.objects.using(using).filter(pk=message_id, reply_state=source)
+    return update_sql(rows, reply_state=target, updated_at=at)
+
+
+_MOVE = Compiled(
+    _move_sql,
+    message_id=Message._meta.get_field("id"),
+    source=Message._meta.get_field("reply_state"),
+    target=Message._meta.get_field("reply_state"),
+    at=Message._meta.get_field("updated_at"),
+)
+
+
 def reply_state_move(
     *, message_id: int, source: str, target: str, condition: Q | Combinable | None = None, at: datetime | None = None
 ) -> bool:
     """Compare-and-set of a message's reply state (`source` → `target`, `condition` holding too):
-    True for the one caller that moved it, so concurrent workers never both act on a message."""
-    rows = Message.objects.filter(pk=message_id, reply_state=source)
-    if condition is not None:
-        rows = rows.filter(condition)
-    return bool(rows.update(reply_state=target, updated_at=at or timezone.now()))
+    True for the one caller that moved it, so concurrent workers never both act on a message.
+    Compiled once (core.statements) without a condition; a condition carries values of its own
+    (a time, outer references) that only the ORM binds, so that statement is built each time."""
+    at = at or timezone.now()
+    if condition is None:
+        using = router.db_for_write(Message)
+        return bool(_MOVE.execute(using=using, message_id=message_id, source=source, target=target, at=at))
+    rows = Message.objects.filter(pk=message_id, reply_state=source).filter(condition)
+    return bool(rows.update(reply_state=target, updated_at=at))
 
 
 def ai_reply_store(
