@@ -16,15 +16,16 @@ the others `held` until the part before it was sent, so they arrive in order.
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import transaction
+from django.db import router, transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
-from core.db import release_db_connection
+from core.db import release_db_connection, row_returned, update_returning_sql
+from core.statements import Compiled
 from core.tasks import enqueue_on_commit, send_on_commit
 from inbox.channels import channel_names, get_channel
 from inbox.enums import OptOutSource
@@ -148,8 +149,24 @@ def outbound_reply(
 
 
 def _move(message_id: int, source: str, target: str, **fields) -> bool:
-    fields["updated_at"] = timezone.now()
+    fields.setdefault("updated_at", timezone.now())
     return bool(Message.objects.filter(pk=message_id, status=source).update(status=target, **fields))
+
+
+def _claim_sql(using: str, shape: object, *, message_id: int, now: datetime):
+    rows = Message.objects.using(using).filter(pk=message_id, status=QUEUED)
+    return update_returning_sql(rows, status=SENDING, updated_at=now)
+
+
+_CLAIM = Compiled(_claim_sql, message_id=Message._meta.get_field("id"), now=Message._meta.get_field("updated_at"))
+
+
+def _claim(message_id: int) -> Message | None:
+    """The compare-and-set `queued → sending`, returning the row as it leaves it (one statement,
+    compiled once: core.statements); None for every caller but one."""
+    using = router.db_for_write(Message)
+    sql, params = _CLAIM.sql(using=using, message_id=message_id, now=timezone.now())
+    return row_returned(Message, sql, params, using=using)
 
 
 def _later_parts(message: Message) -> QuerySet[Message]:
@@ -175,10 +192,10 @@ def _fail(message: Message, error: ChannelError) -> None:
 def outbound_deliver(*, message_id: int, final_attempt: bool) -> Message | None:
     """Send one queued row over its channel; the row, or None when another caller has it. Raises
     TransientChannelError after putting the row back to `queued`, for the task to retry."""
-    if not _move(message_id, QUEUED, SENDING):
+    message = _claim(message_id)
+    if message is None:
         logger.info("Message %s is not queued: sent or being sent elsewhere, skipping", message_id)
         return None
-    message = Message.objects.get(pk=message_id)
     contact = contact_for(channel=message.channel, address=message.participant_number or "")
     if contact.opted_out:
         _fail(message, OptedOutError(OPTED_OUT))
@@ -200,12 +217,17 @@ def outbound_deliver(*, message_id: int, final_attempt: bool) -> Message | None:
     except ChannelError as exc:  # permanent
         _fail(message, exc)
     else:
+        sent = {"external_id": external_id, "error": None, "updated_at": timezone.now()}
         with transaction.atomic():
-            _move(message.pk, SENDING, SENT, external_id=external_id, error=None)
+            moved = _move(message.pk, SENDING, SENT, **sent)
             following = _later_parts(message).first()
             if following is not None and _move(following.pk, HELD, QUEUED):
                 enqueue_on_commit(SEND_TASK, following.pk)
         logger.info("Message %s sent on %s", message.pk, message.channel)
+        if moved:  # the row holds what was just written: no read back
+            for name, value in {**sent, "status": SENT}.items():
+                setattr(message, name, value)
+            return message
     message.refresh_from_db()
     return message
 

@@ -136,7 +136,7 @@ def outbound_create(
             row_insert(message)
         for index, message in enumerate(messages):
             callback = f"{settings.PUBLIC_BASE_URL}/twilio/status?mid={message.pk}" if settings.PUBLIC_BASE_URL else ""
-            OutboundSend.objects.create(
+            send = OutboundSend(
                 message=message,
                 state=SendState.PENDING if index == 0 else SendState.HELD,
                 next_part=messages[index + 1] if index + 1 < len(messages) else None,
@@ -145,6 +145,7 @@ def outbound_create(
                 content_variables=content_variables or {},
                 status_callback=callback,
             )
+            row_insert(send)  # the INSERT built once, as the message's
     if len(messages) > 1:
         logger.info(
             "Outbound message %s split in %s parts for %s (%s characters)",
