@@ -68,8 +68,9 @@ def _row_converters(model: type[models.Model], vendor: str, alias: str) -> list[
     table = model._meta.db_table
     selected = []
     for field in model._meta.concrete_fields:
-        column = field.get_col(table)  # type: ignore[attr-defined]  # not in django-stubs
-        selected.append((field, column, connection.ops.get_db_converters(column) + field.get_db_converters(connection)))
+        column = field.get_col(table)
+        converters = connection.ops.get_db_converters(column) + field.get_db_converters(connection)  # type: ignore[attr-defined]  # not in django-stubs
+        selected.append((field, column, converters))
     return selected
 
 
