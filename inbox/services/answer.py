@@ -182,7 +182,9 @@ def _answer_text(message: Message, *, burst: list[int]) -> tuple[str | None, dic
     auto-reply, or the off mode's reply. A "human"/"bot" anywhere in the burst takes effect as on a
     message of its own: what follows "human" is left to staff; what follows "bot" is answered."""
     conversation = message.conversation
-    earlier = list(Message.objects.filter(pk__in=burst).order_by("created_at", "id").only("id", "content"))
+    earlier = (
+        list(Message.objects.filter(pk__in=burst).order_by("created_at", "id").only("id", "content")) if burst else []
+    )
     rows = [*earlier, message]
     switch = burst_switch([row.content for row in rows])
     if switch is not None and conversation is not None:
