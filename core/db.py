@@ -4,7 +4,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any, TypeVar, cast
 
-from django.db import DEFAULT_DB_ALIAS, InterfaceError, OperationalError, connection, connections, models, transaction
+from django.db import DEFAULT_DB_ALIAS, InterfaceError, OperationalError, connection, connections, models
 from django.db.models import F, QuerySet, Value, signals
 from django.db.models.functions import Coalesce, Greatest
 from django.db.models.sql import UpdateQuery
@@ -61,15 +61,17 @@ def later_of(field: str, at: datetime) -> Greatest:
 
 
 @functools.cache
-def _row_converters(model: type[models.Model], vendor: str, alias: str) -> list[tuple[models.Field, list]]:
-    """Per concrete field of `model`, in column order, the converters the ORM applies to what the
-    database returns (SQLite keeps booleans and datetimes as text)."""
+def _row_converters(model: type[models.Model], vendor: str, alias: str) -> list[tuple[models.Field, Any, list]]:
+    """Per concrete field of `model`, in column order, its column and the converters the ORM
+    applies to what the database returns (SQLite keeps booleans, datetimes and decimals as text)."""
     connection = connections[alias]
     table = model._meta.db_table
-    return [
-        (field, connection.ops.get_db_converters(field.get_col(table)) + field.get_db_converters(connection))  # type: ignore[attr-defined]  # not in django-stubs
-        for field in model._meta.concrete_fields
-    ]
+    selected = []
+    for field in model._meta.concrete_fields:
+        column = field.get_col(table)
+        converters = connection.ops.get_db_converters(column) + field.get_db_converters(connection)  # type: ignore[attr-defined]  # not in django-stubs
+        selected.append((field, column, converters))
+    return selected
 
 
 def model_from_row(model: type[M], row: Sequence, *, using: str) -> M:
@@ -78,11 +80,24 @@ def model_from_row(model: type[M], row: Sequence, *, using: str) -> M:
     connection = connections[using]
     selected = _row_converters(model, connection.vendor, using)
     values = []
-    for value, (field, converters) in zip(row, selected, strict=True):
-        for convert in converters:
-            value = convert(value, field, connection)
+    for value, (_field, column, converters) in zip(row, selected, strict=True):
+        for convert in converters:  # as the ORM calls them: with the column read (a decimal's places)
+            value = convert(value, column, connection)
         values.append(value)
-    return model.from_db(using, [field.attname for field, _ in selected], values)
+    return model.from_db(using, [field.attname for field, _, _ in selected], values)
+
+
+def update_sql(rows: QuerySet, **values: Any) -> tuple[str, Sequence]:
+    """The statement of `rows.update(**values)` and its parameters, as the ORM writes it (for
+    core.statements.Compiled, which builds it once)."""
+    model = rows.model
+    rows = rows.all()
+    rows._for_write = True  # type: ignore[attr-defined]  # as update() does: the database for writes
+    query = cast(UpdateQuery, rows.query.chain(UpdateQuery))
+    query.add_update_values(values)
+    if query.related_updates:  # a parent's field (multi-table inheritance) takes a second UPDATE
+        raise TypeError(f"update_sql() sets fields of {model.__name__} only")
+    return query.get_compiler(rows.db).as_sql()
 
 
 def related_from_row(model: type[M], row: Sequence, *, related: Sequence[str], using: str) -> M:
@@ -105,26 +120,6 @@ def related_from_row(model: type[M], row: Sequence, *, related: Sequence[str], u
             break
         owner = related_row
     return instance
-
-
-def update_sql(rows: QuerySet, **values: Any) -> tuple[str, Sequence]:
-    """The statement of `rows.update(**values)` and its parameters, as update() builds them; run
-    by `rows_updated` (for a statement compiled once, core.statements)."""
-    model = rows.model
-    rows = rows.all()
-    rows._for_write = True  # type: ignore[attr-defined]  # as update() does: the database for writes
-    query = cast(UpdateQuery, rows.query.chain(UpdateQuery))
-    query.add_update_values(values)
-    if query.related_updates:  # a parent's field (multi-table inheritance) takes a second UPDATE
-        raise TypeError(f"update_sql() sets fields of {model.__name__} only")
-    return query.get_compiler(rows.db).as_sql()
-
-
-def rows_updated(sql: str, params: Sequence, *, using: str) -> int:
-    """Run an UPDATE (`update_sql`'s) as update() runs it: the number of rows it matched."""
-    with transaction.mark_for_rollback_on_error(using=using), connections[using].cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.rowcount
 
 
 def update_returning_sql(rows: QuerySet, **values: Any) -> tuple[str, Sequence]:

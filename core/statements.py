@@ -10,7 +10,7 @@ from collections.abc import Callable, Hashable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from django.db import connections, models
+from django.db import connections, models, transaction
 
 _TEXT = {"CharField", "TextField", "SlugField", "EmailField"}
 _INTEGER = {"AutoField", "BigAutoField", "IntegerField", "BigIntegerField", "PositiveIntegerField", "SmallIntegerField"}
@@ -74,3 +74,11 @@ class Compiled:
         sql, slots = statement
         prepared = {name: self._fields[name].get_db_prep_value(value, connection) for name, value in values.items()}
         return sql, [constant if name is None else prepared[name] for name, constant in slots]
+
+    def execute(self, *, using: str, shape: Hashable = (), **values: Any) -> int:
+        """Run the statement (an UPDATE) for `values` as update() runs one: the number of rows it
+        matched, the transaction marked for rollback when it fails."""
+        sql, params = self.sql(using=using, shape=shape, **values)
+        with transaction.mark_for_rollback_on_error(using=using), connections[using].cursor() as cursor:
+            cursor.execute(sql, params)
+            return cursor.rowcount

@@ -1,6 +1,7 @@
 """The one way to enqueue a Celery task from a request or service."""
 
 import logging
+from collections.abc import Callable
 from functools import cache
 
 from django.db import transaction
@@ -96,3 +97,26 @@ def enqueue_on_commit(task, *args, **options) -> None:
     # Django's robust on_commit logs the callback by its qualified name: make it say which task.
     send.__qualname__ = f"enqueue {call}"
     transaction.on_commit(send, robust=True)
+
+
+def send_on_commit(
+    deliver_or_retry: Callable[..., object], task: str, message_id: int, *, here: bool, log: logging.Logger = logger
+) -> None:
+    """Send a queued outbound row once the transaction commits: from its send task (`task`, a
+    registered name), or `here`, from this process by `deliver_or_retry(message_id=...)`, which
+    claims the row and hands what the channel cannot take now to the task as its first retry. A
+    task that decided a reply sends it itself (one task and one broker round trip less per reply),
+    through the same claim, so retries, the sweeper and reconciliation are unchanged."""
+    if not here:
+        enqueue_on_commit(task, message_id)
+        return
+
+    def send_here() -> None:
+        try:
+            deliver_or_retry(message_id=message_id)
+        except Exception:  # a database error between two statements, say: the task tries again
+            log.exception("Message %s: sending it here failed; queued", message_id)
+            enqueue_on_commit(task, message_id)
+
+    send_here.__qualname__ = f"send {task}({message_id!r}) here"
+    transaction.on_commit(send_here, robust=True)

@@ -70,3 +70,14 @@ def test_row_insert_stores_what_save_stores(user, other_user):
     varying = {"id", "created_at", "updated_at"}
     first, second = (fields_of(Message.objects.get(pk=m.pk)) for m in (inserted, saved))
     assert {k: v for k, v in first.items() if k not in varying} == {k: v for k, v in second.items() if k not in varying}
+
+
+def test_a_returned_row_with_a_decimal_reads_as_the_orm_reads_it(user):
+    """SQLite returns a decimal as a number the ORM quantizes with the column's places: the
+    converters are called with the column, as the ORM calls them."""
+    from decimal import Decimal
+
+    message = Message.objects.create(content="priced", ai_cost=Decimal("0.000123456"))
+    stored = update_returning(Message.objects.filter(pk=message.pk), content="priced again")
+    assert stored is not None and stored.ai_cost == Decimal("0.000123456")
+    assert fields_of(stored) == fields_of(Message.objects.get(pk=message.pk))

@@ -11,9 +11,9 @@ from core.db import later_of, row_returned, update_returning_sql
 from core.statements import Compiled
 from messaging.enums import ConversationKind
 from messaging.models import Conversation, Message
-from messaging.selectors import history
+from messaging.selectors import history, messages
 from messaging.services import ai_replies
-from orchestrator.services import claims, turns
+from orchestrator.services import claims
 
 pytestmark = pytest.mark.django_db
 
@@ -104,8 +104,10 @@ def test_the_ai_turns_statements_are_the_orms_for_every_call(user):
     for conversation_id, token in [(3, "a" * 32), (4, "b" * 32)]:
         values = {"conversation_id": conversation_id, "now": now, "until": now + timedelta(seconds=20), "token": token}
         assert claims._LEASE.sql(using=DEFAULT_DB_ALIAS, **values) == _orms(claims._lease_sql, None, **values)
-    for pk in (5, 6):
-        assert turns._MESSAGE_READ.sql(using=DEFAULT_DB_ALIAS, pk=pk) == _orms(turns._message_read_sql, None, pk=pk)
+    for pk, related in [(5, messages.WITH_OWNER), (6, ("conversation",)), (7, messages.WITH_OWNER)]:
+        assert messages._MESSAGE.sql(using=DEFAULT_DB_ALIAS, shape=related, pk=pk) == _orms(
+            messages._message_sql, related, pk=pk
+        )
     for message_id, source, target in [(8, "pending", "processing"), (9, "processing", "done")]:
         values = {"message_id": message_id, "source": source, "target": target, "at": now}
         assert ai_replies._STATE_MOVE.sql(using=DEFAULT_DB_ALIAS, **values) == _orms(
@@ -139,10 +141,10 @@ def _columns(instance):
 
 
 @pytest.mark.parametrize("thread", ["owned", "no owner", "none"])
-def test_the_turns_message_read_is_the_orms_select_related(user, thread, django_assert_num_queries):
-    """The message read with its conversation and owner from the compiled SELECT is the instance
-    select_related gives, relations included (read without another query), also where the outer
-    joins find no conversation or no owner."""
+def test_a_message_read_with_its_relations_is_the_orms_select_related(user, thread, django_assert_num_queries):
+    """The message read with its conversation and owner from the compiled SELECT (the AI turn's)
+    is the instance select_related gives, relations included (read without another query), also
+    where the outer joins find no conversation or no owner."""
     conversation = {
         "owned": lambda: Conversation.objects.create(key="t1", kind=ConversationKind.AI, user=user),
         "no owner": lambda: Conversation.objects.create(key="t2", kind=ConversationKind.CUSTOM, user_a=user),
@@ -151,7 +153,7 @@ def test_the_turns_message_read_is_the_orms_select_related(user, thread, django_
     message = Message.objects.create(conversation=conversation, sender_id=user.pk, recipient_id=-1, content="hi")
     expected = Message.objects.select_related("conversation__user").get(pk=message.pk)
     with django_assert_num_queries(1):
-        read = turns._message_read(message.pk)
+        read = messages.message_with(message.pk, related=messages.WITH_OWNER)
         relations = [read.conversation, read.conversation and read.conversation.user]
     assert _columns(read) == _columns(expected)
     assert [_columns(row) for row in relations] == [
@@ -159,4 +161,4 @@ def test_the_turns_message_read_is_the_orms_select_related(user, thread, django_
         _columns(expected.conversation and expected.conversation.user),
     ]
     assert (read._state.adding, read._state.db) == (False, DEFAULT_DB_ALIAS)
-    assert turns._message_read(message.pk + 1000) is None
+    assert messages.message_with(message.pk + 1000, related=messages.WITH_OWNER) is None

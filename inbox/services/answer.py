@@ -18,14 +18,15 @@ from core.redact import mask_phone
 from core.tasks import enqueue_on_commit
 from inbox.channels import UnknownChannel, get_channel
 from inbox.models import Contact
+from inbox.services.contacts import contact_for
 from inbox.services.modes import auto_reply_text, unknown_contact_reply
 from inbox.services.receive import ANSWER_TASK
 from inbox.services.replies import reply_send
-from messaging.channels import reply_refused
 from messaging.context import CHAT_ENGINE_AGENT
 from messaging.enums import ConversationMode, ModeReason, ReplyState
 from messaging.models import Message
-from messaging.selectors.bursts import burst_earlier_pending, burst_missed, burst_newer_waiting
+from messaging.selectors.bursts import burst_missed, burst_newer_waiting, burst_waiting
+from messaging.selectors.messages import message_with
 from messaging.services.ai_replies import reply_state_move
 from messaging.services.conversations import conversation_mode_set
 from orchestrator.chat_engine import chat_engine_reply
@@ -80,19 +81,23 @@ def inbound_answer(*, message_id: int) -> Message | None:
     message; the chat engine hears them all). A message that arrives meanwhile makes it stale:
     nothing is sent, and the newer message's answer covers the burst."""
     # Read once, before the claim: what the answer needs of it does not change once it is stored.
-    message = Message.objects.select_related("conversation").filter(pk=message_id).first()
+    message = message_with(message_id)
     if message is None:
         return None
     bursts = message.conversation_id is not None and _burst_window(message.channel) > 0
-    if bursts and burst_newer_waiting(message):
+    newer, earlier = burst_waiting(message, since=_recent()) if bursts else (False, {})
+    if newer:
         logger.info("Inbound message %s: a newer message of its burst waits; answered with it", message_id)
         return None
     if not reply_state_move(message_id=message_id, source=ReplyState.PENDING, target=ReplyState.PROCESSING):
         logger.info("Inbound message %s is not pending: reply already handled, skipping", message_id)
         return None
     message.reply_state = ReplyState.PROCESSING
-    burst = [pk for pk in burst_earlier_pending(message) if _claim(pk)] if bursts else []
-    if bursts and burst_missed(message, mine=burst, since=_recent()):
+    # The earlier messages still pending, oldest first. One that was being answered, or that this
+    # task could not claim, is looked at again (rare): answered meanwhile, or claimed by an older
+    # message's task.
+    burst = sorted(pk for pk, state in earlier.items() if state == ReplyState.PENDING and _claim(pk))
+    if len(burst) < len(earlier) and burst_missed(message, mine=burst, since=_recent()):
         # An older message's task claimed one of the burst meanwhile: answering without it would
         # give the burst two replies. Step back; that task's answer goes stale (this message
         # waits), and this one's next run, a window later, answers the whole burst.
@@ -108,12 +113,14 @@ def inbound_answer(*, message_id: int) -> Message | None:
             logger.info("Answer to inbound message %s is stale: a newer message waits; not sent", message.pk)
             return None
         _move(unanswered, target=ReplyState.SKIPPED)
-        if text is None or reply_refused(message):  # a STOP later in the burst: nothing more is sent
+        # The contact, read once for the reply: a STOP later in the burst, and what its row needs.
+        contact = contact_for(channel=message.channel, address=message.participant_number or "")
+        if text is None or contact.opted_out:  # after a STOP nothing more is sent
             _move(covered, target=ReplyState.SKIPPED)
             return None
         # Each message is answered over its own channel (the sweeper picks up every channel's), and
         # sent from here once this commits: no second task for the send.
-        reply = reply_send(to_message=message, text=text, send_here=True, **fields_)
+        reply = reply_send(to_message=message, text=text, send_here=True, contact=contact, **fields_)
         _move(covered, target=ReplyState.FAILED if reply.status == "failed" else ReplyState.DONE)
     logger.info(
         "Reply %s to inbound message %s queued to %s (burst of %s)", reply.pk, message.pk, _to(message), len(covered)
@@ -148,7 +155,9 @@ def _answer_text(message: Message, *, burst: list[int]) -> tuple[str | None, dic
     auto-reply, or the off mode's reply. A "human"/"bot" anywhere in the burst takes effect as on a
     message of its own: what follows "human" is left to staff; what follows "bot" is answered."""
     conversation = message.conversation
-    earlier = list(Message.objects.filter(pk__in=burst).order_by("created_at", "id").only("id", "content"))
+    earlier = (
+        list(Message.objects.filter(pk__in=burst).order_by("created_at", "id").only("id", "content")) if burst else []
+    )
     rows = [*earlier, message]
     switch = burst_switch([row.content for row in rows])
     if switch is not None and conversation is not None:

@@ -8,12 +8,12 @@ import logging
 from datetime import datetime
 
 from django.conf import settings
-from django.db import IntegrityError, router, transaction
+from django.db import IntegrityError, connections, router, transaction
 from django.utils import timezone
 
 from accounts.models import User
 from accounts.selectors import user_get_by_verified_phone
-from core.db import later_of, row_returned, update_returning, update_returning_sql
+from core.db import later_of, model_from_row, row_returned, update_returning, update_returning_sql
 from core.redact import mask_phone
 from core.statements import Compiled
 from inbox.channels import UnknownChannel, get_channel
@@ -40,12 +40,32 @@ def _masked(contact: Contact) -> str:
     return mask_phone(contact.address) if _phone_channel(contact.channel) else f"{contact.channel} contact {contact.pk}"
 
 
+def _contact_sql(using: str, shape: object, *, address: str, channel: str):
+    rows = Contact.objects.using(using).filter(address=address, channel=channel).order_by("pk")[:1]
+    return rows.query.get_compiler(using).as_sql()
+
+
+_CONTACT = Compiled(
+    _contact_sql, address=Contact._meta.get_field("address"), channel=Contact._meta.get_field("channel")
+)
+
+
+def _contact_get(*, address: str, channel: str) -> Contact | None:
+    """One SELECT compiled once (core.statements): every send path reads the contact's opt-out."""
+    using = router.db_for_read(Contact)
+    sql, params = _CONTACT.sql(using=using, address=address, channel=channel)
+    with connections[using].cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    return None if row is None else model_from_row(Contact, row, using=using)
+
+
 def contact_for(*, channel: str, address: str | None = None, number: str | None = None) -> Contact:
     """The contact of an address (a normalised number for SMS/WhatsApp) on a channel, created on
     first use (and linked to the active user whose verified phone is exactly that number).
     `number` is the Twilio channel's name for `address`."""
     address = address if address is not None else number or ""
-    contact = Contact.objects.filter(address=address, channel=channel).first()
+    contact = _contact_get(address=address, channel=channel)
     if contact is not None:
         return contact
     user = _owner(channel=channel, address=address)

@@ -16,20 +16,21 @@ the others `held` until the part before it was sent, so they arrive in order.
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
-from functools import partial
+from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import transaction
+from django.db import router, transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
-from core.db import release_db_connection
-from core.tasks import enqueue_on_commit
+from core.db import release_db_connection, row_returned, update_returning_sql
+from core.statements import Compiled
+from core.tasks import enqueue_on_commit, send_on_commit
 from inbox.channels import channel_names, get_channel
 from inbox.enums import OptOutSource
 from inbox.errors import ChannelError, OptedOutError, TransientChannelError
+from inbox.models import Contact
 from inbox.services.contacts import contact_for, contact_opt_out
 from messaging.enums import Direction
 from messaging.models import CONTENT_MAX_LENGTH, Conversation, Message
@@ -81,23 +82,19 @@ def retry_countdown(error: TransientChannelError, *, retries: int) -> float:
 
 def outbound_send_on_commit(message_id: int, *, here: bool = False) -> None:
     """Send a queued row once the transaction commits: from the send task, or `here`, from this
-    process. A task that decided a reply sends it itself (one task and one broker round trip less
-    per reply), through the same claim; what the channel cannot take now goes to the task as its
-    first retry."""
-    if here:
-        transaction.on_commit(partial(_send_here, message_id), robust=True)
-    else:
-        enqueue_on_commit(SEND_TASK, message_id)
+    process (core.tasks.send_on_commit)."""
+    send_on_commit(outbound_deliver_or_retry, SEND_TASK, message_id, here=here, log=logger)
 
 
-def _send_here(message_id: int) -> None:
+def outbound_deliver_or_retry(*, message_id: int) -> Message | None:
+    """Send one queued row now, from this process; None when another caller has it or when the
+    channel could not take it now: then the send task takes it over as its first retry, after the
+    channel's `retry_after` when it gave one."""
     try:
-        outbound_deliver(message_id=message_id, final_attempt=False)
+        return outbound_deliver(message_id=message_id, final_attempt=False)
     except TransientChannelError as exc:
         enqueue_on_commit(SEND_TASK, message_id, countdown=retry_countdown(exc, retries=0), retries=1)
-    except Exception:  # a database error between two statements, say: the task tries again
-        logger.exception("Message %s: sending it here failed; queued", message_id)
-        enqueue_on_commit(SEND_TASK, message_id)
+        return None
 
 
 def _refused(*, channel: str, address: str, text: str, conversation: Conversation, error: str, **fields) -> Message:
@@ -115,14 +112,16 @@ def outbound_send(
     text: str,
     conversation: Conversation | None = None,
     send_here: bool = False,
+    contact: Contact | None = None,
     **fields,
 ) -> Message:
     """Store a message to `address` and send it (the first part of it) once the transaction commits,
-    from the send task or `send_here`; refused and stored as failed when the contact opted out."""
+    from the send task or `send_here`; refused and stored as failed when the contact opted out
+    (`contact`: its row when the caller read it in its transaction, else read here)."""
     # No savepoint inside a caller's transaction (a task's reply): nothing in here is caught.
     with transaction.atomic(savepoint=False):
         conversation = conversation or channel_conversation_get(number=address, channel=channel)
-        if contact_for(channel=channel, address=address).opted_out:
+        if (contact or contact_for(channel=channel, address=address)).opted_out:
             return _refused(
                 channel=channel, address=address, text=text, conversation=conversation, error=OPTED_OUT, **fields
             )
@@ -131,8 +130,11 @@ def outbound_send(
         )
 
 
-def outbound_reply(*, to_message: Message, text: str, send_here: bool = False, **fields) -> Message:
-    """The reply to an inbound message, back to its sender on its channel."""
+def outbound_reply(
+    *, to_message: Message, text: str, send_here: bool = False, contact: Contact | None = None, **fields
+) -> Message:
+    """The reply to an inbound message, back to its sender on its channel (`contact`: the sender's,
+    when the caller read it in its transaction)."""
     fields.setdefault("recipient_id", to_message.sender_id)
     return outbound_send(
         channel=to_message.channel,
@@ -141,13 +143,30 @@ def outbound_reply(*, to_message: Message, text: str, send_here: bool = False, *
         conversation=to_message.conversation,
         in_reply_to=to_message,
         send_here=send_here,
+        contact=contact,
         **fields,
     )
 
 
 def _move(message_id: int, source: str, target: str, **fields) -> bool:
-    fields["updated_at"] = timezone.now()
+    fields.setdefault("updated_at", timezone.now())
     return bool(Message.objects.filter(pk=message_id, status=source).update(status=target, **fields))
+
+
+def _claim_sql(using: str, shape: object, *, message_id: int, now: datetime):
+    rows = Message.objects.using(using).filter(pk=message_id, status=QUEUED)
+    return update_returning_sql(rows, status=SENDING, updated_at=now)
+
+
+_CLAIM = Compiled(_claim_sql, message_id=Message._meta.get_field("id"), now=Message._meta.get_field("updated_at"))
+
+
+def _claim(message_id: int) -> Message | None:
+    """The compare-and-set `queued → sending`, returning the row as it leaves it (one statement,
+    compiled once: core.statements); None for every caller but one."""
+    using = router.db_for_write(Message)
+    sql, params = _CLAIM.sql(using=using, message_id=message_id, now=timezone.now())
+    return row_returned(Message, sql, params, using=using)
 
 
 def _later_parts(message: Message) -> QuerySet[Message]:
@@ -173,10 +192,10 @@ def _fail(message: Message, error: ChannelError) -> None:
 def outbound_deliver(*, message_id: int, final_attempt: bool) -> Message | None:
     """Send one queued row over its channel; the row, or None when another caller has it. Raises
     TransientChannelError after putting the row back to `queued`, for the task to retry."""
-    if not _move(message_id, QUEUED, SENDING):
+    message = _claim(message_id)
+    if message is None:
         logger.info("Message %s is not queued: sent or being sent elsewhere, skipping", message_id)
         return None
-    message = Message.objects.get(pk=message_id)
     contact = contact_for(channel=message.channel, address=message.participant_number or "")
     if contact.opted_out:
         _fail(message, OptedOutError(OPTED_OUT))
@@ -198,12 +217,17 @@ def outbound_deliver(*, message_id: int, final_attempt: bool) -> Message | None:
     except ChannelError as exc:  # permanent
         _fail(message, exc)
     else:
+        sent = {"external_id": external_id, "error": None, "updated_at": timezone.now()}
         with transaction.atomic():
-            _move(message.pk, SENDING, SENT, external_id=external_id, error=None)
+            moved = _move(message.pk, SENDING, SENT, **sent)
             following = _later_parts(message).first()
             if following is not None and _move(following.pk, HELD, QUEUED):
                 enqueue_on_commit(SEND_TASK, following.pk)
         logger.info("Message %s sent on %s", message.pk, message.channel)
+        if moved:  # the row holds what was just written: no read back
+            for name, value in {**sent, "status": SENT}.items():
+                setattr(message, name, value)
+            return message
     message.refresh_from_db()
     return message
 

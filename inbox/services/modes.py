@@ -14,12 +14,13 @@ from dataclasses import dataclass, field
 from typing import Final, Literal
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import connection, connections, router, transaction
 from django.db.models import Exists
 from django.utils import timezone
 
 from core.exceptions import ApplicationError
 from core.redact import mask_phone
+from core.statements import Compiled
 from inbox.models import AUTO_REPLY_MAX_LENGTH, AutoReplyConfig
 from orchestrator.enums import AIEnabledSource
 from orchestrator.model_names import model_name_problem
@@ -97,12 +98,24 @@ def reply_mode() -> ReplyMode:
     return "auto_reply" if auto_reply_on else "off"
 
 
+def _auto_reply_text_sql(using: str, shape: object):
+    ai_on = AIConfig.objects.using(using).filter(pk=1, enabled=True)
+    on = AutoReplyConfig.objects.using(using).filter(pk=1, enabled=True).exclude(Exists(ai_on))
+    return on.order_by().values_list("message")[:1].query.get_compiler(using).as_sql()
+
+
+_AUTO_REPLY_TEXT = Compiled(_auto_reply_text_sql)
+
+
 def auto_reply_text() -> str | None:
     """The auto-reply's text when it is the mode that answers ("" when on without a text), else
-    None: reply_mode() and the text in one statement."""
-    ai_on = AIConfig.objects.filter(pk=1, enabled=True)
-    on = AutoReplyConfig.objects.filter(pk=1, enabled=True).exclude(Exists(ai_on))
-    return on.values_list("message", flat=True).first()
+    None: reply_mode() and the text in one statement, compiled once (core.statements)."""
+    using = router.db_for_read(AutoReplyConfig)
+    sql, params = _AUTO_REPLY_TEXT.sql(using=using)
+    with connections[using].cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    return None if row is None else row[0]
 
 
 UnknownContactReply = Literal["none", "chat", "text"]

@@ -12,15 +12,17 @@ from inbox.services import delivery
 from messaging.models import Conversation, Message
 
 
-def reply_send(*, to_message: Message, text: str, send_here: bool = False, **fields) -> Message:
+def reply_send(
+    *, to_message: Message, text: str, send_here: bool = False, contact: Contact | None = None, **fields
+) -> Message:
     """The reply to `to_message` over its own channel, stored as an outbound row and sent once the
     transaction commits (or stored as failed when the channel refuses it): from the channel's send
-    task, or `send_here`, from this process (a worker's task that decided the reply). `fields` are
-    extra Message fields (the sender, and the agent, model and token usage of an AI reply)."""
+    task, or `send_here`, from this process (a worker's task that decided the reply). `contact` is
+    the sender's, when the caller read it in this transaction (else the reply reads it). `fields`
+    are extra Message fields (the sender, and the agent, model and token usage of an AI reply)."""
     spec = get_channel(to_message.channel)
-    if spec.replier:
-        return import_string(spec.replier)(to_message=to_message, text=text, send_here=send_here, **fields)
-    return delivery.outbound_reply(to_message=to_message, text=text, send_here=send_here, **fields)
+    send = import_string(spec.replier) if spec.replier else delivery.outbound_reply
+    return send(to_message=to_message, text=text, send_here=send_here, contact=contact, **fields)
 
 
 def channel_send(

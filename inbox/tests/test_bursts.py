@@ -196,3 +196,49 @@ def test_an_older_answer_still_being_worked_out_when_the_newer_one_runs_gives_on
 
     assert [message.content for message in recorded.sent] == ["Echo: my router\nis broken again"]
     assert inbound_states() == [ReplyState.DONE] * 2
+
+
+def test_an_earlier_message_claimed_by_an_older_task_after_the_newer_one_looked_steps_the_newer_one_back(
+    recorded, settings, monkeypatch, django_capture_on_commit_callbacks
+):
+    """The newer message's task reads what waits around it (one SELECT), and an older message's
+    task claims the earlier message just after: the newer task's claim of it fails, so it answers
+    nothing now and runs again a window later; the older task's answer goes stale and gives its
+    message back. One reply covers both."""
+    from inbox.services import answer
+    from messaging.services.ai_replies import reply_state_move
+
+    settings.AI_BURST_WINDOW_S = 2
+    settings.UNKNOWN_CONTACT_REPLY = "chat"
+    settings.CHAT_MODE = "echo"
+    queued: list[int] = []
+    monkeypatch.setattr(
+        receive_module, "enqueue_on_commit", lambda task, message_id, **options: queued.append(message_id)
+    )
+    monkeypatch.setattr(answer, "enqueue_on_commit", lambda task, message_id, **options: queued.append(message_id))
+    receive(InboundMessage(channel="test", external_id="c1", address="chat-7", text="my router"))
+    receive(InboundMessage(channel="test", external_id="c2", address="chat-7", text="is broken again"))
+    older, newer = queued
+    queued.clear()
+    real_waiting, raced = answer.burst_waiting, []
+
+    def waiting_then_an_older_claim(message, *, since):
+        found = real_waiting(message, since=since)
+        if not raced:  # the older task claims its message now
+            raced.append(reply_state_move(message_id=older, source=ReplyState.PENDING, target=ReplyState.PROCESSING))
+        return found
+
+    monkeypatch.setattr(answer, "burst_waiting", waiting_then_an_older_claim)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        answer_inbound.delay(newer)
+    assert raced == [True]
+    assert (recorded.sent, queued, inbound_states()) == ([], [newer], [ReplyState.PROCESSING, ReplyState.PENDING])
+
+    # The older task's answer is stale (the newer message waits): it gives its message back.
+    assert reply_state_move(message_id=older, source=ReplyState.PROCESSING, target=ReplyState.PENDING)
+    with django_capture_on_commit_callbacks(execute=True):
+        answer_inbound.delay(queued.pop())  # a window later
+
+    assert [message.content for message in recorded.sent] == ["Echo: my router\nis broken again"]
+    assert inbound_states() == [ReplyState.DONE] * 2

@@ -8,7 +8,7 @@ from django.conf import settings
 from django.db import router, transaction
 from django.utils import timezone
 
-from core.db import later_of, row_insert, rows_updated, update_sql
+from core.db import later_of, row_insert, update_sql
 from core.statements import Compiled
 from messaging.channels import channel_sender
 from messaging.enums import Direction, ReplyState
@@ -37,10 +37,8 @@ def reply_state_move(*, message_id: int, source: str, target: str, at: datetime 
     that moved it, so concurrent workers never both act on a message. Compiled once
     (core.statements): every turn runs it two or more times."""
     using = router.db_for_write(Message)
-    sql, params = _STATE_MOVE.sql(
-        using=using, message_id=message_id, source=source, target=target, at=at or timezone.now()
-    )
-    return bool(rows_updated(sql, params, using=using))
+    at = at or timezone.now()
+    return bool(_STATE_MOVE.execute(using=using, message_id=message_id, source=source, target=target, at=at))
 
 
 def _reply_touch_sql(
@@ -81,8 +79,7 @@ def _reply_touch(*, conversation_id: int, at: datetime, agent: str | None, lease
     if lease_token:
         values["lease_token"] = lease_token
     using = router.db_for_write(Conversation)
-    sql, params = _REPLY_TOUCH.sql(using=using, **values)
-    return bool(rows_updated(sql, params, using=using)) or not lease_token
+    return bool(_REPLY_TOUCH.execute(using=using, **values)) or not lease_token
 
 
 def ai_reply_store(

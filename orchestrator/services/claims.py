@@ -20,7 +20,7 @@ from django.db import router
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
-from core.db import row_returned, rows_updated, update_returning_sql, update_sql
+from core.db import row_returned, update_returning_sql, update_sql
 from core.heartbeat import Heartbeat
 from core.statements import Compiled
 from messaging.enums import ReplyState
@@ -83,7 +83,7 @@ def claim_in_order(message_id: int, *, burst: bool = False) -> bool:
     One UPDATE ... NOT EXISTS, compiled once (core.statements): building it cost more than running it."""
     now = timezone.now()
     using = router.db_for_write(Message)
-    sql, params = _CLAIM_IN_ORDER.sql(
+    claimed = _CLAIM_IN_ORDER.execute(
         using=using,
         shape=burst,
         message_id=message_id,
@@ -91,7 +91,7 @@ def claim_in_order(message_id: int, *, burst: bool = False) -> bool:
         bot=settings.AI_BOT_USER_ID,
         since=now - timedelta(seconds=settings.AI_STALE_REPLY_AFTER_S),
     )
-    if rows_updated(sql, params, using=using):
+    if claimed:
         return True
     # Rare path: tell "an earlier message goes first" from "already handled or deleted".
     if Message.objects.filter(pk=message_id, reply_state=ReplyState.PENDING).exists():

@@ -15,17 +15,15 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from django.conf import settings
-from django.db import connections, router
 
 from accounts.models import User
-from core.db import related_from_row
-from core.statements import Compiled
 from messaging.channels import burst_window, reply_refused
 from messaging.context import CHAT_ENGINE_AGENT
 from messaging.enums import ConversationMode, ModeReason, ReplyState
 from messaging.models import Conversation, Message
 from messaging.selectors.bursts import burst_newer_waiting
 from messaging.selectors.history import ai_history
+from messaging.selectors.messages import WITH_OWNER, message_with
 from messaging.services.ai_replies import ai_reply_store, reply_state_move
 from messaging.services.conversations import conversation_mode_set
 from orchestrator.agents import route
@@ -262,25 +260,6 @@ def _switch(
     return (_store(message=switched, answer=Answer(text=ack), lease_token=token, burst=earlier),)
 
 
-def _message_read_sql(using: str, shape: object, *, pk: int):
-    rows = Message.objects.using(using).select_related("conversation__user").filter(pk=pk).order_by()
-    return rows.query.get_compiler(using).as_sql()
-
-
-_MESSAGE_READ = Compiled(_message_read_sql, pk=Message._meta.get_field("id"))
-
-
-def _message_read(message_id: int) -> Message | None:
-    """The message with its conversation and the conversation's owner (select_related), or None
-    when it is gone. One SELECT compiled once (core.statements): building it cost more than running it."""
-    using = router.db_for_read(Message)
-    sql, params = _MESSAGE_READ.sql(using=using, pk=message_id)
-    with connections[using].cursor() as cursor:
-        cursor.execute(sql, params)
-        row = cursor.fetchone()
-    return None if row is None else related_from_row(Message, row, related=("conversation", "user"), using=using)
-
-
 def ai_reply_process(
     *, message_id: int, deadline: float | None = None, fallback_text: str = FALLBACK_TEXT
 ) -> Message | None:
@@ -294,7 +273,7 @@ def ai_reply_process(
     (else it leaves the message to the newer one's turn); the turn claims the earlier messages
     still pending with it and answers them all; a message that arrives while it generates makes
     its reply stale (`ai_reply_store`)."""
-    message = _message_read(message_id)
+    message = message_with(message_id, related=WITH_OWNER)
     if message is None:
         return None
     bursts = message.conversation_id is not None and burst_window(message.channel) > 0

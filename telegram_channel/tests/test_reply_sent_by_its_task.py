@@ -44,3 +44,26 @@ def test_a_429_hands_the_reply_to_the_send_task_after_telegrams_wait(
     assert args == (reply.pk,) and options == {"countdown": 7, "retries": 1}
     # The stand-in notes every request: the refused one, then the retry that went through.
     assert (reply.status, texts_sent(bot_api)) == ("sent", ["Echo: Busy?", "Echo: Busy?"])
+
+
+def test_a_send_claims_its_row_and_reads_it_in_one_statement_and_never_reads_it_back(
+    bot_api, django_capture_on_commit_callbacks
+):
+    """The send task's statements: the claim returning the row (no second read); the contact's
+    opt-out; the row `sent` and the next part released (if any) in one transaction, not read back."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from inbox.services.replies import channel_send
+    from inbox.tasks import send_message
+    from telegram_channel.tests.conftest import CHAT_ID
+
+    with django_capture_on_commit_callbacks(execute=False):  # its send task queued, not run
+        message = channel_send(channel="telegram", address=str(CHAT_ID), text="Counted")
+    with CaptureQueriesContext(connection) as queries:
+        send_message.apply(args=[message.pk])
+
+    statements = [query["sql"].split()[0] for query in queries.captured_queries]
+    assert statements == ["UPDATE", "SELECT", "SAVEPOINT", "UPDATE", "SELECT", "RELEASE"], statements
+    message.refresh_from_db()
+    assert (message.status, texts_sent(bot_api)) == ("sent", ["Counted"])

@@ -15,6 +15,7 @@ from core.db import row_insert
 from core.exceptions import ApplicationError, ConflictError
 from core.redact import mask_phone
 from inbox.channels import get_channel
+from inbox.models import Contact
 from inbox.services.contacts import contact_for
 from messaging.enums import Channel, Direction
 from messaging.models import CONTENT_MAX_LENGTH, Conversation, Message
@@ -72,11 +73,13 @@ def outbound_create(
     messaging_service_sid: str = "",
     in_reply_to: Message | None = None,
     sender_id: int | None = None,
+    contact: Contact | None = None,
     **ai_fields,
 ) -> Message:
     """The `queued` row of a message to `to` (`+E164`, or `whatsapp:+E164`), refused locally when
     Twilio is not configured, the recipient opted out, or a WhatsApp window is closed and no
-    template is given. Nothing is sent yet: see `outbound_queue` and `outbound_send_now`. A body
+    template is given. `contact` is the recipient's when the caller read it in its transaction (a
+    reply); else it is read here. Nothing is sent yet: see `outbound_queue` and `outbound_send_now`. A body
     longer than the channel takes becomes numbered parts (`splitting`): the first row is returned,
     the others are held and sent one after the other once Twilio accepts the one before."""
     if not twilio_configured():
@@ -92,7 +95,7 @@ def outbound_create(
         raise ApplicationError(f"media_urls takes at most {MEDIA_URLS_MAX} http(s) URLs")
     channel = channel_of(to)
     number = participant_number(to)
-    contact = contact_for(address=number, channel=channel)
+    contact = contact or contact_for(address=number, channel=channel)
     if contact.opted_out:
         raise SendRefused(OPTED_OUT)
     if channel == Channel.WHATSAPP and not content_sid and not contact.window_open():
@@ -133,7 +136,7 @@ def outbound_create(
             row_insert(message)
         for index, message in enumerate(messages):
             callback = f"{settings.PUBLIC_BASE_URL}/twilio/status?mid={message.pk}" if settings.PUBLIC_BASE_URL else ""
-            OutboundSend.objects.create(
+            send = OutboundSend(
                 message=message,
                 state=SendState.PENDING if index == 0 else SendState.HELD,
                 next_part=messages[index + 1] if index + 1 < len(messages) else None,
@@ -142,6 +145,7 @@ def outbound_create(
                 content_variables=content_variables or {},
                 status_callback=callback,
             )
+            row_insert(send)  # the INSERT built once, as the message's
     if len(messages) > 1:
         logger.info(
             "Outbound message %s split in %s parts for %s (%s characters)",
@@ -196,12 +200,20 @@ def outbound_refused_record(*, to_message: Message, text: str, error: str, **fie
     return message
 
 
-def outbound_reply(*, to_message: Message, text: str, send_here: bool = False, **fields) -> Message:
+def outbound_reply(
+    *, to_message: Message, text: str, send_here: bool = False, contact: Contact | None = None, **fields
+) -> Message:
     """A reply from the number the contact wrote to, back to the contact (prefix kept), sent from
-    the queue or `send_here`; one the channel refuses at once is kept as a `failed` row."""
+    the queue or `send_here`; one the channel refuses at once is kept as a `failed` row. `contact`:
+    the contact's row when the caller read it in this transaction."""
     try:
         return outbound_queue(
-            to=to_message.from_number or "", body=text, in_reply_to=to_message, send_here=send_here, **fields
+            to=to_message.from_number or "",
+            body=text,
+            in_reply_to=to_message,
+            send_here=send_here,
+            contact=contact,
+            **fields,
         )
     except ApplicationError as exc:
         return outbound_refused_record(to_message=to_message, text=text, error=exc.message, **fields)

@@ -21,22 +21,22 @@ from __future__ import annotations
 import json
 import logging
 from contextlib import nullcontext
-from datetime import timedelta
-from functools import partial
+from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import transaction
-from django.db.models import F, Q
+from django.db import connections, router, transaction
+from django.db.models import Case, Exists, F, OuterRef, Q, Value, When
 from django.utils import timezone
 
-from core.db import release_db_connection
+from core.db import model_from_row, release_db_connection, row_returned, update_returning_sql, update_sql
 from core.heartbeat import Heartbeat
-from core.tasks import enqueue_on_commit, first_retry_options, registered_task
+from core.statements import Compiled
+from core.tasks import enqueue_on_commit, first_retry_options, registered_task, send_on_commit
 from inbox.enums import OptOutSource
+from inbox.models import Contact
 from inbox.services.contacts import contact_for, contact_opt_out
 from messaging.models import Message
 from twilio_channel.client import twilio_client
-from twilio_channel.enums import STATUS_RANKS, TERMINAL_STATUSES
 from twilio_channel.errors import (
     OPTED_OUT_CODE,
     ChannelError,
@@ -46,6 +46,7 @@ from twilio_channel.errors import (
     classify,
 )
 from twilio_channel.models import OutboundSend, SendState
+from twilio_channel.services.statuses import statuses_replaced_by
 
 logger = logging.getLogger("twilio_webhook")
 
@@ -56,17 +57,45 @@ EARLIER_PART_FAILED = "Not sent: an earlier part of this message failed."
 SEND_TASK = "twilio_channel.send_message"  # queued by name: the tasks module calls this one
 
 
-def _claim(message_id: int) -> bool:
-    """The one caller that moves the delivery to `sending` counts the attempt in the same UPDATE."""
-    return _move(message_id, SendState.PENDING, SendState.SENDING, attempts=F("attempts") + 1)
+def _claim_sql(using: str, shape: object, *, message_id: int, now: datetime):
+    rows = OutboundSend.objects.using(using).filter(message_id=message_id, state=SendState.PENDING)
+    return update_returning_sql(rows, state=SendState.SENDING, updated_at=now, attempts=F("attempts") + 1)
 
 
-def _move(message_id: int, source: str, target: str, **fields) -> bool:
-    """Compare-and-set of a delivery's state."""
+_CLAIM = Compiled(
+    _claim_sql, message_id=OutboundSend._meta.get_field("message"), now=OutboundSend._meta.get_field("updated_at")
+)
+
+
+def _claim(message_id: int) -> OutboundSend | None:
+    """The compare-and-set `pending → sending` that counts the attempt, returning the delivery as it
+    leaves it (one statement, compiled once: core.statements); None for every caller but one."""
+    using = router.db_for_write(OutboundSend)
+    sql, params = _CLAIM.sql(using=using, message_id=message_id, now=timezone.now())
+    return row_returned(OutboundSend, sql, params, using=using)
+
+
+def _move_sql(using: str, shape: tuple, *, message_id: int, source: str, target: str, now: datetime):
+    rows = OutboundSend.objects.using(using).filter(message_id=message_id, state=source)
+    return update_sql(rows, state=target, updated_at=now, **dict(shape))
+
+
+_MOVE = Compiled(
+    _move_sql,
+    message_id=OutboundSend._meta.get_field("message"),
+    source=OutboundSend._meta.get_field("state"),
+    target=OutboundSend._meta.get_field("state"),
+    now=OutboundSend._meta.get_field("updated_at"),
+)
+
+
+def _move(message_id: int, source: str, target: str, **constants: bool | None) -> bool:
+    """Compare-and-set of a delivery's state, compiled once (core.statements); `constants` are
+    fields set to a value that is part of the statement (a flag, a cleared column)."""
+    using = router.db_for_write(OutboundSend)
+    shape = tuple(sorted(constants.items()))
     return bool(
-        OutboundSend.objects.filter(message_id=message_id, state=source).update(
-            state=target, updated_at=timezone.now(), **fields
-        )
+        _MOVE.execute(using=using, shape=shape, message_id=message_id, source=source, target=target, now=timezone.now())
     )
 
 
@@ -118,13 +147,53 @@ def _already_sent(message: Message) -> tuple[str, str] | None:
     return None
 
 
-def _status_after(current: str | None, reported: str) -> str:
-    """The row's status once Twilio reports `reported`: never lower, never out of a terminal one."""
-    if current in TERMINAL_STATUSES:
-        return current
-    if reported in TERMINAL_STATUSES or current is None:
-        return reported
-    return reported if STATUS_RANKS.get(reported, -1) > STATUS_RANKS.get(current, -1) else current
+def _sent_sql(using: str, reported: str, *, message_id: int, sid: str, now: datetime):
+    # A status callback (?mid=) may have come in since the claim: never lower what it said. Our
+    # own `queued` (the row waiting here) says nothing.
+    replaced = Q(status="queued") | statuses_replaced_by(reported)
+    status = Case(When(replaced, then=Value(reported)), default=F("status"))
+    rows = Message.objects.using(using).filter(pk=message_id)
+    return update_returning_sql(rows, external_id=sid, status=status, error=None, updated_at=now)
+
+
+_SENT = Compiled(
+    _sent_sql,
+    message_id=Message._meta.get_field("id"),
+    sid=Message._meta.get_field("external_id"),
+    now=Message._meta.get_field("updated_at"),
+)
+
+
+def _sent(message: Message, *, sid: str, reported: str) -> Message:
+    """The message's SID, and the status Twilio reported unless a callback already set a later one,
+    in one UPDATE that decides it and returns the row (compiled once per reported status)."""
+    using = router.db_for_write(Message)
+    sql, params = _SENT.sql(using=using, shape=reported, message_id=message.pk, sid=sid, now=timezone.now())
+    return row_returned(Message, sql, params, using=using) or message
+
+
+def _with_opt_out_sql(using: str, shape: object, *, message_id: int):
+    opted_out = Contact.objects.filter(
+        channel=OuterRef("channel"), address=OuterRef("participant_number"), opted_out=True
+    )
+    columns = [field.attname for field in Message._meta.concrete_fields]
+    rows = Message.objects.using(using).filter(pk=message_id).order_by()
+    rows = rows.annotate(opted_out=Exists(opted_out)).values_list(*columns, "opted_out")
+    return rows.query.get_compiler(using).as_sql()
+
+
+_WITH_OPT_OUT = Compiled(_with_opt_out_sql, message_id=Message._meta.get_field("id"))
+
+
+def _message_with_opt_out(message_id: int) -> tuple[Message, bool]:
+    """The message to send, and whether its contact has opted out (checked at send time: a STOP
+    may have come after the row was queued), in one SELECT compiled once."""
+    using = router.db_for_read(Message)
+    sql, params = _WITH_OPT_OUT.sql(using=using, message_id=message_id)
+    with connections[using].cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    return model_from_row(Message, row[:-1], using=using), bool(row[-1])
 
 
 class SendHeartbeat(Heartbeat):
@@ -150,11 +219,12 @@ heartbeat = SendHeartbeat()
 def outbound_deliver(*, message_id: int, final_attempt: bool) -> Message | None:
     """Send one queued row; None when another caller already claimed it. Raises
     TransientChannelError (the row back to `queued`) for the task to retry unless `final_attempt`."""
-    if not _claim(message_id):
+    send = _claim(message_id)
+    if send is None:
         logger.info("Outbound message %s is not waiting to be sent: already handled, skipping", message_id)
         return None
     with heartbeat.holding(message_id):
-        return _deliver(message_id, final_attempt=final_attempt)
+        return _deliver(send, final_attempt=final_attempt)
 
 
 def outbound_deliver_or_retry(*, message_id: int) -> Message | None:
@@ -171,27 +241,14 @@ def outbound_deliver_or_retry(*, message_id: int) -> Message | None:
 
 def outbound_send_on_commit(message_id: int, *, here: bool = False) -> None:
     """Send a queued row once the transaction commits: from the `sends` queue, or `here`, from this
-    process. A task that decided a reply sends it itself (one task and one broker round trip less
-    per reply), through the same claim, so retries, the sweeper and reconciliation are unchanged."""
-    if here:
-        transaction.on_commit(partial(_send_here, message_id), robust=True)
-    else:
-        enqueue_on_commit(SEND_TASK, message_id)
+    process (core.tasks.send_on_commit)."""
+    send_on_commit(outbound_deliver_or_retry, SEND_TASK, message_id, here=here, log=logger)
 
 
-def _send_here(message_id: int) -> None:
-    try:
-        outbound_deliver_or_retry(message_id=message_id)
-    except Exception:  # a database error between two statements, say: the queue tries again
-        logger.exception("Outbound message %s: sending it here failed; queued", message_id)
-        enqueue_on_commit(SEND_TASK, message_id)
-
-
-def _deliver(message_id: int, *, final_attempt: bool) -> Message:
-    send = OutboundSend.objects.select_related("message").get(message_id=message_id)
-    message = send.message
-    contact = contact_for(address=message.participant_number or "", channel=message.channel)
-    if contact.opted_out:  # opted out after the row was queued
+def _deliver(send: OutboundSend, *, final_attempt: bool) -> Message:
+    message, opted_out = _message_with_opt_out(send.message_id)
+    send.message = message
+    if opted_out:  # opted out after the row was queued
         return _fail(message, OPTED_OUT, send)
     release_db_connection()  # a thread of the worker waits on Twilio without holding a connection
     try:
@@ -211,14 +268,10 @@ def _deliver(message_id: int, *, final_attempt: bool) -> Message:
             logger.exception("Outbound message %s: unexpected error while sending", message.pk)
             return _fail(message, "internal error", send)
         return _after_error(message, send, error, final_attempt=final_attempt)
-    # A status callback (?mid=) may have come in since the claim: never lower what it said. Our
-    # own `queued` (the row waiting here) says nothing.
-    current = Message.objects.filter(pk=message.pk).values_list("status", flat=True).first()
-    status = _status_after(None if current == "queued" else current, status)
     # A part with a next one: its SID and the release of the next in one transaction, so a crash
     # leaves this part `sending` (reconciled by the sweeper, then released), never the next held.
     with transaction.atomic() if send.next_part_id else nullcontext():
-        message = _finish(message, external_id=sid, status=status, error=None)
+        message = _sent(message, sid=sid, reported=status)
         _move(message.pk, SendState.SENDING, SendState.SENT, needs_reconcile=False, last_error_code=None)
         if send.next_part_id:
             _next_part_release(send.next_part_id)

@@ -26,7 +26,7 @@ RECONCILE_WITHIN = timedelta(days=3)
 RECONCILE_BATCH = 500
 
 
-def _ranks_lower(reported: str) -> Q:
+def statuses_replaced_by(reported: str) -> Q:
     """The stored statuses `reported` may replace, as a WHERE clause so the UPDATE itself decides (a
     late or out-of-order callback matches no row): never a terminal one; a terminal report replaces
     any other; else a higher rank (an unranked status counts as -1; none is replaced by anything)."""
@@ -58,7 +58,7 @@ def _move(where: Q, *, sid: str, status: str, error: str | None) -> bool:
     fields: dict = {"status": status, "external_id": sid, "updated_at": timezone.now()}
     if error:
         fields["error"] = error
-    rows = Message.objects.filter(where, _ranks_lower(status), direction=Direction.OUTBOUND)
+    rows = Message.objects.filter(where, statuses_replaced_by(status), direction=Direction.OUTBOUND)
     return bool(rows.update(**fields))
 
 

@@ -145,3 +145,31 @@ def test_a_send_waits_on_twilio_without_holding_a_database_connection(deliver, f
 
     assert holding == [False]
     assert reply_to(6).twilio_sid
+
+
+@pytest.mark.parametrize(("window", "expected"), [(0, 13), (2, 15)])
+def test_an_auto_reply_and_its_send_read_the_contact_once_each(
+    twilio_post, fake_twilio, settings, django_capture_on_commit_callbacks, window, expected
+):
+    """The answer task's statements with its send (issue 29): the message with its conversation,
+    the claim, the auto-reply's text, then in one transaction the contact (its opt-out and what the
+    row needs), the two rows and the claim's end; the send's four (`test_sending`). With a burst
+    window two more: before the claim, whether a newer message waits and the earlier messages of
+    the burst, in one SELECT; inside the transaction, whether a newer message waits now (the answer
+    may have gone stale meanwhile)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from inbox.tasks import answer_inbound
+
+    settings.AI_BURST_WINDOW_S = window
+    with django_capture_on_commit_callbacks(execute=False):  # the answer task queued, not run
+        twilio_post("/twilio/inbound", inbound_form("Hello", from_=STRANGER, sid=7))
+    inbound = Message.objects.get(external_id=_sid(7))
+    with CaptureQueriesContext(connection) as queries, django_capture_on_commit_callbacks(execute=True):
+        answer_inbound.apply(args=[inbound.pk])
+
+    statements = [query["sql"] for query in queries.captured_queries]
+    assert len(statements) == expected, "\n".join(statements)
+    assert sum('"inbox_contact"' in sql for sql in statements) == 2  # the answer's and the send's
+    assert [sent["body"] for sent in fake_twilio.created(to=STRANGER)] == [AUTO_REPLY]

@@ -49,12 +49,15 @@ def test_a_redelivered_task_never_sends_twice(fake_twilio):
     assert len(fake_twilio.created(to=TO)) == 1
 
 
-def test_a_delivery_is_six_statements_and_counts_its_attempt(fake_twilio, django_assert_num_queries):
+def test_a_delivery_is_four_statements_and_counts_its_attempt(fake_twilio, django_assert_num_queries):
     message = outbound_create(to=TO, body="Counted")
-    # the claim with its attempt, the delivery with its message, the contact's opt-out, the
-    # status a callback may have set meanwhile, the message's SID and status, the delivery's state
-    with django_assert_num_queries(6):
+    # the claim with its attempt, returning the delivery; the message with its contact's opt-out;
+    # the message's SID and a status no lower than what a callback set meanwhile, returning it; the
+    # delivery's state
+    with django_assert_num_queries(4) as queries:
         sent = outbound_deliver(message_id=message.pk, final_attempt=False)
+    assert [query["sql"].split()[0] for query in queries.captured_queries] == ["UPDATE", "SELECT", "UPDATE", "UPDATE"]
+    assert sum("inbox_contact" in query["sql"] for query in queries.captured_queries) == 1
     assert sent is not None and sent.twilio_sid == fake_twilio.created(to=TO)[0]["sid"]
     send = OutboundSend.objects.get(message=message)
     assert (send.state, send.attempts) == ("sent", 1)
@@ -319,3 +322,21 @@ def test_a_status_callback_that_came_before_the_create_answer_is_not_lowered(fak
     Message.objects.filter(pk=message.pk).update(status="delivered")  # the ?mid= callback won the race
     delivered = outbound_deliver(message_id=message.pk, final_attempt=True)
     assert (delivered.status, bool(delivered.twilio_sid)) == ("delivered", True)
+
+
+@pytest.mark.parametrize(
+    ("callback", "stored"),
+    [
+        ("undelivered", "undelivered"),  # a terminal status is never left
+        ("sending", "sending"),  # higher than the create answer's `queued`
+        ("queued", "queued"),  # our own `queued` or Twilio's: the create answer's status replaces it
+        (None, "queued"),
+    ],
+)
+def test_the_sent_status_never_lowers_what_a_callback_set_meanwhile(fake_twilio, callback, stored):
+    message = outbound_create(to=TO, body=f"Callback {callback}")
+    Message.objects.filter(pk=message.pk).update(status=callback)  # the ?mid= callback won the race
+    sent = outbound_deliver(message_id=message.pk, final_attempt=True)
+    message.refresh_from_db()
+    assert (sent.status, message.status, message.twilio_sid) == (stored, stored, sent.twilio_sid)
+    assert message.twilio_sid == fake_twilio.created(to=TO)[0]["sid"]
