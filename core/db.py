@@ -4,7 +4,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any, TypeVar, cast
 
-from django.db import DEFAULT_DB_ALIAS, InterfaceError, OperationalError, connection, connections, models
+from django.db import DEFAULT_DB_ALIAS, InterfaceError, OperationalError, connection, connections, models, transaction
 from django.db.models import F, QuerySet, Value, signals
 from django.db.models.functions import Coalesce, Greatest
 from django.db.models.sql import UpdateQuery
@@ -85,16 +85,36 @@ def model_from_row(model: type[M], row: Sequence, *, using: str) -> M:
     return model.from_db(using, [field.attname for field, _ in selected], values)
 
 
-def update_returning_sql(rows: QuerySet, **values: Any) -> tuple[str, Sequence]:
-    """The statement of `update_returning(rows, **values)` and its parameters."""
+def update_sql(rows: QuerySet, **values: Any) -> tuple[str, Sequence]:
+    """The statement `rows.update(**values)` runs and its parameters, for a queryset of the model's
+    own rows (no parent's fields, no filter through a join: update() would then select the keys
+    first)."""
     model = rows.model
     rows = rows.all()
     rows._for_write = True  # type: ignore[attr-defined]  # as update() does: the database for writes
     query = cast(UpdateQuery, rows.query.chain(UpdateQuery))
     query.add_update_values(values)
     if query.related_updates:  # a parent's field (multi-table inheritance) takes a second UPDATE
-        raise TypeError(f"update_returning() sets fields of {model.__name__} only")
-    sql, params = query.get_compiler(rows.db).as_sql()
+        raise TypeError(f"update_sql() sets fields of {model.__name__} only")
+    if query.count_active_tables() > 1:  # as update() tells: a join, so it would select the keys first
+        raise TypeError("update_sql() takes a filter on the model's own columns only")
+    return query.get_compiler(rows.db).as_sql()
+
+
+def rows_updated(sql: str, params: Sequence, *, using: str) -> int:
+    """Run an UPDATE (`update_sql`'s, or one compiled from it) as update() runs it: the number of
+    rows it changed, and an error marks a surrounding transaction for rollback."""
+    with transaction.mark_for_rollback_on_error(using=using), connections[using].cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.rowcount
+
+
+def update_returning_sql(rows: QuerySet, **values: Any) -> tuple[str, Sequence]:
+    """The statement of `update_returning(rows, **values)` and its parameters."""
+    model = rows.model
+    rows = rows.all()
+    rows._for_write = True  # type: ignore[attr-defined]  # as update() does: the database for writes
+    sql, params = update_sql(rows, **values)
     connection = connections[rows.db]
     columns = ", ".join(connection.ops.quote_name(field.column) for field in model._meta.concrete_fields)
     return f"{sql} RETURNING {columns}", params
