@@ -13,7 +13,8 @@ requests answered. The cases:
 
 `--conn close` posts each request on a new connection (`Connection: close`), as the Twilio stand-in
 does for status callbacks; `keep` reuses keep-alive connections. `--access` varies the access log:
-`mask` (gunicorn.conf.py as is), `plain` (gunicorn's own logger), `off` (no access log). Several
+`mask` (gunicorn.conf.py as is), `plain` (gunicorn's own logger), `off` (no access log); `fast` is
+gunicorn.conf.py with gunicorn's C request parser (gunicorn_h1c, found in `--fast-parser-path`). Several
 `--trees` (checkouts with their own `--database-urls`) run alternately, case by case, in each round.
 
     .venv/bin/python bench/web_floor.py --database-urls postgres://postgres@127.0.0.1:5432/floor \\
@@ -54,6 +55,7 @@ ACCESS = {
     "mask": "",
     "plain": "logger_class = 'gunicorn.glogging.Logger'\n",
     "off": "accesslog = None\n",
+    "fast": "http_parser = 'fast'\n",  # gunicorn's C parser, from `--fast-parser-path`
 }
 
 
@@ -112,16 +114,17 @@ def tree_env(root: Path, database_url: str, redis_url: str, port: int) -> dict[s
     return env
 
 
-def cpu_seconds(pid: int) -> float:
+def cpu_seconds(pid: int) -> tuple[float, float]:
+    """User and system CPU seconds so far of `pid` and its descendants."""
     ticks = os.sysconf("SC_CLK_TCK")
-    total = 0.0
+    user = system = 0.0
     for each in [pid, *_descendants(pid)]:
         try:
             fields = Path(f"/proc/{each}/stat").read_text().rsplit(")", 1)[1].split()
         except OSError:
             continue
-        total += (int(fields[11]) + int(fields[12])) / ticks
-    return total
+        user, system = user + int(fields[11]) / ticks, system + int(fields[12]) / ticks
+    return user, system
 
 
 class Server:
@@ -135,7 +138,7 @@ class Server:
                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
         wait_for_http(int(env["PORT"]), "/health", time.time() + 90)
 
-    def cpu(self) -> float:
+    def cpu(self) -> tuple[float, float]:
         return cpu_seconds(self.proc.pid)
 
     def stop(self) -> None:
@@ -199,6 +202,8 @@ def measure(tree: dict, case: str, conn: str, access: str, options: argparse.Nam
     env = tree_env(tree["root"], tree["database_url"], options.redis_url, port)
     app, app_env = APPS[case]
     env.update(app_env)
+    if access == "fast":
+        env["PYTHONPATH"] += f":{options.fast_parser_path}"
     count = round(options.rate * options.duration)
     warm = options.warm_up
     rows: list[list] = []
@@ -226,7 +231,7 @@ def measure(tree: dict, case: str, conn: str, access: str, options: argparse.Nam
         before, wall = server.cpu(), time.perf_counter()
         outcomes, _ = open_loop(pool, requests, options.rate, 5.0)
         pool.wait_idle(time.perf_counter() + 30)
-        used, wall = server.cpu() - before, time.perf_counter() - wall
+        after, wall = server.cpu(), time.perf_counter() - wall
     finally:
         pool.close()
         server.stop()
@@ -234,7 +239,8 @@ def measure(tree: dict, case: str, conn: str, access: str, options: argparse.Nam
     latencies = sorted((o.done - o.due) * 1000 for o in outcomes if o.done)
     return {
         "tree": tree["name"], "case": case, "conn": conn, "access": access, "sent": len(outcomes), "ok": ok,
-        "cpu_ms_per_request": round(used * 1000 / max(1, len(outcomes)), 3),
+        "cpu_ms_per_request": round((sum(after) - sum(before)) * 1000 / max(1, len(outcomes)), 3),
+        "system_ms_per_request": round((after[1] - before[1]) * 1000 / max(1, len(outcomes)), 3),
         "p50_ms": round(latencies[len(latencies) // 2], 1) if latencies else None, "wall_s": round(wall, 1),
     }  # fmt: skip
 
@@ -254,6 +260,7 @@ def main() -> None:
     parser.add_argument("--senders", type=int, default=8)
     parser.add_argument("--rounds", type=int, default=1)
     parser.add_argument("--profile-dir", default="")
+    parser.add_argument("--fast-parser-path", default="", help="a folder holding gunicorn_h1c, for `--access fast`")
     options = parser.parse_args()
     if options.prepare is not None:
         prepare(options.prepare)
@@ -272,11 +279,14 @@ def main() -> None:
                         result = {"round": round_ + 1, **measure(tree, case, conn, access, options)}
                         results.append(result)
                         print(json.dumps(result), flush=True)
-    print("\nmedian CPU ms per request:")
+    print("\nmedian CPU ms per request (of which system):")
     keys = sorted({(r["case"], r["conn"], r["access"], r["tree"]) for r in results}, key=str)
     for key in keys:
-        values = [r["cpu_ms_per_request"] for r in results if (r["case"], r["conn"], r["access"], r["tree"]) == key]
-        print(f"  {' '.join(key):40s} {statistics.median(values):7.3f}  ({', '.join(f'{v:.3f}' for v in values)})")
+        chosen = [r for r in results if (r["case"], r["conn"], r["access"], r["tree"]) == key]
+        values = [r["cpu_ms_per_request"] for r in chosen]
+        system = statistics.median(r["system_ms_per_request"] for r in chosen)
+        runs = ", ".join(f"{v:.3f}" for v in values)
+        print(f"  {' '.join(key):40s} {statistics.median(values):7.3f} ({system:.3f})  ({runs})")
 
 
 if __name__ == "__main__":
