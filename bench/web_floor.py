@@ -20,7 +20,10 @@ gunicorn.conf.py with gunicorn's C request parser (gunicorn_h1c, found in `--fas
     .venv/bin/python bench/web_floor.py --database-urls postgres://postgres@127.0.0.1:5432/floor \\
         --redis-url redis://127.0.0.1:6403/4 --cases raw,bare,stack,status,webhook --rounds 3
 
-`--profile-dir DIR` runs gunicorn under bench/profiled.py (every thread by its CPU clock).
+`--profile-dir DIR` runs gunicorn under bench/profiled.py (every thread by its CPU clock). In-process,
+with the settings in the environment: `--middleware-costs CALLS` (DJANGO_SETTINGS_MODULE=web_floor_settings)
+prints what each middleware of the stack adds to a request, `--apply-costs ROWS` the status callback
+service's CPU (run from the tree to measure: its code is imported from the working directory).
 The databases must exist; the script migrates them and replaces its own bench rows in them."""
 
 from __future__ import annotations
@@ -91,6 +94,76 @@ def prepare(count: int) -> None:
          for i in range(count)]
     )  # fmt: skip
     print(json.dumps([[row.pk, row.external_id] for row in rows]))
+
+
+# --- in-process, one call at a time ------------------------------------------------------------
+def middleware_costs(calls: int) -> None:
+    """µs of CPU per request of Django's WSGI handler serving the floor view (a urlencoded form like
+    a status callback's) with no middleware, then with the production stack's first 1, 2, ... (run
+    with DJANGO_SETTINGS_MODULE=web_floor_settings)."""
+    import io
+
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.core.handlers.wsgi import WSGIHandler
+    from django.test.utils import override_settings
+
+    body = status_requests("http://127.0.0.1", [[1, f"{SID_PREFIX}{1:027d}"]], False)[0].body
+
+    def environ() -> dict:
+        return {"REQUEST_METHOD": "POST", "PATH_INFO": "/floor", "QUERY_STRING": "mid=1", "SERVER_NAME": "127.0.0.1",
+                "SERVER_PORT": "8000", "SERVER_PROTOCOL": "HTTP/1.1", "REMOTE_ADDR": "127.0.0.1",
+                "HTTP_HOST": "127.0.0.1", "CONTENT_TYPE": "application/x-www-form-urlencoded",
+                "CONTENT_LENGTH": str(len(body)), "HTTP_X_TWILIO_SIGNATURE": "x", "wsgi.input": io.BytesIO(body),
+                "wsgi.url_scheme": "http", "wsgi.errors": sys.stderr}  # fmt: skip
+
+    def cost(middleware: list[str]) -> float:
+        with override_settings(MIDDLEWARE=middleware):
+            handler = WSGIHandler()
+            runs = []
+            for _ in range(6):  # the first is the warm-up
+                started = time.process_time()
+                for _ in range(calls):
+                    b"".join(handler(environ(), lambda status, headers, exc_info=None: None))
+                runs.append((time.process_time() - started) * 1e6 / calls)
+            return statistics.median(runs[1:])
+
+    stack = list(settings.MIDDLEWARE)
+    previous = cost([])
+    print(f"no middleware: {previous:.0f} µs")
+    for count in range(1, len(stack) + 1):
+        now = cost(stack[:count])
+        print(f"+ {stack[count - 1]:58s} {now:5.0f} µs ({now - previous:+4.0f})")
+        previous = now
+
+
+def apply_costs(count: int) -> None:
+    """µs of CPU of `status_apply` (the callback's service: its UPDATE and INSERT) per `sent` and per
+    `delivered` of `count` new outbound rows, medians after the first 200."""
+    sys.path.insert(0, os.getcwd())  # the tree under test's code
+    import django
+
+    django.setup()
+    from messaging.models import Message
+    from twilio_channel.models import MessageStatusEvent
+    from twilio_channel.services.statuses import status_apply
+
+    prefix = SID_PREFIX + "apply"
+    MessageStatusEvent.objects.filter(twilio_sid__startswith=prefix).delete()
+    Message.objects.filter(external_id__startswith=prefix).delete()
+    rows = Message.objects.bulk_create(
+        [Message(channel="sms", direction="outbound", to_number=person_number(i % PEOPLE), status="queued",
+                 external_id=f"{prefix}{i:022d}") for i in range(count)]
+    )  # fmt: skip
+    for step in ("sent", "delivered"):
+        times = []
+        for row in rows:
+            started = time.process_time()
+            assert status_apply(sid=row.external_id, status=step, message_id=row.pk)
+            times.append((time.process_time() - started) * 1e6)
+        print(f"status_apply {step}: {statistics.median(times[200:]):.0f} µs")
 
 
 # --- the stack ---------------------------------------------------------------------------------
@@ -248,6 +321,8 @@ def measure(tree: dict, case: str, conn: str, access: str, options: argparse.Nam
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--prepare", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--middleware-costs", type=int, metavar="CALLS", help="in-process: each middleware's cost")
+    parser.add_argument("--apply-costs", type=int, metavar="ROWS", help="in-process: status_apply's cost")
     parser.add_argument("--trees", default=str(ROOT), help="checkouts, comma-separated (the first is the baseline)")
     parser.add_argument("--database-urls", default=os.environ.get("DATABASE_URL", ""), help="one per tree")
     parser.add_argument("--redis-url", default=os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"))
@@ -264,6 +339,12 @@ def main() -> None:
     options = parser.parse_args()
     if options.prepare is not None:
         prepare(options.prepare)
+        return
+    if options.middleware_costs:
+        middleware_costs(options.middleware_costs)
+        return
+    if options.apply_costs:
+        apply_costs(options.apply_costs)
         return
     trees = [
         {"name": Path(root).name, "root": Path(root).resolve(), "database_url": url,
