@@ -22,7 +22,8 @@ gunicorn.conf.py with gunicorn's C request parser (gunicorn_h1c, found in `--fas
 
 `--profile-dir DIR` runs gunicorn under bench/profiled.py (every thread by its CPU clock). In-process,
 with the settings in the environment: `--middleware-costs CALLS` (DJANGO_SETTINGS_MODULE=web_floor_settings)
-prints what each middleware of the stack adds to a request, `--apply-costs ROWS` the status callback
+prints what each middleware of the stack adds to a request, `--access-costs CALLS` an access line's
+cost, `--apply-costs ROWS` the status callback
 service's CPU (run from the tree to measure: its code is imported from the working directory).
 The databases must exist; the script migrates them and replaces its own bench rows in them."""
 
@@ -137,6 +138,43 @@ def middleware_costs(calls: int) -> None:
         now = cost(stack[:count])
         print(f"+ {stack[count - 1]:58s} {now:5.0f} µs ({now - previous:+4.0f})")
         previous = now
+
+
+def access_costs(calls: int) -> None:
+    """µs of CPU per access line (to /dev/null) of gunicorn's own logger and of gunicorn.conf.py's
+    masking one, for a status callback's request, and of the masking alone."""
+    from datetime import timedelta
+    from types import SimpleNamespace
+
+    from gunicorn.config import Config  # type: ignore[import-untyped]
+    from gunicorn.glogging import Logger  # type: ignore[import-untyped]
+
+    from core.access_log import URL_ATOMS, PhoneMaskingLogger
+    from core.redact import mask_phones_in_url
+
+    request = status_requests("http://127.0.0.1", [[1, f"{SID_PREFIX}{1:027d}"]], False)[0]
+    headers = [(name.upper(), value) for name, value in {**request.headers, "Host": "127.0.0.1:8000"}.items()]
+    environ = {"REQUEST_METHOD": "POST", "RAW_URI": request.path, "SERVER_PROTOCOL": "HTTP/1.1",
+               "PATH_INFO": request.path.split("?")[0], "QUERY_STRING": request.path.split("?")[1],
+               "REMOTE_ADDR": "127.0.0.1", "SERVER_NAME": "127.0.0.1", "SERVER_PORT": "8000", "SCRIPT_NAME": "",
+               "wsgi.url_scheme": "http", "wsgi.multithread": True, "SERVER_SOFTWARE": "gunicorn",
+               **{f"HTTP_{name.replace('-', '_')}": value for name, value in headers}}  # fmt: skip
+    response = SimpleNamespace(status="200 OK", sent=16, headers=[("Content-Type", "application/json")] * 8)
+    for logger_class in (Logger, PhoneMaskingLogger):
+        config = Config()
+        config.set("accesslog", os.devnull)
+        logger = logger_class(config)
+        started = time.process_time()
+        for _ in range(calls):
+            logger.access(response, SimpleNamespace(headers=headers), environ, timedelta(milliseconds=3))
+        print(f"{logger_class.__name__}: {(time.process_time() - started) * 1e6 / calls:.1f} µs a line")
+    atoms = [environ["RAW_URI"], environ["PATH_INFO"], environ["QUERY_STRING"], "-"] * 2 + ["-"]
+    assert len(atoms) == len(URL_ATOMS)
+    started = time.process_time()
+    for _ in range(calls):
+        for atom in atoms:
+            mask_phones_in_url(atom)
+    print(f"the masking alone: {(time.process_time() - started) * 1e6 / calls:.1f} µs a line")
 
 
 def apply_costs(count: int) -> None:
@@ -322,6 +360,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--prepare", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--middleware-costs", type=int, metavar="CALLS", help="in-process: each middleware's cost")
+    parser.add_argument("--access-costs", type=int, metavar="CALLS", help="in-process: an access line's cost")
     parser.add_argument("--apply-costs", type=int, metavar="ROWS", help="in-process: status_apply's cost")
     parser.add_argument("--trees", default=str(ROOT), help="checkouts, comma-separated (the first is the baseline)")
     parser.add_argument("--database-urls", default=os.environ.get("DATABASE_URL", ""), help="one per tree")
@@ -342,6 +381,9 @@ def main() -> None:
         return
     if options.middleware_costs:
         middleware_costs(options.middleware_costs)
+        return
+    if options.access_costs:
+        access_costs(options.access_costs)
         return
     if options.apply_costs:
         apply_costs(options.apply_costs)
