@@ -4,7 +4,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any, TypeVar, cast
 
-from django.db import DEFAULT_DB_ALIAS, InterfaceError, OperationalError, connection, connections, models
+from django.db import DEFAULT_DB_ALIAS, InterfaceError, OperationalError, connection, connections, models, transaction
 from django.db.models import F, QuerySet, Value, signals
 from django.db.models.functions import Coalesce, Greatest
 from django.db.models.sql import UpdateQuery
@@ -88,8 +88,9 @@ def model_from_row(model: type[M], row: Sequence, *, using: str) -> M:
 
 
 def update_sql(rows: QuerySet, **values: Any) -> tuple[str, Sequence]:
-    """The statement of `rows.update(**values)` and its parameters, as the ORM writes it (for
-    core.statements.Compiled, which builds it once)."""
+    """The statement `rows.update(**values)` runs and its parameters, for a queryset of the model's
+    own rows (no parent's fields, no filter through a join: update() would then select the keys
+    first)."""
     model = rows.model
     rows = rows.all()
     rows._for_write = True  # type: ignore[attr-defined]  # as update() does: the database for writes
@@ -97,6 +98,8 @@ def update_sql(rows: QuerySet, **values: Any) -> tuple[str, Sequence]:
     query.add_update_values(values)
     if query.related_updates:  # a parent's field (multi-table inheritance) takes a second UPDATE
         raise TypeError(f"update_sql() sets fields of {model.__name__} only")
+    if query.count_active_tables() > 1:  # as update() tells: a join, so it would select the keys first
+        raise TypeError("update_sql() takes a filter on the model's own columns only")
     return query.get_compiler(rows.db).as_sql()
 
 
@@ -120,6 +123,14 @@ def related_from_row(model: type[M], row: Sequence, *, related: Sequence[str], u
             break
         owner = related_row
     return instance
+
+
+def rows_updated(sql: str, params: Sequence, *, using: str) -> int:
+    """Run an UPDATE (`update_sql`'s, or one compiled from it) as update() runs it: the number of
+    rows it changed, and an error marks a surrounding transaction for rollback."""
+    with transaction.mark_for_rollback_on_error(using=using), connections[using].cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.rowcount
 
 
 def update_returning_sql(rows: QuerySet, **values: Any) -> tuple[str, Sequence]:

@@ -10,7 +10,9 @@ from collections.abc import Callable, Hashable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from django.db import connections, models, transaction
+from django.db import connections, models
+
+from core.db import rows_updated
 
 _TEXT = {"CharField", "TextField", "SlugField", "EmailField"}
 _INTEGER = {"AutoField", "BigAutoField", "IntegerField", "BigIntegerField", "PositiveIntegerField", "SmallIntegerField"}
@@ -78,7 +80,4 @@ class Compiled:
     def execute(self, *, using: str, shape: Hashable = (), **values: Any) -> int:
         """Run the statement (an UPDATE) for `values` as update() runs one: the number of rows it
         matched, the transaction marked for rollback when it fails."""
-        sql, params = self.sql(using=using, shape=shape, **values)
-        with transaction.mark_for_rollback_on_error(using=using), connections[using].cursor() as cursor:
-            cursor.execute(sql, params)
-            return cursor.rowcount
+        return rows_updated(*self.sql(using=using, shape=shape, **values), using=using)

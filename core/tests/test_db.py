@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from accounts.tests.factories import UserFactory
-from core.db import later_of, row_insert, update_returning
+from core.db import later_of, row_insert, rows_updated, update_returning, update_sql
 from messaging.enums import ConversationKind
 from messaging.models import Conversation, Message
 
@@ -38,6 +38,20 @@ def test_update_returning_without_a_matching_row_is_none_and_changes_nothing(use
     rows = Conversation.objects.filter(key="k2", kind=ConversationKind.DIRECT)
     assert update_returning(rows, last_message_at=timezone.now()) is None
     assert Conversation.objects.get(pk=conversation.pk).last_message_at is None
+
+
+def test_update_sql_is_the_statement_update_runs_and_counts_the_same_rows(user):
+    Conversation.objects.create(key="k4", kind=ConversationKind.AI, user=user)
+    Conversation.objects.create(key="k5", kind=ConversationKind.AI, user=user)
+    at = timezone.now()
+    rows = Conversation.objects.filter(kind=ConversationKind.AI, user=user).exclude(key="k6")
+    with CaptureQueriesContext(connection) as orm:
+        counted = rows.update(last_message_at=at)
+    with CaptureQueriesContext(connection) as ours:
+        assert rows_updated(*update_sql(rows, last_message_at=at), using=connection.alias) == counted == 2
+    assert [query["sql"] for query in ours.captured_queries] == [query["sql"] for query in orm.captured_queries]
+    with pytest.raises(TypeError, match="own columns"):  # update() would select the keys first
+        update_sql(Conversation.objects.filter(user__username="someone"), last_message_at=at)
 
 
 def test_a_time_never_moves_backwards(user):

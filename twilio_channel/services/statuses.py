@@ -7,10 +7,12 @@ import logging
 from contextlib import nullcontext
 from datetime import timedelta
 
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, connection, connections, router, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from core.db import row_insert, update_sql
+from core.statements import Compiled
 from messaging.enums import Direction
 from messaging.models import Message
 from twilio_channel.client import twilio_client, twilio_configured
@@ -26,18 +28,54 @@ RECONCILE_WITHIN = timedelta(days=3)
 RECONCILE_BATCH = 500
 
 
-def statuses_replaced_by(reported: str) -> Q:
-    """The stored statuses `reported` may replace, as a WHERE clause so the UPDATE itself decides (a
-    late or out-of-order callback matches no row): never a terminal one; a terminal report replaces
-    any other; else a higher rank (an unranked status counts as -1; none is replaced by anything)."""
+def _rank(reported: str) -> int | str:
+    """What the rank rules go by: "terminal", else the rank (an unranked status counts as -1)."""
+    return "terminal" if reported in TERMINAL_STATUSES else STATUS_RANKS.get(reported, -1)
+
+
+def _ranks_lower(rank: int | str) -> Q:
+    """The stored statuses a report of `rank` may replace, as a WHERE clause so the UPDATE itself
+    decides (a late or out-of-order callback matches no row): never a terminal one; a terminal
+    report replaces any other; else a higher rank (an unranked stored status counts as -1; none is
+    replaced by anything)."""
     lower = Q(status__isnull=True)
-    if reported in TERMINAL_STATUSES:
+    if rank == "terminal":
         return lower | ~Q(status__in=TERMINAL_STATUSES)
-    rank = STATUS_RANKS.get(reported, -1)
-    if rank >= 0:  # an unranked stored status counts as -1: any ranked report moves it
+    if isinstance(rank, int) and rank >= 0:  # an unranked stored status counts as -1: any ranked report moves it
         lower |= Q(status__in=[name for name, other in STATUS_RANKS.items() if other < rank])
         lower |= ~Q(status__in=[*STATUS_RANKS, *TERMINAL_STATUSES])
     return lower
+
+
+def statuses_replaced_by(reported: str) -> Q:
+    """The stored statuses a report of `reported` may replace (the send's SID, stored with the
+    status Twilio answered, goes by the same rules)."""
+    return _ranks_lower(_rank(reported))
+
+
+def _move_sql(using: str, shape: tuple[bool, int | str], *, pk: int, sid: str, status: str, now, **error: str):
+    unsent, rank = shape
+    where = Q(pk=pk)
+    if unsent:  # the row holds no SID or this one, so storing the SID changes only a missing one
+        where &= Q(external_id__isnull=True) | Q(external_id="") | Q(external_id=sid)
+    rows = Message.objects.using(using).filter(where, _ranks_lower(rank), direction=Direction.OUTBOUND)
+    return update_sql(rows, status=status, external_id=sid, updated_at=now, **error)
+
+
+# Every outbound message takes two callbacks: the UPDATE is compiled once per rank (core.statements).
+_MOVE = Compiled(
+    _move_sql,
+    pk=Message._meta.get_field("id"),
+    sid=Message._meta.get_field("external_id"),
+    status=Message._meta.get_field("status"),
+    now=Message._meta.get_field("updated_at"),
+    error=Message._meta.get_field("error"),
+)
+
+
+def _is_key(value: int) -> bool:
+    low, high = connections[router.db_for_write(Message)].ops.integer_field_range(Message._meta.pk.get_internal_type())
+    return low <= value <= high
 
 
 def _message_find(sid: str, message_id: int | None) -> Message | None:
@@ -51,15 +89,16 @@ def _message_find(sid: str, message_id: int | None) -> Message | None:
     return rows.filter(channel__in=TWILIO_CHANNELS, external_id=sid).first()  # the (channel, external_id) index
 
 
-def _move(where: Q, *, sid: str, status: str, error: str | None) -> bool:
-    """One UPDATE that moves the row forward only when the rank rules allow it: concurrent
-    callbacks of one message cannot lower it. The row holds no SID or this one, so storing the SID
-    with the status changes only a missing one."""
-    fields: dict = {"status": status, "external_id": sid, "updated_at": timezone.now()}
-    if error:
-        fields["error"] = error
-    rows = Message.objects.filter(where, statuses_replaced_by(status), direction=Direction.OUTBOUND)
-    return bool(rows.update(**fields))
+def _move(pk: int, *, unsent: bool, sid: str, status: str, error: str | None) -> bool:
+    """One UPDATE that moves row `pk` forward only when the rank rules allow it: concurrent
+    callbacks of one message cannot lower it. With `unsent`, only while the row holds no SID or
+    this one."""
+    using = router.db_for_write(Message)
+    moved = _MOVE.execute(
+        using=using, shape=(unsent, _rank(status)), pk=pk, sid=sid, status=status, now=timezone.now(),
+        **({"error": error} if error else {}),
+    )  # fmt: skip
+    return bool(moved)
 
 
 def _event_record(**fields) -> None:
@@ -67,7 +106,7 @@ def _event_record(**fields) -> None:
     failed INSERT leaves nothing to roll back; inside a caller's (the sync's), a savepoint."""
     try:
         with transaction.atomic() if connection.in_atomic_block else nullcontext():
-            MessageStatusEvent.objects.create(**fields)
+            row_insert(MessageStatusEvent(**fields), using=router.db_for_write(MessageStatusEvent))
     except IntegrityError:
         pass  # the same report again (Twilio retries callbacks): already recorded
 
@@ -91,14 +130,15 @@ def status_apply(
     Only when that UPDATE moves nothing is the row looked up, as it may be another one or none."""
     status = status.strip().lower()
     error = _error_text(error_code, error_message)
-    unsent = Q(external_id__isnull=True) | Q(external_id="") | Q(external_id=sid)
-    moved = message_id is not None and _move(Q(pk=message_id) & unsent, sid=sid, status=status, error=error)
+    if message_id is not None and not _is_key(message_id):
+        message_id = None  # names no row: the compiled UPDATE would bind it, and the database refuse it
+    moved = message_id is not None and _move(message_id, unsent=True, sid=sid, status=status, error=error)
     target = message_id
     if not moved:  # off the usual path: a repeat, a late report, a `mid` of another row, no `mid`
         message = _message_find(sid, message_id)
         target = message.pk if message is not None else None
         if message is not None and message.pk != message_id:
-            moved = _move(Q(pk=message.pk), sid=sid, status=status, error=error)
+            moved = _move(message.pk, unsent=False, sid=sid, status=status, error=error)
     _event_record(message_id=target, twilio_sid=sid, status=status, error_code=error_code, error_message=error_message)
     if moved:
         logger.info("Message %s (%s) is now %s", target, sid, status)
