@@ -162,7 +162,7 @@ def _to_reply(response: Any, fallback_model: str) -> LLMReply:
         message = response.choices[0].message
     except (AttributeError, IndexError, TypeError) as exc:
         raise LLMError("bad_response", "no choices") from exc
-    calls = []
+    calls: list[ToolCall] = []
     for call in getattr(message, "tool_calls", None) or []:
         function = getattr(call, "function", None)
         name = getattr(function, "name", None) or ""
