@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 import logging
 import os
+import threading
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -93,20 +94,26 @@ def map_cost(*, model: str, prompt_tokens: int, completion_tokens: int) -> tuple
     return _litellm().cost_per_token(model=model, prompt_tokens=prompt_tokens, completion_tokens=completion_tokens)
 
 
+_REGISTERING = threading.Lock()
+
+
 @functools.lru_cache(maxsize=64)
 def _routed_model_known(model: str) -> None:
     """Name a self-hosted model we route (`hosted_vllm/<name>`) in litellm's model map, once per name
     and process. litellm prices every response itself (`_hidden_params["response_cost"]`, which the
     project never reads: orchestrator.pricing prices calls by the configured name); for a name its map
-    lacks, that lookup tries every generalisation of the name, ~12 model-info lookups per completion,
-    ~10 % of litellm's CPU per call (docs/PERFORMANCE.md). Every rate is 0, litellm's way to mark a
+    lacks, that lookup tries every generalisation of the name, 11 model-info lookups per completion,
+    10-25 % of litellm's CPU per call (docs/PERFORMANCE.md). Every rate is 0, litellm's way to mark a
     model free (with a rate missing it warns on every call); only the routed name is entered, so the
-    configured name the project prices by stays as litellm's map has it."""
+    configured name the project prices by stays as litellm's map has it. The AI worker enters its
+    configured model at startup (`preload`), before its threads share litellm's map; a name an
+    AIConfig row sets later is entered by its first call, one at a time."""
     litellm = _litellm()
-    if model in litellm.model_cost or _mapped(model):
-        return
-    free = dict.fromkeys(FREE_RATES, 0.0)
-    litellm.register_model({model: {"litellm_provider": COMPATIBLE_SERVER_ROUTE, "mode": "chat", **free}})
+    with _REGISTERING:
+        if model in litellm.model_cost or _mapped(model):
+            return
+        free = dict.fromkeys(FREE_RATES, 0.0)
+        litellm.register_model({model: {"litellm_provider": COMPATIBLE_SERVER_ROUTE, "mode": "chat", **free}})
 
 
 @functools.lru_cache(maxsize=64)
@@ -147,6 +154,9 @@ def preload() -> None:
         tools=[tool],
         mock_response="preloaded",
     )
+    config = llm_settings()
+    if config.litellm_model != config.model:  # before the worker's threads call: see _routed_model_known
+        _routed_model_known(config.litellm_model)
 
 
 @functools.cache

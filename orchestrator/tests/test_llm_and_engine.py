@@ -279,3 +279,17 @@ def test_preload_loads_litellm_offline(fake_llm):
 
     assert "litellm" in sys.modules
     assert fake_llm.requests == []
+
+
+@pytest.mark.django_db
+def test_preload_enters_the_routed_model_before_the_workers_threads_call(fake_llm, settings):
+    """litellm's model map is shared by the AI worker's threads: the configured self-hosted model is
+    entered at startup, so no turn writes it while others read it."""
+    import litellm
+
+    from orchestrator.llm import preload
+
+    settings.LITELLM_MODEL = "local-llama-preloaded"
+    preload()
+    assert "hosted_vllm/local-llama-preloaded" in litellm.model_cost
+    assert fake_llm.requests == []
