@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 import logging
 import os
+import threading
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -26,6 +27,9 @@ logger = logging.getLogger("orchestrator")
 PLACEHOLDER_API_KEY = "sk-local-placeholder"  # local OpenAI-compatible servers want some key
 MIN_CALL_TIMEOUT_S = 0.05
 COMPATIBLE_SERVER_ROUTE = "hosted_vllm"  # litellm's route for any self-hosted OpenAI-compatible server
+# The rates of litellm's model map that price a chat call; all 0 marks a model free (_routed_model_known).
+FREE_RATES = ("input_cost_per_token", "output_cost_per_token", "cache_creation_input_token_cost",
+              "cache_read_input_token_cost")  # fmt: skip
 
 # Keep litellm off the network at import: use the bundled model cost map. Set once, here, before
 # anything can import litellm (this module is its only importer): the process environment is shared
@@ -90,6 +94,28 @@ def map_cost(*, model: str, prompt_tokens: int, completion_tokens: int) -> tuple
     return _litellm().cost_per_token(model=model, prompt_tokens=prompt_tokens, completion_tokens=completion_tokens)
 
 
+_REGISTERING = threading.Lock()
+
+
+@functools.lru_cache(maxsize=64)
+def _routed_model_known(model: str) -> None:
+    """Name a self-hosted model we route (`hosted_vllm/<name>`) in litellm's model map, once per name
+    and process. litellm prices every response itself (`_hidden_params["response_cost"]`, which the
+    project never reads: orchestrator.pricing prices calls by the configured name); for a name its map
+    lacks, that lookup tries every generalisation of the name, 11 model-info lookups per completion,
+    10-25 % of litellm's CPU per call (docs/PERFORMANCE.md). Every rate is 0, litellm's way to mark a
+    model free (with a rate missing it warns on every call); only the routed name is entered, so the
+    configured name the project prices by stays as litellm's map has it. The AI worker enters its
+    configured model at startup (`preload`), before its threads share litellm's map; a name an
+    AIConfig row sets later is entered by its first call, one at a time."""
+    litellm = _litellm()
+    with _REGISTERING:
+        if model in litellm.model_cost or _mapped(model):
+            return
+        free = dict.fromkeys(FREE_RATES, 0.0)
+        litellm.register_model({model: {"litellm_provider": COMPATIBLE_SERVER_ROUTE, "mode": "chat", **free}})
+
+
 @functools.lru_cache(maxsize=64)
 def _mapped(model: str) -> bool:
     # An unmapped name makes litellm raise (and work out why): once per name and process is enough.
@@ -128,6 +154,9 @@ def preload() -> None:
         tools=[tool],
         mock_response="preloaded",
     )
+    config = llm_settings()
+    if config.litellm_model != config.model:  # before the worker's threads call: see _routed_model_known
+        _routed_model_known(config.litellm_model)
 
 
 @functools.cache
@@ -143,7 +172,7 @@ def _to_reply(response: Any, fallback_model: str) -> LLMReply:
         message = response.choices[0].message
     except (AttributeError, IndexError, TypeError) as exc:
         raise LLMError("bad_response", "no choices") from exc
-    calls = []
+    calls: list[ToolCall] = []
     for call in getattr(message, "tool_calls", None) or []:
         function = getattr(call, "function", None)
         name = getattr(function, "name", None) or ""
@@ -201,9 +230,12 @@ def chat_completion(
         # A row saved before names were checked, or LITELLM_MODEL itself: no request leaves with it.
         raise LLMError("model_refused", "not an allowed model name")
     litellm = _litellm()
+    model = config.litellm_model
+    if model != config.model:  # our route to a self-hosted server
+        _routed_model_known(model)
     per_call = config.timeout if timeout is None else timeout
     kwargs: dict[str, Any] = {
-        "model": config.litellm_model,
+        "model": model,
         "messages": _input_capped(messages),
         "api_key": config.api_key or PLACEHOLDER_API_KEY,
         "num_retries": 0,  # retries are ours (see the module docstring); 0 also stops the SDK's own

@@ -1,5 +1,6 @@
 """LLM settings resolution, the litellm call itself, and the no-LLM chat engine (§4.6.1, §9.4 point 1)."""
 
+import logging
 import os
 import re
 import subprocess
@@ -67,6 +68,35 @@ def test_tool_calls_are_parsed(fake_llm):
         ("get_report", '{"report_id": 3}'),
         ("get_my_reports", "{}"),
     ]
+
+
+def test_a_self_hosted_model_litellm_does_not_know_keeps_its_reply_usage_and_the_projects_prices(
+    fake_llm, settings, caplog
+):
+    """litellm is told once of the name it is routed under (its own response cost, unread, then
+    needs no search): the reply, its tool calls and usage come back as before, the project still
+    prices the configured names by litellm's map (an unknown one stays unpriced), nothing is logged."""
+    from orchestrator.pricing import call_cost
+
+    mapped_before = call_cost(model="gpt-4o-mini", prompt_tokens=1000, completion_tokens=1000)
+    settings.LITELLM_MODEL = "local-llama-unpriced"
+    fake_llm.tool_calls([("get_report", {"report_id": 3})], content="Looking").reply(
+        "Done", prompt_tokens=11, completion_tokens=4
+    )
+    with caplog.at_level(logging.WARNING, logger="LiteLLM"):
+        first = chat_completion(messages=[{"role": "user", "content": "x"}], tools=[])
+        second = chat_completion(messages=[{"role": "user", "content": "x"}])
+    assert [(c.name, c.arguments) for c in first.tool_calls] == [("get_report", '{"report_id": 3}')]
+    assert (second.text, second.prompt_tokens, second.completion_tokens) == ("Done", 11, 4)
+    assert fake_llm.requests[-1]["model"] == "local-llama-unpriced"
+    assert call_cost(model="local-llama-unpriced", prompt_tokens=11, completion_tokens=4) is None
+    settings.LITELLM_MODEL = "gpt-4o-mini"  # a name litellm prices, served by the self-hosted server
+    fake_llm.reply("Priced")
+    assert chat_completion(messages=[{"role": "user", "content": "x"}]).text == "Priced"
+    assert mapped_before is not None
+    assert call_cost(model="gpt-4o-mini", prompt_tokens=1000, completion_tokens=1000) == mapped_before
+    warnings = [r.getMessage() for r in caplog.records if r.name.startswith("LiteLLM") and r.levelno >= logging.WARNING]
+    assert warnings == []
 
 
 def test_a_client_error_is_not_retried(fake_llm):
@@ -248,4 +278,18 @@ def test_preload_loads_litellm_offline(fake_llm):
     preload()
 
     assert "litellm" in sys.modules
+    assert fake_llm.requests == []
+
+
+@pytest.mark.django_db
+def test_preload_enters_the_routed_model_before_the_workers_threads_call(fake_llm, settings):
+    """litellm's model map is shared by the AI worker's threads: the configured self-hosted model is
+    entered at startup, so no turn writes it while others read it."""
+    import litellm
+
+    from orchestrator.llm import preload
+
+    settings.LITELLM_MODEL = "local-llama-preloaded"
+    preload()
+    assert "hosted_vllm/local-llama-preloaded" in litellm.model_cost
     assert fake_llm.requests == []
