@@ -154,13 +154,18 @@ def _cluster_class():
             self.tree, self.port = tree, port
 
         def _spawn(self, role: str, args: list[str]) -> subprocess.Popen:
+            # BENCH_LOGS_DIR: each process's output (its access log, a 5xx's traceback) kept there
+            logs = os.environ.get("BENCH_LOGS_DIR")
+            if logs:
+                os.makedirs(logs, exist_ok=True)
+            output = open(os.path.join(logs, f"{self.tree.name}-{role}.log"), "ab") if logs else subprocess.DEVNULL  # noqa: SIM115
             proc = subprocess.Popen(
                 [self.tree.python, *args],
                 cwd=self.tree.root,
                 env=self.env,
                 start_new_session=True,
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
+                stdout=output,
+                stderr=subprocess.STDOUT if logs else subprocess.DEVNULL,
             )
             self.procs.append((role, proc))
             return proc
