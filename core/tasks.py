@@ -1,6 +1,7 @@
 """The one way to enqueue a Celery task from a request or service."""
 
 import logging
+import threading
 from collections.abc import Callable
 from functools import cache
 
@@ -50,14 +51,21 @@ def _broker_failure(exc: BaseException) -> str:
     return f"broker error ({_class_name(exc)})"
 
 
+_TASKS_IMPORT = threading.Lock()
+
+
 def registered_task(name: str):
     """The task registered under `name`. A service queues a task of its own app by name, so the
     app's tasks module (which calls the services) is not imported back by them. A web process has
-    not imported the tasks modules (a worker does at start): Celery's autodiscovery does it once."""
+    not imported the tasks modules (a worker does at start): Celery's autodiscovery does it once.
+    One thread at a time: a second caller during the import returns from Celery's autodiscovery at
+    once with nothing imported (its guard against recursion), and would get NotRegistered."""
     from celery import current_app
 
     if name not in current_app.tasks:
-        current_app.loader.import_default_modules()
+        with _TASKS_IMPORT:
+            if name not in current_app.tasks:
+                current_app.loader.import_default_modules()
     return current_app.tasks[name]
 
 
