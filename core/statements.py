@@ -77,6 +77,14 @@ class Compiled:
         prepared = {name: self._fields[name].get_db_prep_value(value, connection) for name, value in values.items()}
         return sql, [constant if name is None else prepared[name] for name, constant in slots]
 
+    def row(self, *, using: str, shape: Hashable = (), **values: Any) -> tuple | None:
+        """Run the statement (a SELECT, or a statement with RETURNING) for `values`: its first row
+        as the database returns it, or None."""
+        sql, params = self.sql(using=using, shape=shape, **values)
+        with connections[using].cursor() as cursor:
+            cursor.execute(sql, params)
+            return cursor.fetchone()
+
     def execute(self, *, using: str, shape: Hashable = (), **values: Any) -> int:
         """Run the statement (an UPDATE) for `values` as update() runs one: the number of rows it
         matched, the transaction marked for rollback when it fails."""

@@ -8,7 +8,7 @@ import logging
 from datetime import datetime
 
 from django.conf import settings
-from django.db import IntegrityError, connections, router, transaction
+from django.db import IntegrityError, router, transaction
 from django.utils import timezone
 
 from accounts.models import User
@@ -53,10 +53,7 @@ _CONTACT = Compiled(
 def _contact_get(*, address: str, channel: str) -> Contact | None:
     """One SELECT compiled once (core.statements): every send path reads the contact's opt-out."""
     using = router.db_for_read(Contact)
-    sql, params = _CONTACT.sql(using=using, address=address, channel=channel)
-    with connections[using].cursor() as cursor:
-        cursor.execute(sql, params)
-        row = cursor.fetchone()
+    row = _CONTACT.row(using=using, address=address, channel=channel)
     return None if row is None else model_from_row(Contact, row, using=using)
 
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Final, Literal
 
 from django.conf import settings
-from django.db import connection, connections, router, transaction
+from django.db import connection, router, transaction
 from django.db.models import Exists
 from django.utils import timezone
 
@@ -111,10 +111,7 @@ def auto_reply_text() -> str | None:
     """The auto-reply's text when it is the mode that answers ("" when on without a text), else
     None: reply_mode() and the text in one statement, compiled once (core.statements)."""
     using = router.db_for_read(AutoReplyConfig)
-    sql, params = _AUTO_REPLY_TEXT.sql(using=using)
-    with connections[using].cursor() as cursor:
-        cursor.execute(sql, params)
-        row = cursor.fetchone()
+    row = _AUTO_REPLY_TEXT.row(using=using)
     return None if row is None else row[0]
 
 

@@ -4,7 +4,7 @@ building the query cost more than running it."""
 
 from __future__ import annotations
 
-from django.db import connections, router
+from django.db import router
 
 from core.db import related_from_row
 from core.statements import Compiled
@@ -25,8 +25,5 @@ def message_with(message_id: int, *, related: tuple[str, ...] = ("conversation",
     """The message with its `related` chain of forward relations (as `select_related("a__b")`
     caches them), or None when it is gone."""
     using = router.db_for_read(Message)
-    sql, params = _MESSAGE.sql(using=using, shape=related, pk=message_id)
-    with connections[using].cursor() as cursor:
-        cursor.execute(sql, params)
-        row = cursor.fetchone()
+    row = _MESSAGE.row(using=using, shape=related, pk=message_id)
     return None if row is None else related_from_row(Message, row, related=related, using=using)

@@ -24,7 +24,7 @@ from contextlib import nullcontext
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import connections, router, transaction
+from django.db import router, transaction
 from django.db.models import Case, Exists, F, OuterRef, Q, Value, When
 from django.utils import timezone
 
@@ -189,10 +189,8 @@ def _message_with_opt_out(message_id: int) -> tuple[Message, bool]:
     """The message to send, and whether its contact has opted out (checked at send time: a STOP
     may have come after the row was queued), in one SELECT compiled once."""
     using = router.db_for_read(Message)
-    sql, params = _WITH_OPT_OUT.sql(using=using, message_id=message_id)
-    with connections[using].cursor() as cursor:
-        cursor.execute(sql, params)
-        row = cursor.fetchone()
+    row = _WITH_OPT_OUT.row(using=using, message_id=message_id)
+    assert row is not None  # the delivery claimed just before holds the message (a foreign key)
     return model_from_row(Message, row[:-1], using=using), bool(row[-1])
 
 
