@@ -180,6 +180,31 @@ def services_cpu() -> dict[str, float]:
     return totals
 
 
+def backends_cpu(database: str) -> dict[int, float]:
+    """CPU seconds so far of each PostgreSQL backend connected to `database` (its process title)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    found = {}
+    for proc in Path("/proc").glob("[0-9]*"):
+        try:
+            title = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace").split()
+            # "postgres: [16/main:] user database host(port) state"
+            if not title or title[0] != "postgres:" or database not in title[1:5]:
+                continue
+            fields = (proc / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        found[int(proc.name)] = (int(fields[11]) + int(fields[12])) / ticks
+    return found
+
+
+def python_loop_s() -> float:
+    """The machine's speed, as docs/PERFORMANCE.md states it: a 10 M-step Python loop."""
+    started = time.perf_counter()
+    for _ in range(10_000_000):
+        pass
+    return round(time.perf_counter() - started, 2)
+
+
 def _descendants(pid: int) -> list[int]:
     children = []
     for task in Path(f"/proc/{pid}/task").glob("*"):
@@ -233,6 +258,7 @@ class ReplyWatcher(threading.Thread):
         self.waiting: dict[int, threading.Event] = {}
         self.lock = threading.Lock()
         self.stopped = threading.Event()
+        self.backend_pid: int | None = None  # its PostgreSQL backend: the bench's cost, not the server's
 
     def expect(self, message_id: int) -> threading.Event:
         event = threading.Event()
@@ -245,6 +271,10 @@ class ReplyWatcher(threading.Thread):
 
         from messaging.models import Message
 
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_backend_pid()")
+                self.backend_pid = cursor.fetchone()[0]
         while not self.stopped.is_set():
             with self.lock:
                 ids = list(self.waiting)
@@ -416,6 +446,7 @@ def main() -> None:
 
     import django
     from django.core.management import call_command
+    from django.db import connection
 
     django.setup()
     call_command("migrate", verbosity=0)
@@ -432,17 +463,16 @@ def main() -> None:
         _warm_sent, warm_errors, _warm_posts = run_round(port, users, 1, watcher, ramp_up)
         if warm_errors:
             raise SystemExit(f"warm-up failed: {warm_errors[:3]}")
+        database = connection.settings_dict["NAME"] if connection.vendor == "postgresql" else None
         cpu_before, machine_before, own_before = cluster.cpu_seconds(), machine_cpu(), time.process_time()
-        services_before = services_cpu()
+        services_before, backends_before = services_cpu(), backends_cpu(database) if database else {}
         sent, errors, post_ms = run_round(port, users, options.messages, watcher, ramp_up)
-        watcher.stopped.set()
         cpu_after, machine_after, own_after = cluster.cpu_seconds(), machine_cpu(), time.process_time()
-        services_after = services_cpu()
+        services_after, backends_after = services_cpu(), backends_cpu(database) if database else {}
+        watcher.stopped.set()  # after the reading: its connection closes when it stops
         timings = llm_timings(llm_url)
     finally:
         cluster.stop()
-
-    from django.db import connection
 
     result = summarise(sent, options.latency)
     result.update(split_turns(sent, timings))
@@ -458,6 +488,13 @@ def main() -> None:
     for role, used in services_after.items():
         if in_use[role]:
             result["cpu_ms_per_reply"][role] = round((used - services_before[role]) * 1000 / replies, 1)
+    if database:
+        # The backends of this database alone (the machine's other databases do not count), the
+        # watcher's polling apart: it is the load generator's work, not the server's.
+        used = {pid: backends_after[pid] - backends_before.get(pid, 0.0) for pid in backends_after}
+        polling = used.pop(watcher.backend_pid, 0.0)
+        result["cpu_ms_per_reply"]["postgresql_own_db"] = round(sum(used.values()) * 1000 / replies, 1)
+        result["cpu_ms_per_reply"]["load_generator_polling_db"] = round(polling * 1000 / replies, 1)
     busy, total = machine_after[0] - machine_before[0], machine_after[1] - machine_before[1]
     result["cpu_ms_per_reply"]["whole_machine"] = round(busy * 1000 / replies, 1)
     result["machine_cpu_busy_pct"] = round(100 * busy / total, 1) if total else 0.0
@@ -473,6 +510,7 @@ def main() -> None:
         database=connection.vendor,
         broker=os.environ.get("CELERY_BROKER_URL", "").split("://")[0] or "filesystem",
         errors=len(errors),
+        python_loop_10m_s=python_loop_s(),
     )
     print(json.dumps(result, indent=2))
     if errors:

@@ -44,9 +44,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from ai_throughput import Cluster, free_port, machine_cpu, services_cpu, wait_for_http
+from ai_throughput import Cluster, backends_cpu, free_port, machine_cpu, python_loop_s, services_cpu, wait_for_http
 from api import Tree, _cluster_class, procfile_command
-from roundtrip_report import CALLBACKS_PER_REPLY, cpu_report, medians, python_loop_s, turn_summary
+from roundtrip_report import CALLBACKS_PER_REPLY, cpu_report, medians, turn_summary
 from webhook import TWILIO_NUMBER, Request, SenderPool, Traffic, open_loop
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -99,23 +99,6 @@ def collect(path: str, channel: str = "", field: str = "pk") -> None:
 
 
 # --- measuring ----------------------------------------------------------------------------------
-def backends_cpu(database: str) -> dict[int, float]:
-    """CPU seconds so far of each PostgreSQL backend connected to `database` (its process title)."""
-    ticks = os.sysconf("SC_CLK_TCK")
-    found = {}
-    for proc in Path("/proc").glob("[0-9]*"):
-        try:
-            title = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace").split()
-            # "postgres: [16/main:] user database host(port) state"
-            if not title or title[0] != "postgres:" or database not in title[1:5]:
-                continue
-            fields = (proc / "stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        found[int(proc.name)] = (int(fields[11]) + int(fields[12])) / ticks
-    return found
-
-
 class Provider(Cluster):
     """The Twilio stand-in, shared by both trees: the StatusCallback URLs tell their sends apart."""
 

@@ -5,20 +5,11 @@ the steps, each tree's medians and the current tree's ratio to the baseline's.""
 from __future__ import annotations
 
 import statistics
-import time
 
 from ai_throughput import percentile
 
 CALLBACKS_PER_REPLY = 2  # sent, delivered (demo/twilio_standin.py)
 OWN_ROLES = ("web", "worker", "worker_ai", "postgresql_own_db", "redis_whole_server")
-
-
-def python_loop_s() -> float:
-    """The machine's speed, as docs/PERFORMANCE.md states it: a 10 M-step Python loop."""
-    started = time.perf_counter()
-    for _ in range(10_000_000):
-        pass
-    return round(time.perf_counter() - started, 2)
 
 
 def stats(values: list[float]) -> dict:
