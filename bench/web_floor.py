@@ -9,7 +9,9 @@ requests answered. The cases:
 * `stack`: the same view behind the production middleware stack;
 * `status`: signed status callbacks (`sent`, then `delivered`, of outbound rows made for it);
 * `webhook`: signed inbound webhooks (64 numbers, the automatic reply on; no worker runs, so the
-  replies stay queued in the broker).
+  replies stay queued in the broker);
+* `peer`: the same webhooks served by the issue's peer, the second seed app's inbound webhook
+  (store in SQLite, answer) written as a bare WSGI callable (bench/web_floor_app.py): its floor.
 
 `--conn close` posts each request on a new connection (`Connection: close`), as the Twilio stand-in
 does for status callbacks; `keep` reuses keep-alive connections. `--access` varies the access log:
@@ -50,6 +52,7 @@ SID_PREFIX = "SMfloor"
 PEOPLE = 64
 APPS = {
     "raw": ("web_floor_app:raw_app", {}),
+    "peer": ("web_floor_app:peer_app", {}),
     "bare": ("config.wsgi:application", {"DJANGO_SETTINGS_MODULE": "web_floor_settings", "BENCH_MIDDLEWARE": "none"}),
     "stack": ("config.wsgi:application", {"DJANGO_SETTINGS_MODULE": "web_floor_settings"}),
     "status": ("config.wsgi:application", {}),
@@ -294,7 +297,7 @@ def case_requests(case: str, base_url: str, count: int, rows: list[list], close:
 
     if case == "status":
         return status_requests(base_url, rows[: count // 2], close)
-    if case == "webhook":
+    if case in ("webhook", "peer"):
         traffic = Traffic(base_url=base_url, auth_token=DEFAULT_AUTH_TOKEN, account_sid=DEFAULT_ACCOUNT_SID,
                           users=[(0, "")] * PEOPLE)  # fmt: skip
         traffic.serial = int(time.time() * 1000)  # texts distinct across runs
@@ -315,6 +318,9 @@ def measure(tree: dict, case: str, conn: str, access: str, options: argparse.Nam
     env.update(app_env)
     if access == "fast":
         env["PYTHONPATH"] += f":{options.fast_parser_path}"
+    peer_db = Path(tempfile.gettempdir()) / f"web-floor-peer-{port}.sqlite3"
+    if case == "peer":
+        env["BENCH_PEER_DB"] = str(peer_db)
     count = round(options.rate * options.duration)
     warm = options.warm_up
     rows: list[list] = []
@@ -346,6 +352,8 @@ def measure(tree: dict, case: str, conn: str, access: str, options: argparse.Nam
     finally:
         pool.close()
         server.stop()
+        for leftover in (peer_db, Path(f"{peer_db}-journal")):
+            leftover.unlink(missing_ok=True)
     ok = sum(1 for o in outcomes if o.status is not None and 200 <= o.status < 300)
     latencies = sorted((o.done - o.due) * 1000 for o in outcomes if o.done)
     return {
