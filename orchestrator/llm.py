@@ -173,13 +173,11 @@ def _litellm():
 def _litellm_logs_through_ours() -> None:
     """litellm gives its loggers a console handler of its own at import, while their records also
     propagate to the project's LOGGING (which names no handler for them): each warning was printed
-    twice. Once per process, after the import, its handlers come off; their filters (litellm's
-    redaction of keys, which rewrites the record) go onto the loggers, so the one line left keeps it."""
+    twice. Once per process, after the import, its handlers come off; its redaction of keys is a
+    filter on the loggers themselves and stays."""
     for name in LITELLM_LOGGERS:
         litellm_logger = logging.getLogger(name)
         for handler in litellm_logger.handlers[:]:
-            for log_filter in handler.filters:
-                litellm_logger.addFilter(log_filter)
             litellm_logger.removeHandler(handler)
 
 
