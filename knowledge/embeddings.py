@@ -6,10 +6,15 @@ an error here: the passages are stored without one and keyword search still find
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING
 
-import numpy as np
 from django.conf import settings
 from django.utils.module_loading import import_string
+
+from knowledge.vectors import from_bytes, to_bytes
+
+if TYPE_CHECKING:
+    import numpy as np
 
 logger = logging.getLogger("knowledge")
 
@@ -19,16 +24,6 @@ BATCH = 64
 def current_model() -> str:
     """The embedding model search and storage use now; "" means keyword-only."""
     return import_string(settings.KNOWLEDGE_EMBEDDING_MODEL)()
-
-
-def to_bytes(vector) -> bytes:
-    array = np.asarray(vector, dtype=np.float32)
-    norm = float(np.linalg.norm(array))
-    return (array / norm if norm else array).astype("<f4").tobytes()
-
-
-def from_bytes(data: bytes | memoryview) -> np.ndarray:
-    return np.frombuffer(bytes(data), dtype="<f4")
 
 
 def embed_texts(texts: list[str]) -> tuple[str, list[bytes]]:

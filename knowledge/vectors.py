@@ -5,17 +5,22 @@ the transaction of every change to the passages) differs from the one it was loa
 query per search keeps every process of every host current with the database as the only source of
 truth. A search is one matrix-vector product and a partial sort: at 50k passages of 256 floats a few
 milliseconds (docs/PERFORMANCE.md). The ceiling is memory (rows x dimensions x 4 bytes per process)
-and the linear scan; past a few hundred thousand passages the next step is pgvector's index."""
+and the linear scan; past a few hundred thousand passages the next step is pgvector's index.
+
+The one module that imports numpy, lazily: ~16 MB resident per process, which a web process needs
+only for a document stored or a search made with an embedding model (docs/PERFORMANCE.md)."""
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-
-import numpy as np
+from typing import TYPE_CHECKING
 
 from knowledge.models import Chunk, KnowledgeVersion
+
+if TYPE_CHECKING:
+    import numpy as np
 
 LOAD_BATCH = 2000
 
@@ -33,6 +38,24 @@ _lock = threading.Lock()
 _loaded: _Matrix | None = None
 
 
+def _numpy():
+    import numpy  # lazily: see the module's docstring (knowledge/__init__.py sets its BLAS threads first)
+
+    return numpy
+
+
+def to_bytes(vector) -> bytes:
+    """A vector as stored: unit length, little-endian float32."""
+    np = _numpy()
+    array = np.asarray(vector, dtype=np.float32)
+    norm = float(np.linalg.norm(array))
+    return (array / norm if norm else array).astype("<f4").tobytes()
+
+
+def from_bytes(data: bytes | memoryview) -> np.ndarray:
+    return _numpy().frombuffer(bytes(data), dtype="<f4")
+
+
 def knowledge_version() -> int:
     return KnowledgeVersion.objects.filter(pk=1).values_list("version", flat=True).first() or 0
 
@@ -41,6 +64,7 @@ def _load(version: int, model: str) -> _Matrix:
     """Every vector of `model`, written straight into one preallocated matrix (no list of rows and
     no stacked copy: the load peaks at the matrix's own size). Rows of another size than the first
     (a model that changed its size under one name) are left out."""
+    np = _numpy()
     rows = Chunk.objects.filter(embedding_model=model, embedding__isnull=False)
     count = rows.count()
     ids = np.zeros(count, dtype=np.int64)
@@ -74,6 +98,7 @@ def matrix_for(model: str) -> _Matrix:
 
 def nearest(*, model: str, query: np.ndarray, limit: int) -> tuple[list[tuple[int, float]], Callable[[int], float]]:
     """The `limit` most similar passages as (chunk id, cosine), and any passage's cosine by id."""
+    np = _numpy()
     matrix = matrix_for(model)
     if not len(matrix.ids) or matrix.rows.shape[1] != query.shape[0]:
         return [], lambda chunk_id: 0.0

@@ -19,6 +19,7 @@ from typing import Any
 
 from django.conf import settings
 
+from core.logging import LITELLM_LOGGERS
 from orchestrator.llm_errors import LLMError, LLMTimeout, classify_error
 from orchestrator.model_names import model_name_problem
 
@@ -163,8 +164,21 @@ def preload() -> None:
 def _litellm():
     import litellm  # lazily: ~2 s, paid only by processes that make a call (or preload)
 
+    _litellm_logs_through_ours()
     litellm.suppress_debug_info = True  # no "Give Feedback" banners on stdout; errors are logged here
     return litellm
+
+
+@functools.cache
+def _litellm_logs_through_ours() -> None:
+    """litellm gives its loggers a console handler of its own at import, while their records also
+    propagate to the project's LOGGING (which names no handler for them): each warning was printed
+    twice. Once per process, after the import, its handlers come off; its redaction of keys is a
+    filter on the loggers themselves and stays."""
+    for name in LITELLM_LOGGERS:
+        litellm_logger = logging.getLogger(name)
+        for handler in litellm_logger.handlers[:]:
+            litellm_logger.removeHandler(handler)
 
 
 def _to_reply(response: Any, fallback_model: str) -> LLMReply:

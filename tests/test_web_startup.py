@@ -1,13 +1,13 @@
 """A web process under the production settings starts without what a plain request never uses: the
 AI agents and their tools (with pydantic) load with the first AI turn, the rotating-file log handler
 only when LOG_TO_FILES asks for it, the password rules (the common-password list) with the first
-password to check."""
+password to check, numpy with the first vector of the knowledge base."""
 
 import json
 
 from tests.test_deploy import run_production, strong_secret
 
-LAZY = ["concurrent_log_handler", "orchestrator.agents", "orchestrator.tools", "portalocker", "pydantic"]
+LAZY = ["concurrent_log_handler", "numpy", "orchestrator.agents", "orchestrator.tools", "portalocker", "pydantic"]
 LOADED = "import json, sys; print(json.dumps(sorted(m for m in {lazy} if m in sys.modules)))"
 
 

@@ -159,3 +159,22 @@ def test_llm_calls_log_no_litellm_info_lines(console_logging, capfd, auth_client
     fake_llm.reply("Hello again")
     auth_client.post("/messages/ai", {"content": "hi again"}, format="json")
     assert "LiteLLM completion() model=" in "".join(capfd.readouterr())
+
+
+def test_a_litellm_warning_is_printed_once_in_the_projects_format(tmp_path):
+    """litellm puts a console handler of its own on its loggers at import; their records also reach
+    the project's console, so each warning was printed twice, once in litellm's format. litellm's
+    redaction of keys in its lines stays."""
+    key = "sk-proj-" + "a1b2c3d4" * 5
+    warn = (
+        "from orchestrator.llm import map_cost; map_cost(model='gpt-4o', prompt_tokens=1, completion_tokens=1); "
+        "import logging; logging.getLogger('LiteLLM').warning('The provider asks to slow down'); "
+        "logging.getLogger('LiteLLM Router').warning('No deployment left for the model'); "
+        f"logging.getLogger('LiteLLM').warning('Bad key {key}')"
+    )
+    console = manage_py_check(tmp_path, "INFO", "shell", "-c", warn)
+    assert console.count("The provider asks to slow down") == 1, console[-3000:]
+    assert "[WARNING] LiteLLM: The provider asks to slow down" in console
+    assert console.count("No deployment left for the model") == 1, console[-3000:]
+    assert "[WARNING] LiteLLM Router: No deployment left for the model" in console
+    assert "[WARNING] LiteLLM: Bad key REDACTED" in console and key not in console
