@@ -109,38 +109,43 @@ def _message_logged(message: Message) -> None:
 
 
 @functools.cache
-def _direct_thread_touch(vendor: str, alias: str) -> str:
-    """The UPDATE of `_direct_thread_send`: the direct thread under a key whose two users are the
-    given ones (the lower id first, as `_conversation_defaults` stores them) moves its last message
-    time to a given one, never backwards (as `core.db.later_of`), and returns its row. Built once
-    per database: compiling it through the ORM on each send cost about a tenth of the send's CPU."""
+def _thread_touch(vendor: str, alias: str, columns: tuple[str, ...]) -> str:
+    """The UPDATE of `_direct_thread_send`: the thread under a key whose `columns` (attnames: its
+    kind and owners) hold given values moves its last message time to a given one, never
+    backwards (as `core.db.later_of`), and returns its row. Built once per database and columns:
+    compiling it through the ORM on each send cost about a tenth of the send's CPU."""
     quote = connections[alias].ops.quote_name
     column = {field.attname: quote(field.column) for field in Conversation._meta.concrete_fields}
     last = column["last_message_at"]
+    matched = " AND ".join(f"{column[name]} = %s" for name in ("key", *columns))
     # Identifiers from the model's metadata, quoted; the values are parameters.
     return (
         f"UPDATE {quote(Conversation._meta.db_table)} SET {last} = GREATEST(COALESCE({last}, %s), %s) "  # noqa: S608
-        f"WHERE {column['key']} = %s AND {column['kind']} = %s "
-        f"AND {column['user_a_id']} = %s AND {column['user_b_id']} = %s RETURNING {', '.join(column.values())}"
+        f"WHERE {matched} RETURNING {', '.join(column.values())}"
     )
 
 
 def _direct_thread_send(
-    *, sender: User, recipient_id: int, content: str, conversation_key: str | None, channel: str
+    *, sender: User, recipient_id: int, content: str, conversation_key: str | None, channel: str, allow_bot: bool
 ) -> Message | None:
-    """The shortcut of `_message_store` for its commonest case, on PostgreSQL: a message to another
-    user (or to oneself) in their existing direct thread, stored by one statement built once per
+    """The shortcut of `_message_store` for its commonest cases, on PostgreSQL: a message to another
+    user (or to oneself) in their existing direct thread, or to the bot in the sender's existing AI
+    thread (left pending, as the general path leaves it), stored by one statement built once per
     database that touches the thread and inserts the message (core.db.insert_after_update): no ORM
-    compiling, no transaction round trips, no second statement (docs/PERFORMANCE.md, "Code
-    health"). The thread's two user columns prove the recipient, as `conversation_proves_recipient`
-    does. None, with nothing written, whenever `_message_store` has anything to decide: another
-    database, the bot, a key other than the pair's own, no such thread (or one whose user was
-    deleted), content it refuses, or save signals to send. `_message_store` stays the reference:
+    compiling, no transaction round trips, no second statement (docs/PERFORMANCE.md, "Code health"
+    and "The message to the bot in one statement"). The thread is matched by its key, its kind and
+    its owners: a direct thread's two user columns prove the recipient, as
+    `conversation_proves_recipient` does; an AI thread's owner being the sender is what
+    `_require_pair` and the member check ask of a supplied key. None, with nothing written, whenever
+    `_message_store` has anything to decide: another database, the bot where it is not allowed, a
+    key other than the pair's own, no such thread (or one whose user was deleted, or not the
+    sender's), content it refuses, or save signals to send. `_message_store` stays the reference:
     messaging/tests/test_send_shortcut.py runs both over every kind of input."""
     key = pair_key(sender.pk, recipient_id)
+    to_bot = recipient_id == settings.AI_BOT_USER_ID
     if (
         connection.vendor != "postgresql"
-        or recipient_id == settings.AI_BOT_USER_ID
+        or (to_bot and not allow_bot)
         or conversation_key not in (None, key)
         or len(key) > CONVERSATION_KEY_MAX_LENGTH
         or save_signals_listen(Message)
@@ -153,7 +158,7 @@ def _direct_thread_send(
         content=content,
         channel=channel,
         direction=Direction.INTERNAL,
-        reply_state=ReplyState.NONE,
+        reply_state=ReplyState.PENDING if to_bot else ReplyState.NONE,
         created_at=at,
     )
     try:
@@ -162,9 +167,14 @@ def _direct_thread_send(
     except DjangoValidationError:
         return None
     low, high = sorted((sender.pk, recipient_id))
+    thread_is: dict[str, object] = (
+        {"kind": ConversationKind.AI, "user_id": sender.pk}
+        if to_bot
+        else {"kind": ConversationKind.DIRECT, "user_a_id": low, "user_b_id": high}
+    )
     stamp = connection.ops.adapt_datetimefield_value(at)
-    touch = _direct_thread_touch(connection.vendor, DEFAULT_DB_ALIAS)
-    parameters = [stamp, stamp, key, ConversationKind.DIRECT, low, high]
+    touch = _thread_touch(connection.vendor, DEFAULT_DB_ALIAS, tuple(thread_is))
+    parameters = [stamp, stamp, key, *thread_is.values()]
     thread = insert_after_update(message, link="conversation", update=touch, update_params=parameters)
     if thread is None:
         return None
@@ -182,23 +192,31 @@ def message_send(
     allow_bot: bool = True,
 ) -> Message:
     """Store a user's message to another user, to themselves, or to the AI bot (-1). A message to
-    the bot is left `pending` and its AI turn is queued once this transaction commits."""
+    the bot is left `pending` and its AI turn is queued once the message is committed: at once
+    when this runs in autocommit (the one statement of the shortcut, or the general path's own
+    transaction, has committed by then), else when the caller's transaction commits. On
+    PostgreSQL a message in an existing direct thread, or to the bot in the sender's existing AI
+    thread, takes the shortcut (`_direct_thread_send`); everything else the general path."""
     message = _direct_thread_send(
-        sender=sender, recipient_id=recipient_id, content=content, conversation_key=conversation_key, channel=channel
+        sender=sender,
+        recipient_id=recipient_id,
+        content=content,
+        conversation_key=conversation_key,
+        channel=channel,
+        allow_bot=allow_bot,
     )
-    if message is not None:
-        return message
-    with transaction.atomic():
-        message = _message_store(
-            sender=sender,
-            recipient_id=recipient_id,
-            content=content,
-            conversation_key=conversation_key,
-            channel=channel,
-            allow_bot=allow_bot,
-        )
-        if message.reply_state == ReplyState.PENDING:
-            bot_turn_queue(message)
+    if message is None:
+        with transaction.atomic():
+            message = _message_store(
+                sender=sender,
+                recipient_id=recipient_id,
+                content=content,
+                conversation_key=conversation_key,
+                channel=channel,
+                allow_bot=allow_bot,
+            )
+    if message.reply_state == ReplyState.PENDING:
+        bot_turn_queue(message)
     return message
 
 

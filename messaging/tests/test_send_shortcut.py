@@ -1,10 +1,13 @@
 """The send shortcut against the path it shortcuts: every kind of `POST /messages` runs twice on the
 same data, once as served and once with the shortcut switched off (the general path alone, the
-reference), and both runs must leave the same rows, answer the same bodies, and run the same
-statements but for the shortcut's own. On PostgreSQL the shortcut takes a message in an existing
-direct thread as one statement (WITH) where the general path takes an UPDATE and an INSERT; on
-any other database it never runs."""
+reference), and both runs must leave the same rows, answer the same bodies, queue the same AI
+turns, log the same lines, and run the same statements but for the shortcut's own. On PostgreSQL
+the shortcut takes a message in an existing direct thread, or to the bot in the sender's existing
+AI thread, as one statement (WITH) where the general path takes an UPDATE and an INSERT; on any
+other database it never runs."""
 
+import logging
+import threading
 from collections import Counter
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -12,15 +15,19 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django.db import connection, transaction
 from django.db.models.signals import post_save
-from django.test.utils import CaptureQueriesContext
+from django.test import TestCase
+from django.test.utils import CaptureQueriesContext, override_settings
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from accounts.models import User
 from accounts.tests.factories import UserFactory
+from messaging.bot import bot_responder
+from messaging.enums import ConversationKind, ConversationMode
 from messaging.models import CONTENT_MAX_LENGTH, Conversation, Message
 from messaging.selectors.keys import pair_key
 from messaging.services import messages
+from messaging.services.conversations import ai_conversation_mode_set
 from tests.helpers import client_for
 
 pytestmark = pytest.mark.django_db
@@ -48,6 +55,29 @@ class Rollback(Exception):  # not an error: carries a run's outcome out of its s
         self.outcome = outcome
 
 
+class Turns:
+    """The AI turn task, recording what is queued (the message id, and the burst window's countdown
+    when there is one) instead of running it."""
+
+    def __init__(self) -> None:
+        self.queued: list[tuple] = []
+
+    def delay(self, *args) -> None:
+        self.queued.append((args, {}))
+
+    def apply_async(self, args, **options) -> None:
+        self.queued.append((tuple(args), options))
+
+
+class Lines(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
 class World:
     """Users and their logged-in clients, made before either run, so both runs see the same ids."""
 
@@ -58,12 +88,24 @@ class World:
         self.other_client = client_for(self.other)
         self.answers: list[tuple] = []
         self.seen: list[tuple] = []  # what a post_save receiver was given
+        self.turns = Turns()
+        self.lines = Lines()
         self.clock = Clock()
 
-    def send(self, client, headers: dict | None = None, **body) -> None:
+    def send(self, client, headers: dict | None = None, path: str = "/messages", **body) -> None:
         self.clock.tick()
-        with CaptureQueriesContext(connection) as context:
-            response = client.post("/messages", {"content": "hi", **body}, format="json", headers=headers)
+        # The turns queued on commit run (are recorded) when the request is done: each run is one
+        # transaction, rolled back after it, so the commit itself never comes.
+        log = logging.getLogger("messages")
+        log.addHandler(self.lines)  # the request's lines only, not a kind's own setup's
+        try:
+            with (
+                TestCase.captureOnCommitCallbacks(execute=True),
+                CaptureQueriesContext(connection) as context,
+            ):
+                response = client.post(path, {"content": "hi", **body}, format="json", headers=headers)
+        finally:
+            log.removeHandler(self.lines)
         kinds = Counter(q["sql"].split()[0].upper() for q in context.captured_queries)
         for control in ("BEGIN", "COMMIT", "SAVEPOINT", "RELEASE"):
             kinds.pop(control, None)
@@ -92,6 +134,56 @@ def note_to_oneself(w: World) -> None:
 def the_bot(w: World) -> None:
     w.send(w.client, recipient_id=BOT)
     w.send(w.client, recipient_id=BOT, content="again")
+
+
+def the_bot_with_its_key_supplied(w: World) -> None:
+    w.send(w.client, recipient_id=BOT, conversation_id=pair_key(w.user.pk, BOT))
+    w.send(w.client, recipient_id=BOT, conversation_id=pair_key(w.user.pk, BOT), content="again")
+
+
+def the_bot_within_a_burst_window(w: World) -> None:
+    with override_settings(AI_BURST_WINDOW_WEB_S=2.5):
+        w.send(w.client, recipient_id=BOT)
+        w.send(w.client, recipient_id=BOT, content="again", headers={"X-Client-Channel": "api"})
+
+
+def the_bot_in_a_thread_handed_to_a_human(w: World) -> None:
+    ai_conversation_mode_set(user=w.user, mode=ConversationMode.HUMAN)  # the thread, made from the panel
+    w.send(w.client, recipient_id=BOT)
+
+
+def the_bot_where_it_is_not_allowed(w: World) -> None:
+    w.send(w.client, recipient_id=BOT)
+    key = pair_key(w.user.pk, BOT)
+    w.send(w.client, path=f"/auth/conversations/{key}/messages", recipient_id=BOT)
+
+
+def the_bot_with_a_custom_key(w: World) -> None:
+    w.send(w.client, recipient_id=BOT, conversation_id="bot-room")
+    w.send(w.client, recipient_id=BOT, conversation_id="bot-room", content="again")
+
+
+def another_users_ai_key_supplied(w: World) -> None:
+    w.send(w.other_client, recipient_id=BOT)
+    w.send(w.client, recipient_id=BOT, conversation_id=pair_key(w.other.pk, BOT))
+
+
+def an_ai_thread_not_the_senders(w: World) -> None:
+    # Under the sender's AI key, another user's AI thread (data from before the owner was recorded
+    # as now): the general path decides, with the derived key and with it supplied.
+    Conversation.objects.create(key=pair_key(w.user.pk, BOT), kind=ConversationKind.AI, user=w.other)
+    w.send(w.client, recipient_id=BOT)
+    w.send(w.client, recipient_id=BOT, conversation_id=pair_key(w.user.pk, BOT))
+
+
+def a_custom_thread_under_the_bots_key(w: World) -> None:
+    Conversation.objects.create(key=pair_key(w.user.pk, BOT), kind=ConversationKind.CUSTOM, user_a=w.user)
+    w.send(w.client, recipient_id=BOT)
+
+
+def the_bot_with_content_too_long(w: World) -> None:
+    w.send(w.client, recipient_id=BOT)
+    w.send(w.client, recipient_id=BOT, content="x" * (CONTENT_MAX_LENGTH + 1))
 
 
 def the_pair_key_supplied(w: World) -> None:
@@ -136,6 +228,8 @@ def save_signals(w: World) -> None:
     try:
         w.send(w.client, recipient_id=w.other.pk)
         w.send(w.client, recipient_id=w.other.pk, content="again")
+        w.send(w.client, recipient_id=BOT)
+        w.send(w.client, recipient_id=BOT, content="again")
     finally:
         post_save.disconnect(receiver, sender=Message)
 
@@ -144,7 +238,16 @@ KINDS: list[tuple[Callable[[World], None], list[str]]] = [
     (new_thread, ["tries"]),
     (existing_thread, ["tries", "takes"]),
     (note_to_oneself, ["tries", "takes"]),
-    (the_bot, ["aside", "aside"]),
+    (the_bot, ["tries", "takes"]),
+    (the_bot_with_its_key_supplied, ["tries", "takes"]),
+    (the_bot_within_a_burst_window, ["tries", "takes"]),
+    (the_bot_in_a_thread_handed_to_a_human, ["takes"]),
+    (the_bot_where_it_is_not_allowed, ["tries", "aside"]),
+    (the_bot_with_a_custom_key, ["aside", "aside"]),
+    (another_users_ai_key_supplied, ["tries", "aside"]),
+    (an_ai_thread_not_the_senders, ["tries", "tries"]),
+    (a_custom_thread_under_the_bots_key, ["tries"]),
+    (the_bot_with_content_too_long, ["tries", "aside"]),
     (the_pair_key_supplied, ["tries", "takes"]),
     (a_custom_key_supplied, ["aside", "aside"]),
     (another_pairs_key_supplied, ["tries", "aside"]),
@@ -152,7 +255,7 @@ KINDS: list[tuple[Callable[[World], None], list[str]]] = [
     (an_unknown_user, ["tries"]),
     (an_id_past_the_databases_integers, ["aside"]),
     (content_too_long, ["tries", "aside"]),
-    (save_signals, ["aside", "aside"]),
+    (save_signals, ["aside", "aside", "aside", "aside"]),
 ]
 
 
@@ -177,6 +280,8 @@ def outcome(w: World) -> dict:
         return value
 
     message_keys = {"id": message_ids, "conversation_id": conversation_ids, "in_reply_to_id": message_ids}
+    # The keys a log line names, by its place in the line's arguments.
+    logged_keys = {"Message %s sent by user %s to %s in conversation %s (%s)": {0: message_ids, 3: conversation_ids}}
 
     def row(values: dict, keys: dict) -> dict:
         return {name: plain(value, keys.get(name)) for name, value in values.items()}
@@ -189,13 +294,27 @@ def outcome(w: World) -> dict:
         "conversations": [row(columns(c), {"id": conversation_ids}) for c in Conversation.objects.order_by("pk")],
         "answers": [(status, answer(body), kinds) for status, body, kinds in w.answers],
         "seen": [(created, has_pk, row(values, message_keys), key) for created, has_pk, values, key in w.seen],
+        "queued": [(tuple(message_ids[pk] for pk in args), options) for args, options in w.turns.queued],
+        "logged": [
+            (
+                line.name,
+                line.levelname,
+                line.msg,
+                tuple(plain(a, logged_keys.get(line.msg, {}).get(n)) for n, a in enumerate(line.args or ())),
+            )
+            for line in w.lines.records
+        ],
     }
 
 
 def run(kind: Callable[[World], None], w: World, monkeypatch, *, shortcut: bool) -> dict:
-    w.answers, w.seen, w.clock = [], [], Clock()
+    w.answers, w.seen, w.turns, w.lines, w.clock = [], [], Turns(), Lines(), Clock()
+    log = logging.getLogger("messages")
+    level = log.level
+    log.setLevel(logging.INFO)
     with monkeypatch.context() as patch:
         patch.setattr(timezone, "now", w.clock.now)
+        patch.setattr(bot_responder(), "turn_task", w.turns)
         if not shortcut:
             patch.setattr(messages, "_direct_thread_send", lambda **kwargs: None)
         try:
@@ -204,6 +323,8 @@ def run(kind: Callable[[World], None], w: World, monkeypatch, *, shortcut: bool)
                 raise Rollback(outcome(w))
         except Rollback as done:
             return done.outcome
+        finally:
+            log.setLevel(level)
     raise AssertionError("unreachable")
 
 
@@ -216,6 +337,8 @@ def test_the_shortcut_stores_and_answers_what_the_general_path_does(kind, shortc
     assert served["messages"] == plain["messages"]
     assert served["conversations"] == plain["conversations"]
     assert served["seen"] == plain["seen"]
+    assert served["queued"] == plain["queued"]
+    assert served["logged"] == plain["logged"]
     assert [a[:2] for a in served["answers"]] == [a[:2] for a in plain["answers"]]
     # The statements: the same, but for the shortcut's own on PostgreSQL.
     assert len(served["answers"]) == len(plain["answers"]) == len(shortcut_does)
@@ -232,17 +355,31 @@ def test_the_shortcut_stores_and_answers_what_the_general_path_does(kind, shortc
     assert all(status in (201, 400, 403, 404) for status, _, _ in served["answers"])
 
 
-def test_every_kind_of_input_is_answered_as_the_contract_says(monkeypatch, ai_task_calls):
-    """The runs above compare two paths; this pins what they agree on, so both cannot be wrong alike."""
+def test_every_kind_of_input_is_answered_as_the_contract_says(monkeypatch):
+    """The runs above compare two paths; this pins what they agree on, so both cannot be wrong alike:
+    the statuses, and the AI turns queued (the message, by its order among the run's messages, and
+    the burst window's countdown)."""
     w = World()
-    statuses = {}
+    statuses, queued = {}, {}
     for kind, _ in KINDS:
-        statuses[kind.__name__] = [status for status, _, _ in run(kind, w, monkeypatch, shortcut=True)["answers"]]
+        served = run(kind, w, monkeypatch, shortcut=True)
+        statuses[kind.__name__] = [status for status, _, _ in served["answers"]]
+        if served["queued"]:
+            queued[kind.__name__] = served["queued"]
     assert statuses == {
         "new_thread": [201],
         "existing_thread": [201, 201],
         "note_to_oneself": [201, 201],
         "the_bot": [201, 201],
+        "the_bot_with_its_key_supplied": [201, 201],
+        "the_bot_within_a_burst_window": [201, 201],
+        "the_bot_in_a_thread_handed_to_a_human": [201],
+        "the_bot_where_it_is_not_allowed": [201, 404],
+        "the_bot_with_a_custom_key": [201, 201],
+        "another_users_ai_key_supplied": [201, 403],
+        "an_ai_thread_not_the_senders": [201, 400],
+        "a_custom_thread_under_the_bots_key": [201],
+        "the_bot_with_content_too_long": [201, 400],
         "the_pair_key_supplied": [201, 201],
         "a_custom_key_supplied": [201, 201],
         "another_pairs_key_supplied": [201, 403],
@@ -250,5 +387,76 @@ def test_every_kind_of_input_is_answered_as_the_contract_says(monkeypatch, ai_ta
         "an_unknown_user": [404],
         "an_id_past_the_databases_integers": [404],
         "content_too_long": [201, 400],
-        "save_signals": [201, 201],
+        "save_signals": [201, 201, 201, 201],
     }
+    assert queued == {
+        "the_bot": [((0,), {}), ((1,), {})],
+        "the_bot_with_its_key_supplied": [((0,), {}), ((1,), {})],
+        "the_bot_within_a_burst_window": [((0,), {"countdown": 2.5}), ((1,), {"countdown": 2.5})],
+        "the_bot_in_a_thread_handed_to_a_human": [((0,), {})],
+        "the_bot_where_it_is_not_allowed": [((0,), {})],
+        "the_bot_with_a_custom_key": [((0,), {}), ((1,), {})],
+        "another_users_ai_key_supplied": [((0,), {})],
+        "an_ai_thread_not_the_senders": [((0,), {})],
+        "a_custom_thread_under_the_bots_key": [((0,), {})],
+        "the_bot_with_content_too_long": [((0,), {})],
+        "save_signals": [((2,), {}), ((3,), {})],
+    }
+
+
+class Durable:
+    """The AI turn task, recording for each queued message whether another connection already
+    sees it: the turn runs on another connection (a worker), and must find the row."""
+
+    def __init__(self) -> None:
+        self.queued: list[tuple[int, bool]] = []
+
+    def delay(self, message_id: int) -> None:
+        seen: list[bool] = []
+
+        def look() -> None:
+            try:
+                seen.append(Message.objects.filter(pk=message_id).exists())
+            finally:
+                connection.close()  # this thread's own
+
+        reader = threading.Thread(target=look)
+        reader.start()
+        reader.join()
+        self.queued.append((message_id, seen == [True]))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_ai_turn_is_queued_once_the_message_is_committed(monkeypatch):
+    """Outside a transaction (as a request runs) at once, and the row is there for the worker: on
+    PostgreSQL the second message is the shortcut's one statement, which committed as it ran."""
+    turns = Durable()
+    monkeypatch.setattr(bot_responder(), "turn_task", turns)
+    client = client_for(UserFactory())
+    first = client.post("/messages", {"recipient_id": BOT, "content": "hi"}, format="json")
+    with CaptureQueriesContext(connection) as context:
+        second = client.post("/messages", {"recipient_id": BOT, "content": "again"}, format="json")
+    assert (first.status_code, second.status_code) == (201, 201)
+    assert turns.queued == [(first.json()["id"], True), (second.json()["id"], True)]
+    if connection.vendor == "postgresql":  # the session, then the shortcut's statement: no transaction
+        assert [q["sql"].split()[0].upper() for q in context.captured_queries] == ["SELECT", "WITH"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_in_a_callers_transaction_the_ai_turn_waits_for_its_commit(monkeypatch):
+    turns = Durable()
+    monkeypatch.setattr(bot_responder(), "turn_task", turns)
+    user = UserFactory()
+    messages.message_send(sender=user, recipient_id=BOT, content="the thread")
+    turns.queued.clear()
+
+    with transaction.atomic():
+        message = messages.message_send(sender=user, recipient_id=BOT, content="hi")
+        assert turns.queued == []
+    assert turns.queued == [(message.pk, True)]
+
+    with pytest.raises(Rollback), transaction.atomic():
+        messages.message_send(sender=user, recipient_id=BOT, content="undone")
+        raise Rollback({})
+    assert turns.queued == [(message.pk, True)]
+    assert not Message.objects.filter(content="undone").exists()
