@@ -173,3 +173,51 @@ def test_the_test_settings_never_read_the_dot_env(checkout):
 def test_the_test_run_sets_the_switch_for_the_processes_it_starts():
     assert os.environ["DJANGO_READ_DOT_ENV_FILE"] == "false"  # conftest.py
     assert "export DJANGO_READ_DOT_ENV_FILE=false" in (ROOT / "scripts" / "test.sh").read_text()
+
+
+# --- PostgreSQL's prepared statements (issue 29): DB_PREPARE_THRESHOLD ---------------------------
+
+SHOW_DB_OPTIONS = (
+    "import json, django; django.setup(); from django.conf import settings as s; "
+    "print(json.dumps({k: v for k, v in s.DATABASES['default']['OPTIONS'].items() if k != 'pool'}))"
+)
+POSTGRES_URL = "postgres://app:app@127.0.0.1:5432/app"  # loading the settings does not connect
+
+
+def database_options(**env_vars: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.test", "DB_PREPARE_THRESHOLD": ""}
+    env.update(env_vars)
+    return subprocess.run(
+        [sys.executable, "-c", SHOW_DB_OPTIONS], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
+        check=False,
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("", {"server_side_binding": True, "prepare_threshold": 5}),  # blank is unset: the default
+        ("12", {"server_side_binding": True, "prepare_threshold": 12}),
+        ("1", {"server_side_binding": True, "prepare_threshold": 1}),
+        ("off", {}),  # Django's own: bound in the client, nothing prepared (a transaction-mode pooler)
+        ("OFF", {}),
+    ],
+)
+def test_the_prepare_threshold_turns_on_binding_and_preparing_on_postgresql(value, expected):
+    result = database_options(DATABASE_URL=POSTGRES_URL, DB_PREPARE_THRESHOLD=value)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert json.loads(result.stdout.strip().splitlines()[-1]) == expected
+
+
+@pytest.mark.parametrize("value", ["0", "-1", "five", "2.5", "no"])
+def test_a_prepare_threshold_that_is_no_count_stops_the_start_naming_the_setting(value):
+    result = database_options(DATABASE_URL=POSTGRES_URL, DB_PREPARE_THRESHOLD=value)
+    assert result.returncode != 0
+    assert "ImproperlyConfigured: DB_PREPARE_THRESHOLD must be a whole number of runs" in result.stderr
+    assert repr(value) in result.stderr
+
+
+def test_sqlite_gets_no_prepare_threshold():
+    result = database_options(DATABASE_URL="sqlite:///:memory:", DB_PREPARE_THRESHOLD="12")
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert set(json.loads(result.stdout.strip().splitlines()[-1])) == {"transaction_mode", "timeout", "init_command"}
