@@ -272,9 +272,8 @@ class ReplyWatcher(threading.Thread):
         from messaging.models import Message
 
         if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_backend_pid()")
-                self.backend_pid = cursor.fetchone()[0]
+            connection.ensure_connection()
+            self.backend_pid = connection.connection.info.backend_pid
         while not self.stopped.is_set():
             with self.lock:
                 ids = list(self.waiting)

@@ -27,6 +27,7 @@ from pathlib import Path
 
 from ai_throughput import python_loop_s, services_cpu
 from celery import shared_task
+from web_floor import cpu_seconds
 
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
@@ -39,9 +40,8 @@ def noop(message_id: int) -> None:
 
 
 def process_cpu(pid: int) -> float:
-    """CPU seconds (user and system) of a process and its threads so far."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    """CPU seconds (user and system) of the worker and its threads so far."""
+    return sum(cpu_seconds(pid))
 
 
 def settled(pid: int, timeout: float = 60.0, quiet_s: float = 0.02) -> float:
