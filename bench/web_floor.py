@@ -18,6 +18,11 @@ does for status callbacks; `keep` reuses keep-alive connections. `--access` vari
 `mask` (gunicorn.conf.py as is), `plain` (gunicorn's own logger), `off` (no access log); `fast` is
 gunicorn.conf.py with gunicorn's C request parser (gunicorn_h1c, found in `--fast-parser-path`). Several
 `--trees` (checkouts with their own `--database-urls`) run alternately, case by case, in each round.
+`--servers gunicorn,granian` serves each case by both, alternately: granian (a Rust HTTP server with
+a WSGI interface; not a dependency of the project) is imported from `--granian-path`, a folder it was
+installed into (`pip install --target DIR granian`), and runs with gunicorn.conf.py's shape: the same
+processes (WEB_CONCURRENCY), 8 threads each, keep-alive, an access line per request to the same null
+output (its own logger: `--access` varies gunicorn's alone).
 
     .venv/bin/python bench/web_floor.py --database-urls postgres://postgres@127.0.0.1:5432/floor \\
         --redis-url redis://127.0.0.1:6403/4 --cases raw,bare,stack,status,webhook --rounds 3
@@ -241,13 +246,27 @@ def cpu_seconds(pid: int) -> tuple[float, float]:
     return user, system
 
 
+def granian_args(env: dict[str, str], app: str) -> list[str]:
+    """granian serving `app` as gunicorn.conf.py has gunicorn serve it (processes, threads, keep-alive,
+    an access line per request)."""
+    return ["-m", "granian", "--interface", "wsgi", "--host", "127.0.0.1", "--port", env["PORT"],
+            "--workers", env["WEB_CONCURRENCY"], "--blocking-threads", "8", "--http1-keep-alive",
+            "--access-log", "--log-level", "warning", app]  # fmt: skip
+
+
 class Server:
-    def __init__(self, root: Path, python: str, env: dict[str, str], app: str, access: str, profile_dir: str):
+    def __init__(
+        self, root: Path, python: str, env: dict[str, str], app: str, access: str, profile_dir: str, server: str
+    ):
         self.conf = tempfile.NamedTemporaryFile("w", suffix=".py", delete=False)  # noqa: SIM115
         self.conf.write(f"exec(open({str(root / 'gunicorn.conf.py')!r}).read())\n{ACCESS[access]}")
         self.conf.close()
         profiled = [str(BENCH / "profiled.py"), profile_dir] if profile_dir else []
-        args = [python, *profiled, "-m", "gunicorn", "-c", self.conf.name, "--bind", f"127.0.0.1:{env['PORT']}", app]
+        if server == "granian":
+            args = [python, *profiled, *granian_args(env, app)]
+        else:
+            bind = f"127.0.0.1:{env['PORT']}"
+            args = [python, *profiled, "-m", "gunicorn", "-c", self.conf.name, "--bind", bind, app]
         self.proc = subprocess.Popen(args, cwd=root, env=env, start_new_session=True,
                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
         wait_for_http(int(env["PORT"]), "/health", time.time() + 90)
@@ -311,13 +330,15 @@ def case_requests(case: str, base_url: str, count: int, rows: list[list], close:
 
 
 # --- one measurement ---------------------------------------------------------------------------
-def measure(tree: dict, case: str, conn: str, access: str, options: argparse.Namespace) -> dict:
+def measure(tree: dict, case: str, conn: str, access: str, server_name: str, options: argparse.Namespace) -> dict:
     port = free_port()
     env = tree_env(tree["root"], tree["database_url"], options.redis_url, port)
     app, app_env = APPS[case]
     env.update(app_env)
     if access == "fast":
         env["PYTHONPATH"] += f":{options.fast_parser_path}"
+    if server_name == "granian":
+        env["PYTHONPATH"] += f":{options.granian_path}"
     peer_db = Path(tempfile.gettempdir()) / f"web-floor-peer-{port}.sqlite3"
     if case == "peer":
         env["BENCH_PEER_DB"] = str(peer_db)
@@ -332,7 +353,7 @@ def measure(tree: dict, case: str, conn: str, access: str, options: argparse.Nam
         rows = json.loads(out.strip().splitlines()[-1])
     elif case == "webhook":
         subprocess.run([tree["python"], __file__, "--prepare", "0"], cwd=ROOT, env=env, capture_output=True, check=True)
-    server = Server(tree["root"], tree["python"], env, app, access, options.profile_dir)
+    server = Server(tree["root"], tree["python"], env, app, access, options.profile_dir, server_name)
     base_url = env["PUBLIC_BASE_URL"]
     pool = SenderPool(port, options.senders)
     try:
@@ -357,7 +378,8 @@ def measure(tree: dict, case: str, conn: str, access: str, options: argparse.Nam
     ok = sum(1 for o in outcomes if o.status is not None and 200 <= o.status < 300)
     latencies = sorted((o.done - o.due) * 1000 for o in outcomes if o.done)
     return {
-        "tree": tree["name"], "case": case, "conn": conn, "access": access, "sent": len(outcomes), "ok": ok,
+        "tree": tree["name"], "case": case, "conn": conn, "access": access, "server": server_name,
+        "sent": len(outcomes), "ok": ok,
         "cpu_ms_per_request": round((sum(after) - sum(before)) * 1000 / max(1, len(outcomes)), 3),
         "system_ms_per_request": round((after[1] - before[1]) * 1000 / max(1, len(outcomes)), 3),
         "p50_ms": round(latencies[len(latencies) // 2], 1) if latencies else None, "wall_s": round(wall, 1),
@@ -383,6 +405,8 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=1)
     parser.add_argument("--profile-dir", default="")
     parser.add_argument("--fast-parser-path", default="", help="a folder holding gunicorn_h1c, for `--access fast`")
+    parser.add_argument("--servers", default="gunicorn", help="gunicorn (gunicorn.conf.py), granian, or both")
+    parser.add_argument("--granian-path", default="", help="a folder holding granian, for `--servers granian`")
     options = parser.parse_args()
     if options.prepare is not None:
         prepare(options.prepare)
@@ -406,14 +430,16 @@ def main() -> None:
         for case in options.cases.split(","):
             for conn in options.conn.split(","):
                 for access in options.access.split(","):
-                    for tree in trees:
-                        result = {"round": round_ + 1, **measure(tree, case, conn, access, options)}
-                        results.append(result)
-                        print(json.dumps(result), flush=True)
+                    for server in options.servers.split(","):
+                        for tree in trees:
+                            result = {"round": round_ + 1, **measure(tree, case, conn, access, server, options)}
+                            results.append(result)
+                            print(json.dumps(result), flush=True)
     print("\nmedian CPU ms per request (of which system):")
-    keys = sorted({(r["case"], r["conn"], r["access"], r["tree"]) for r in results}, key=str)
+    fields = ("case", "conn", "access", "server", "tree")
+    keys = sorted({tuple(r[field] for field in fields) for r in results}, key=str)
     for key in keys:
-        chosen = [r for r in results if (r["case"], r["conn"], r["access"], r["tree"]) == key]
+        chosen = [r for r in results if tuple(r[field] for field in fields) == key]
         values = [r["cpu_ms_per_request"] for r in chosen]
         system = statistics.median(r["system_ms_per_request"] for r in chosen)
         runs = ", ".join(f"{v:.3f}" for v in values)

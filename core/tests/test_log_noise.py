@@ -42,13 +42,27 @@ def test_manage_py_check_says_nothing_of_the_agents_at_info(tmp_path):
     assert "[DEBUG] orchestrator: Registered agent: general" in manage_py_check(tmp_path, "DEBUG", *first_turn)
 
 
+class CurrentStderr:
+    """A console stream that is whatever sys.stderr is when a line is written: the capture while the
+    test runs, and not its closed file afterwards, when a line from litellm's background logging
+    thread can still arrive before the fixture puts the project's LOGGING back."""
+
+    def write(self, text: str) -> int:
+        return sys.stderr.write(text)
+
+    def flush(self) -> None:
+        sys.stderr.flush()
+
+
 @pytest.fixture
 def console_logging(tmp_path):
     """Apply the project's LOGGING at a level, console only; the console is the stderr that the
     test's capsys or capfd captures."""
 
     def apply(level: str) -> None:
-        logging.config.dictConfig(build_logging(logs_dir=tmp_path, to_files=False, level=level))
+        config = build_logging(logs_dir=tmp_path, to_files=False, level=level)
+        config["handlers"]["console"]["stream"] = CurrentStderr()
+        logging.config.dictConfig(config)
 
     yield apply
     logging.config.dictConfig(settings.LOGGING)
