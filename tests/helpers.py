@@ -1,7 +1,9 @@
 """Helpers that tests import (fixtures live in the conftest files)."""
 
+import json
 import logging
 import socket
+import subprocess
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
@@ -100,3 +102,9 @@ def queued_calls(monkeypatch, task) -> list[tuple[Any, dict]]:
 
     monkeypatch.setattr(task, "apply_async", spy)
     return queued
+
+
+def json_printed(result: subprocess.CompletedProcess) -> Any:
+    """What a Python subprocess printed last, as JSON, once it exited 0 (its stderr's tail if not)."""
+    assert result.returncode == 0, result.stderr[-3000:]
+    return json.loads(result.stdout.strip().splitlines()[-1])

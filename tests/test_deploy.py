@@ -16,6 +16,7 @@ import pytest
 import yaml
 
 from core.management.commands.devserver import build_processes
+from tests.helpers import json_printed
 
 ROOT = Path(__file__).resolve().parent.parent
 PROD = "config.settings.production"
@@ -353,8 +354,7 @@ def run_production(args: list[str], **env_vars: str) -> subprocess.CompletedProc
 
 def production_settings(**env_vars: str) -> dict:
     result = run_production(["-c", SHOW_SETTINGS], **env_vars)
-    assert result.returncode == 0, result.stderr[-3000:]
-    return json.loads(result.stdout.strip().splitlines()[-1])
+    return json_printed(result)
 
 
 def test_production_refuses_to_start_without_a_secret_key():
@@ -420,8 +420,7 @@ def test_probes_are_exempt_from_the_https_redirect(tmp_path):
         CACHE_URL=f"redis://127.0.0.1:{free_port()}/2",
         CELERY_BROKER_URL=f"redis://127.0.0.1:{free_port()}/0",
     )
-    assert result.returncode == 0, result.stderr[-3000:]
-    statuses = json.loads(result.stdout.strip().splitlines()[-1])
+    statuses = json_printed(result)
     assert statuses == {"/health": 200, "/ready": 503, "/auth/users/me": 301}
 
 

@@ -4,7 +4,6 @@ with the production settings (WhiteNoise's manifest storage), where `migrate` al
 It runs in a copy of the project: collectstatic writes into the copy's staticfiles/ (STATIC_ROOT is
 not read from the environment), never into the working tree."""
 
-import json
 import os
 import shutil
 import sqlite3
@@ -15,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from core.tests.test_settings import COPY_IGNORE
+from tests.helpers import json_printed
 from tests.test_deploy import PROD, ROOT, SERVICE_VARS, procfile, strong_secret
 
 HOST = "app.example.com"
@@ -68,8 +68,7 @@ def admin_login(project: Path, env: dict[str, str]) -> dict:
         [sys.executable, "-c", ADMIN_LOGIN % {"host": HOST}], cwd=project, env={**env, "DJANGO_SETTINGS_MODULE": PROD},
         capture_output=True, text=True, timeout=60, check=False,
     )  # fmt: skip
-    assert result.returncode == 0, result.stderr[-3000:]
-    return json.loads(result.stdout.strip().splitlines()[-1])
+    return json_printed(result)
 
 
 @pytest.mark.timeout(180)

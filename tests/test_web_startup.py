@@ -3,8 +3,7 @@ AI agents and their tools (with pydantic) load with the first AI turn, the rotat
 only when LOG_TO_FILES asks for it, the password rules (the common-password list) with the first
 password to check, numpy with the first vector of the knowledge base."""
 
-import json
-
+from tests.helpers import json_printed
 from tests.test_deploy import run_production, strong_secret
 
 LAZY = ["concurrent_log_handler", "numpy", "orchestrator.agents", "orchestrator.tools", "portalocker", "pydantic"]
@@ -18,8 +17,7 @@ def loaded_after(code: str, **env: str) -> list[str]:
         REDIS_URL="redis://127.0.0.1:6379/2",
         **env,
     )
-    assert result.returncode == 0, result.stderr[-3000:]
-    return json.loads(result.stdout.strip().splitlines()[-1])
+    return json_printed(result)
 
 
 def test_the_web_application_loads_none_of_them():

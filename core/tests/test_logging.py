@@ -1,6 +1,5 @@
 """The seed's named loggers, files and format, multi-process safe (CONTRACT §4.9, §9.1 point 8)."""
 
-import json
 import logging
 import logging.config
 import os
@@ -14,6 +13,7 @@ from django.conf import settings
 
 from core.logging import NAMED_LOGGERS, build_logging
 from core.redact import mask_phone
+from tests.helpers import json_printed
 
 LOG_FILES = ["auth.log", "twilio_webhook.log", "messages.log", "orchestrator.log", "reports.log"]
 LINE = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} - (?P<name>[\w.]+) - (?P<level>[A-Z]+) - (?P<message>.*)$")
@@ -113,7 +113,7 @@ def test_settings_switch_files_off_from_the_environment(tmp_path):
             [sys.executable, "-c", script], cwd=settings.BASE_DIR, env={**env, "LOG_TO_FILES": to_files},
             capture_output=True, text=True, timeout=60, check=True,
         )  # fmt: skip
-        classes[to_files] = json.loads(result.stdout.strip().splitlines()[-1])
+        classes[to_files] = json_printed(result)
     assert classes["false"] == ["logging.StreamHandler"]
     assert "core.logging.RotatingFileHandler" in classes["true"]
 

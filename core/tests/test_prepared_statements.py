@@ -1,7 +1,6 @@
 """PostgreSQL prepares the hot statements once a pooled connection has run them DB_PREPARE_THRESHOLD
 times (issue 29), and prepares nothing with the setting off (a transaction-mode pooler)."""
 
-import json
 import os
 import subprocess
 import sys
@@ -10,6 +9,8 @@ from urllib.parse import quote
 
 import pytest
 from django.db import connection
+
+from tests.helpers import json_printed
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 REQUESTS = 6
@@ -43,8 +44,7 @@ def prepared_after_listing_messages(threshold: str) -> list[str]:
         [sys.executable, "-c", LIST_MESSAGES], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
         check=False,
     )  # fmt: skip
-    assert result.returncode == 0, result.stderr[-3000:]
-    return json.loads(result.stdout.strip().splitlines()[-1])
+    return json_printed(result)
 
 
 def test_a_statement_run_threshold_times_is_prepared():

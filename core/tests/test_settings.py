@@ -1,6 +1,5 @@
 """Settings modules read the contract's variable names and their seed aliases (CONTRACT §4.10)."""
 
-import json
 import os
 import shutil
 import subprocess
@@ -9,6 +8,8 @@ import time
 from pathlib import Path
 
 import pytest
+
+from tests.helpers import json_printed
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 SHOW = "import json, django; django.setup(); from django.conf import settings as s; print(json.dumps(s.DEBUG))"
@@ -21,8 +22,7 @@ def local_debug(**env_vars: str) -> bool:
     result = subprocess.run(
         [sys.executable, "-c", SHOW], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, check=False
     )
-    assert result.returncode == 0, result.stderr[-3000:]
-    return json.loads(result.stdout.strip().splitlines()[-1])
+    return json_printed(result)
 
 
 @pytest.mark.parametrize(
@@ -157,8 +157,7 @@ def settings_values_with_a_dot_env(root: Path, **env_vars: str) -> list[str]:
         [sys.executable, "-c", SHOW_DOT_ENV_VALUES], cwd=root, env=env, capture_output=True, text=True, timeout=120,
         check=False,
     )  # fmt: skip
-    assert result.returncode == 0, result.stderr[-3000:]
-    return json.loads(result.stdout.strip().splitlines()[-1])
+    return json_printed(result)
 
 
 def test_the_test_settings_never_read_the_dot_env(checkout):
@@ -205,8 +204,7 @@ def database_options(**env_vars: str) -> subprocess.CompletedProcess:
 )
 def test_the_prepare_threshold_turns_on_binding_and_preparing_on_postgresql(value, expected):
     result = database_options(DATABASE_URL=POSTGRES_URL, DB_PREPARE_THRESHOLD=value)
-    assert result.returncode == 0, result.stderr[-3000:]
-    assert json.loads(result.stdout.strip().splitlines()[-1]) == expected
+    assert json_printed(result) == expected
 
 
 @pytest.mark.parametrize("value", ["0", "-1", "five", "2.5", "no"])
@@ -219,5 +217,4 @@ def test_a_prepare_threshold_that_is_no_count_stops_the_start_naming_the_setting
 
 def test_sqlite_gets_no_prepare_threshold():
     result = database_options(DATABASE_URL="sqlite:///:memory:", DB_PREPARE_THRESHOLD="12")
-    assert result.returncode == 0, result.stderr[-3000:]
-    assert set(json.loads(result.stdout.strip().splitlines()[-1])) == {"transaction_mode", "timeout", "init_command"}
+    assert set(json_printed(result)) == {"transaction_mode", "timeout", "init_command"}
