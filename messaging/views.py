@@ -75,6 +75,10 @@ def _thread_context(request: HttpRequest, conversation_key: str) -> dict:
     is_ai = conversation_key == _ai_key(request)
     if conversation is None and not is_ai:
         raise Http404
+    # Asked before the rows are read: the reply and the end of the wait commit together, so a wait
+    # seen over is a reply the rows hold. Asked after, a reply committed between the two reads
+    # would show neither the reply nor the typing that polls for it.
+    awaiting_reply = is_ai and ai_reply_awaited(user_id=user.pk, conversation_key=conversation_key)
     rows = message_lists.conversation_messages(user_id=user.pk, conversation_key=conversation_key, window=THREAD_WINDOW)
     # Shown as they were, then marked read: the user is looking at them now.
     conversation_mark_read(user=user, conversation_key=conversation_key)
@@ -105,7 +109,7 @@ def _thread_context(request: HttpRequest, conversation_key: str) -> dict:
         "can_send": counterpart is not None,
         "title": title,
         "thread_messages": rows,
-        "awaiting_reply": is_ai and ai_reply_awaited(user_id=user.pk, conversation_key=conversation_key),
+        "awaiting_reply": awaiting_reply,
     }
 
 

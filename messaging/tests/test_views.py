@@ -2,11 +2,13 @@
 the Django test client (the browser tests in tests/browser drive the same pages in Chromium)."""
 
 import pytest
+from django.db import transaction
 from django.test import Client
 from django.utils import timezone
 
 from messaging.enums import ConversationMode, ReplyState
 from messaging.models import Conversation, Message
+from messaging.selectors import lists as message_lists
 from messaging.services.messages import message_send, staff_message_send
 
 pytestmark = pytest.mark.django_db
@@ -113,6 +115,34 @@ def test_a_message_to_the_assistant_shows_it_typing_until_the_reply(
     fragment = browser(user).get(f"/app/conversations/{key}/messages/").content.decode()
     assert "hello human" in fragment
     assert "The assistant is typing" not in fragment and "hx-trigger" not in fragment  # polling stops
+
+
+def test_a_reply_stored_while_the_thread_is_read_keeps_the_polling_until_it_is_shown(
+    user, ai_task_calls, monkeypatch, django_capture_on_commit_callbacks
+):
+    """The worker may commit the reply between the page's reads. The fragment then either shows
+    the reply or polls again; before, it showed neither, and the reply never appeared."""
+    key = f"conv_-1_{user.pk}"
+    with django_capture_on_commit_callbacks(execute=True):
+        browser(user).post(f"/app/conversations/{key}/send/", {"content": "hi bot"})
+    message = Message.objects.get(content="hi bot")
+    read_messages = message_lists.conversation_messages
+
+    def read_then_reply(**kwargs):
+        rows = read_messages(**kwargs)
+        with transaction.atomic():  # the worker's commit lands right after the page read the thread
+            Message.objects.filter(pk=message.pk).update(reply_state=ReplyState.DONE)
+            Message.objects.create(
+                conversation=message.conversation, sender_id=-1, recipient_id=user.pk, content="hello human"
+            )
+        return rows
+
+    monkeypatch.setattr(message_lists, "conversation_messages", read_then_reply)
+    fragment = browser(user).get(f"/app/conversations/{key}/messages/").content.decode()
+    assert "hello human" in fragment or 'hx-trigger="every 1s"' in fragment
+    monkeypatch.undo()
+    fragment = browser(user).get(f"/app/conversations/{key}/messages/").content.decode()
+    assert "hello human" in fragment and "hx-trigger" not in fragment
 
 
 def test_message_bodies_and_names_are_escaped(user, ai_task_calls):
