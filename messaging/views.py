@@ -81,7 +81,8 @@ def _thread_context(request: HttpRequest, conversation_key: str) -> dict:
     awaiting_reply = is_ai and ai_reply_awaited(user_id=user.pk, conversation_key=conversation_key)
     rows = message_lists.conversation_messages(user_id=user.pk, conversation_key=conversation_key, window=THREAD_WINDOW)
     # Shown as they were, then marked read: the user is looking at them now.
-    conversation_mark_read(user=user, conversation_key=conversation_key)
+    if rows:
+        conversation_mark_read(user=user, conversation_key=conversation_key, up_to_id=max(m.pk for m in rows))
     names = user_names(user_ids=[m.sender_id for m in rows])
     bot = settings.AI_BOT_USER_ID
     for message in rows:

@@ -166,11 +166,14 @@ def channel_conversation_get(*, number: str, channel: str) -> Conversation:
 
 
 @transaction.atomic
-def conversation_mark_read(*, user: User, conversation_key: str) -> int:
-    """Marks what was addressed to the caller only, so a stranger's call changes nothing."""
-    count = Message.objects.filter(conversation__key=conversation_key, recipient_id=user.pk, is_read=False).update(
-        is_read=True, updated_at=timezone.now()
-    )
+def conversation_mark_read(*, user: User, conversation_key: str, up_to_id: int | None = None) -> int:
+    """Marks what was addressed to the caller only, so a stranger's call changes nothing. With
+    `up_to_id` (the newest message a page showed), a message stored after the page read the thread
+    stays unread: nobody has seen it yet."""
+    rows = Message.objects.filter(conversation__key=conversation_key, recipient_id=user.pk, is_read=False)
+    if up_to_id is not None:
+        rows = rows.filter(pk__lte=up_to_id)
+    count = rows.update(is_read=True, updated_at=timezone.now())
     logger.info("User %s marked %s messages as read in a conversation", user.pk, count)
     return count
 

@@ -145,6 +145,32 @@ def test_a_reply_stored_while_the_thread_is_read_keeps_the_polling_until_it_is_s
     assert "hello human" in fragment and "hx-trigger" not in fragment
 
 
+def test_a_message_that_arrives_while_the_thread_is_read_stays_unread_until_shown(user, other_user, monkeypatch):
+    """Opening a thread marks read what it shows, not a message stored after the page read the
+    thread: that one would count as read (its sender sees "Read") though nobody saw it."""
+    shown = send(other_user, user, "shown")
+    read_messages = message_lists.conversation_messages
+    late: list[Message] = []
+
+    def read_then_receive(**kwargs):
+        rows = read_messages(**kwargs)
+        late.append(send(other_user, user, "arrived meanwhile"))
+        return rows
+
+    monkeypatch.setattr(message_lists, "conversation_messages", read_then_receive)
+    page = browser(user).get(f"/app/conversations/{shown.conversation.key}/").content.decode()
+    assert "shown" in page and "arrived meanwhile" not in page
+    shown.refresh_from_db()
+    late[0].refresh_from_db()
+    assert (shown.is_read, late[0].is_read) == (True, False)
+
+    monkeypatch.undo()
+    page = browser(user).get(f"/app/conversations/{shown.conversation.key}/").content.decode()
+    assert "arrived meanwhile" in page
+    late[0].refresh_from_db()
+    assert late[0].is_read
+
+
 def test_message_bodies_and_names_are_escaped(user, ai_task_calls):
     other = user.__class__.objects.create_user("<b>mallory</b>", "m@example.com", "secret123")
     send(other, user, "<script>alert(1)</script>")
