@@ -3,8 +3,14 @@ import os
 
 from celery import Celery
 from celery.signals import setup_logging, worker_process_init, worker_ready
+from kombu.transport import TRANSPORT_ALIASES
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
+
+# `filesystem://` (the embedded broker) is kombu's transport with each message written whole before
+# a worker can read it (core/filesystem_broker.py says why). Registered under the scheme, so it
+# serves that URL wherever the URL comes from (settings, `celery -b`) and no other.
+TRANSPORT_ALIASES["filesystem"] = "core.filesystem_broker:Transport"
 
 # Our Django fix-up replaces Celery's: it keeps the worker's database connections (config/celery_fixup.py).
 app = Celery("config", fixups=["config.celery_fixup:fixup"])
