@@ -6,6 +6,7 @@ from core import views as core_views
 from core.api.views import ApiRootView
 from core.urls import slash_optional_path
 
+handler400 = "core.views.bad_request"
 handler404 = "core.views.page_not_found"
 handler500 = "core.views.server_error"
 

@@ -4,6 +4,7 @@ import logging
 
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.db import DatabaseError, connection
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.templatetags.static import static
@@ -91,6 +92,25 @@ def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
     """handler404, which Django calls with DEBUG off; with DEBUG on, core.middleware's
     DebugJsonNotFoundMiddleware gives the same JSON answers."""
     return not_found_json(request) or defaults.page_not_found(request, exception)
+
+
+# What Django refuses before any view runs (its SuspiciousOperation family), said to a client.
+BAD_REQUEST_MESSAGES = (
+    (RequestDataTooBig, "The request body is too large."),
+    (TooManyFieldsSent, "Too many fields in the request."),
+    (TooManyFilesSent, "Too many files in the request."),
+)
+
+
+def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """handler400: an API client gets JSON in its path's dialect, with what was wrong when Django
+    says it (a body over DATA_UPLOAD_MAX_MEMORY_SIZE, too many fields), never Django's HTML page."""
+    message = next((text for kind, text in BAD_REQUEST_MESSAGES if isinstance(exception, kind)), "Bad Request")
+    if is_staff_api_path(request.path):
+        return JsonResponse({"error": message}, status=400)
+    if is_public_api_path(request.path) or wants_json(request):
+        return JsonResponse({"detail": message}, status=400)
+    return defaults.bad_request(request, exception)
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
