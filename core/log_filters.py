@@ -17,6 +17,22 @@ def kombu_default_hostname_to_debug(record: logging.LogRecord) -> bool:
     return True
 
 
+# What Django refuses in a request's body before any view runs: the client's error, not ours.
+REFUSED_BODY_LOGGERS = tuple(
+    f"django.security.{name}" for name in ("RequestDataTooBig", "TooManyFieldsSent", "TooManyFilesSent")
+)
+
+
+def refused_body_to_warning(record: logging.LogRecord) -> bool:
+    """Django logs a request body it refuses (over DATA_UPLOAD_MAX_MEMORY_SIZE, too many fields or
+    files) at ERROR with its traceback, so any client could fill the log with tracebacks. The
+    request gets a 400 (core.views.bad_request): the line is a WARNING, without the traceback."""
+    if record.levelno == logging.ERROR:
+        record.levelno, record.levelname = logging.WARNING, logging.getLevelName(logging.WARNING)
+        record.exc_info, record.exc_text = None, None
+    return True
+
+
 def mask_phones_in_request_lines(record: logging.LogRecord) -> bool:
     """The request logs (runserver's `django.server` access lines, `django.request`'s "Not Found:
     /chat/+48…") name the path, which for the chat view and the staff API holds a phone number:

@@ -3,9 +3,11 @@
 from pathlib import Path
 
 from core.log_filters import (
+    REFUSED_BODY_LOGGERS,
     kombu_default_hostname_to_debug,
     mask_phones_in_request_lines,
     periodic_task_lines_to_debug,
+    refused_body_to_warning,
 )
 
 FILE_FORMAT = "%(asctime)s - %(name)s - %(levelname)s - %(message)s"
@@ -80,6 +82,8 @@ def build_logging(*, logs_dir: Path, to_files: bool, level: str = "INFO") -> dic
             "filters": [mask_phones_in_request_lines],
         },
         "django.request": {"filters": [mask_phones_in_request_lines]},
+        # A request body Django refuses (too large, too many fields): one WARNING, no traceback.
+        **{name: {"filters": [refused_body_to_warning]} for name in REFUSED_BODY_LOGGERS},
     }
     for name, filename in NAMED_LOGGERS.items():
         logger_handlers = ["console"]

@@ -192,3 +192,17 @@ def test_a_litellm_warning_is_printed_once_in_the_projects_format(tmp_path):
     assert console.count("No deployment left for the model") == 1, console[-3000:]
     assert "[WARNING] LiteLLM Router: No deployment left for the model" in console
     assert "[WARNING] LiteLLM: Bad key REDACTED" in console and key not in console
+
+
+@pytest.mark.django_db
+def test_a_body_over_the_limit_is_one_warning_without_a_traceback(console_logging, capsys, client, settings):
+    """Django logs a refused request body (too large, too many fields) at ERROR with its traceback: a
+    client could fill the log with them. It is the client's error, said in one WARNING line."""
+    console_logging("INFO")
+    settings.DATA_UPLOAD_MAX_NUMBER_FIELDS = 10
+    client.raise_request_exception = False
+    fields = "&".join(f"field{n}=1" for n in range(50))
+    assert client.post("/auth/login", data=fields, content_type="application/x-www-form-urlencoded").status_code == 400
+    console = capsys.readouterr().err
+    assert "[WARNING] django.security.TooManyFieldsSent: The number of GET/POST parameters exceeded" in console
+    assert "Traceback" not in console and "[ERROR]" not in console
