@@ -41,16 +41,21 @@ def connect(folders: dict) -> Connection:
     return Connection("filesystem://", transport=Transport, transport_options=folders)
 
 
-def test_a_worker_polling_while_messages_are_written_gets_each_whole(folders, monkeypatch):
-    # kombu locks a message's file between creating and writing it: a pause there widens the
-    # moment a concurrent poll found an empty file in (and the worker stopped on it).
+@pytest.fixture
+def slow_writers(monkeypatch):
+    """kombu locks a file it writes between creating and writing it: a pause before each writer's
+    lock widens the moment in which another process found the file empty."""
     kombu_lock = filesystem.lock
 
     def slow_lock(file, flags):
+        if flags & filesystem.LOCK_EX:
+            time.sleep(0.05)
         kombu_lock(file, flags)
-        time.sleep(0.05)
 
     monkeypatch.setattr(filesystem, "lock", slow_lock)
+
+
+def test_a_worker_polling_while_messages_are_written_gets_each_whole(folders, slow_writers):
     count = 10
     received: list[int] = []
     errors: list[BaseException] = []
@@ -111,3 +116,33 @@ def test_the_embedded_default_broker_uses_this_transport():
         [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, check=False
     )
     assert json_printed(result) == "core.filesystem_broker"
+
+
+def test_a_process_reading_an_exchange_table_while_it_is_made_finds_it_whole(folders, slow_writers):
+    """A publish looks its queue up in the exchange's table file, which the first binding creates:
+    a reader in between parsed an empty file (the publish failed, or a worker starting up stopped)."""
+    errors: list[BaseException] = []
+    bound = threading.Event()
+
+    def reader():
+        with connect(folders) as connection:
+            channel = connection.default_channel
+            while not bound.is_set():
+                try:
+                    channel.get_table("jobs")
+                except Exception as exc:
+                    errors.append(exc)
+                    return
+
+    polling = threading.Thread(target=reader)
+    polling.start()
+    try:
+        with connect(folders) as connection:
+            connection.SimpleQueue("jobs").put({"n": 1})  # declares the queue: binds it, making the table
+            table = connection.default_channel.get_table("jobs")
+    finally:
+        bound.set()
+        polling.join(timeout=10)
+    assert errors == []
+    assert [entry.queue for entry in table] == ["jobs"]
+    assert sorted(os.listdir(folders["control_folder"])) == ["jobs.exchange"]
