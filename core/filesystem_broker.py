@@ -57,9 +57,10 @@ class Channel(filesystem.Channel):
         name = f"{round(monotonic() * 1000)}_{uuid.uuid4()}.{queue}.msg"
         path = os.path.join(self.data_folder_out, name)
         partial = path + PARTIAL_SUFFIX
+        body = str_to_bytes(dumps(payload))  # before any file: a payload that fails leaves none
         try:
             with open(partial, "wb") as file:
-                file.write(str_to_bytes(dumps(payload)))
+                file.write(body)
             os.replace(partial, path)
         except OSError as exc:
             with contextlib.suppress(OSError):
