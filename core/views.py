@@ -77,15 +77,19 @@ def wants_json(request: HttpRequest) -> bool:
     return "application/json" in accept and "text/html" not in accept
 
 
-def not_found_json(request: HttpRequest) -> JsonResponse | None:
-    """The JSON 404 for `request`: an API path answers in its family's dialect, as FastAPI's
-    `{"detail": "Not Found"}` does, and so does any path for a client that asks for JSON. None for a
-    page outside the API, which keeps Django's HTML page."""
+def error_json(request: HttpRequest, message: str, status: int) -> JsonResponse | None:
+    """An error for `request` as JSON: an API path answers in its family's dialect (the staff API's
+    `{"error": ...}`, the public API's `{"detail": ...}` as FastAPI's), and so does any path for a
+    client that asks for JSON. None for a page outside the API, which keeps Django's HTML page."""
     if is_staff_api_path(request.path):
-        return JsonResponse({"error": "Not Found"}, status=404)
+        return JsonResponse({"error": message}, status=status)
     if is_public_api_path(request.path) or wants_json(request):
-        return JsonResponse({"detail": "Not Found"}, status=404)
+        return JsonResponse({"detail": message}, status=status)
     return None
+
+
+def not_found_json(request: HttpRequest) -> JsonResponse | None:
+    return error_json(request, "Not Found", 404)
 
 
 def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
@@ -103,21 +107,13 @@ BAD_REQUEST_MESSAGES = (
 
 
 def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
-    """handler400: an API client gets JSON in its path's dialect, with what was wrong when Django
-    says it (a body over DATA_UPLOAD_MAX_MEMORY_SIZE, too many fields), never Django's HTML page."""
+    """handler400: API clients get what was wrong when Django says it (a body over
+    DATA_UPLOAD_MAX_MEMORY_SIZE, too many fields), never Django's HTML page."""
     message = next((text for kind, text in BAD_REQUEST_MESSAGES if isinstance(exception, kind)), "Bad Request")
-    if is_staff_api_path(request.path):
-        return JsonResponse({"error": message}, status=400)
-    if is_public_api_path(request.path) or wants_json(request):
-        return JsonResponse({"detail": message}, status=400)
-    return defaults.bad_request(request, exception)
+    return error_json(request, message, 400) or defaults.bad_request(request, exception)
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
-    """handler500: an API client gets JSON in its path's dialect, never Django's HTML page (the
-    error itself is logged by Django with its traceback)."""
-    if is_staff_api_path(request.path):
-        return JsonResponse({"error": "Internal Server Error"}, status=500)
-    if is_public_api_path(request.path) or wants_json(request):
-        return JsonResponse({"detail": "Internal Server Error"}, status=500)
-    return defaults.server_error(request)
+    """handler500: API clients get JSON, never Django's HTML page (the error itself is logged by
+    Django with its traceback)."""
+    return error_json(request, "Internal Server Error", 500) or defaults.server_error(request)
