@@ -88,7 +88,8 @@ def test_a_backend_the_server_ended_is_replaced_and_no_transaction_leaks_into_th
     first = _run(sends_to, process, range(5))
     pids = {pid for pid, _, _ in first.values()}
     with connection.cursor() as cursor:  # what a database restart does to the worker's connection
-        cursor.execute("SELECT pg_terminate_backend(pid) FROM unnest(%s::int[]) AS pid", [list(pids)])
+        # With a timeout, PostgreSQL (14+) waits until each backend has exited before it answers.
+        cursor.execute("SELECT pg_terminate_backend(pid, 10000) FROM unnest(%s::int[]) AS pid", [list(pids)])
 
     after = _run(sends_to, process, range(5, 10))
 

@@ -23,13 +23,19 @@ STRANGER = "+48987654321"
 FORM = {"From": STRANGER, "To": "+15550001111", "Body": "Still there?", "MessageSid": "SM" + "d" * 32}
 
 
+TERMINATE_WAIT_MS = 10_000  # PostgreSQL 14+: pg_terminate_backend(pid, timeout) waits for the exit
+
+
 def terminate_other_backends() -> int:
     """What `pg_terminate_backend` sweeps during a failover or an operator's cleanup do: every other
-    connection to this database dies, this process's pooled and in-use ones included."""
+    connection to this database dies, this process's pooled and in-use ones included. Each call
+    waits until its backend has exited (TERMINATE_WAIT_MS): a backend only told to stop can still
+    answer for a moment."""
     with psycopg.connect(shared_database_url(), autocommit=True) as admin:
         rows = admin.execute(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
-            " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            "SELECT pg_terminate_backend(pid, %s) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND pid <> pg_backend_pid()",
+            [TERMINATE_WAIT_MS],
         ).fetchall()
     return len(rows)
 
@@ -138,7 +144,9 @@ def database_refusing_connections():
     maintenance = shared_database_url().rsplit("/", 1)[0] + "/postgres"
     with psycopg.connect(maintenance, autocommit=True) as admin:
         admin.execute(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false')
-        admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", [name])
+        admin.execute(
+            "SELECT pg_terminate_backend(pid, %s) FROM pg_stat_activity WHERE datname = %s", [TERMINATE_WAIT_MS, name]
+        )
     try:
         yield
     finally:
